@@ -1,0 +1,29 @@
+/** A stdio server: mcpx spawns `command` with `args`. */
+export interface StdioServerConfig {
+  /** Server name, the key in the configuration. */
+  name: string;
+  transport: "stdio";
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+/** A remote server over Streamable HTTP (`http`) or the legacy SSE transport (`sse`). */
+export interface RemoteServerConfig {
+  /** Server name, the key in the configuration. */
+  name: string;
+  transport: "http" | "sse";
+  url: string;
+  headers?: Record<string, string>;
+}
+
+/** One MCP server mcpx can connect to. */
+export type ServerConfig = StdioServerConfig | RemoteServerConfig;
+
+/** A loaded configuration: servers in file order, and where they came from. */
+export interface McpxConfig {
+  /** Absolute path of the file, or `"<inline>"`. */
+  source: string;
+  servers: ServerConfig[];
+}

@@ -1,0 +1,152 @@
+/**
+ * The error family of mcpx. Every error a caller is expected to handle is an
+ * {@link McpxError} with a stable {@link McpxErrorCode}; subclasses exist for
+ * the cases callers commonly catch one by one.
+ *
+ * @module
+ */
+
+/** Stable machine-readable error codes. */
+export type McpxErrorCode =
+  | "CONFIG_INVALID"
+  | "CONFIG_NOT_FOUND"
+  | "UNKNOWN_SERVER"
+  | "SERVER_START_FAILED"
+  | "SERVER_TIMEOUT"
+  | "SERVER_ERROR"
+  | "PLUGIN_INVALID_NAME"
+  | "PLUGIN_NOT_FOUND"
+  | "PLUGIN_INTEGRITY"
+  | "TEMPLATE_ERROR"
+  | "SANDBOX_COMPILE"
+  | "SANDBOX_RUNTIME"
+  | "SANDBOX_TIMEOUT"
+  | "SANDBOX_MEMORY"
+  | "SANDBOX_STACK"
+  | "SANDBOX_OUTPUT"
+  | "SANDBOX_CRASHED"
+  | "SANDBOX_CANCELLED"
+  | "TOOL_DENIED"
+  | "TOOL_INVALID_ARGS"
+  | "TOOL_RATE_LIMITED"
+  | "TOOL_LIMIT"
+  | "TOOL_TIMEOUT"
+  | "TOOL_ERROR"
+  | "USAGE";
+
+/** Base class of every error mcpx throws on purpose. */
+export class McpxError extends Error {
+  /** Stable code, for programs. */
+  readonly code: McpxErrorCode;
+
+  /**
+   * @param code Stable machine-readable code.
+   * @param message Human-readable message naming the offending value.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(code: McpxErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "McpxError";
+    this.code = code;
+  }
+}
+
+/** A configuration file or inline server definition is missing or invalid. */
+export class ConfigError extends McpxError {
+  constructor(message: string, options?: ErrorOptions & { code?: McpxErrorCode }) {
+    super(options?.code ?? "CONFIG_INVALID", message, options);
+    this.name = "ConfigError";
+  }
+}
+
+/** An MCP server could not be started, reached, or did not answer in time. */
+export class ServerConnectionError extends McpxError {
+  /** Server name from the configuration. */
+  readonly server: string;
+  /** Exit code of a stdio server that exited, when known. */
+  readonly exitCode?: number | null;
+  /** Last lines the server wrote to stderr, when known. */
+  readonly stderrTail?: string;
+
+  constructor(
+    server: string,
+    message: string,
+    options?: ErrorOptions & {
+      code?: McpxErrorCode;
+      exitCode?: number | null;
+      stderrTail?: string;
+    },
+  ) {
+    super(options?.code ?? "SERVER_START_FAILED", message, options);
+    this.name = "ServerConnectionError";
+    this.server = server;
+    this.exitCode = options?.exitCode;
+    this.stderrTail = options?.stderrTail;
+  }
+}
+
+/** A saved plugin failed its checksum verification or is incomplete. */
+export class PluginIntegrityError extends McpxError {
+  /** Plugin name. */
+  readonly plugin: string;
+  /** Path, relative to the plugin, of the offending file, when one is at fault. */
+  readonly file?: string;
+
+  constructor(plugin: string, message: string, options?: ErrorOptions & { file?: string }) {
+    super("PLUGIN_INTEGRITY", message, options);
+    this.name = "PluginIntegrityError";
+    this.plugin = plugin;
+    this.file = options?.file;
+  }
+}
+
+/** Guest code ran past its wall-clock deadline and was interrupted. */
+export class SandboxTimeoutError extends McpxError {
+  /** The deadline that was exceeded, in milliseconds. */
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number, options?: ErrorOptions) {
+    super("SANDBOX_TIMEOUT", `Execution timed out after ${timeoutMs} ms`, options);
+    this.name = "SandboxTimeoutError";
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** Guest code exceeded its memory limit. */
+export class SandboxMemoryError extends McpxError {
+  /** The memory limit, in bytes. */
+  readonly limitBytes: number;
+  constructor(limitBytes: number, options?: ErrorOptions) {
+    super(
+      "SANDBOX_MEMORY",
+      `Execution ran out of memory (limit ${Math.round(limitBytes / 1048576)} MiB)`,
+      options,
+    );
+    this.name = "SandboxMemoryError";
+    this.limitBytes = limitBytes;
+  }
+}
+
+/** A tool call was refused by policy or failed upstream. */
+export class ToolCallError extends McpxError {
+  /** Server name. */
+  readonly server: string;
+  /** Tool name as the server spells it. */
+  readonly tool: string;
+  constructor(
+    code: McpxErrorCode,
+    server: string,
+    tool: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(code, message, options);
+    this.name = "ToolCallError";
+    this.server = server;
+    this.tool = tool;
+  }
+}
+
+/** Formats a list of names for a message: `"a", "b"`, or `none`. */
+export function quoteList(names: readonly string[]): string {
+  return names.length === 0 ? "none" : names.map((n) => `"${n}"`).join(", ");
+}

@@ -1,0 +1,84 @@
+// Real MCP servers from npm, installed by `deno install` from deno.json's imports,
+// started with Node over stdio (or Streamable HTTP) for the tests.
+import { fromFileUrl } from "node:url";
+import type { RemoteServerConfig, StdioServerConfig } from "../src/config/types.ts";
+
+const root = fromFileUrl(new URL("../node_modules/@modelcontextprotocol/", import.meta.url));
+
+function entry(pkg: string): string {
+  return `${root}${pkg}/dist/index.js`;
+}
+
+/** `@modelcontextprotocol/server-everything` over stdio (13 tools). */
+export function everythingServer(name = "everything"): StdioServerConfig {
+  return { name, transport: "stdio", command: "node", args: [entry("server-everything"), "stdio"] };
+}
+
+/** `@modelcontextprotocol/server-filesystem` rooted in `dir` (14 tools). */
+export function filesystemServer(dir: string, name = "filesystem"): StdioServerConfig {
+  return { name, transport: "stdio", command: "node", args: [entry("server-filesystem"), dir] };
+}
+
+/** `@modelcontextprotocol/server-memory`, storing its graph in `file`. */
+export function memoryServer(file: string, name = "memory"): StdioServerConfig {
+  return {
+    name,
+    transport: "stdio",
+    command: "node",
+    args: [entry("server-memory")],
+    env: { MEMORY_FILE_PATH: file },
+  };
+}
+
+/** `@modelcontextprotocol/server-sequential-thinking`. */
+export function thinkingServer(name = "thinking"): StdioServerConfig {
+  return { name, transport: "stdio", command: "node", args: [entry("server-sequential-thinking")] };
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/**
+ * Starts server-everything in Streamable HTTP mode on a free port and waits
+ * until it listens. Dispose the result to stop it.
+ */
+export async function startEverythingHttp(
+  name = "everything-http",
+): Promise<{ config: RemoteServerConfig; [Symbol.asyncDispose](): Promise<void> }> {
+  const port = freePort();
+  const child = new Deno.Command("node", {
+    args: [entry("server-everything"), "streamableHttp"],
+    env: { PORT: String(port) },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  const deadline = Date.now() + 15_000;
+  while (!seen.includes("listening")) {
+    if (Date.now() > deadline) throw new Error(`server-everything did not listen: ${seen}`);
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`server-everything exited: ${seen}`);
+    seen += value;
+  }
+  // Keep draining stderr so the child never blocks on a full pipe.
+  (async () => {
+    try {
+      while (!(await reader.read()).done) { /* drain */ }
+    } catch { /* closed */ }
+  })();
+  return {
+    config: { name, transport: "http", url: `http://127.0.0.1:${port}/mcp` },
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      await child.status;
+    },
+  };
+}
