@@ -27,10 +27,12 @@ export type McpxErrorCode =
   | "SANDBOX_CRASHED"
   | "SANDBOX_CANCELLED"
   | "TOOL_DENIED"
+  | "UNKNOWN_TOOL"
   | "TOOL_INVALID_ARGS"
   | "TOOL_RATE_LIMITED"
   | "TOOL_LIMIT"
   | "TOOL_TIMEOUT"
+  | "TOOL_CANCELLED"
   | "TOOL_ERROR"
   | "USAGE";
 

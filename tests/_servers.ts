@@ -1,9 +1,9 @@
 // Real MCP servers from npm, installed by `deno install` from deno.json's imports,
 // started with Node over stdio (or Streamable HTTP) for the tests.
-import { fromFileUrl } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { RemoteServerConfig, StdioServerConfig } from "../src/config/types.ts";
 
-const root = fromFileUrl(new URL("../node_modules/@modelcontextprotocol/", import.meta.url));
+const root = fileURLToPath(new URL("../node_modules/@modelcontextprotocol/", import.meta.url));
 
 function entry(pkg: string): string {
   return `${root}${pkg}/dist/index.js`;

@@ -14,4 +14,9 @@ export interface ServerSnapshot {
   resources: Resource[];
   resourceTemplates: ResourceTemplate[];
   prompts: Prompt[];
+  /**
+   * Problems that did not stop introspection, such as a resource list that
+   * failed; absent or empty when there were none.
+   */
+  warnings?: string[];
 }

@@ -1,0 +1,522 @@
+/**
+ * The path of a guest's tool call to a real MCP server: allowlist, argument
+ * size and schema checks, rate limit, result cache, pooled client, and a reply
+ * envelope. Guest-caused problems never throw: they come back as envelopes.
+ *
+ * @module
+ */
+
+import { type CallToolResult, ErrorCode, McpError, type Tool } from "../_sdk.ts";
+import type { ServerConfig } from "../config/types.ts";
+import { McpxError, quoteList } from "../errors.ts";
+import type { Connection } from "../introspect/connect.ts";
+import { listAllTools } from "../introspect/introspect.ts";
+import { closest } from "./_suggest.ts";
+import { Allowlist, type AllowSpec } from "./allowlist.ts";
+import { ArgValidator } from "./arg_validator.ts";
+import { ClientPool } from "./client_pool.ts";
+import { type CallEnvelope, errorEnvelope, okEnvelope } from "./envelope.ts";
+import { RateLimiter, type RateSpec } from "./rate_limiter.ts";
+import { cacheKey, ResultCache } from "./result_cache.ts";
+
+/** Default limit on the JSON size of one call's arguments: 1 MiB. */
+export const DEFAULT_MAX_ARG_BYTES: number = 1024 * 1024;
+
+/** Default deadline of one tool call: 60 seconds. */
+export const DEFAULT_CALL_TIMEOUT_MS: number = 60_000;
+
+/** Result caching; off unless a {@link BridgePolicy.cache} object is given. */
+export interface CachePolicy {
+  /** Most cached results (default 256). */
+  maxEntries?: number;
+  /** Lifetime of a cached result in milliseconds (default 60,000). */
+  ttlMs?: number;
+  /**
+   * Cache tools annotated `readOnlyHint` or `idempotentHint` (default true).
+   * Set false to cache only the tools listed in {@link CachePolicy.tools}.
+   */
+  annotated?: boolean;
+  /** Patterns (`"fs/read_*"`) of further tools whose results may be cached. */
+  tools?: readonly string[];
+}
+
+/** What guest code may do with tools, and how calls are limited. */
+export interface BridgePolicy {
+  /** Tools that may be called (default: every tool of every configured server). */
+  allow?: AllowSpec;
+  /** Tool patterns refused even when allowed. */
+  deny?: readonly string[];
+  /** Limit on the JSON size of one call's arguments, in bytes (default 1 MiB). */
+  maxArgBytes?: number;
+  /** Validate arguments against the tool's `inputSchema` (default true). */
+  validateArgs?: boolean;
+  /** Rate limits by tool pattern, such as `{ "*": { callsPerSecond: 20 } }` (default none). */
+  rateLimits?: Readonly<Record<string, RateSpec>>;
+  /** Result cache (default off). */
+  cache?: CachePolicy | false;
+  /** Deadline of one call in milliseconds (default 60,000). */
+  callTimeoutMs?: number;
+}
+
+/** One finished call, reported to {@link BridgeOptions.onCall}. */
+export interface CallEvent {
+  server: string;
+  tool: string;
+  /** True when the envelope is `ok`. */
+  ok: boolean;
+  /** Error code of a failed call. */
+  code?: string;
+  /** True when the result came from the cache. */
+  cached: boolean;
+  /** Wall-clock time of the call in milliseconds. */
+  ms: number;
+}
+
+/** Options of {@link Bridge}. */
+export interface BridgeOptions {
+  /** The servers calls may go to. */
+  servers: readonly ServerConfig[];
+  /**
+   * Known tools by server name, from snapshots. A server missing here has its
+   * tools listed on its first call.
+   */
+  tools?: ReadonlyMap<string, readonly Tool[]>;
+  /** Limits and permissions. */
+  policy?: BridgePolicy;
+  /** The clients to use; by default the bridge opens (and closes) its own. */
+  pool?: ClientPool;
+  /** Called after every call, for logging and metrics. */
+  onCall?: (event: CallEvent) => void;
+}
+
+/** Counters of a {@link Bridge}. */
+export interface BridgeStats {
+  /** Calls made through {@link Bridge.callTool}. */
+  calls: number;
+  /** Calls that returned an `ok` envelope. */
+  ok: number;
+  /** Calls that returned an error envelope. */
+  failed: number;
+  /** Calls answered from the cache. */
+  cacheHits: number;
+  /** Calls sent to a server. */
+  upstreamCalls: number;
+  /** Calls running now. */
+  inFlight: number;
+  /** Failed calls by error code. */
+  errors: Record<string, number>;
+}
+
+interface ToolIndex {
+  byName: Map<string, Tool>;
+  names: string[];
+}
+
+/**
+ * Bridges tool calls from guest code to MCP servers.
+ *
+ * @example
+ * ```ts ignore
+ * await using bridge = new Bridge({ servers: [fs], policy: { allow: ["fs/read_*"] } });
+ * const reply = await bridge.callTool("fs", "read_text_file", { path: "README.md" });
+ * if (reply.ok) console.log(reply.value);
+ * ```
+ */
+export class Bridge implements AsyncDisposable {
+  readonly #servers: Map<string, ServerConfig>;
+  readonly #pool: ClientPool;
+  readonly #ownsPool: boolean;
+  readonly #allow: Allowlist;
+  readonly #validator: ArgValidator | undefined;
+  readonly #limiter: RateLimiter | undefined;
+  readonly #cache: ResultCache<unknown> | undefined;
+  readonly #cacheAnnotated: boolean;
+  readonly #cacheTools: Allowlist | undefined;
+  readonly #maxArgBytes: number;
+  readonly #timeoutMs: number;
+  readonly #onCall: ((event: CallEvent) => void) | undefined;
+  readonly #given: ReadonlyMap<string, readonly Tool[]>;
+  readonly #indexes = new Map<string, ToolIndex | Promise<ToolIndex>>();
+  #closed = false;
+  readonly #stats: BridgeStats = {
+    calls: 0,
+    ok: 0,
+    failed: 0,
+    cacheHits: 0,
+    upstreamCalls: 0,
+    inFlight: 0,
+    errors: {},
+  };
+
+  /**
+   * @throws {TypeError} or {RangeError} for an invalid policy (bad pattern or rate).
+   */
+  constructor(opts: BridgeOptions) {
+    this.#servers = new Map(opts.servers.map((s) => [s.name, s]));
+    this.#ownsPool = opts.pool === undefined;
+    this.#pool = opts.pool ?? new ClientPool(opts.servers);
+    const policy = opts.policy ?? {};
+    this.#allow = new Allowlist(policy.allow, policy.deny);
+    this.#validator = policy.validateArgs === false ? undefined : new ArgValidator();
+    const rates = policy.rateLimits ?? {};
+    this.#limiter = Object.keys(rates).length > 0 ? new RateLimiter(rates) : undefined;
+    const cache = policy.cache === false ? undefined : policy.cache;
+    this.#cache = cache === undefined
+      ? undefined
+      : new ResultCache({ maxEntries: cache.maxEntries, ttlMs: cache.ttlMs });
+    this.#cacheAnnotated = cache?.annotated ?? true;
+    this.#cacheTools = cache?.tools !== undefined && cache.tools.length > 0
+      ? new Allowlist(cache.tools)
+      : undefined;
+    this.#maxArgBytes = policy.maxArgBytes ?? DEFAULT_MAX_ARG_BYTES;
+    this.#timeoutMs = policy.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.#onCall = opts.onCall;
+    this.#given = opts.tools ?? new Map();
+  }
+
+  /** The pool of clients this bridge calls through. */
+  get pool(): ClientPool {
+    return this.#pool;
+  }
+
+  /**
+   * Calls `tool` on `server` with `args`. Never rejects: refusals, invalid
+   * arguments, tool errors, timeouts and server failures come back as
+   * `{ ok: false, error: { code, message } }`.
+   *
+   * @param signal Cancels the call (`TOOL_CANCELLED`; `TOOL_TIMEOUT` when the
+   * reason is a `TimeoutError`).
+   */
+  async callTool(
+    server: string,
+    tool: string,
+    args: unknown,
+    signal?: AbortSignal,
+  ): Promise<CallEnvelope> {
+    const started = performance.now();
+    const stats = this.#stats;
+    stats.calls++;
+    stats.inFlight++;
+    const hit = { cached: false };
+    let reply: CallEnvelope;
+    try {
+      reply = await this.#call(server, tool, args, signal, hit);
+    } catch (error) {
+      reply = errorEnvelope(
+        "SERVER_ERROR",
+        `Unexpected failure while calling "${server}/${tool}": ${messageOf(error)}`,
+      );
+    } finally {
+      stats.inFlight--;
+    }
+    if (reply.ok) stats.ok++;
+    else {
+      stats.failed++;
+      stats.errors[reply.error.code] = (stats.errors[reply.error.code] ?? 0) + 1;
+    }
+    if (this.#onCall !== undefined) {
+      try {
+        this.#onCall({
+          server: String(server),
+          tool: String(tool),
+          ok: reply.ok,
+          ...(reply.ok ? {} : { code: reply.error.code }),
+          cached: hit.cached,
+          ms: performance.now() - started,
+        });
+      } catch { /* a listener's failure is its own */ }
+    }
+    return reply;
+  }
+
+  /** A copy of the counters. */
+  stats(): BridgeStats {
+    return { ...this.#stats, errors: { ...this.#stats.errors } };
+  }
+
+  /** Closes the clients (when the bridge opened them); later calls get `SERVER_ERROR`. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#cache?.clear();
+    if (this.#ownsPool) await this.#pool.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #call(
+    server: string,
+    tool: string,
+    args: unknown,
+    signal: AbortSignal | undefined,
+    hit: { cached: boolean },
+  ): Promise<CallEnvelope> {
+    if (this.#closed) return errorEnvelope("SERVER_ERROR", "The tool bridge is closed");
+    if (typeof server !== "string" || typeof tool !== "string") {
+      return errorEnvelope("TOOL_INVALID_ARGS", "Server and tool names must be strings");
+    }
+    const name = `${server}/${tool}`;
+
+    // 1. Known server, allowlist, known tool.
+    if (!this.#servers.has(server)) {
+      const known = [...this.#servers.keys()];
+      const guess = closest(server, known);
+      return errorEnvelope(
+        "UNKNOWN_SERVER",
+        guess !== undefined
+          ? `Unknown server "${server}": did you mean "${guess}"?`
+          : `Unknown server "${server}": known servers are ${quoteList(known)}`,
+      );
+    }
+    if (!this.#allow.allows(server, tool)) {
+      return errorEnvelope("TOOL_DENIED", `Tool "${name}" is not allowed by the allowlist`);
+    }
+    let index = this.#indexes.get(server);
+    if (index === undefined || index instanceof Promise) {
+      try {
+        index = await this.#toolIndex(server, signal);
+      } catch (error) {
+        return this.#failure(error, server, tool, signal);
+      }
+    }
+    const def = index.byName.get(tool);
+    if (def === undefined) {
+      const allowed = index.names.filter((t) => this.#allow.allows(server, t));
+      const guess = closest(tool, allowed);
+      const shown = allowed.length > 20
+        ? `${quoteList(allowed.slice(0, 20))} and ${allowed.length - 20} more`
+        : quoteList(allowed);
+      return errorEnvelope(
+        "UNKNOWN_TOOL",
+        guess !== undefined
+          ? `Unknown tool "${name}": did you mean "${guess}"?`
+          : `Unknown tool "${name}": server "${server}" has ${shown}`,
+      );
+    }
+
+    // 2. Size and schema of the arguments.
+    if (args === undefined || args === null) args = {};
+    if (typeof args !== "object" || Array.isArray(args)) {
+      const kind = Array.isArray(args) ? "an array" : `a ${typeof args}`;
+      return errorEnvelope(
+        "TOOL_INVALID_ARGS",
+        `Invalid arguments for "${name}": expected an object, got ${kind}`,
+      );
+    }
+    let json: string;
+    try {
+      json = JSON.stringify(args);
+    } catch (error) {
+      return errorEnvelope(
+        "TOOL_INVALID_ARGS",
+        `Invalid arguments for "${name}": not representable as JSON (${messageOf(error)})`,
+      );
+    }
+    if (json.length * 3 > this.#maxArgBytes) {
+      const bytes = new TextEncoder().encode(json).length;
+      if (bytes > this.#maxArgBytes) {
+        return errorEnvelope(
+          "TOOL_LIMIT",
+          `Arguments for "${name}" are ${formatBytes(bytes)} of JSON, over the ${
+            formatBytes(this.#maxArgBytes)
+          } limit`,
+        );
+      }
+    }
+    // What the server will receive: plain JSON, detached from the caller's objects.
+    const wire = JSON.parse(json) as Record<string, unknown>;
+    if (this.#validator !== undefined) {
+      const problems = this.#validator.validate(def, wire);
+      if (problems.length > 0) {
+        return errorEnvelope(
+          "TOOL_INVALID_ARGS",
+          `Invalid arguments for "${name}": ${problems.join("; ")}`,
+        );
+      }
+    }
+
+    // 3. Rate limit.
+    const exceeded = this.#limiter?.take(server, tool);
+    if (exceeded !== undefined) {
+      return errorEnvelope(
+        "TOOL_RATE_LIMITED",
+        `Rate limit of ${exceeded.callsPerSecond} calls per second exceeded for "${name}"`,
+      );
+    }
+
+    // 4. Cache.
+    const key = this.#cacheable(server, tool, def) ? cacheKey(server, tool, wire) : undefined;
+    if (key !== undefined) {
+      const cached = this.#cache!.get(key);
+      if (cached !== undefined) {
+        this.#stats.cacheHits++;
+        hit.cached = true;
+        return okEnvelope(structuredClone(cached));
+      }
+    }
+
+    // 5. The call.
+    if (signal?.aborted) return cancelled(name, signal);
+    let conn: Connection;
+    try {
+      conn = await this.#pool.acquire(server, signal);
+    } catch (error) {
+      return this.#failure(error, server, tool, signal);
+    }
+    let result: CallToolResult;
+    this.#stats.upstreamCalls++;
+    try {
+      result = await this.#send(conn, tool, wire, signal);
+    } catch (error) {
+      return this.#failure(error, server, tool, signal, conn);
+    }
+
+    // 6. The reply.
+    if (result.isError === true) {
+      const text = (result.content ?? [])
+        .map((b) => b.type === "text" ? b.text : "")
+        .filter((t) => t !== "")
+        .join("\n");
+      return errorEnvelope("TOOL_ERROR", text || "Tool reported an error", result.content);
+    }
+    const value = result.structuredContent ?? result.content;
+    if (key !== undefined) this.#cache!.set(key, structuredClone(value));
+    return okEnvelope(value);
+  }
+
+  async #send(
+    conn: Connection,
+    tool: string,
+    args: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+  ): Promise<CallToolResult> {
+    if (signal === undefined) {
+      return await conn.client.callTool({ name: tool, arguments: args }, undefined, {
+        timeout: this.#timeoutMs,
+      }) as CallToolResult;
+    }
+    // A per-call controller: the SDK never removes its listener from the signal it is given.
+    const ac = new AbortController();
+    const onAbort = () => ac.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await conn.client.callTool({ name: tool, arguments: args }, undefined, {
+        timeout: this.#timeoutMs,
+        signal: ac.signal,
+      }) as CallToolResult;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  #cacheable(server: string, tool: string, def: Tool): boolean {
+    if (this.#cache === undefined) return false;
+    if (this.#cacheTools?.allows(server, tool)) return true;
+    const a = def.annotations;
+    return this.#cacheAnnotated && (a?.readOnlyHint === true || a?.idempotentHint === true);
+  }
+
+  #toolIndex(server: string, signal: AbortSignal | undefined): Promise<ToolIndex> {
+    const given = this.#given.get(server);
+    if (given !== undefined) {
+      const index = makeIndex(given);
+      this.#indexes.set(server, index);
+      return Promise.resolve(index);
+    }
+    let pending = this.#indexes.get(server) as Promise<ToolIndex> | undefined;
+    if (pending === undefined) {
+      pending = (async () => {
+        const conn = await this.#pool.acquire(server);
+        return makeIndex(await listAllTools(conn, { requestTimeoutMs: this.#timeoutMs }));
+      })();
+      this.#indexes.set(server, pending);
+      pending.then(
+        (index) => this.#indexes.set(server, index),
+        () => this.#indexes.delete(server),
+      );
+    }
+    if (signal === undefined) return pending;
+    return new Promise<ToolIndex>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      pending.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
+  }
+
+  #failure(
+    error: unknown,
+    server: string,
+    tool: string,
+    signal: AbortSignal | undefined,
+    conn?: Connection,
+  ): CallEnvelope {
+    const name = `${server}/${tool}`;
+    if (signal?.aborted) return cancelled(name, signal);
+    if (error instanceof McpError) {
+      if (error.code === ErrorCode.RequestTimeout) {
+        return errorEnvelope(
+          "TOOL_TIMEOUT",
+          `Tool "${name}" did not answer within ${this.#timeoutMs} ms`,
+        );
+      }
+      if (error.code === ErrorCode.ConnectionClosed || conn?.closed === true) {
+        return errorEnvelope("SERVER_ERROR", closedMessage(server, tool, conn));
+      }
+      const text = error.message.replace(/^MCP error -?\d+: /, "");
+      if (/^(Structured content does not match|Failed to validate structured content)/.test(text)) {
+        return errorEnvelope("SERVER_ERROR", `Tool "${name}" returned an invalid result: ${text}`);
+      }
+      if (error.code === ErrorCode.InvalidParams) {
+        return errorEnvelope(
+          "TOOL_INVALID_ARGS",
+          `Server "${server}" rejected the arguments of "${tool}": ${text}`,
+        );
+      }
+      return errorEnvelope("TOOL_ERROR", `Tool "${name}" failed: ${text}`);
+    }
+    if (conn?.closed === true) {
+      return errorEnvelope("SERVER_ERROR", closedMessage(server, tool, conn));
+    }
+    if (error instanceof McpxError) return errorEnvelope(error.code, error.message);
+    return errorEnvelope(
+      "SERVER_ERROR",
+      `Server "${server}" failed during "${tool}": ${messageOf(error)}`,
+    );
+  }
+}
+
+function makeIndex(tools: readonly Tool[]): ToolIndex {
+  return { byName: new Map(tools.map((t) => [t.name, t])), names: tools.map((t) => t.name) };
+}
+
+function cancelled(name: string, signal: AbortSignal): CallEnvelope {
+  const reason = signal.reason;
+  if (reason instanceof DOMException && reason.name === "TimeoutError") {
+    return errorEnvelope("TOOL_TIMEOUT", `Call to "${name}" timed out`);
+  }
+  return errorEnvelope("TOOL_CANCELLED", `Call to "${name}" was cancelled`);
+}
+
+function closedMessage(server: string, tool: string, conn: Connection | undefined): string {
+  const info = conn?.closeInfo;
+  let how = "";
+  if (info?.exitCode !== undefined && info.exitCode !== null) how = ` (exit code ${info.exitCode})`;
+  else if (info?.signal) how = ` (killed by ${info.signal})`;
+  const tail = info?.stderrTail ?? [];
+  const stderr = tail.length > 0
+    ? `. Last stderr lines:\n${tail.slice(-5).map((l) => `  ${l}`).join("\n")}`
+    : "";
+  return `Server "${server}" closed the connection during "${tool}"${how}; it will be restarted on the next call${stderr}`;
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${+(n / (1024 * 1024)).toFixed(1)} MiB`;
+  if (n >= 1024) return `${+(n / 1024).toFixed(1)} KiB`;
+  return `${n} bytes`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,51 @@
+/**
+ * Running generated tool modules outside the sandbox: installs the host hook
+ * their `runtime.ts` calls, backed by a {@link Bridge}.
+ *
+ * @module
+ */
+
+import type { CallEnvelope } from "./envelope.ts";
+
+/** The `globalThis` key under which the runtime looks for its host hook. */
+export const HOST_HOOK_KEY: symbol = Symbol.for("mcpx.host");
+
+/** The hook the generated runtime calls for every tool call. */
+export interface HostHook {
+  callTool(server: string, tool: string, args: unknown): Promise<CallEnvelope>;
+}
+
+/** Anything that can answer tool calls, such as a {@link Bridge}. */
+export interface ToolCaller {
+  callTool(server: string, tool: string, args: unknown): Promise<CallEnvelope>;
+}
+
+/**
+ * Sets `globalThis[Symbol.for("mcpx.host")]` so generated modules imported in
+ * this process call tools through `bridge`.
+ *
+ * @example
+ * ```ts ignore
+ * await using bridge = new Bridge({ servers });
+ * const uninstall = installHostRuntime(bridge);
+ * try {
+ *   const { echo } = await import("./servers/everything/echo.ts");
+ *   console.log(await echo({ message: "hi" }));
+ * } finally {
+ *   uninstall();
+ * }
+ * ```
+ * @returns A function that restores the previous hook (or removes this one).
+ */
+export function installHostRuntime(bridge: ToolCaller): () => void {
+  const g = globalThis as unknown as Record<symbol, unknown>;
+  const had = Object.prototype.hasOwnProperty.call(g, HOST_HOOK_KEY);
+  const previous = g[HOST_HOOK_KEY];
+  const hook: HostHook = { callTool: (s, t, a) => bridge.callTool(s, t, a) };
+  g[HOST_HOOK_KEY] = hook;
+  return () => {
+    if (g[HOST_HOOK_KEY] !== hook) return;
+    if (had) g[HOST_HOOK_KEY] = previous;
+    else delete g[HOST_HOOK_KEY];
+  };
+}

@@ -1,0 +1,74 @@
+import { findDefaultConfig, inlineServer, loadConfig, selectServers } from "../config/load_config.ts";
+import type { ServerConfig } from "../config/types.ts";
+import { UsageError } from "./usage_error.ts";
+
+/** Options every server-using command shares. */
+export interface ServerOptions {
+  config?: string;
+  name?: string;
+  url?: string;
+  transport?: string;
+  /** The words after `--`: an inline stdio server's command and arguments. */
+  inline: string[];
+  /** Server names given as positionals or with --server. */
+  names: string[];
+  env: Record<string, string | undefined>;
+  /** Whether no server at all is acceptable (then an empty list is returned). */
+  optional?: boolean;
+}
+
+/** Resolves the servers a command should use: inline, or from a config file. */
+export async function resolveServers(command: string, o: ServerOptions): Promise<ServerConfig[]> {
+  if (o.transport !== undefined && o.transport !== "http" && o.transport !== "sse") {
+    throw new UsageError(`Invalid --transport "${o.transport}": use "http" or "sse"`, command);
+  }
+  if (o.inline.length > 0 || o.url !== undefined) {
+    if (o.name === undefined) {
+      throw new UsageError("An inline server needs --name NAME", command);
+    }
+    if (o.inline.length > 0 && o.url !== undefined) {
+      throw new UsageError("Give either -- <command> or --url, not both", command);
+    }
+    return [
+      inlineServer(
+        o.url !== undefined
+          ? { name: o.name, url: o.url, transport: o.transport as "http" | "sse" | undefined }
+          : { name: o.name, command: o.inline[0], args: o.inline.slice(1) },
+      ),
+    ];
+  }
+  if (o.name !== undefined) {
+    throw new UsageError("--name needs an inline server: -- <command> [args…] or --url URL", command);
+  }
+  const path = o.config ?? findDefaultConfig(Deno.cwd());
+  if (path === undefined) {
+    if (o.optional) return [];
+    throw new UsageError(
+      "No servers: pass --config FILE, or an inline server (--name NAME -- <command>), or create ./mcpx.json or ./.mcp.json",
+      command,
+    );
+  }
+  const config = await loadConfig(path, { env: o.env as Record<string, string> });
+  return o.names.length > 0 ? selectServers(config, o.names) : config.servers;
+}
+
+/** Splits `args` at the first `--`: options before, inline command after. */
+export function splitInline(args: readonly string[]): [string[], string[]] {
+  const i = args.indexOf("--");
+  return i < 0 ? [[...args], []] : [args.slice(0, i), args.slice(i + 1)];
+}
+
+/** Parses a positive integer option, or throws a usage error naming it. */
+export function intOption(
+  command: string,
+  name: string,
+  value: string | undefined,
+  range: [number, number] = [1, Number.MAX_SAFE_INTEGER],
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < range[0] || n > range[1]) {
+    throw new UsageError(`Invalid --${name} "${value}": expected a whole number from ${range[0]} to ${range[1]}`, command);
+  }
+  return n;
+}

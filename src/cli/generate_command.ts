@@ -1,0 +1,176 @@
+import { parseArgs } from "node:util";
+import { dirname, join, resolve } from "node:path";
+import { generate, type GenerateResult } from "../codegen/generate.ts";
+import { loadTemplates } from "../codegen/templates.ts";
+import type { ServerConfig } from "../config/types.ts";
+import { McpxError } from "../errors.ts";
+import { introspectAll } from "../introspect/introspect.ts";
+import type { ServerSnapshot } from "../introspect/types.ts";
+import { PluginStore } from "../plugin_store/plugin_store.ts";
+import { GENERATE_HELP } from "./help.ts";
+import type { CliIo } from "./io.ts";
+import { intOption, resolveServers, splitInline } from "./_servers.ts";
+
+/** `mcpx generate`. */
+export async function generateCommand(args: string[], io: CliIo): Promise<number> {
+  const [opts, inline] = splitInline(args);
+  const { values: v, positionals } = parseArgs({
+    args: opts,
+    allowPositionals: true,
+    options: {
+      config: { type: "string", short: "c" },
+      name: { type: "string" },
+      url: { type: "string" },
+      transport: { type: "string" },
+      out: { type: "string", short: "o" },
+      "save-plugin": { type: "boolean" },
+      "plugin-dir": { type: "string" },
+      templates: { type: "string" },
+      timeout: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (v.help) {
+    io.out(GENERATE_HELP);
+    return 0;
+  }
+  const timeoutMs = intOption("generate", "timeout", v.timeout) ?? 20_000;
+  const servers = await resolveServers("generate", {
+    config: v.config,
+    name: v.name,
+    url: v.url,
+    transport: v.transport,
+    inline,
+    names: positionals,
+    env: io.env,
+  });
+  const templates = v.templates ? await loadTemplates(v.templates) : undefined;
+  const saveTo = v["save-plugin"]
+    ? new PluginStore(v["plugin-dir"] ?? PluginStore.defaultDir(io.env))
+    : undefined;
+  if (!v.out && !saveTo && !v.json) {
+    io.err("note: neither --out nor --save-plugin given: printing the file list only\n");
+  }
+
+  const started = performance.now();
+  const { snapshots, failures } = await introspectAll(servers, { connect: { timeoutMs } });
+  for (const f of failures) io.err(`error: ${f.error.message}\n`);
+  if (snapshots.length === 0) return 1;
+
+  const genStarted = performance.now();
+  const result = generate(snapshots, { templates });
+  const genMs = performance.now() - genStarted;
+  for (const w of result.warnings) io.err(`warning: ${w}\n`);
+
+  const summary: Record<string, unknown> = {
+    servers: result.servers.map((s) => ({ name: s.name, dir: s.dir, tools: s.tools.length })),
+    files: result.files.length,
+    warnings: result.warnings,
+    failures: failures.map((f) => ({ server: f.server, error: f.error.message })),
+  };
+  if (v.out) {
+    await writeTree(resolve(v.out), result);
+    summary.out = resolve(v.out);
+  }
+  if (saveTo) {
+    summary.plugins = await savePlugins(saveTo, snapshots, servers, templates);
+  }
+  const totalMs = performance.now() - started;
+  if (v.json) {
+    io.out(JSON.stringify(summary, null, 2) + "\n");
+  } else {
+    const tools = result.servers.reduce((n, s) => n + s.tools.length, 0);
+    io.out(
+      `Generated ${tools} tool module${tools === 1 ? "" : "s"} from ${result.servers.length} server${
+        result.servers.length === 1 ? "" : "s"
+      } in ${genMs.toFixed(1)} ms (${totalMs.toFixed(0)} ms with introspection)\n`,
+    );
+    if (v.out) io.out(`Wrote ${result.files.length} files to ${summary.out}\n`);
+    for (const p of (summary.plugins as SavedPlugin[] | undefined) ?? []) {
+      io.out(`Saved plugin "${p.name}" (${p.tools} tools, root ${p.rootChecksum.slice(0, 16)}…) in ${p.path}\n`);
+    }
+    if (!v.out && !saveTo) for (const f of result.files) io.out(`${f.path}\n`);
+  }
+  return failures.length > 0 ? 1 : 0;
+}
+
+/** One saved plugin, as reported. */
+export interface SavedPlugin {
+  name: string;
+  path: string;
+  tools: number;
+  rootChecksum: string;
+}
+
+/** Saves one plugin per server, named after the server. */
+export async function savePlugins(
+  store: PluginStore,
+  snapshots: readonly ServerSnapshot[],
+  configs: readonly ServerConfig[],
+  templates?: Awaited<ReturnType<typeof loadTemplates>>,
+): Promise<SavedPlugin[]> {
+  const out: SavedPlugin[] = [];
+  for (const snapshot of snapshots) {
+    const one = generate([snapshot], { templates });
+    const manifest = await store.save(snapshot.name, {
+      files: one.files,
+      servers: one.servers,
+      snapshots: [snapshot],
+      configs: configs.filter((c) => c.name === snapshot.name),
+    });
+    out.push({
+      name: snapshot.name,
+      path: store.pathOf(snapshot.name),
+      tools: one.servers[0]?.tools.length ?? 0,
+      rootChecksum: manifest.rootChecksum,
+    });
+  }
+  return out;
+}
+
+const MARKER = "runtime.ts";
+
+/**
+ * Writes a generated tree to `dir`, replacing an earlier generated tree there
+ * atomically. Refuses a non-empty directory that is not an mcpx tree.
+ */
+export async function writeTree(dir: string, result: GenerateResult): Promise<void> {
+  let existing = false;
+  try {
+    const entries = [];
+    for await (const e of Deno.readDir(dir)) entries.push(e.name);
+    existing = entries.length > 0;
+    if (existing) {
+      const marker = await Deno.readTextFile(join(dir, MARKER)).catch(() => "");
+      if (!marker.includes("mcpx runtime")) {
+        throw new McpxError(
+          "USAGE",
+          `Cannot write to "${dir}": it is not empty and holds no generated tree (no mcpx "${MARKER}"). Choose an empty or new directory`,
+        );
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  await Deno.mkdir(dirname(dir), { recursive: true });
+  const tmp = `${dir}.tmp-${crypto.randomUUID()}`;
+  try {
+    for (const f of result.files) {
+      const full = join(tmp, f.path);
+      await Deno.mkdir(dirname(full), { recursive: true });
+      await Deno.writeTextFile(full, f.content);
+    }
+    if (existing) {
+      const old = `${dir}.old-${crypto.randomUUID()}`;
+      await Deno.rename(dir, old);
+      await Deno.rename(tmp, dir);
+      await Deno.remove(old, { recursive: true });
+    } else {
+      await Deno.remove(dir).catch(() => {});
+      await Deno.rename(tmp, dir);
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}

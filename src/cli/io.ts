@@ -1,0 +1,55 @@
+/** Where the CLI writes and what it knows about its surroundings. */
+export interface CliIo {
+  /** Writes data (results) to standard output. */
+  out(text: string): void;
+  /** Writes diagnostics and progress to standard error. */
+  err(text: string): void;
+  /** Reads all of standard input. */
+  readStdin(): Promise<string>;
+  /** Whether standard output is a terminal. */
+  isTty: boolean;
+  /** Environment variables. */
+  env: Record<string, string | undefined>;
+  /** Asks a yes/no question on the terminal; `false` when there is none. */
+  confirm(question: string): boolean;
+}
+
+const encoder = new TextEncoder();
+
+/** The real process's streams. */
+export function denoIo(): CliIo {
+  return {
+    out: (t) => writeAll(Deno.stdout, t),
+    err: (t) => writeAll(Deno.stderr, t),
+    readStdin: () => new Response(Deno.stdin.readable).text(),
+    isTty: Deno.stdout.isTerminal(),
+    env: Deno.env.toObject(),
+    confirm: (q) => Deno.stdin.isTerminal() && confirm(q),
+  };
+}
+
+function writeAll(w: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = encoder.encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(w.writeSync(bytes));
+}
+
+/** An in-memory `CliIo` for tests: captures output, takes stdin and answers as given. */
+export function memoryIo(
+  init: { stdin?: string; env?: Record<string, string>; confirm?: boolean } = {},
+): CliIo & { stdout: string; stderr: string } {
+  const io = {
+    stdout: "",
+    stderr: "",
+    out(t: string) {
+      io.stdout += t;
+    },
+    err(t: string) {
+      io.stderr += t;
+    },
+    readStdin: () => Promise.resolve(init.stdin ?? ""),
+    isTty: false,
+    env: init.env ?? {},
+    confirm: () => init.confirm ?? false,
+  };
+  return io;
+}

@@ -1,0 +1,229 @@
+/**
+ * Maps arbitrary names (MCP tool names, `$defs` keys) to TypeScript
+ * identifiers that are also safe file names, and assigns them without
+ * collisions.
+ *
+ * Rules shared by {@link toCamelIdentifier} and {@link toPascalIdentifier}:
+ * - Non-ASCII text is transliterated deterministically: NFKD normalization,
+ *   combining marks dropped, any remaining non-ASCII code point written as
+ *   `u` + its lower-case hex code point (`日` → `u65e5`).
+ * - Every run of characters other than `A-Z`, `a-z`, `0-9` separates words.
+ * - A word written in capitals only (`URL`, `GET`) counts as one word and is
+ *   lower-cased before casing is applied (`get_URL` → `getUrl`).
+ * - A leading digit gets a `_` prefix, an empty result becomes `tool`/`Tool`.
+ * - Reserved words and dangerous names ({@link RESERVED_IDENTIFIERS}) and
+ *   Windows device names (`con`, `nul`, `com1`, …) get a `_` suffix.
+ *
+ * @module
+ */
+
+/**
+ * Names a generated identifier must never be: JavaScript and TypeScript
+ * reserved words, strict-mode restricted words, and names that are legal but
+ * harmful as bindings or object keys (`constructor`, `prototype`,
+ * `__proto__`, `arguments`, `eval`, `undefined`, `NaN`, `Infinity`).
+ */
+export const RESERVED_IDENTIFIERS: ReadonlySet<string> = new Set([
+  "arguments",
+  "await",
+  "break",
+  "case",
+  "catch",
+  "class",
+  "const",
+  "constructor",
+  "continue",
+  "debugger",
+  "default",
+  "delete",
+  "do",
+  "else",
+  "enum",
+  "eval",
+  "export",
+  "extends",
+  "false",
+  "finally",
+  "for",
+  "function",
+  "if",
+  "implements",
+  "import",
+  "in",
+  "Infinity",
+  "instanceof",
+  "interface",
+  "let",
+  "NaN",
+  "new",
+  "null",
+  "package",
+  "private",
+  "protected",
+  "prototype",
+  "public",
+  "return",
+  "static",
+  "super",
+  "switch",
+  "this",
+  "throw",
+  "true",
+  "try",
+  "typeof",
+  "undefined",
+  "var",
+  "void",
+  "while",
+  "with",
+  "yield",
+  "__proto__",
+]);
+
+const WINDOWS_DEVICE_NAME = /^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
+const NON_ASCII = /[\u0080-\uffff]/;
+const COMBINING_MARK = /^\p{M}$/u;
+const SEPARATORS = /[^A-Za-z0-9]+/;
+const ALL_CAPS = /^[A-Z0-9]+$/;
+
+/** Replaces non-ASCII text by ASCII, deterministically (see the module doc). */
+function transliterate(name: string): string {
+  let out = "";
+  for (const ch of name.normalize("NFKD")) {
+    const cp = ch.codePointAt(0)!;
+    if (cp < 0x80) out += ch;
+    else if (!COMBINING_MARK.test(ch)) out += `u${cp.toString(16)}`;
+  }
+  return out;
+}
+
+function splitWords(name: string): string[] {
+  const ascii = NON_ASCII.test(name) ? transliterate(name) : name;
+  const words = ascii.split(SEPARATORS);
+  let n = 0;
+  for (const w of words) if (w !== "") words[n++] = w;
+  words.length = n;
+  return words;
+}
+
+/** Upper-cases the first character; an all-capitals word becomes `Capitalized`. */
+function capitalize(word: string): string {
+  const rest = word.length > 1 && ALL_CAPS.test(word) ? word.slice(1).toLowerCase() : word.slice(1);
+  return word[0].toUpperCase() + rest;
+}
+
+/** Lower-cases the leading capitals of a first word: `ReadFile` → `readFile`, `HTTPServer` → `httpServer`. */
+function lowerFirst(word: string): string {
+  if (ALL_CAPS.test(word)) return word.toLowerCase();
+  let run = 0;
+  while (run < word.length) {
+    const c = word.charCodeAt(run);
+    if (c < 65 || c > 90) break;
+    run++;
+  }
+  if (run === 0) return word;
+  // `HTTPServer`: the last capital of the run starts the next word.
+  const cut = run > 1 && run < word.length ? run - 1 : run;
+  return word.slice(0, cut).toLowerCase() + word.slice(cut);
+}
+
+function finish(id: string, fallback: string): string {
+  if (id === "") return fallback;
+  const c = id.charCodeAt(0);
+  if (c >= 48 && c <= 57) id = `_${id}`;
+  if (RESERVED_IDENTIFIERS.has(id) || WINDOWS_DEVICE_NAME.test(id)) id += "_";
+  return id;
+}
+
+/**
+ * Converts a name to a lower camel-case identifier that is also a safe file
+ * name on every common file system.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { toCamelIdentifier } from "./identifiers.ts";
+ * assert.equal(toCamelIdentifier("create_entities"), "createEntities");
+ * assert.equal(toCamelIdentifier("get-sum"), "getSum");
+ * assert.equal(toCamelIdentifier("ReadFile"), "readFile");
+ * assert.equal(toCamelIdentifier("delete"), "delete_");
+ * assert.equal(toCamelIdentifier("2fa"), "_2fa");
+ * ```
+ *
+ * @param name Any string, such as an MCP tool name.
+ * @returns A valid identifier; `tool` when nothing usable is left.
+ */
+export function toCamelIdentifier(name: string): string {
+  const words = splitWords(name);
+  if (words.length === 0) return "tool";
+  let id = lowerFirst(words[0]);
+  for (let i = 1; i < words.length; i++) id += capitalize(words[i]);
+  return finish(id, "tool");
+}
+
+/**
+ * Converts a name to an upper camel-case identifier, for type names.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { toPascalIdentifier } from "./identifiers.ts";
+ * assert.equal(toPascalIdentifier("get-sum"), "GetSum");
+ * assert.equal(toPascalIdentifier("read_URL"), "ReadUrl");
+ * ```
+ *
+ * @param name Any string.
+ * @returns A valid identifier; `Tool` when nothing usable is left.
+ */
+export function toPascalIdentifier(name: string): string {
+  const words = splitWords(name);
+  let id = "";
+  for (const w of words) id += capitalize(w);
+  return finish(id, "Tool");
+}
+
+/**
+ * Assigns an identifier to every name, without collisions, deterministically:
+ * the same set of names gives the same mapping whatever order it comes in.
+ *
+ * Names are processed in code-unit order, those that `map` leaves unchanged
+ * first (so `getSum` keeps `getSum` even when `get-sum` is also present).
+ * A colliding identifier gets `_2`, `_3`, … appended. Collisions are
+ * case-insensitive, because the identifiers also name files and some file
+ * systems ignore case (`getSum` and `GetSum` collide).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { assignIdentifiers, toCamelIdentifier } from "./identifiers.ts";
+ * const ids = assignIdentifiers(["get_sum", "get-sum", "getSum"], toCamelIdentifier);
+ * assert.deepEqual(
+ *   [...ids].sort(),
+ *   [["get-sum", "getSum_2"], ["getSum", "getSum"], ["get_sum", "getSum_3"]],
+ * );
+ * ```
+ *
+ * @param names Names to map; duplicates are mapped once.
+ * @param map Converts one name to its preferred identifier.
+ * @returns A map from each distinct name to its identifier.
+ */
+export function assignIdentifiers(
+  names: readonly string[],
+  map: (name: string) => string,
+): Map<string, string> {
+  const sorted = [...new Set(names)].sort();
+  const preferred = sorted.map(map);
+  const used = new Set<string>();
+  const result = new Map<string, string>();
+  const assign = (i: number) => {
+    const base = preferred[i];
+    let id = base;
+    for (let n = 2; used.has(id.toLowerCase()); n++) id = `${base}_${n}`;
+    used.add(id.toLowerCase());
+    result.set(sorted[i], id);
+  };
+  for (let i = 0; i < sorted.length; i++) if (preferred[i] === sorted[i]) assign(i);
+  for (let i = 0; i < sorted.length; i++) if (preferred[i] !== sorted[i]) assign(i);
+  // Present the map in sorted-name order, whatever pass assigned each entry.
+  return new Map(sorted.map((name) => [name, result.get(name)!]));
+}

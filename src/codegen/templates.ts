@@ -1,0 +1,105 @@
+import { Eta } from "eta";
+import { join } from "node:path";
+import { McpxError } from "../errors.ts";
+import toolTemplate from "../../templates/tool.eta" with { type: "text" };
+import serverIndexTemplate from "../../templates/server_index.eta" with { type: "text" };
+import serverReadmeTemplate from "../../templates/server_readme.eta" with { type: "text" };
+import serversIndexTemplate from "../../templates/servers_index.eta" with { type: "text" };
+import readmeTemplate from "../../templates/readme.eta" with { type: "text" };
+import runtimeTemplate from "../../templates/runtime.eta" with { type: "text" };
+
+/** The names of the templates a template directory may override. */
+export const TEMPLATE_NAMES = [
+  "tool",
+  "server_index",
+  "server_readme",
+  "servers_index",
+  "readme",
+  "runtime",
+] as const;
+
+/** One of {@link TEMPLATE_NAMES}. */
+export type TemplateName = typeof TEMPLATE_NAMES[number];
+
+/** Template sources by name. */
+export type TemplateSources = Record<TemplateName, string>;
+
+/** The templates shipped with mcpx. */
+export const DEFAULT_TEMPLATES: Readonly<TemplateSources> = Object.freeze({
+  tool: toolTemplate,
+  server_index: serverIndexTemplate,
+  server_readme: serverReadmeTemplate,
+  servers_index: serversIndexTemplate,
+  readme: readmeTemplate,
+  runtime: runtimeTemplate,
+});
+
+/** Compiled templates, ready to render. */
+export interface CompiledTemplates {
+  render(name: TemplateName, data: object): string;
+}
+
+const eta = new Eta({ autoEscape: false, autoTrim: false, useWith: false, cache: false });
+
+function compileAll(sources: TemplateSources, origin: string): CompiledTemplates {
+  const fns = new Map<TemplateName, ReturnType<Eta["compile"]>>();
+  for (const name of TEMPLATE_NAMES) {
+    try {
+      fns.set(name, eta.compile(sources[name]));
+    } catch (cause) {
+      throw new McpxError(
+        "TEMPLATE_ERROR",
+        `Cannot compile template "${name}.eta" from ${origin}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+  }
+  return {
+    render(name, data) {
+      try {
+        return eta.render(fns.get(name)!, data);
+      } catch (cause) {
+        throw new McpxError(
+          "TEMPLATE_ERROR",
+          `Cannot render template "${name}.eta" from ${origin}: ${(cause as Error).message}`,
+          { cause },
+        );
+      }
+    },
+  };
+}
+
+let defaults: CompiledTemplates | undefined;
+
+/** The shipped templates, compiled once per process. */
+export function defaultTemplates(): CompiledTemplates {
+  return defaults ??= compileAll(DEFAULT_TEMPLATES, "the built-in templates");
+}
+
+/**
+ * Loads templates from `dir`: every `<name>.eta` there overrides the built-in
+ * template of that name; the others keep their defaults.
+ */
+export async function loadTemplates(dir: string): Promise<CompiledTemplates> {
+  try {
+    const info = await Deno.stat(dir);
+    if (!info.isDirectory) throw new Error("not a directory");
+  } catch (cause) {
+    throw new McpxError(
+      "TEMPLATE_ERROR",
+      `Cannot use templates directory "${dir}": ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+  const sources: TemplateSources = { ...DEFAULT_TEMPLATES };
+  for (const name of TEMPLATE_NAMES) {
+    try {
+      sources[name] = await Deno.readTextFile(join(dir, `${name}.eta`));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  return compileAll(sources, `"${dir}"`);
+}

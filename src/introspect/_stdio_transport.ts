@@ -1,0 +1,172 @@
+// The SDK's stdio client transport, plus what mcpx needs to explain failures:
+// the exit code and signal of the child, the last lines it wrote to stderr
+// (the pipe is always drained so the child never blocks on it), and a
+// shutdown that escalates from closing stdin to SIGTERM to SIGKILL without
+// leaving timers behind.
+
+import type { ChildProcess } from "node:child_process";
+import type { Readable } from "node:stream";
+import { StdioClientTransport } from "../_sdk.ts";
+
+/** How a child process ended. */
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+}
+
+/** Parameters of {@link PipedStdioTransport}. */
+export interface PipedStdioParams {
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  /** How many stderr lines to keep (default 20). */
+  tailLines?: number;
+  /** How long to wait for the child to exit after closing its stdin (default 2000 ms). */
+  graceMs?: number;
+}
+
+const MAX_LINE = 1_000;
+
+/** Waits for `promise` at most `ms` milliseconds; true when it settled in time. */
+export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A stdio client transport that keeps the stderr tail and the exit status. */
+export class PipedStdioTransport extends StdioClientTransport {
+  readonly #tail: string[] = [];
+  readonly #tailLines: number;
+  readonly #graceMs: number;
+  #partial = "";
+  #child?: ChildProcess;
+  #exit?: ExitInfo;
+  #hasClosed = false;
+  #closed: Promise<void>;
+  #markClosed!: () => void;
+  #stderrEnded: Promise<void>;
+  #closing?: Promise<void>;
+
+  constructor(params: PipedStdioParams) {
+    super({
+      command: params.command,
+      args: params.args,
+      env: params.env,
+      cwd: params.cwd,
+      stderr: "pipe",
+    });
+    this.#tailLines = params.tailLines ?? 20;
+    this.#graceMs = params.graceMs ?? 2_000;
+    this.#closed = new Promise((resolve) => this.#markClosed = resolve);
+    const stderr = this.stderr as Readable;
+    stderr.setEncoding("utf8");
+    stderr.on("data", (chunk: string) => this.#push(chunk));
+    this.#stderrEnded = new Promise((resolve) => {
+      stderr.once("end", resolve);
+      stderr.once("close", resolve);
+      stderr.once("error", resolve);
+    });
+  }
+
+  override async start(): Promise<void> {
+    try {
+      await super.start();
+    } catch (error) {
+      this.#hasClosed = true;
+      this.#markClosed();
+      throw error;
+    }
+    const child = (this as unknown as { _process?: ChildProcess })._process;
+    this.#child = child;
+    if (child === undefined) return;
+    child.once("exit", (code: number | null, signal: string | null) => {
+      this.#exit = { code, signal };
+    });
+    child.once("close", (code: number | null, signal: string | null) => {
+      this.#exit ??= { code, signal };
+      this.#hasClosed = true;
+      this.#markClosed();
+    });
+  }
+
+  /** How the child ended, once it has. */
+  get exitInfo(): ExitInfo | undefined {
+    return this.#exit;
+  }
+
+  /** True once the child has exited and its pipes are closed. */
+  get hasExited(): boolean {
+    return this.#hasClosed;
+  }
+
+  /** Resolves once the child has exited and its pipes are closed. */
+  get exited(): Promise<void> {
+    return this.#closed;
+  }
+
+  /** The last lines the child wrote to stderr, oldest first. */
+  stderrTail(): string[] {
+    const tail = this.#partial === "" ? [...this.#tail] : [...this.#tail, this.#partial];
+    return tail.slice(-this.#tailLines);
+  }
+
+  /** Waits (briefly) until everything the child wrote to stderr has been read. */
+  async drainStderr(ms = 200): Promise<void> {
+    await within(this.#stderrEnded, ms);
+  }
+
+  /** Terminates the child now (SIGTERM, then SIGKILL) and waits until it is gone. */
+  kill(): Promise<void> {
+    this.#signal("SIGTERM");
+    return this.close();
+  }
+
+  /**
+   * Closes stdin and waits for the child to exit; sends SIGTERM after the
+   * grace period and SIGKILL if that is ignored too.
+   */
+  override close(): Promise<void> {
+    return this.#closing ??= this.#shutdown();
+  }
+
+  async #shutdown(): Promise<void> {
+    if (this.#child !== undefined && !this.#hasClosed) {
+      try {
+        this.#child.stdin?.end();
+      } catch { /* already closed */ }
+      if (!(await within(this.#closed, this.#graceMs))) {
+        this.#signal("SIGTERM");
+        if (!(await within(this.#closed, 2_000))) {
+          this.#signal("SIGKILL");
+          await within(this.#closed, 2_000);
+        }
+      }
+    }
+    await super.close();
+  }
+
+  #signal(signal: "SIGTERM" | "SIGKILL"): void {
+    if (this.#child === undefined || this.#hasClosed) return;
+    try {
+      this.#child.kill(signal);
+    } catch { /* already gone */ }
+  }
+
+  #push(chunk: string): void {
+    const lines = (this.#partial + chunk).split(/\r?\n/);
+    this.#partial = lines.pop()!.slice(0, MAX_LINE);
+    for (const line of lines) {
+      if (line.trim() === "") continue;
+      this.#tail.push(line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line);
+      if (this.#tail.length > this.#tailLines) this.#tail.shift();
+    }
+  }
+}

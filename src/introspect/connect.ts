@@ -1,0 +1,405 @@
+/**
+ * Connecting an MCP client to one configured server over stdio, Streamable
+ * HTTP (falling back to SSE) or SSE, with errors that say why a server did
+ * not come up.
+ *
+ * @module
+ */
+
+import {
+  Client,
+  ErrorCode,
+  McpError,
+  SseError,
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+  StreamableHTTPError,
+  type Transport,
+} from "../_sdk.ts";
+import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from "../config/types.ts";
+import { McpxError, ServerConnectionError } from "../errors.ts";
+import { VERSION } from "../version.ts";
+import { PipedStdioTransport, within } from "./_stdio_transport.ts";
+
+/** Default deadline for a server to start and answer `initialize`. */
+export const DEFAULT_CONNECT_TIMEOUT_MS: number = 20_000;
+
+/** Options of {@link connect}. */
+export interface ConnectOptions {
+  /** Deadline for start-up and `initialize`, in milliseconds (default 20,000). */
+  timeoutMs?: number;
+  /** `clientInfo.name` sent to the server (default `"mcpx"`). */
+  clientName?: string;
+  /** `clientInfo.version` sent to the server (default mcpx's version). */
+  clientVersion?: string;
+  /** Cancels the attempt; the child process, if any, is terminated. */
+  signal?: AbortSignal;
+  /**
+   * Use this transport instead of the one `server` describes (for example an
+   * in-memory transport to an in-process server). `server.name` still names it.
+   */
+  transport?: Transport;
+}
+
+/** How a connection ended, given to {@link Connection.onClose} listeners. */
+export interface CloseInfo {
+  /** True when {@link Connection.close} was called; false when the server went away. */
+  expected: boolean;
+  /** Exit code of a stdio server, when it exited. */
+  exitCode?: number | null;
+  /** Signal that ended a stdio server, when one did. */
+  signal?: string | null;
+  /** Last lines a stdio server wrote to stderr. */
+  stderrTail: string[];
+}
+
+/** A live, initialized MCP client session with one server. */
+export interface Connection extends AsyncDisposable {
+  /** The server this connection talks to. */
+  readonly server: ServerConfig;
+  /** The initialized SDK client. */
+  readonly client: Client;
+  /** Protocol version negotiated during `initialize`, when known. */
+  readonly protocolVersion: string | undefined;
+  /** Process id of a stdio server. */
+  readonly pid: number | undefined;
+  /** True once the connection has closed, for whatever reason. */
+  readonly closed: boolean;
+  /** How the connection ended, once it has. */
+  readonly closeInfo: CloseInfo | undefined;
+  /** Last lines a stdio server wrote to stderr (empty for remote servers). */
+  stderrTail(): string[];
+  /** Closes the session; a stdio server is asked to exit, then terminated. Idempotent. */
+  close(): Promise<void>;
+  /** Calls `listener` once when the connection closes; returns a function that removes it. */
+  onClose(listener: (info: CloseInfo) => void): () => void;
+}
+
+/**
+ * Starts or reaches `server` and completes the MCP `initialize` handshake.
+ *
+ * @example
+ * ```ts ignore
+ * await using conn = await connect({ name: "fs", transport: "stdio", command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "."] });
+ * const { tools } = await conn.client.listTools();
+ * ```
+ * @throws {ServerConnectionError} `SERVER_START_FAILED` when the server cannot
+ * be started or exits during start-up (with its exit code and stderr tail),
+ * `SERVER_TIMEOUT` when it does not answer in time.
+ */
+export async function connect(server: ServerConfig, opts: ConnectOptions = {}): Promise<Connection> {
+  opts.signal?.throwIfAborted();
+  if (opts.transport !== undefined) return await open(server, opts.transport, opts);
+  if (server.transport === "stdio") return await open(server, stdioTransport(server), opts);
+  if (server.transport === "sse") return await open(server, sseTransport(server), opts);
+  try {
+    return await open(server, streamableTransport(server), opts);
+  } catch (error) {
+    // Backwards compatibility (MCP 2025-03-26): a 4xx on the first POST means an
+    // older server that only speaks the HTTP+SSE transport.
+    const status = httpStatus(error);
+    if (status === undefined || ![400, 404, 405].includes(status)) throw error;
+    try {
+      return await open(server, sseTransport(server), opts);
+    } catch (sseError) {
+      throw new ServerConnectionError(
+        server.name,
+        `Cannot connect to server "${server.name}" at ${server.url}: Streamable HTTP answered HTTP ${status} and SSE failed too (${
+          (sseError as Error).message
+        })`,
+        { code: codeOf(sseError), cause: sseError },
+      );
+    }
+  }
+}
+
+function stdioTransport(server: StdioServerConfig): PipedStdioTransport {
+  return new PipedStdioTransport({
+    command: server.command,
+    args: server.args,
+    env: server.env,
+    cwd: server.cwd,
+  });
+}
+
+function streamableTransport(server: RemoteServerConfig): StreamableHTTPClientTransport {
+  return new StreamableHTTPClientTransport(new URL(server.url), {
+    requestInit: server.headers ? { headers: server.headers } : undefined,
+  });
+}
+
+function sseTransport(server: RemoteServerConfig): SSEClientTransport {
+  const headers = server.headers;
+  return new SSEClientTransport(new URL(server.url), {
+    requestInit: headers ? { headers } : undefined,
+    eventSourceInit: headers
+      ? {
+        fetch: (url: string | URL, init?: RequestInit) =>
+          fetch(url, { ...init, headers: { ...(init?.headers ?? {}), ...headers } }),
+      }
+      : undefined,
+  });
+}
+
+async function open(
+  server: ServerConfig,
+  transport: Transport,
+  opts: ConnectOptions,
+): Promise<Connection> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const client = new Client(
+    { name: opts.clientName ?? "mcpx", version: opts.clientVersion ?? VERSION },
+    { capabilities: {} },
+  );
+  let protocolVersion: string | undefined;
+  const setVersion = transport.setProtocolVersion?.bind(transport);
+  transport.setProtocolVersion = (version: string) => {
+    protocolVersion = version;
+    setVersion?.(version);
+  };
+  const conn = new McpConnection(server, client, transport, () => protocolVersion);
+
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([deadline.signal, opts.signal]) : deadline.signal;
+  try {
+    const connecting = client.connect(transport, { signal, timeout: timeoutMs + 1_000 });
+    await untilAborted(connecting, signal);
+    return conn;
+  } catch (error) {
+    const stdio = transport instanceof PipedStdioTransport ? transport : undefined;
+    if (stdio !== undefined && !deadline.signal.aborted && !opts.signal?.aborted) {
+      // The child may be exiting right now: give it a moment to report how.
+      await within(stdio.exited, 1_000);
+    }
+    if (stdio !== undefined) await stdio.kill();
+    else await transport.close().catch(() => {});
+    await client.close().catch(() => {});
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    throw await explain(server, error, stdio, deadline.signal.aborted ? timeoutMs : undefined);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Rejects as soon as `signal` aborts, even if `promise` never settles. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => {});
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+async function explain(
+  server: ServerConfig,
+  error: unknown,
+  stdio: PipedStdioTransport | undefined,
+  timedOutAfter: number | undefined,
+): Promise<ServerConnectionError> {
+  if (error instanceof ServerConnectionError) return error;
+  const name = server.name;
+  let tail: string[] = [];
+  if (stdio !== undefined) {
+    await stdio.drainStderr();
+    tail = stdio.stderrTail();
+  }
+  const stderrPart = tail.length > 0
+    ? `. Last stderr lines:\n${tail.map((l) => `  ${l}`).join("\n")}`
+    : "";
+  const base = { cause: error, stderrTail: tail.length > 0 ? tail.join("\n") : undefined };
+
+  if (timedOutAfter !== undefined || isMcpError(error, ErrorCode.RequestTimeout)) {
+    const ms = timedOutAfter ?? "the allowed time";
+    return new ServerConnectionError(
+      name,
+      `Server "${name}" did not answer initialize within ${ms} ms${stderrPart}`,
+      { ...base, code: "SERVER_TIMEOUT" },
+    );
+  }
+
+  if (server.transport === "stdio" && stdio !== undefined) {
+    const spawnCode = (error as { code?: unknown }).code;
+    if (spawnCode === "ENOENT") {
+      const where = server.cwd !== undefined ? ` (cwd "${server.cwd}")` : "";
+      return new ServerConnectionError(
+        name,
+        `Cannot start server "${name}": command "${server.command}" was not found${where}; check that it is installed and on PATH`,
+        base,
+      );
+    }
+    if (spawnCode === "EACCES") {
+      return new ServerConnectionError(
+        name,
+        `Cannot start server "${name}": command "${server.command}" is not executable`,
+        base,
+      );
+    }
+    const exit = stdio.exitInfo;
+    if (exit !== undefined) {
+      const how = exit.signal !== null && exit.code === null
+        ? `was killed by ${exit.signal}`
+        : `exited with code ${exit.code}`;
+      const rest = tail.length > 0 ? stderrPart : " and wrote nothing to stderr";
+      return new ServerConnectionError(name, `Server "${name}" ${how} during start-up${rest}`, {
+        ...base,
+        exitCode: exit.code,
+      });
+    }
+    return new ServerConnectionError(
+      name,
+      `Server "${name}" failed to initialize: ${messageOf(error)}${stderrPart}`,
+      base,
+    );
+  }
+
+  if (server.transport !== "stdio") {
+    const status = httpStatus(error);
+    if (status === 401 || status === 403) {
+      return new ServerConnectionError(
+        name,
+        `Server "${name}" at ${server.url} refused the connection with HTTP ${status}; check the "headers" (such as Authorization) of server "${name}"`,
+        base,
+      );
+    }
+    if (status !== undefined) {
+      return new ServerConnectionError(
+        name,
+        `Server "${name}" at ${server.url} answered HTTP ${status}: ${messageOf(error)}`,
+        base,
+      );
+    }
+    if (error instanceof TypeError) {
+      return new ServerConnectionError(
+        name,
+        `Cannot reach server "${name}" at ${server.url}: ${messageOf(error)}; check that it is running`,
+        base,
+      );
+    }
+  }
+  return new ServerConnectionError(
+    name,
+    `Server "${name}" failed to initialize: ${messageOf(error)}`,
+    base,
+  );
+}
+
+function isMcpError(error: unknown, code: number): boolean {
+  return error instanceof McpError && error.code === code;
+}
+
+function httpStatus(error: unknown): number | undefined {
+  if (error instanceof StreamableHTTPError || error instanceof SseError) {
+    const code = error.code;
+    if (typeof code === "number" && code >= 100 && code < 600) return code;
+  }
+  return undefined;
+}
+
+function codeOf(error: unknown): McpxError["code"] {
+  return error instanceof McpxError ? error.code : "SERVER_START_FAILED";
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+class McpConnection implements Connection {
+  readonly server: ServerConfig;
+  readonly client: Client;
+  readonly #transport: Transport;
+  readonly #version: () => string | undefined;
+  readonly #listeners = new Set<(info: CloseInfo) => void>();
+  #closing?: Promise<void>;
+  #closed = false;
+  #closeInfo?: CloseInfo;
+
+  constructor(
+    server: ServerConfig,
+    client: Client,
+    transport: Transport,
+    version: () => string | undefined,
+  ) {
+    this.server = server;
+    this.client = client;
+    this.#transport = transport;
+    this.#version = version;
+    client.onclose = () => this.#onClosed();
+  }
+
+  get protocolVersion(): string | undefined {
+    return this.#version();
+  }
+
+  get pid(): number | undefined {
+    return this.#transport instanceof PipedStdioTransport
+      ? this.#transport.pid ?? undefined
+      : undefined;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get closeInfo(): CloseInfo | undefined {
+    return this.#closeInfo;
+  }
+
+  stderrTail(): string[] {
+    return this.#transport instanceof PipedStdioTransport ? this.#transport.stderrTail() : [];
+  }
+
+  close(): Promise<void> {
+    return this.#closing ??= this.#shutdown();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  onClose(listener: (info: CloseInfo) => void): () => void {
+    if (this.#closed) {
+      const info = this.#closeInfo!;
+      queueMicrotask(() => listener(info));
+      return () => {};
+    }
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async #shutdown(): Promise<void> {
+    const transport = this.#transport;
+    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId !== undefined) {
+      // Ask the server to drop the session (best effort, bounded).
+      await within(transport.terminateSession().catch(() => {}), 1_000);
+    }
+    await this.client.close().catch(() => {});
+    if (transport instanceof PipedStdioTransport) await transport.close();
+    this.#onClosed();
+  }
+
+  #info(): CloseInfo {
+    const stdio = this.#transport instanceof PipedStdioTransport ? this.#transport : undefined;
+    return {
+      expected: this.#closing !== undefined,
+      exitCode: stdio?.exitInfo?.code,
+      signal: stdio?.exitInfo?.signal,
+      stderrTail: stdio?.stderrTail() ?? [],
+    };
+  }
+
+  #onClosed(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const info = this.#closeInfo = this.#info();
+    const listeners = [...this.#listeners];
+    this.#listeners.clear();
+    for (const listener of listeners) {
+      try {
+        listener(info);
+      } catch { /* a listener's failure is its own */ }
+    }
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * Reading everything a server offers (tools, resources, resource templates,
+ * prompts) into a {@link ServerSnapshot}, following pagination.
+ *
+ * @module
+ */
+
+import type { Prompt, Resource, ResourceTemplate, Tool } from "../_sdk.ts";
+import type { ServerConfig } from "../config/types.ts";
+import { ServerConnectionError } from "../errors.ts";
+import { type ConnectOptions, type Connection, connect } from "./connect.ts";
+import type { ServerSnapshot } from "./types.ts";
+
+/** Most pages mcpx reads from one list before it gives up on a server. */
+export const DEFAULT_MAX_PAGES: number = 1_000;
+
+/** Default deadline for each list request, in milliseconds. */
+export const DEFAULT_LIST_TIMEOUT_MS: number = 30_000;
+
+/** Options of {@link listAllTools}. */
+export interface ListOptions {
+  /** Most pages to read before failing (default 1,000). */
+  maxPages?: number;
+  /** Deadline for each list request, in milliseconds (default 30,000). */
+  requestTimeoutMs?: number;
+  /** Cancels the listing. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link introspect} and {@link introspectAll}. */
+export interface IntrospectOptions extends ListOptions {
+  /** How to connect when given a server configuration rather than a connection. */
+  connect?: ConnectOptions;
+}
+
+/** A server {@link introspectAll} could not read. */
+export interface IntrospectFailure {
+  /** Server name. */
+  server: string;
+  /** Why it failed; usually a {@link ServerConnectionError}. */
+  error: Error;
+}
+
+/** Result of {@link introspectAll}. */
+export interface IntrospectAllResult {
+  /** Snapshots of the servers that answered, in the order given. */
+  snapshots: ServerSnapshot[];
+  /** Servers that could not be read, in the order given. */
+  failures: IntrospectFailure[];
+}
+
+/**
+ * Reads a server's info, capabilities, instructions, tools, resources,
+ * resource templates and prompts. Lists are only requested when the server
+ * advertises the capability. A failing tool list is an error; a failing
+ * resource or prompt list becomes a warning in the snapshot.
+ *
+ * Given a configuration, it connects and closes the connection afterwards;
+ * given a {@link Connection}, it leaves it open.
+ *
+ * @example
+ * ```ts ignore
+ * const snapshot = await introspect({ name: "everything", transport: "stdio", command: "npx", args: ["-y", "@modelcontextprotocol/server-everything"] });
+ * console.log(snapshot.tools.map((t) => t.name));
+ * ```
+ * @throws {ServerConnectionError} when the server cannot be reached or its tool list fails.
+ */
+export async function introspect(
+  target: ServerConfig | Connection,
+  opts: IntrospectOptions = {},
+): Promise<ServerSnapshot> {
+  if (!isConnection(target)) {
+    await using conn = await connect(target, { signal: opts.signal, ...opts.connect });
+    return await introspect(conn, opts);
+  }
+  const conn = target;
+  const { client } = conn;
+  const name = conn.server.name;
+  const capabilities = (client.getServerCapabilities() ?? {}) as Record<string, unknown>;
+  const info = client.getServerVersion();
+  const warnings: string[] = [];
+  const request = {
+    timeout: opts.requestTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS,
+    signal: opts.signal,
+  };
+  const maxPages = opts.maxPages ?? DEFAULT_MAX_PAGES;
+
+  const optional = async <T>(
+    capability: string,
+    what: string,
+    page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string }>,
+  ): Promise<T[]> => {
+    if (capabilities[capability] === undefined) return [];
+    try {
+      return await paginate(name, what, page, maxPages);
+    } catch (error) {
+      if (opts.signal?.aborted) throw error;
+      warnings.push(`Cannot list ${what} of server "${name}": ${(error as Error).message}`);
+      return [];
+    }
+  };
+
+  const tools = capabilities.tools === undefined ? [] : await listAllTools(conn, opts);
+  const resources = await optional<Resource>("resources", "resources", async (cursor) => {
+    const r = await client.listResources(cursor ? { cursor } : undefined, request);
+    return { items: r.resources, nextCursor: r.nextCursor };
+  });
+  const resourceTemplates = await optional<ResourceTemplate>(
+    "resources",
+    "resource templates",
+    async (cursor) => {
+      const r = await client.listResourceTemplates(cursor ? { cursor } : undefined, request);
+      return { items: r.resourceTemplates, nextCursor: r.nextCursor };
+    },
+  );
+  const prompts = await optional<Prompt>("prompts", "prompts", async (cursor) => {
+    const r = await client.listPrompts(cursor ? { cursor } : undefined, request);
+    return { items: r.prompts, nextCursor: r.nextCursor };
+  });
+
+  const snapshot: ServerSnapshot = {
+    name,
+    serverInfo: {
+      name: info?.name ?? name,
+      version: info?.version ?? "",
+      ...(info?.title !== undefined ? { title: info.title } : {}),
+    },
+    ...(conn.protocolVersion !== undefined ? { protocolVersion: conn.protocolVersion } : {}),
+    capabilities,
+    ...(client.getInstructions() !== undefined ? { instructions: client.getInstructions() } : {}),
+    tools,
+    resources,
+    resourceTemplates,
+    prompts,
+  };
+  if (warnings.length > 0) snapshot.warnings = warnings;
+  return snapshot;
+}
+
+/**
+ * Lists every tool of a connected server, following `nextCursor`.
+ *
+ * @throws {ServerConnectionError} `SERVER_ERROR` when the request fails or the
+ * server paginates without end.
+ */
+export async function listAllTools(conn: Connection, opts: ListOptions = {}): Promise<Tool[]> {
+  const request = {
+    timeout: opts.requestTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS,
+    signal: opts.signal,
+  };
+  const name = conn.server.name;
+  try {
+    return await paginate(name, "tools", async (cursor) => {
+      const r = await conn.client.listTools(cursor ? { cursor } : undefined, request);
+      return { items: r.tools, nextCursor: r.nextCursor };
+    }, opts.maxPages ?? DEFAULT_MAX_PAGES);
+  } catch (error) {
+    if (error instanceof ServerConnectionError || opts.signal?.aborted) throw error;
+    throw new ServerConnectionError(
+      name,
+      `Cannot list tools of server "${name}": ${(error as Error).message}`,
+      { code: "SERVER_ERROR", cause: error },
+    );
+  }
+}
+
+/**
+ * Connects to all `servers` in parallel and introspects each; a server that
+ * fails does not stop the others.
+ */
+export async function introspectAll(
+  servers: readonly ServerConfig[],
+  opts: IntrospectOptions = {},
+): Promise<IntrospectAllResult> {
+  const settled = await Promise.allSettled(servers.map((s) => introspect(s, opts)));
+  const result: IntrospectAllResult = { snapshots: [], failures: [] };
+  settled.forEach((outcome, i) => {
+    if (outcome.status === "fulfilled") result.snapshots.push(outcome.value);
+    else {
+      const error = outcome.reason instanceof Error
+        ? outcome.reason
+        : new Error(String(outcome.reason));
+      result.failures.push({ server: servers[i].name, error });
+    }
+  });
+  return result;
+}
+
+async function paginate<T>(
+  server: string,
+  what: string,
+  page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string }>,
+  maxPages: number,
+): Promise<T[]> {
+  const items: T[] = [];
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  for (let n = 0;; n++) {
+    if (n >= maxPages) {
+      throw new ServerConnectionError(
+        server,
+        `Server "${server}" returned more than ${maxPages} pages of ${what}; giving up`,
+        { code: "SERVER_ERROR" },
+      );
+    }
+    const r = await page(cursor);
+    items.push(...r.items);
+    if (r.nextCursor === undefined || r.nextCursor === null) return items;
+    if (seen.has(r.nextCursor)) {
+      throw new ServerConnectionError(
+        server,
+        `Server "${server}" repeated the cursor "${r.nextCursor}" while listing ${what}`,
+        { code: "SERVER_ERROR" },
+      );
+    }
+    seen.add(r.nextCursor);
+    cursor = r.nextCursor;
+  }
+}
+
+function isConnection(target: ServerConfig | Connection): target is Connection {
+  return "client" in target && "server" in target;
+}

@@ -1,0 +1,209 @@
+/**
+ * The catalogue of servers a runtime knows: their snapshots, read from
+ * verified plugins or introspected lazily through the shared client pool, and
+ * the generated tree built from them.
+ *
+ * @module
+ */
+import { type GeneratedFile, generate, type GenerateResult } from "../codegen/generate.ts";
+import type { ServerConfig } from "../config/types.ts";
+import type { ClientPool } from "../bridge/client_pool.ts";
+import { introspect, listAllTools } from "../introspect/introspect.ts";
+import type { ServerSnapshot } from "../introspect/types.ts";
+import type { LoadedPlugin } from "../plugin_store/plugin_store.ts";
+
+/** The state of one server in the catalogue. */
+export type ServerState = "idle" | "loading" | "ready" | "failed";
+
+/** What the catalogue knows of one server. */
+export interface ServerStatus {
+  name: string;
+  state: ServerState;
+  /** Where its snapshot comes from. */
+  source: "plugin" | "config";
+  tools: number;
+  /** Why it failed, when it did. */
+  error?: string;
+}
+
+interface Entry {
+  name: string;
+  source: "plugin" | "config";
+  snapshot?: ServerSnapshot;
+  /** The plugin's verified files for this server (`servers/<dir>/…`). */
+  pluginFiles?: GeneratedFile[];
+  pluginDir?: string;
+  state: ServerState;
+  error?: Error;
+  failedAt?: number;
+  loading?: Promise<void>;
+}
+
+/** Options of {@link Catalog}. */
+export interface CatalogOptions {
+  /** Servers from the configuration. */
+  servers: readonly ServerConfig[];
+  /** Verified plugins; their servers need no introspection. */
+  plugins?: readonly LoadedPlugin[];
+  /** Where connections come from (shared with the bridge). */
+  pool: ClientPool;
+  /** A failed server is tried again after this many milliseconds (default 5,000). */
+  retryAfterMs?: number;
+}
+
+/** Servers, their snapshots and the generated tree, kept current. */
+export class Catalog {
+  readonly #entries = new Map<string, Entry>();
+  readonly #pool: ClientPool;
+  readonly #retryAfterMs: number;
+  readonly #listeners = new Set<(server: string) => void>();
+  #version = 0;
+  #cache?: { version: number; result: GenerateResult; files: Map<string, string> };
+
+  constructor(opts: CatalogOptions) {
+    this.#pool = opts.pool;
+    this.#retryAfterMs = opts.retryAfterMs ?? 5_000;
+    for (const plugin of opts.plugins ?? []) {
+      for (const snapshot of plugin.snapshot.servers) {
+        const gen = plugin.manifest.servers.find((s) => s.name === snapshot.name);
+        const dir = gen?.tools[0]?.path.split("/")[1];
+        this.#entries.set(snapshot.name, {
+          name: snapshot.name,
+          source: "plugin",
+          snapshot,
+          pluginDir: dir,
+          pluginFiles: dir ? plugin.files.filter((f) => f.path.startsWith(`servers/${dir}/`)) : undefined,
+          state: "ready",
+        });
+      }
+    }
+    for (const server of opts.servers) {
+      if (!this.#entries.has(server.name)) {
+        this.#entries.set(server.name, { name: server.name, source: "config", state: "idle" });
+      }
+    }
+  }
+
+  /** Server names, in the order given. */
+  get names(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  /** Increases whenever a snapshot changes. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Calls `listener(server)` whenever a server's tools change. */
+  onChange(listener: (server: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The state of every server. */
+  status(): ServerStatus[] {
+    return [...this.#entries.values()].map((e) => ({
+      name: e.name,
+      state: e.state,
+      source: e.source,
+      tools: e.snapshot?.tools.length ?? 0,
+      ...(e.error ? { error: e.error.message } : {}),
+    }));
+  }
+
+  /** The snapshot of `server`, once known. */
+  snapshot(server: string): ServerSnapshot | undefined {
+    return this.#entries.get(server)?.snapshot;
+  }
+
+  /** Ready snapshots, in the order given. */
+  snapshots(): ServerSnapshot[] {
+    return [...this.#entries.values()].flatMap((e) => (e.snapshot ? [e.snapshot] : []));
+  }
+
+  /**
+   * Introspects the servers not known yet (all, or `names`), in parallel, and
+   * waits for them up to `timeoutMs`. A server that fails or is slow does not
+   * hold up the others; its error shows in {@link status}.
+   */
+  async ensure(opts: { names?: readonly string[]; timeoutMs?: number } = {}): Promise<void> {
+    const wanted = (opts.names ?? this.names).map((n) => this.#entries.get(n)).filter((e) => e !== undefined);
+    const waits: Promise<void>[] = [];
+    for (const entry of wanted) {
+      if (entry.state === "ready") continue;
+      if (entry.state === "failed" && Date.now() - (entry.failedAt ?? 0) < this.#retryAfterMs) continue;
+      waits.push(entry.loading ??= this.#load(entry));
+    }
+    if (waits.length === 0) return;
+    const all = Promise.allSettled(waits);
+    if (opts.timeoutMs === undefined) {
+      await all;
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([all, new Promise((r) => timer = setTimeout(r, opts.timeoutMs))]);
+    clearTimeout(timer);
+  }
+
+  /** Reads `server`'s tool list again (after `notifications/tools/list_changed`). */
+  async refreshTools(server: string): Promise<void> {
+    const entry = this.#entries.get(server);
+    const conn = this.#pool.peek(server);
+    if (!entry?.snapshot || !conn) return;
+    const tools = await listAllTools(conn);
+    entry.snapshot = { ...entry.snapshot, tools };
+    // Saved modules no longer match the live tool list: generate afresh.
+    entry.pluginFiles = undefined;
+    this.#changed(server);
+  }
+
+  /** The generated tree of every ready server. */
+  generated(): GenerateResult {
+    return this.#build().result;
+  }
+
+  /** The generated tree as sandbox files: `/path` → source. */
+  files(): ReadonlyMap<string, string> {
+    return this.#build().files;
+  }
+
+  #build(): { result: GenerateResult; files: Map<string, string> } {
+    if (this.#cache?.version === this.#version) return this.#cache;
+    const result = generate(this.snapshots());
+    // Servers from plugins keep their saved (verified) modules.
+    const overrides = new Map<string, GeneratedFile[]>();
+    for (const e of this.#entries.values()) {
+      const dir = result.servers.find((s) => s.name === e.name)?.dir;
+      if (e.pluginFiles && dir === e.pluginDir) overrides.set(`servers/${dir}/`, e.pluginFiles);
+    }
+    if (overrides.size > 0) {
+      const kept = result.files.filter((f) => ![...overrides.keys()].some((p) => f.path.startsWith(p)));
+      result.files = [...kept, ...[...overrides.values()].flat()].sort((a, b) => (a.path < b.path ? -1 : 1));
+    }
+    const files = new Map(result.files.map((f) => [`/${f.path}`, f.content]));
+    this.#cache = { version: this.#version, result, files };
+    return this.#cache;
+  }
+
+  #changed(server: string): void {
+    this.#version++;
+    for (const l of this.#listeners) l(server);
+  }
+
+  async #load(entry: Entry): Promise<void> {
+    entry.state = "loading";
+    try {
+      const conn = await this.#pool.acquire(entry.name);
+      entry.snapshot = await introspect(conn);
+      entry.state = "ready";
+      entry.error = undefined;
+      this.#changed(entry.name);
+    } catch (e) {
+      entry.state = "failed";
+      entry.error = e as Error;
+      entry.failedAt = Date.now();
+    } finally {
+      entry.loading = undefined;
+    }
+  }
+}

@@ -1,0 +1,33 @@
+// Messages between the host (QuickJSEngine) and a sandbox worker. One
+// message goes each way per execution, plus one pair per tool call.
+
+import type { EngineLimits, ExecuteOutcome } from "./engine.ts";
+
+/** Host → worker. */
+export type ToWorker =
+  | {
+    t: "init";
+    /** The QuickJS WebAssembly module, compiled once on the host. */
+    wasm: WebAssembly.Module;
+    /** Int32 slot: the id of an execution to cancel, read by the interrupt handler. */
+    cancel: SharedArrayBuffer;
+    /** Replace the worker when its WebAssembly memory grew past this after an execution. */
+    recycleBytes: number;
+  }
+  | {
+    t: "run";
+    id: number;
+    entry: string;
+    files: ReadonlyMap<string, string>;
+    limits: EngineLimits;
+  }
+  | { t: "reply"; id: number; call: number; json: string }
+  | { t: "cancel"; id: number };
+
+/** Worker → host. */
+export type FromWorker =
+  | { t: "ready" }
+  | { t: "initError"; message: string }
+  | { t: "call"; id: number; call: number; server: string; tool: string; args: string }
+  | { t: "done"; id: number; outcome: ExecuteOutcome; recycle: boolean }
+  | { t: "poisoned"; message: string };

@@ -1,0 +1,407 @@
+/**
+ * The default engine: QuickJS (quickjs-ng) compiled to WebAssembly, running
+ * in a pool of permission-less Deno workers.
+ *
+ * The WebAssembly module is compiled once per process on the host and handed
+ * to each worker. A worker runs one execution at a time, each in a fresh
+ * QuickJS runtime. A watchdog on the host stops a worker that misses its
+ * deadline by more than the grace period; a worker that crashed, was stopped
+ * or grew too much memory is replaced, so the next execution is unaffected.
+ *
+ * @module
+ */
+
+import { McpxError, SandboxTimeoutError } from "../errors.ts";
+import type { FromWorker, ToWorker } from "./_protocol.ts";
+import type {
+  Engine,
+  EngineHost,
+  ExecuteOutcome,
+  ExecuteRequest,
+  ExecutionError,
+} from "./engine.ts";
+
+/** Options of {@link QuickJSEngine.create}. */
+export interface QuickJSEngineOptions {
+  /** Workers kept started and warm; default 2. */
+  minWorkers?: number;
+  /** Upper bound of workers started on demand when executions queue up; default 4. */
+  maxWorkers?: number;
+  /** Time a worker may overrun a deadline or a cancellation before it is stopped, in ms; default 1,000. */
+  graceMs?: number;
+  /** Workers beyond `minWorkers` stop after being idle this long, in ms; default 30,000. */
+  idleMs?: number;
+  /** A worker whose WebAssembly memory grew past this is replaced after its execution; default 160 MiB. */
+  recycleBytes?: number;
+}
+
+let wasmModule: Promise<WebAssembly.Module> | undefined;
+
+/**
+ * The QuickJS WebAssembly module, compiled once per process. Workers cannot
+ * read files, so the host compiles the module and sends it to them.
+ */
+export function quickjsWasmModule(): Promise<WebAssembly.Module> {
+  wasmModule ??= (async () => {
+    const entry = import.meta.resolve("@jitl/quickjs-ng-wasmfile-release-sync");
+    const url = new URL("./emscripten-module.wasm", entry);
+    if (url.protocol !== "file:") {
+      throw new McpxError(
+        "SANDBOX_CRASHED",
+        `Cannot locate the QuickJS WebAssembly file: "${entry}" is not a local file; set "nodeModulesDir" to "auto"`,
+      );
+    }
+    return await WebAssembly.compile(await Deno.readFile(url));
+  })();
+  wasmModule.catch(() => wasmModule = undefined);
+  return wasmModule;
+}
+
+interface Job {
+  id: number;
+  req: ExecuteRequest;
+  host: EngineHost;
+  resolve: (outcome: ExecuteOutcome) => void;
+  t0: number;
+  settled: boolean;
+  worker?: PooledWorker;
+  watchdog?: ReturnType<typeof setTimeout>;
+  killTimer?: ReturnType<typeof setTimeout>;
+  calls: Map<number, AbortController>;
+  unlisten?: () => void;
+}
+
+interface PooledWorker {
+  worker: Worker;
+  cancel: Int32Array;
+  job: Job | undefined;
+  lastUsed: number;
+  idleTimer?: ReturnType<typeof setTimeout>;
+}
+
+/** QuickJS in WebAssembly behind the {@link Engine} interface. */
+export class QuickJSEngine implements Engine {
+  /** Backend name. */
+  readonly name: string = "quickjs";
+  readonly #wasm: WebAssembly.Module;
+  readonly #min: number;
+  readonly #max: number;
+  readonly #graceMs: number;
+  readonly #idleMs: number;
+  readonly #recycleBytes: number;
+  readonly #idle: PooledWorker[] = [];
+  readonly #busy = new Set<PooledWorker>();
+  readonly #starting = new Set<Worker>();
+  readonly #queue: Job[] = [];
+  #nextId = 1;
+  #closed = false;
+
+  private constructor(wasm: WebAssembly.Module, opts: QuickJSEngineOptions) {
+    this.#wasm = wasm;
+    this.#min = opts.minWorkers ?? 2;
+    this.#max = Math.max(this.#min, opts.maxWorkers ?? 4);
+    this.#graceMs = opts.graceMs ?? 1_000;
+    this.#idleMs = opts.idleMs ?? 30_000;
+    this.#recycleBytes = opts.recycleBytes ?? 160 * 1024 * 1024;
+    if (!Number.isInteger(this.#min) || this.#min < 0 || this.#max < 1 || this.#max > 64) {
+      throw new RangeError(
+        `Invalid worker pool ${this.#min}..${this.#max}: expected 0 <= minWorkers <= maxWorkers <= 64`,
+      );
+    }
+  }
+
+  /**
+   * Compiles the WebAssembly module (once per process) and starts
+   * `minWorkers` workers, resolving when they are ready.
+   */
+  static async create(opts: QuickJSEngineOptions = {}): Promise<QuickJSEngine> {
+    const engine = new QuickJSEngine(await quickjsWasmModule(), opts);
+    try {
+      await Promise.all(Array.from({ length: engine.#min }, () => engine.#spawn()));
+    } catch (e) {
+      await engine.dispose();
+      throw e;
+    }
+    return engine;
+  }
+
+  /** Workers started and ready, busy or idle (for tests and figures). */
+  get workerCount(): number {
+    return this.#idle.length + this.#busy.size;
+  }
+
+  /** Runs one execution on the next free worker. */
+  execute(req: ExecuteRequest, host: EngineHost): Promise<ExecuteOutcome> {
+    if (this.#closed) {
+      return Promise.reject(new McpxError("USAGE", "Cannot execute: the sandbox engine is closed"));
+    }
+    if (!req.files.has(req.entry)) {
+      return Promise.reject(
+        new TypeError(`Invalid execution: the entry "${req.entry}" is not in the files`),
+      );
+    }
+    return new Promise((resolve) => {
+      const job: Job = {
+        id: this.#nextId++,
+        req,
+        host,
+        resolve,
+        t0: performance.now(),
+        settled: false,
+        calls: new Map(),
+      };
+      const signal = req.signal;
+      if (signal !== undefined) {
+        if (signal.aborted) {
+          this.#complete(job, failed("SANDBOX_CANCELLED", "McpxError", "Execution was cancelled"));
+          return;
+        }
+        const onAbort = () => this.#cancel(job);
+        signal.addEventListener("abort", onAbort, { once: true });
+        job.unlisten = () => signal.removeEventListener("abort", onAbort);
+      }
+      this.#queue.push(job);
+      this.#dispatch();
+    });
+  }
+
+  /** Stops every worker; running and queued executions end as `SANDBOX_CANCELLED`. */
+  dispose(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    const cancelled = () => failed("SANDBOX_CANCELLED", "McpxError", "The sandbox was closed");
+    for (const job of this.#queue.splice(0)) this.#complete(job, cancelled());
+    for (const w of [...this.#busy, ...this.#idle]) {
+      if (w.job !== undefined) this.#complete(w.job, cancelled());
+      this.#retire(w);
+    }
+    for (const worker of this.#starting) worker.terminate();
+    this.#starting.clear();
+    return Promise.resolve();
+  }
+
+  #dispatch(): void {
+    while (this.#queue.length > 0 && this.#idle.length > 0) {
+      // The worker idle longest has had the most time to prepare its next runtime.
+      let pick = 0;
+      for (let i = 1; i < this.#idle.length; i++) {
+        if (this.#idle[i].lastUsed < this.#idle[pick].lastUsed) pick = i;
+      }
+      const w = this.#idle.splice(pick, 1)[0];
+      this.#run(w, this.#queue.shift()!);
+    }
+    const total = this.#idle.length + this.#busy.size + this.#starting.size;
+    if (
+      !this.#closed && this.#queue.length > this.#starting.size && total < this.#max
+    ) {
+      this.#spawn().catch((e) => {
+        for (const job of this.#queue.splice(0)) {
+          this.#complete(
+            job,
+            failed("SANDBOX_CRASHED", "McpxError", `The sandbox worker failed to start: ${e.message}`),
+          );
+        }
+      });
+    }
+  }
+
+  #run(w: PooledWorker, job: Job): void {
+    clearTimeout(w.idleTimer);
+    w.job = job;
+    job.worker = w;
+    this.#busy.add(w);
+    Atomics.store(w.cancel, 0, 0);
+    const { entry, files, limits } = job.req;
+    w.worker.postMessage({ t: "run", id: job.id, entry, files, limits } satisfies ToWorker);
+    job.watchdog = setTimeout(() => {
+      const e = new SandboxTimeoutError(limits.timeoutMs);
+      this.#kill(w, failed(e.code, e.name, e.message));
+    }, limits.timeoutMs + this.#graceMs);
+  }
+
+  #cancel(job: Job): void {
+    if (job.settled) return;
+    const w = job.worker;
+    if (w === undefined) {
+      const i = this.#queue.indexOf(job);
+      if (i >= 0) this.#queue.splice(i, 1);
+      this.#complete(job, failed("SANDBOX_CANCELLED", "McpxError", "Execution was cancelled"));
+      return;
+    }
+    // The flag stops a guest busy in a loop; the message stops one awaiting tools.
+    Atomics.store(w.cancel, 0, job.id);
+    w.worker.postMessage({ t: "cancel", id: job.id } satisfies ToWorker);
+    job.killTimer ??= setTimeout(
+      () => this.#kill(w, failed("SANDBOX_CANCELLED", "McpxError", "Execution was cancelled")),
+      this.#graceMs,
+    );
+  }
+
+  #onMessage(w: PooledWorker, m: FromWorker): void {
+    switch (m.t) {
+      case "call": {
+        const job = w.job;
+        if (job === undefined || job.id !== m.id || job.settled) return;
+        const controller = new AbortController();
+        job.calls.set(m.call, controller);
+        let reply: Promise<string>;
+        try {
+          reply = job.host.callTool(m.server, m.tool, m.args, controller.signal);
+        } catch (e) {
+          reply = Promise.reject(e);
+        }
+        reply.then(
+          (json) => json,
+          (e) =>
+            JSON.stringify({
+              ok: false,
+              error: { code: "TOOL_ERROR", message: e instanceof Error ? e.message : String(e) },
+            }),
+        ).then((json) => {
+          job.calls.delete(m.call);
+          if (job.settled || w.job !== job) return;
+          w.worker.postMessage({ t: "reply", id: m.id, call: m.call, json } satisfies ToWorker);
+        });
+        return;
+      }
+      case "done": {
+        const job = w.job;
+        if (job === undefined || job.id !== m.id) return;
+        this.#complete(job, m.outcome);
+        w.job = undefined;
+        this.#busy.delete(w);
+        if (m.recycle) {
+          this.#retire(w);
+          this.#replenish();
+        } else {
+          this.#idleUp(w);
+        }
+        this.#dispatch();
+        return;
+      }
+      case "poisoned": {
+        if (w.job === undefined) {
+          this.#retire(w);
+          this.#replenish();
+          this.#dispatch();
+        }
+        return;
+      }
+    }
+  }
+
+  #idleUp(w: PooledWorker): void {
+    w.lastUsed = performance.now();
+    this.#idle.push(w);
+    if (this.#idle.length + this.#busy.size > this.#min) {
+      w.idleTimer = setTimeout(() => {
+        const i = this.#idle.indexOf(w);
+        if (i >= 0 && this.#idle.length + this.#busy.size > this.#min) {
+          this.#idle.splice(i, 1);
+          this.#retire(w);
+        }
+      }, this.#idleMs);
+    }
+  }
+
+  #kill(w: PooledWorker, outcome: ExecuteOutcome): void {
+    const job = w.job;
+    this.#retire(w);
+    if (job !== undefined) this.#complete(job, outcome);
+    this.#replenish();
+    this.#dispatch();
+  }
+
+  #retire(w: PooledWorker): void {
+    clearTimeout(w.idleTimer);
+    w.worker.terminate();
+    w.job = undefined;
+    this.#busy.delete(w);
+    const i = this.#idle.indexOf(w);
+    if (i >= 0) this.#idle.splice(i, 1);
+  }
+
+  #replenish(): void {
+    if (this.#closed) return;
+    const missing = this.#min - (this.#idle.length + this.#busy.size + this.#starting.size);
+    for (let i = 0; i < missing; i++) this.#spawn().catch(() => {});
+  }
+
+  #complete(job: Job, outcome: ExecuteOutcome): void {
+    if (job.settled) return;
+    job.settled = true;
+    clearTimeout(job.watchdog);
+    clearTimeout(job.killTimer);
+    job.unlisten?.();
+    for (const controller of job.calls.values()) controller.abort();
+    job.calls.clear();
+    outcome.stats.durationMs = performance.now() - job.t0;
+    job.resolve(outcome);
+  }
+
+  #spawn(): Promise<void> {
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), {
+      type: "module",
+      deno: { permissions: "none" },
+    } as WorkerOptions);
+    this.#starting.add(worker);
+    const w: PooledWorker = {
+      worker,
+      cancel: new Int32Array(new SharedArrayBuffer(4)),
+      job: undefined,
+      lastUsed: 0,
+    };
+    return new Promise<void>((resolve, reject) => {
+      const fail = (message: string) => {
+        this.#starting.delete(worker);
+        worker.terminate();
+        reject(new McpxError("SANDBOX_CRASHED", `The sandbox worker failed to start: ${message}`));
+      };
+      worker.onmessage = (e: MessageEvent<FromWorker>) => {
+        const m = e.data;
+        if (m.t === "ready") {
+          this.#starting.delete(worker);
+          if (this.#closed) {
+            worker.terminate();
+            resolve();
+            return;
+          }
+          worker.onmessage = (ev: MessageEvent<FromWorker>) => this.#onMessage(w, ev.data);
+          this.#idleUp(w);
+          resolve();
+          this.#dispatch();
+        } else if (m.t === "initError") {
+          fail(m.message);
+        }
+      };
+      worker.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        if (this.#starting.has(worker)) {
+          fail(e.message);
+          return;
+        }
+        this.#kill(
+          w,
+          failed("SANDBOX_CRASHED", "McpxError", `The sandbox worker crashed: ${e.message}`),
+        );
+      };
+      worker.postMessage(
+        {
+          t: "init",
+          wasm: this.#wasm,
+          cancel: w.cancel.buffer as SharedArrayBuffer,
+          recycleBytes: this.#recycleBytes,
+        } satisfies ToWorker,
+      );
+    });
+  }
+}
+
+function failed(code: ExecutionError["code"], name: string, message: string): ExecuteOutcome {
+  return {
+    ok: false,
+    logs: [],
+    error: { code, name, message },
+    stats: { durationMs: 0, toolCalls: 0, outputBytes: 0, truncated: false },
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * The sandbox as callers use it: TypeScript in, a plain-data result out.
+ *
+ * `Sandbox.execute` transpiles the program and its virtual file tree (cached
+ * by content), runs it on the engine (QuickJS in permission-less workers by
+ * default), forwards the guest's tool calls to a callback and returns the
+ * awaited `export default` of the program with its console output. Anything
+ * the guest does wrong, including running out of time, memory or stack,
+ * resolves with `ok: false` and a typed error; `execute` rejects only when it
+ * is misused (closed sandbox, bad limits, bad paths).
+ *
+ * @module
+ */
+
+import { McpxError, type McpxErrorCode, SandboxMemoryError, SandboxTimeoutError } from "../errors.ts";
+import type {
+  CallEnvelope,
+  Engine,
+  EngineHost,
+  EngineLimits,
+  ExecuteOutcome,
+  ExecutionError,
+} from "./engine.ts";
+import { DEFAULT_LIMITS, resolveLimits } from "./limits.ts";
+import { QuickJSEngine, type QuickJSEngineOptions } from "./quickjs_engine.ts";
+import { SandboxCompileError, transpileModule } from "./transpile.ts";
+
+/**
+ * Runs one tool call for the guest. `args` is plain data parsed from the
+ * guest's JSON; `signal` aborts when the execution ends first. A thrown error
+ * becomes a `TOOL_ERROR` envelope (or the error's `code` when it is an
+ * {@link McpxError}).
+ */
+export type ToolCallback = (
+  server: string,
+  tool: string,
+  args: unknown,
+  signal: AbortSignal,
+) => Promise<CallEnvelope>;
+
+/** Options of {@link Sandbox.create}. */
+export interface SandboxOptions {
+  /** Default limits of every execution; missing ones come from {@link DEFAULT_LIMITS}. */
+  limits?: Partial<EngineLimits>;
+  /** The engine to use; by default a {@link QuickJSEngine} the sandbox owns. */
+  engine?: Engine;
+  /** Worker pool of the default engine. */
+  workers?: QuickJSEngineOptions;
+}
+
+/** Options of {@link Sandbox.execute}. */
+export interface ExecuteOptions {
+  /**
+   * The virtual tree the program can import from: absolute path → TypeScript
+   * source, such as `/runtime.ts` and `/servers/everything/echo.ts`.
+   */
+  files?: ReadonlyMap<string, string>;
+  /** Path of the program in the tree; default `/main.ts`. */
+  entry?: string;
+  /** Where tool calls go; without it every call fails with `TOOL_DENIED`. */
+  callTool?: ToolCallback;
+  /** Limits of this execution, over the sandbox's defaults. */
+  limits?: Partial<EngineLimits>;
+  /** Aborting it cancels the execution (`SANDBOX_CANCELLED`). */
+  signal?: AbortSignal;
+}
+
+/** The result of one execution. */
+export interface ExecutionResult extends ExecuteOutcome {
+  /**
+   * The awaited `export default` of the program, parsed from
+   * {@link ExecuteOutcome.resultJson}; absent when it is `undefined` or was
+   * truncated.
+   */
+  result?: unknown;
+}
+
+/** Runs TypeScript programs in an isolated engine. */
+export class Sandbox {
+  /** Default limits of this sandbox's executions. */
+  readonly limits: Readonly<EngineLimits>;
+  readonly #engine: Engine;
+  readonly #ownsEngine: boolean;
+  #closed = false;
+
+  private constructor(engine: Engine, ownsEngine: boolean, limits: EngineLimits) {
+    this.#engine = engine;
+    this.#ownsEngine = ownsEngine;
+    this.limits = Object.freeze(limits);
+  }
+
+  /**
+   * Creates a sandbox with warm workers, ready to execute.
+   *
+   * @throws {RangeError} When a limit is out of range.
+   * @example
+   * ```ts ignore
+   * import { Sandbox } from "./sandbox.ts";
+   * await using sandbox = await Sandbox.create();
+   * const r = await sandbox.execute("export default 1 + 1");
+   * console.log(r.result); // 2
+   * ```
+   */
+  static async create(opts: SandboxOptions = {}): Promise<Sandbox> {
+    const limits = resolveLimits(opts.limits, DEFAULT_LIMITS);
+    if (opts.engine !== undefined) return new Sandbox(opts.engine, false, limits);
+    return new Sandbox(await QuickJSEngine.create(opts.workers), true, limits);
+  }
+
+  /** Name of the engine, such as `quickjs`. */
+  get engineName(): string {
+    return this.#engine.name;
+  }
+
+  /**
+   * Runs `code` (TypeScript, an ES module) and resolves with its `export
+   * default`, console output and figures.
+   *
+   * @throws {RangeError} When a limit is out of range.
+   * @throws {TypeError} When a path of `files` is not absolute and normalized.
+   * @throws {McpxError} `USAGE` when the sandbox is closed.
+   */
+  async execute(code: string, opts: ExecuteOptions = {}): Promise<ExecutionResult> {
+    if (this.#closed) throw new McpxError("USAGE", "Cannot execute: the sandbox is closed");
+    const t0 = performance.now();
+    const limits = opts.limits === undefined ? this.limits : resolveLimits(opts.limits, this.limits);
+    const entry = opts.entry ?? "/main.ts";
+    checkPath(entry);
+    const files = new Map<string, string>();
+    try {
+      if (opts.files !== undefined) {
+        for (const [path, source] of opts.files) {
+          checkPath(path);
+          if (path === entry) {
+            throw new TypeError(`Invalid files: "${path}" is the entry path of the program`);
+          }
+          files.set(path, transpileModule(path, source).code);
+        }
+      }
+      files.set(entry, transpileModule(entry, code).code);
+    } catch (e) {
+      if (e instanceof SandboxCompileError) return compileFailure(e, t0);
+      throw e;
+    }
+    const outcome = await this.#engine.execute(
+      { entry, files, limits, signal: opts.signal },
+      hostFor(opts.callTool),
+    );
+    const result = outcome as ExecutionResult;
+    if (outcome.resultJson !== undefined && outcome.resultTruncated !== true) {
+      result.result = JSON.parse(outcome.resultJson);
+    }
+    return result;
+  }
+
+  /** Stops the engine (when the sandbox created it); later calls to `execute` reject. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ownsEngine) await this.#engine.dispose();
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Turns an {@link ExecutionError} into the matching error instance:
+ * {@link SandboxTimeoutError}, {@link SandboxMemoryError} or an
+ * {@link McpxError} with the same code, with the guest stack as `cause`.
+ */
+export function toMcpxError(error: ExecutionError, limits: Readonly<EngineLimits> = DEFAULT_LIMITS): McpxError {
+  const options = error.stack === undefined ? undefined : { cause: error.stack };
+  switch (error.code) {
+    case "SANDBOX_TIMEOUT":
+      return new SandboxTimeoutError(limits.timeoutMs, options);
+    case "SANDBOX_MEMORY":
+      return new SandboxMemoryError(limits.memoryBytes, options);
+    default:
+      return new McpxError(
+        error.code,
+        error.name === "McpxError" ? error.message : `${error.name}: ${error.message}`,
+        options,
+      );
+  }
+}
+
+function checkPath(path: string): void {
+  if (!path.startsWith("/") || path.split("/").some((s, i) => i > 0 && (s === "" || s === "." || s === ".."))) {
+    throw new TypeError(
+      `Invalid sandbox path "${path}": expected an absolute, normalized path such as "/servers/x/index.ts"`,
+    );
+  }
+}
+
+function compileFailure(e: SandboxCompileError, t0: number): ExecutionResult {
+  return {
+    ok: false,
+    logs: [],
+    error: {
+      code: "SANDBOX_COMPILE",
+      name: "SyntaxError",
+      message: e.message,
+      stack: e.snippet === undefined ? undefined : `SyntaxError: ${e.message}\n${e.snippet}`,
+    },
+    stats: { durationMs: performance.now() - t0, toolCalls: 0, outputBytes: 0, truncated: false },
+  };
+}
+
+const noBridge: EngineHost = {
+  callTool(server, tool) {
+    return Promise.resolve(JSON.stringify({
+      ok: false,
+      error: {
+        code: "TOOL_DENIED",
+        message: `No tool bridge is configured: cannot call "${server}/${tool}"`,
+      },
+    }));
+  },
+};
+
+function hostFor(callTool: ToolCallback | undefined): EngineHost {
+  if (callTool === undefined) return noBridge;
+  return {
+    async callTool(server, tool, argsJson, signal) {
+      let envelope: CallEnvelope;
+      try {
+        envelope = await callTool(server, tool, JSON.parse(argsJson), signal);
+      } catch (e) {
+        const code: McpxErrorCode | "TOOL_ERROR" = e instanceof McpxError ? e.code : "TOOL_ERROR";
+        envelope = { ok: false, error: { code, message: e instanceof Error ? e.message : String(e) } };
+      }
+      try {
+        const json = JSON.stringify(envelope);
+        if (typeof json === "string") return json;
+        throw new TypeError("the envelope is not an object");
+      } catch (e) {
+        return JSON.stringify({
+          ok: false,
+          error: {
+            code: "TOOL_ERROR",
+            message: `The result of "${server}/${tool}" is not JSON-serializable: ${
+              e instanceof Error ? e.message : String(e)
+            }`,
+          },
+        });
+      }
+    },
+  };
+}

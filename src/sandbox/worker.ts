@@ -1,0 +1,59 @@
+/**
+ * The sandbox worker. The host starts it without any permission
+ * (`deno: { permissions: "none" }`), sends it the QuickJS WebAssembly module
+ * it compiled, then one `run` message per execution; tool calls travel back
+ * to the host as messages and their replies come in the same way.
+ *
+ * @module
+ */
+
+import { newQuickJSWASMModuleFromVariant, newVariant } from "quickjs-emscripten-core";
+import variant from "@jitl/quickjs-ng-wasmfile-release-sync";
+import { GuestRunner } from "./_guest_runner.ts";
+import type { FromWorker, ToWorker } from "./_protocol.ts";
+
+// The variant's types come through CommonJS interop; it is the sync variant.
+const syncVariant = variant as unknown as Extract<Parameters<typeof newVariant>[0], { type: "sync" }>;
+
+// deno-lint-ignore no-explicit-any
+const scope = self as any as {
+  onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
+  postMessage(m: FromWorker): void;
+};
+
+let runner: GuestRunner | undefined;
+const post = (m: FromWorker): void => scope.postMessage(m);
+
+scope.onmessage = (e: MessageEvent<ToWorker>): void => {
+  const m = e.data;
+  switch (m.t) {
+    case "run":
+      runner!.start(m);
+      return;
+    case "reply":
+      runner?.reply(m.id, m.call, m.json);
+      return;
+    case "cancel":
+      runner?.cancel(m.id);
+      return;
+    case "init":
+      init(m.wasm, m.cancel, m.recycleBytes).then(
+        () => post({ t: "ready" }),
+        (err) => post({ t: "initError", message: err instanceof Error ? err.message : String(err) }),
+      );
+  }
+};
+
+async function init(
+  wasm: WebAssembly.Module,
+  cancel: SharedArrayBuffer,
+  recycleBytes: number,
+): Promise<void> {
+  const qjs = await newQuickJSWASMModuleFromVariant(newVariant(syncVariant, { wasmModule: wasm }));
+  runner = new GuestRunner(qjs, {
+    call: (id, call, server, tool, args) => post({ t: "call", id, call, server, tool, args }),
+    done: (id, outcome, recycle) => post({ t: "done", id, outcome, recycle }),
+    poisoned: (message) => post({ t: "poisoned", message }),
+  }, new Int32Array(cancel), recycleBytes);
+  runner.prepare();
+}
