@@ -34,6 +34,8 @@ export type McpxErrorCode =
   | "TOOL_TIMEOUT"
   | "TOOL_CANCELLED"
   | "TOOL_ERROR"
+  | "WORKSPACE_LIMIT"
+  | "FILE_NOT_FOUND"
   | "USAGE";
 
 /** Base class of every error mcpx throws on purpose. */

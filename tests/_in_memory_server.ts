@@ -12,7 +12,7 @@ import {
   type Tool,
 } from "../src/_sdk.ts";
 import type { ServerConfig, StdioServerConfig } from "../src/config/types.ts";
-import { type ConnectOptions, type Connection, connect } from "../src/introspect/connect.ts";
+import { connect, type Connection, type ConnectOptions } from "../src/introspect/connect.ts";
 
 /** One page of a tool list. */
 export type ToolPage = {

@@ -68,7 +68,7 @@ function compileAllow(allow: AllowSpec): RegExp[] {
 
 /** `server/tool` glob → anchored regular expression; a bare server means all its tools. */
 function compilePattern(pattern: string): RegExp {
-  if (pattern === "") throw new TypeError("Invalid tool pattern \"\": expected \"server/tool\"");
+  if (pattern === "") throw new TypeError('Invalid tool pattern "": expected "server/tool"');
   const full = pattern === "*" ? "*/*" : pattern.includes("/") ? pattern : `${pattern}/*`;
   return new RegExp(`^${full.split("*").map(escape).join(".*")}$`, "s");
 }

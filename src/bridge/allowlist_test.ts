@@ -18,7 +18,10 @@ Deno.test("Allowlist: patterns, whole servers and exact tools", () => {
 });
 
 Deno.test("Allowlist: the object form and deny rules", () => {
-  const list = new Allowlist({ fs: "*", everything: ["echo", "get-*"] }, ["fs/write_*", "*/get-env"]);
+  const list = new Allowlist({ fs: "*", everything: ["echo", "get-*"] }, [
+    "fs/write_*",
+    "*/get-env",
+  ]);
   assert.equal(list.allows("fs", "read_text_file"), true);
   assert.equal(list.allows("fs", "write_file"), false);
   assert.equal(list.allows("everything", "get-sum"), true);

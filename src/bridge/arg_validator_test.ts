@@ -41,7 +41,11 @@ Deno.test("ArgValidator caps the number of messages", () => {
 Deno.test("ArgValidator uses 2020-12 without $schema and tolerates broken schemas", () => {
   const v = new ArgValidator();
   const modern = {
-    inputSchema: { type: "object", prefixItems: [], properties: { t: { type: "array", prefixItems: [{ type: "string" }] } } },
+    inputSchema: {
+      type: "object",
+      prefixItems: [],
+      properties: { t: { type: "array", prefixItems: [{ type: "string" }] } },
+    },
   };
   assert.deepEqual(v.validate(modern, { t: [1] }), ["/t/0: expected string, got number"]);
   const broken = { inputSchema: { type: "object", properties: { a: { $ref: "#/nowhere" } } } };

@@ -11,6 +11,7 @@ import type { ServerConfig } from "../config/types.ts";
 import { McpxError, quoteList } from "../errors.ts";
 import type { Connection } from "../introspect/connect.ts";
 import { listAllTools } from "../introspect/introspect.ts";
+import type { ServerSnapshot } from "../introspect/types.ts";
 import { closest } from "./_suggest.ts";
 import { Allowlist, type AllowSpec } from "./allowlist.ts";
 import { ArgValidator } from "./arg_validator.ts";
@@ -230,6 +231,14 @@ export class Bridge implements AsyncDisposable {
   }
 
   /** A copy of the counters. */
+  /**
+   * Replaces the known tool list of `server`, for example after the server
+   * sent `notifications/tools/list_changed`. Later calls validate against it.
+   */
+  setTools(server: string, tools: readonly Tool[]): void {
+    this.#indexes.set(server, makeIndex(tools));
+  }
+
   stats(): BridgeStats {
     return { ...this.#stats, errors: { ...this.#stats.errors } };
   }
@@ -487,6 +496,19 @@ export class Bridge implements AsyncDisposable {
   }
 }
 
+/**
+ * The tools of each snapshot by server name, for {@link BridgeOptions.tools}.
+ *
+ * @example
+ * ```ts ignore
+ * const { snapshots } = await introspectAll(servers);
+ * const bridge = new Bridge({ servers, tools: toolMap(snapshots) });
+ * ```
+ */
+export function toolMap(snapshots: readonly ServerSnapshot[]): Map<string, Tool[]> {
+  return new Map(snapshots.map((s) => [s.name, s.tools]));
+}
+
 function makeIndex(tools: readonly Tool[]): ToolIndex {
   return { byName: new Map(tools.map((t) => [t.name, t])), names: tools.map((t) => t.name) };
 }
@@ -501,6 +523,9 @@ function cancelled(name: string, signal: AbortSignal): CallEnvelope {
 
 function closedMessage(server: string, tool: string, conn: Connection | undefined): string {
   const info = conn?.closeInfo;
+  if (info?.expected === true) {
+    return `The connection to server "${server}" was closed while "${tool}" was running`;
+  }
   let how = "";
   if (info?.exitCode !== undefined && info.exitCode !== null) how = ` (exit code ${info.exitCode})`;
   else if (info?.signal) how = ` (killed by ${info.signal})`;

@@ -7,7 +7,7 @@
 
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError, quoteList } from "../errors.ts";
-import { type ConnectOptions, type Connection, connect } from "../introspect/connect.ts";
+import { connect, type Connection, type ConnectOptions } from "../introspect/connect.ts";
 
 /** Opens a connection; {@link connect} unless a test or embedder supplies another. */
 export type Connector = (server: ServerConfig, opts: ConnectOptions) => Promise<Connection>;

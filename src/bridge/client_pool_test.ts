@@ -45,5 +45,8 @@ Deno.test("ClientPool: unknown servers and a closed pool are refused", async () 
   await pool.close();
   assert.equal(conn.closed, true);
   await assert.rejects(pool.acquire("mem"), /The client pool is closed/);
-  assert.throws(() => new ClientPool([server.config, server.config]), /Duplicate server name "mem"/);
+  assert.throws(
+    () => new ClientPool([server.config, server.config]),
+    /Duplicate server name "mem"/,
+  );
 });

@@ -26,7 +26,11 @@ export class TokenBucket {
    * @param now Clock in milliseconds (default `performance.now`).
    * @throws {RangeError} for a rate or capacity that is not positive.
    */
-  constructor(ratePerSecond: number, capacity: number, now: () => number = () => performance.now()) {
+  constructor(
+    ratePerSecond: number,
+    capacity: number,
+    now: () => number = () => performance.now(),
+  ) {
     if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond)) {
       throw new RangeError(`Invalid rate ${ratePerSecond}: expected a positive number`);
     }
@@ -43,7 +47,10 @@ export class TokenBucket {
   /** Takes one token; false when none is left. */
   take(): boolean {
     const now = this.#now();
-    this.#tokens = Math.min(this.#capacity, this.#tokens + ((now - this.#last) / 1000) * this.#rate);
+    this.#tokens = Math.min(
+      this.#capacity,
+      this.#tokens + ((now - this.#last) / 1000) * this.#rate,
+    );
     this.#last = now;
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
@@ -73,7 +80,10 @@ export class RateLimiter {
    * @param rules Rates by tool pattern.
    * @param now Clock in milliseconds (default `performance.now`).
    */
-  constructor(rules: Readonly<Record<string, RateSpec>>, now: () => number = () => performance.now()) {
+  constructor(
+    rules: Readonly<Record<string, RateSpec>>,
+    now: () => number = () => performance.now(),
+  ) {
     this.#now = now;
     this.#exact = new Map();
     this.#rules = [];

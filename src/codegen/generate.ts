@@ -108,6 +108,13 @@ function toolDoc(tool: Tool, server: string): string {
   return jsdoc(lines);
 }
 
+/** What a server is about: its title, else its instructions without Markdown headings. */
+function serverAbout(s: ServerSnapshot): string | undefined {
+  if (s.serverInfo.title) return s.serverInfo.title;
+  const text = s.instructions?.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n").trim();
+  return text || undefined;
+}
+
 function serverTitle(s: ServerSnapshot): string {
   const t = s.serverInfo.title;
   return sanitizeCommentText(t && t !== s.name ? `${s.name}: ${t}` : s.name);
@@ -215,7 +222,7 @@ export function generate(
       typeBase: x.fn[0].toUpperCase() + x.fn.slice(1),
       summary: summarize(x.description ?? x.title),
     }));
-    const about = snapshot.instructions ?? snapshot.serverInfo.title;
+    const about = serverAbout(snapshot);
     files.push({
       path: `servers/${dir}/index.ts`,
       content: t.render("server_index", {
@@ -258,7 +265,7 @@ export function generate(
         return {
           dir: s.dir,
           toolCount: s.tools.length,
-          summary: summarize(snap.instructions ?? snap.serverInfo.title ?? snap.serverInfo.name),
+          summary: summarize(serverAbout(snap) ?? snap.serverInfo.name),
         };
       }),
     }),

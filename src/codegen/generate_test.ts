@@ -21,7 +21,7 @@ function snapshot(
   };
 }
 
-const obj = (properties: Record<string, unknown> = {}, required: string[] = []) => ({
+const obj = (properties: Record<string, object> = {}, required: string[] = []) => ({
   type: "object" as const,
   properties,
   required,

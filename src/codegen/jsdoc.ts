@@ -11,11 +11,11 @@ export const MAX_COMMENT_CHARS = 4000;
 
 // Everything that sends text down the slow path of sanitizeCommentText: any
 // control character (including \t, \n, \r), invisible and bidi format
-// characters, surrogates (astral text may hold tag characters), `*/`, a
-// leading `@`, leading or trailing white space.
+// characters, surrogates (astral text may hold tag characters), `*/`. A
+// leading `@` and leading or trailing spaces are checked separately.
 const NEEDS_WORK =
   // deno-lint-ignore no-control-regex -- matching control characters is the point
-  /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\ud800-\udfff]|\*\/|^\s|^@|\s$/;
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\ud800-\udfff]|\*\//;
 
 const LINE_BREAKS = /\r\n?|[\u2028\u2029]/g;
 const TABS = /\t/g;
@@ -69,7 +69,12 @@ function cap(text: string, max: number): string {
  * @returns The sanitized text; may contain `\n`.
  */
 export function sanitizeCommentText(text: string, maxChars: number = MAX_COMMENT_CHARS): string {
-  if (!NEEDS_WORK.test(text)) return cap(text, maxChars);
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(text.length - 1);
+  if (
+    first !== 32 && first !== 64 && first !== 0xa0 && last !== 32 && last !== 0xa0 &&
+    !NEEDS_WORK.test(text)
+  ) return cap(text, maxChars);
   // Bound the work on huge input before the regular expressions run.
   let t = text.length > maxChars * 2 + 64 ? text.slice(0, maxChars * 2 + 64) : text;
   t = t.replace(LINE_BREAKS, "\n").replace(TABS, "  ").replace(INVISIBLE, "")
@@ -141,6 +146,9 @@ export function tsStringLiteral(s: string): string {
  *   (`undefined`, functions, BigInt, cycles).
  */
 export function jsonForComment(value: unknown, maxChars = 160): string | undefined {
+  if (typeof value === "number" || typeof value === "boolean") {
+    return Number.isFinite(value) || typeof value === "boolean" ? String(value) : "null";
+  }
   let json: string | undefined;
   try {
     json = JSON.stringify(value);

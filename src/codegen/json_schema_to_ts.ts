@@ -66,7 +66,6 @@ const UNION = 0;
 const INTERSECTION = 1;
 const PRIMARY = 2;
 
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const NON_WORD = /[^a-z0-9]/g;
 const TS_RESERVED_TYPE_NAMES = new Set([
   "any",
@@ -141,32 +140,256 @@ function describeValue(v: unknown): string {
   return typeof v;
 }
 
+function isIdentifier(key: string): boolean {
+  if (key.length === 0) return false;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (
+      (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36 ||
+      (i > 0 && c >= 48 && c <= 57)
+    ) continue;
+    return false;
+  }
+  return true;
+}
+
 function propertyKey(key: string): string {
-  return IDENTIFIER.test(key) ? key : tsStringLiteral(key);
+  return isIdentifier(key) ? key : tsStringLiteral(key);
 }
 
 function paren(type: string, prec: number, min: number): string {
   return prec < min ? `(${type})` : type;
 }
 
-function isPlainObjectSchema(s: Schema): boolean {
-  const type = s.type;
-  if (type === undefined) {
-    if (
-      s.properties === undefined && s.additionalProperties === undefined &&
-      s.patternProperties === undefined
-    ) return false;
-  } else if (type !== "object") return false;
-  return s.$ref === undefined && s.$recursiveRef === undefined && s.$dynamicRef === undefined &&
-    s.enum === undefined && !Object.hasOwn(s, "const") && s.anyOf === undefined &&
-    s.oneOf === undefined && s.allOf === undefined && s.nullable !== true;
+/**
+ * The keywords of one schema object, read in a single pass over its keys.
+ * Schemas come in countless shapes, so reading each keyword from the schema
+ * itself would be a slow megamorphic property lookup (mostly a miss); this
+ * object has one fixed shape.
+ */
+class Keywords {
+  /** No `$ref`, `const`, `enum`, `allOf`, `anyOf`, `oneOf` or `nullable: true`. */
+  simple = true;
+  /** Has a keyword that feeds the JSDoc. */
+  doc = false;
+  /** Has a keyword that feeds the constraints line of the JSDoc. */
+  bounds = false;
+  nullable = false;
+  ref: unknown = undefined;
+  refKeyword = "";
+  recursiveRef: unknown = undefined;
+  dynamicRef: unknown = undefined;
+  hasConst = false;
+  constValue: unknown = undefined;
+  enumValues: unknown = undefined;
+  type: unknown = undefined;
+  properties: unknown = undefined;
+  required: unknown = undefined;
+  additionalProperties: unknown = undefined;
+  patternProperties: unknown = undefined;
+  unevaluatedProperties: unknown = undefined;
+  items: unknown = undefined;
+  prefixItems: unknown = undefined;
+  additionalItems: unknown = undefined;
+  minItems: unknown = undefined;
+  maxItems: unknown = undefined;
+  allOf: unknown = undefined;
+  anyOf: unknown = undefined;
+  oneOf: unknown = undefined;
+  title: unknown = undefined;
+  description: unknown = undefined;
+  format: unknown = undefined;
+  minimum: unknown = undefined;
+  maximum: unknown = undefined;
+  exclusiveMinimum: unknown = undefined;
+  exclusiveMaximum: unknown = undefined;
+  multipleOf: unknown = undefined;
+  minLength: unknown = undefined;
+  maxLength: unknown = undefined;
+  uniqueItems: unknown = undefined;
+  pattern: unknown = undefined;
+  hasDefault = false;
+  defaultValue: unknown = undefined;
+  examples: unknown = undefined;
+  hasExample = false;
+  example: unknown = undefined;
+  deprecated: unknown = undefined;
+}
+
+function readKeywords(s: Schema): Keywords {
+  const k = new Keywords();
+  for (const key in s) {
+    const v = s[key];
+    switch (key) {
+      case "type":
+        k.type = v;
+        if (v === "integer" || Array.isArray(v)) k.doc = k.bounds = true; // "Integer" in the JSDoc
+        break;
+      case "properties":
+        k.properties = v;
+        break;
+      case "required":
+        k.required = v;
+        break;
+      case "description":
+        k.description = v;
+        k.doc = true;
+        break;
+      case "items":
+        k.items = v;
+        break;
+      case "enum":
+        k.enumValues = v;
+        k.simple = false;
+        break;
+      case "default":
+        k.hasDefault = true;
+        k.defaultValue = v;
+        k.doc = true;
+        break;
+      case "$ref":
+        k.ref = v;
+        k.simple = false;
+        break;
+      case "additionalProperties":
+        k.additionalProperties = v;
+        break;
+      case "anyOf":
+        k.anyOf = v;
+        k.simple = false;
+        break;
+      case "oneOf":
+        k.oneOf = v;
+        k.simple = false;
+        break;
+      case "allOf":
+        k.allOf = v;
+        k.simple = false;
+        break;
+      case "const":
+        k.hasConst = true;
+        k.constValue = v;
+        k.simple = false;
+        break;
+      case "nullable":
+        if (v === true) {
+          k.nullable = true;
+          k.simple = false;
+        }
+        break;
+      case "title":
+        k.title = v;
+        k.doc = true;
+        break;
+      case "format":
+        k.format = v;
+        k.doc = k.bounds = true;
+        break;
+      case "minimum":
+        k.minimum = v;
+        k.doc = k.bounds = true;
+        break;
+      case "maximum":
+        k.maximum = v;
+        k.doc = k.bounds = true;
+        break;
+      case "exclusiveMinimum":
+        k.exclusiveMinimum = v;
+        k.doc = k.bounds = true;
+        break;
+      case "exclusiveMaximum":
+        k.exclusiveMaximum = v;
+        k.doc = k.bounds = true;
+        break;
+      case "multipleOf":
+        k.multipleOf = v;
+        k.doc = k.bounds = true;
+        break;
+      case "minLength":
+        k.minLength = v;
+        k.doc = k.bounds = true;
+        break;
+      case "maxLength":
+        k.maxLength = v;
+        k.doc = k.bounds = true;
+        break;
+      case "minItems":
+        k.minItems = v;
+        k.doc = k.bounds = true;
+        break;
+      case "maxItems":
+        k.maxItems = v;
+        k.doc = k.bounds = true;
+        break;
+      case "uniqueItems":
+        k.uniqueItems = v;
+        k.doc = k.bounds = true;
+        break;
+      case "pattern":
+        k.pattern = v;
+        k.doc = k.bounds = true;
+        break;
+      case "examples":
+        k.examples = v;
+        k.doc = true;
+        break;
+      case "example":
+        k.hasExample = true;
+        k.example = v;
+        k.doc = true;
+        break;
+      case "deprecated":
+        k.deprecated = v;
+        k.doc = true;
+        break;
+      case "patternProperties":
+        k.patternProperties = v;
+        break;
+      case "unevaluatedProperties":
+        k.unevaluatedProperties = v;
+        break;
+      case "prefixItems":
+        k.prefixItems = v;
+        break;
+      case "additionalItems":
+        k.additionalItems = v;
+        break;
+      case "$recursiveRef":
+        k.recursiveRef = v;
+        k.simple = false;
+        break;
+      case "$dynamicRef":
+        k.dynamicRef = v;
+        k.simple = false;
+        break;
+    }
+  }
+  if (k.ref !== undefined) k.refKeyword = "$ref";
+  else if (k.recursiveRef !== undefined) {
+    k.ref = k.recursiveRef;
+    k.refKeyword = "$recursiveRef";
+  } else if (k.dynamicRef !== undefined) {
+    k.ref = k.dynamicRef;
+    k.refKeyword = "$dynamicRef";
+  }
+  return k;
+}
+
+/** An object type without combinators: it can be declared as an interface. */
+function isPlainObject(k: Keywords): boolean {
+  if (!k.simple) return false;
+  if (k.type === undefined) {
+    return k.properties !== undefined || k.additionalProperties !== undefined ||
+      k.patternProperties !== undefined;
+  }
+  return k.type === "object";
 }
 
 /** Keywords that constrain a schema next to a `$ref` (read as an intersection). */
-function hasShapeBesideRef(s: Schema): boolean {
-  return s.properties !== undefined || s.patternProperties !== undefined ||
-    s.additionalProperties !== undefined || s.items !== undefined ||
-    s.prefixItems !== undefined;
+function hasShapeBesideRef(k: Keywords): boolean {
+  return k.properties !== undefined || k.patternProperties !== undefined ||
+    k.additionalProperties !== undefined || k.items !== undefined ||
+    k.prefixItems !== undefined;
 }
 
 function sameWords(a: string, b: string): boolean {
@@ -192,6 +415,8 @@ class Converter {
   private readonly queue: Pending[] = [];
   private readonly recordNever: string;
   private readonly recordUnknown: string;
+  /** Keywords of the schema object the last `convert` call converted, if any. */
+  private last: Keywords | undefined;
 
   constructor(
     private readonly root: unknown,
@@ -273,13 +498,15 @@ class Converter {
   ): Declaration {
     this.direct = new Set();
     this.deferred = 0;
-    const comment = this.docs && doc ? jsdoc(this.docLines(doc, key)) : "";
+    const k = isSchemaObject(schema) ? readKeywords(schema) : undefined;
+    const docKeywords = this.docs && doc ? (doc === schema ? k : readKeywords(doc)) : undefined;
+    const comment = docKeywords?.doc ? jsdoc(this.docLines(docKeywords, key)) : "";
     let body: string | undefined;
-    if (isSchemaObject(schema) && isPlainObjectSchema(schema) && this.enter(schema, pointer, 0)) {
+    if (k !== undefined && isPlainObject(k) && this.enter(schema as object, pointer, 0)) {
       this.deferred = 1;
-      const members = this.members(schema, pointer, 0, "  ");
+      const members = this.members(k, pointer, 0, "  ");
       this.deferred = 0;
-      this.active.delete(schema);
+      this.active.delete(schema as object);
       if (members.code === "") {
         body = `export type ${name} = ${members.open ? this.recordUnknown : this.recordNever};`;
       } else body = `export interface ${name} {\n${members.code}\n}`;
@@ -313,9 +540,10 @@ class Converter {
     return true;
   }
 
-  /** Converts any schema value to a type expression; sets `prec`. */
+  /** Converts any schema value to a type expression; sets `prec` and `last`. */
   private convert(s: unknown, pointer: string, depth: number, ind: string): string {
     this.prec = PRIMARY;
+    this.last = undefined;
     if (s === true) return "unknown";
     if (s === false) return "never";
     if (!isSchemaObject(s)) {
@@ -323,50 +551,61 @@ class Converter {
       return "unknown";
     }
     if (!this.enter(s, pointer, depth)) return "unknown";
-    const type = this.convertObject(s, pointer, depth, ind);
+    const k = readKeywords(s);
+    let type: string;
+    if (k.simple) {
+      type = this.typed(k, pointer, depth, ind) ?? "unknown";
+      if (type === "unknown") this.prec = PRIMARY;
+    } else type = this.combined(k, pointer, depth, ind);
     this.active.delete(s);
+    this.last = k;
     return type;
   }
 
-  private convertObject(s: Schema, pointer: string, depth: number, ind: string): string {
+  /** A schema with `$ref`, `const`, `enum`, combinators or `nullable`. */
+  private combined(k: Keywords, pointer: string, depth: number, ind: string): string {
     const parts: string[] = [];
     const precs: number[] = [];
-    const add = (t: string | undefined) => {
-      if (t === undefined) return;
-      parts.push(t);
-      precs.push(this.prec);
-    };
-    let ref: unknown = s.$ref;
-    let refKeyword = "$ref";
-    if (ref === undefined && s.$recursiveRef !== undefined) {
-      ref = s.$recursiveRef;
-      refKeyword = "$recursiveRef";
-    }
-    if (ref === undefined && s.$dynamicRef !== undefined) {
-      ref = s.$dynamicRef;
-      refKeyword = "$dynamicRef";
-    }
+    const ref = k.ref;
     if (ref !== undefined) {
-      if (typeof ref === "string") add(this.reference(ref, `${pointer}/${refKeyword}`));
-      else {
-        this.warn(`${pointer}/${refKeyword}`, `expected a string, got ${describeValue(ref)}`);
+      if (typeof ref === "string") {
+        parts.push(this.reference(ref, `${pointer}/${k.refKeyword}`));
+        precs.push(this.prec);
+      } else {
+        this.warn(`${pointer}/${k.refKeyword}`, `expected a string, got ${describeValue(ref)}`);
       }
     }
-    if (Object.hasOwn(s, "const")) add(this.valueType(s.const, `${pointer}/const`, depth + 1));
-    else if (s.enum !== undefined) add(this.enumType(s.enum, `${pointer}/enum`, depth + 1));
-    else if (ref === undefined || hasShapeBesideRef(s)) add(this.typed(s, pointer, depth, ind));
-    const allOf = s.allOf;
+    let core: string | undefined;
+    if (k.hasConst) core = this.valueType(k.constValue, `${pointer}/const`, depth + 1);
+    else if (k.enumValues !== undefined) {
+      core = this.enumType(k.enumValues, `${pointer}/enum`, depth + 1);
+    } else if (ref === undefined || hasShapeBesideRef(k)) {
+      core = this.typed(k, pointer, depth, ind);
+    }
+    if (core !== undefined) {
+      parts.push(core);
+      precs.push(this.prec);
+    }
+    const allOf = k.allOf;
     if (Array.isArray(allOf)) {
       for (let i = 0; i < allOf.length; i++) {
-        add(this.convert(allOf[i], `${pointer}/allOf/${i}`, depth + 1, ind));
+        parts.push(this.convert(allOf[i], `${pointer}/allOf/${i}`, depth + 1, ind));
+        precs.push(this.prec);
       }
     } else if (allOf !== undefined) {
       this.warn(`${pointer}/allOf`, `expected an array, got ${describeValue(allOf)} (ignored)`);
     }
-    add(this.alternatives(s, "anyOf", pointer, depth, ind));
-    add(this.alternatives(s, "oneOf", pointer, depth, ind));
-    let type = this.intersection(parts, precs);
-    if (s.nullable === true && type !== "unknown" && type !== "null") {
+    for (const [list, keyword] of [[k.anyOf, "anyOf"], [k.oneOf, "oneOf"]] as const) {
+      if (list === undefined) continue;
+      const union = this.alternatives(list, keyword, pointer, depth, ind);
+      if (union !== undefined) {
+        parts.push(union);
+        precs.push(this.prec);
+      }
+    }
+    let type = parts.length === 0 ? "unknown" : this.intersection(parts, precs);
+    if (parts.length === 0) this.prec = PRIMARY;
+    if (k.nullable && type !== "unknown" && type !== "null") {
       type = type === "never" ? "null" : `${type} | null`;
       this.prec = type === "null" ? PRIMARY : UNION;
     }
@@ -374,14 +613,12 @@ class Converter {
   }
 
   private alternatives(
-    s: Schema,
+    list: unknown,
     keyword: "anyOf" | "oneOf",
     pointer: string,
     depth: number,
     ind: string,
   ): string | undefined {
-    const list = s[keyword];
-    if (list === undefined) return undefined;
     if (!Array.isArray(list)) {
       this.warn(`${pointer}/${keyword}`, `expected an array, got ${describeValue(list)} (ignored)`);
       return undefined;
@@ -397,7 +634,8 @@ class Converter {
 
   /** Joins alternatives; `unknown` absorbs, `never` vanishes, duplicates go. Sets `prec`. */
   private union(types: string[], precs: number[]): string {
-    const seen = new Set<string>();
+    // Unions are short: a linear scan beats a Set.
+    const seen: string[] = [];
     let lastPrec = PRIMARY;
     for (let i = 0; i < types.length; i++) {
       const t = types[i];
@@ -405,21 +643,21 @@ class Converter {
         this.prec = PRIMARY;
         return "unknown";
       }
-      if (t !== "never" && !seen.has(t)) {
-        seen.add(t);
+      if (t !== "never" && (seen.length < 16 ? !seen.includes(t) : !new Set(seen).has(t))) {
+        seen.push(t);
         lastPrec = precs[i];
       }
     }
-    if (seen.size === 0) {
+    if (seen.length === 0) {
       this.prec = PRIMARY;
       return "never";
     }
-    if (seen.size === 1) {
+    if (seen.length === 1) {
       this.prec = lastPrec;
-      return seen.values().next().value!;
+      return seen[0];
     }
     this.prec = UNION;
-    return [...seen].join(" | ");
+    return seen.join(" | ");
   }
 
   /** Joins constraints; `never` absorbs, `unknown` vanishes, duplicates go. Sets `prec`. */
@@ -453,23 +691,23 @@ class Converter {
   }
 
   /** The type from `type` (or from keywords that imply one); undefined when nothing constrains it. */
-  private typed(s: Schema, pointer: string, depth: number, ind: string): string | undefined {
-    let type = s.type;
+  private typed(k: Keywords, pointer: string, depth: number, ind: string): string | undefined {
+    let type = k.type;
     if (type === undefined) {
       if (
-        s.properties !== undefined || s.additionalProperties !== undefined ||
-        s.patternProperties !== undefined
+        k.properties !== undefined || k.additionalProperties !== undefined ||
+        k.patternProperties !== undefined
       ) type = "object";
-      else if (s.items !== undefined || s.prefixItems !== undefined) type = "array";
+      else if (k.items !== undefined || k.prefixItems !== undefined) type = "array";
       else return undefined;
     }
-    if (typeof type === "string") return this.typeName(type, s, pointer, depth, ind);
+    if (typeof type === "string") return this.typeName(type, k, pointer, depth, ind);
     if (Array.isArray(type)) {
       const types: string[] = [];
       const precs: number[] = [];
       for (let i = 0; i < type.length; i++) {
         const t = type[i];
-        if (typeof t === "string") types.push(this.typeName(t, s, pointer, depth, ind));
+        if (typeof t === "string") types.push(this.typeName(t, k, pointer, depth, ind));
         else {
           this.warn(`${pointer}/type/${i}`, `expected a string, got ${describeValue(t)} (ignored)`);
           this.prec = PRIMARY;
@@ -486,7 +724,7 @@ class Converter {
     return undefined;
   }
 
-  private typeName(t: string, s: Schema, pointer: string, depth: number, ind: string): string {
+  private typeName(t: string, k: Keywords, pointer: string, depth: number, ind: string): string {
     this.prec = PRIMARY;
     switch (t) {
       case "string":
@@ -499,18 +737,18 @@ class Converter {
       case "null":
         return "null";
       case "object":
-        return this.objectType(s, pointer, depth, ind);
+        return this.objectType(k, pointer, depth, ind);
       case "array":
-        return this.arrayType(s, pointer, depth, ind);
+        return this.arrayType(k, pointer, depth, ind);
       default:
         this.warn(`${pointer}/type`, `unknown type ${quote(t)} (used unknown)`);
         return "unknown";
     }
   }
 
-  private objectType(s: Schema, pointer: string, depth: number, ind: string): string {
+  private objectType(k: Keywords, pointer: string, depth: number, ind: string): string {
     this.deferred++;
-    const members = this.members(s, pointer, depth, `${ind}  `);
+    const members = this.members(k, pointer, depth, `${ind}  `);
     this.deferred--;
     this.prec = PRIMARY;
     if (members.code === "") return members.open ? this.recordUnknown : this.recordNever;
@@ -524,31 +762,39 @@ class Converter {
    * only member is an undocumented index signature.
    */
   private members(
-    s: Schema,
+    k: Keywords,
     pointer: string,
     depth: number,
     ind: string,
   ): { code: string; open: boolean; single?: string } {
     const lines: string[] = [];
-    const props = s.properties;
-    let propTypes: string[] | undefined;
+    const props = k.properties;
+    const pp = k.patternProperties;
+    let ap = k.additionalProperties;
+    if (ap === undefined && k.unevaluatedProperties === false) ap = false;
+    // Property types are only needed to widen an index signature.
+    const propTypes: string[] | undefined = (ap !== undefined && ap !== false) || pp !== undefined
+      ? []
+      : undefined;
     let optional = false;
     if (props !== undefined) {
       if (isSchemaObject(props)) {
-        const required = Array.isArray(s.required) && s.required.length > 0
-          ? new Set<unknown>(s.required)
-          : undefined;
+        const req = k.required;
+        const required = Array.isArray(req) && req.length > 0 ? req : undefined;
         const base = `${pointer}/properties/`;
-        for (const key of Object.keys(props)) {
-          const ps = props[key];
-          const type = this.convert(ps, base + pointerSegment(key), depth + 1, ind);
-          const opt = required === undefined || !required.has(key);
-          if (this.docs && isSchemaObject(ps)) {
-            const comment = jsdoc(this.docLines(ps, key), ind);
+        for (const key in props) {
+          if (!Object.hasOwn(props, key)) continue;
+          const type = this.convert(props[key], base + pointerSegment(key), depth + 1, ind);
+          const keywords = this.last;
+          const opt = required === undefined || !required.includes(key);
+          if (keywords?.doc === true && this.docs) {
+            const comment = jsdoc(this.docLines(keywords, key), ind);
             if (comment !== "") lines.push(comment);
           }
-          lines.push(`${ind}${propertyKey(key)}${opt ? "?" : ""}: ${type};`);
-          (propTypes ??= []).push(type);
+          lines.push(
+            opt ? `${ind}${propertyKey(key)}?: ${type};` : `${ind}${propertyKey(key)}: ${type};`,
+          );
+          propTypes?.push(type);
           if (opt) optional = true;
         }
       } else {
@@ -562,7 +808,6 @@ class Converter {
     const indexTypes: string[] = [];
     const indexPrecs: number[] = [];
     const patterns: string[] = [];
-    const pp = s.patternProperties;
     if (pp !== undefined) {
       if (isSchemaObject(pp)) {
         const base = `${pointer}/patternProperties/`;
@@ -578,8 +823,6 @@ class Converter {
         );
       }
     }
-    let ap = s.additionalProperties;
-    if (ap === undefined && s.unevaluatedProperties === false) ap = false;
     let open = false;
     if (ap === undefined) {
       // A bare `{ "type": "object" }` allows anything; declared properties
@@ -593,7 +836,7 @@ class Converter {
     let index: string | undefined;
     if (indexTypes.length > 0) {
       index = this.union(indexTypes, indexPrecs);
-      if (propTypes !== undefined && index !== "unknown") {
+      if (propTypes !== undefined && propTypes.length > 0 && index !== "unknown") {
         // An index signature must admit every declared property's type.
         const all = [index, ...propTypes];
         if (optional) all.push("undefined");
@@ -619,20 +862,20 @@ class Converter {
     return { code: lines.join("\n"), open: index !== undefined };
   }
 
-  private arrayType(s: Schema, pointer: string, depth: number, ind: string): string {
+  private arrayType(k: Keywords, pointer: string, depth: number, ind: string): string {
     this.deferred++;
     let type: string;
-    const prefixKeyword = Array.isArray(s.prefixItems)
+    const prefixKeyword = Array.isArray(k.prefixItems)
       ? "prefixItems"
-      : Array.isArray(s.items)
+      : Array.isArray(k.items)
       ? "items"
       : undefined;
     if (prefixKeyword !== undefined) {
-      const prefix = s[prefixKeyword] as unknown[];
-      const rest = prefixKeyword === "prefixItems" ? s.items : s.additionalItems;
+      const prefix = (prefixKeyword === "prefixItems" ? k.prefixItems : k.items) as unknown[];
+      const rest = prefixKeyword === "prefixItems" ? k.items : k.additionalItems;
       const restKeyword = prefixKeyword === "prefixItems" ? "items" : "additionalItems";
-      const min = typeof s.minItems === "number" ? s.minItems : 0;
-      const max = typeof s.maxItems === "number" ? s.maxItems : Infinity;
+      const min = typeof k.minItems === "number" ? k.minItems : 0;
+      const max = typeof k.maxItems === "number" ? k.maxItems : Infinity;
       const elements: string[] = [];
       const count = Math.min(prefix.length, max);
       for (let i = 0; i < count; i++) {
@@ -650,7 +893,7 @@ class Converter {
       }
       type = `[${elements.join(", ")}]`;
     } else {
-      const items = s.items;
+      const items = k.items;
       const t = items === undefined
         ? "unknown"
         : this.convert(items, `${pointer}/items`, depth + 1, ind);
@@ -821,10 +1064,10 @@ class Converter {
    * JSDoc lines for a schema. A title is left out when it only repeats `key`
    * (the property or `$defs` name), and always when `key` is `null`.
    */
-  private docLines(s: Schema, key?: string | null): string[] {
+  private docLines(k: Keywords, key: string | null): string[] {
     const lines: string[] = [];
-    const title = s.title;
-    const description = s.description;
+    const title = k.title;
+    const description = k.description;
     if (
       typeof title === "string" && title !== "" && title !== description && key !== null &&
       (key === undefined || !sameWords(title, key))
@@ -832,34 +1075,36 @@ class Converter {
     if (typeof description === "string" && description !== "") {
       lines.push(sanitizeCommentText(description));
     }
-    const constraints = this.constraints(s);
-    if (constraints !== "") lines.push(constraints);
-    if (Object.hasOwn(s, "default")) {
-      const json = jsonForComment(s.default);
+    if (k.bounds) {
+      const constraints = this.constraints(k);
+      if (constraints !== "") lines.push(constraints);
+    }
+    if (k.hasDefault) {
+      const json = jsonForComment(k.defaultValue);
       if (json !== undefined) lines.push(`@default ${json}`);
     }
-    const examples = s.examples;
+    const examples = k.examples;
     if (Array.isArray(examples)) {
       for (let i = 0; i < examples.length && i < 3; i++) {
         const json = jsonForComment(examples[i]);
         if (json !== undefined) lines.push(`@example ${json}`);
       }
-    } else if (Object.hasOwn(s, "example")) {
-      const json = jsonForComment(s.example);
+    } else if (k.hasExample) {
+      const json = jsonForComment(k.example);
       if (json !== undefined) lines.push(`@example ${json}`);
     }
-    if (s.deprecated === true) lines.push("@deprecated");
+    if (k.deprecated === true) lines.push("@deprecated");
     return lines;
   }
 
   /** One short line: format, integer, numeric, length and item bounds, pattern. */
-  private constraints(s: Schema): string {
+  private constraints(k: Keywords): string {
     let parts: string[] | undefined;
     const push = (text: string) => (parts ??= []).push(text);
-    if (typeof s.format === "string") push(`format: ${s.format}`);
-    const type = s.type;
+    if (typeof k.format === "string") push(`format: ${k.format}`);
+    const type = k.type;
     if (type === "integer" || (Array.isArray(type) && type.includes("integer"))) push("integer");
-    const { minimum, maximum, exclusiveMinimum, exclusiveMaximum } = s;
+    const { minimum, maximum, exclusiveMinimum, exclusiveMaximum } = k;
     if (typeof minimum === "number" && minimum > Number.MIN_SAFE_INTEGER) {
       push(`${exclusiveMinimum === true ? ">" : ">="} ${formatBound(minimum)}`);
     }
@@ -868,15 +1113,15 @@ class Converter {
       push(`${exclusiveMaximum === true ? "<" : "<="} ${formatBound(maximum)}`);
     }
     if (typeof exclusiveMaximum === "number") push(`< ${formatBound(exclusiveMaximum)}`);
-    if (typeof s.multipleOf === "number") push(`multiple of ${formatBound(s.multipleOf)}`);
-    if (typeof s.minLength === "number" && s.minLength > 0) push(`length >= ${s.minLength}`);
-    if (typeof s.maxLength === "number") push(`length <= ${s.maxLength}`);
-    if (typeof s.minItems === "number" && s.minItems > 0) push(`items >= ${s.minItems}`);
-    if (typeof s.maxItems === "number") push(`items <= ${s.maxItems}`);
-    if (s.uniqueItems === true) push("unique items");
-    if (typeof s.pattern === "string") push(`pattern: ${s.pattern}`);
+    if (typeof k.multipleOf === "number") push(`multiple of ${formatBound(k.multipleOf)}`);
+    if (typeof k.minLength === "number" && k.minLength > 0) push(`length >= ${k.minLength}`);
+    if (typeof k.maxLength === "number") push(`length <= ${k.maxLength}`);
+    if (typeof k.minItems === "number" && k.minItems > 0) push(`items >= ${k.minItems}`);
+    if (typeof k.maxItems === "number") push(`items <= ${k.maxItems}`);
+    if (k.uniqueItems === true) push("unique items");
+    if (typeof k.pattern === "string") push(`pattern: ${k.pattern}`);
     if (parts === undefined) return "";
-    const line = parts.join(", ");
+    const line = (parts as string[]).join(", ");
     return sanitizeCommentText(line[0].toUpperCase() + line.slice(1), 300);
   }
 }
@@ -946,7 +1191,7 @@ export function schemaToTypeScript(
   options: SchemaToTypeScriptOptions = {},
 ): SchemaConversion {
   if (
-    !IDENTIFIER.test(rootName) || TS_RESERVED_TYPE_NAMES.has(rootName) ||
+    !isIdentifier(rootName) || TS_RESERVED_TYPE_NAMES.has(rootName) ||
     RESERVED_IDENTIFIERS.has(rootName)
   ) {
     throw new TypeError(

@@ -266,7 +266,10 @@ Deno.test("schemaToTypeScript: behaviour", async (t) => {
       'export type Input = (string | number) & (1 | "a");\n',
     );
     assert.equal(code({ enum: [] }), "export type Input = never;\n");
-    assert.equal(code({ type: ["integer", "number"] }), "export type Input = number;\n");
+    assert.equal(
+      code({ type: ["integer", "number"] }),
+      "/** Integer */\nexport type Input = number;\n",
+    );
   });
 
   await t.step("OpenAPI nullable and type arrays with null", () => {

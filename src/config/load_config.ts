@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { ConfigError, quoteList } from "../errors.ts";
-import { ExpandError, expandEnv } from "./_expand_env.ts";
+import { expandEnv, ExpandError } from "./_expand_env.ts";
 import { JsoncSyntaxError, parseJsonc } from "./_jsonc.ts";
 import type { McpxConfig, ServerConfig } from "./types.ts";
 
@@ -123,7 +123,9 @@ export function parseConfig(text: string, source: string, opts?: ParseConfigOpti
   const servers: ServerConfig[] = [];
   for (const [name, value] of Object.entries(entries)) {
     const at = (...keys: (string | number)[]) => keyPath([rootKey, name, ...keys]);
-    if (name === "" || name.includes("/") || name === "." || name === ".." || /\p{Cc}/u.test(name)) {
+    if (
+      name === "" || name.includes("/") || name === "." || name === ".." || /\p{Cc}/u.test(name)
+    ) {
       fail(`${at()}: a server name must be non-empty and must not contain "/"`);
     }
     if (!isPlainObject(value)) return fail(`${at()}: expected an object`);

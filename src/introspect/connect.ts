@@ -10,8 +10,8 @@ import {
   Client,
   ErrorCode,
   McpError,
-  SseError,
   SSEClientTransport,
+  SseError,
   StreamableHTTPClientTransport,
   StreamableHTTPError,
   type Transport,
@@ -87,7 +87,10 @@ export interface Connection extends AsyncDisposable {
  * be started or exits during start-up (with its exit code and stderr tail),
  * `SERVER_TIMEOUT` when it does not answer in time.
  */
-export async function connect(server: ServerConfig, opts: ConnectOptions = {}): Promise<Connection> {
+export async function connect(
+  server: ServerConfig,
+  opts: ConnectOptions = {},
+): Promise<Connection> {
   opts.signal?.throwIfAborted();
   if (opts.transport !== undefined) return await open(server, opts.transport, opts);
   if (server.transport === "stdio") return await open(server, stdioTransport(server), opts);
@@ -97,7 +100,7 @@ export async function connect(server: ServerConfig, opts: ConnectOptions = {}): 
   } catch (error) {
     // Backwards compatibility (MCP 2025-03-26): a 4xx on the first POST means an
     // older server that only speaks the HTTP+SSE transport.
-    const status = httpStatus(error);
+    const status = httpStatus(error instanceof ServerConnectionError ? error.cause : error);
     if (status === undefined || ![400, 404, 405].includes(status)) throw error;
     try {
       return await open(server, sseTransport(server), opts);
@@ -168,9 +171,9 @@ async function open(
     return conn;
   } catch (error) {
     const stdio = transport instanceof PipedStdioTransport ? transport : undefined;
-    if (stdio !== undefined && !deadline.signal.aborted && !opts.signal?.aborted) {
-      // The child may be exiting right now: give it a moment to report how.
-      await within(stdio.exited, 1_000);
+    if (stdio !== undefined && !stdio.hasExited && isMcpError(error, ErrorCode.ConnectionClosed)) {
+      // The child is exiting right now: give it a moment to report how.
+      await within(stdio.exited, 500);
     }
     if (stdio !== undefined) await stdio.kill();
     else await transport.close().catch(() => {});
@@ -274,7 +277,9 @@ async function explain(
     if (error instanceof TypeError) {
       return new ServerConnectionError(
         name,
-        `Cannot reach server "${name}" at ${server.url}: ${messageOf(error)}; check that it is running`,
+        `Cannot reach server "${name}" at ${server.url}: ${
+          messageOf(error)
+        }; check that it is running`,
         base,
       );
     }

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import type { StdioServerConfig } from "../config/types.ts";
 import { ServerConnectionError } from "../errors.ts";
-import { everythingServer, filesystemServer, startEverythingHttp } from "../../tests/_servers.ts";
+import { fileURLToPath } from "node:url";
+import {
+  everythingServer,
+  filesystemServer,
+  freePort,
+  startEverythingHttp,
+} from "../../tests/_servers.ts";
 import { type CloseInfo, connect } from "./connect.ts";
 
 function nodeServer(name: string, script: string): StdioServerConfig {
@@ -150,4 +156,54 @@ Deno.test("connect: onClose reports a server that dies", async () => {
   assert.equal(info.expected, false);
   assert.equal(info.signal, "SIGKILL");
   assert.equal(conn.closed, true);
+});
+
+async function startEverythingSse(): Promise<{ url: string } & AsyncDisposable> {
+  const port = freePort();
+  const entry = fileURLToPath(
+    new URL(
+      "../../node_modules/@modelcontextprotocol/server-everything/dist/index.js",
+      import.meta.url,
+    ),
+  );
+  const child = new Deno.Command("node", {
+    args: [entry, "sse"],
+    env: { PORT: String(port) },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!seen.includes("running on port")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`server-everything (sse) exited: ${seen}`);
+    seen += value;
+  }
+  const drained = (async () => {
+    try {
+      while (!(await reader.read()).done) { /* drain */ }
+    } catch { /* closed */ }
+  })();
+  return {
+    url: `http://127.0.0.1:${port}/sse`,
+    async [Symbol.asyncDispose]() {
+      child.kill("SIGTERM");
+      await child.status;
+      await drained;
+    },
+  };
+}
+
+Deno.test("connect: SSE, and an http URL that only speaks SSE falls back to it", async () => {
+  await using sse = await startEverythingSse();
+  {
+    await using conn = await connect({ name: "legacy", transport: "sse", url: sse.url });
+    const { tools } = await conn.client.listTools();
+    assert.equal(tools.length, 13);
+  }
+  {
+    await using conn = await connect({ name: "auto", transport: "http", url: sse.url });
+    const result = await conn.client.callTool({ name: "echo", arguments: { message: "sse" } });
+    assert.deepEqual(result.content, [{ type: "text", text: "Echo: sse" }]);
+  }
 });

@@ -8,7 +8,7 @@
 import type { Prompt, Resource, ResourceTemplate, Tool } from "../_sdk.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { ServerConnectionError } from "../errors.ts";
-import { type ConnectOptions, type Connection, connect } from "./connect.ts";
+import { connect, type Connection, type ConnectOptions } from "./connect.ts";
 import type { ServerSnapshot } from "./types.ts";
 
 /** Most pages mcpx reads from one list before it gives up on a server. */

@@ -10,7 +10,7 @@ import { ClientPool } from "../bridge/client_pool.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { connect } from "../introspect/connect.ts";
 import type { LoadedPlugin } from "../plugin_store/plugin_store.ts";
-import type { EngineLimits } from "../sandbox/engine.ts";
+import type { CallEnvelope as SandboxEnvelope, EngineLimits } from "../sandbox/engine.ts";
 import { type ExecutionResult, Sandbox, type ToolCallback } from "../sandbox/sandbox.ts";
 import { Catalog } from "./catalog.ts";
 
@@ -110,7 +110,7 @@ export class Runtime implements AsyncDisposable {
     });
     const sandbox = await Sandbox.create({
       limits: opts.limits,
-      ...(opts.workers ? { workers: { workers: opts.workers } } : {}),
+      ...(opts.workers ? { workers: { minWorkers: opts.workers, maxWorkers: Math.max(opts.workers, 4) } } : {}),
     });
     return new Runtime(catalog, bridge, sandbox, pool);
   }
@@ -121,7 +121,7 @@ export class Runtime implements AsyncDisposable {
    */
   async execute(code: string, opts: RuntimeExecuteOptions = {}): Promise<ExecutionResult> {
     await this.catalog.ensure({ timeoutMs: opts.introspectTimeoutMs ?? 30_000 });
-    let files = this.catalog.files();
+    let files = moduleFiles(this.catalog.files());
     if (opts.files && opts.files.size > 0) files = new Map([...files, ...opts.files]);
     const bridge = this.bridge;
     const intercept = opts.intercept;
@@ -135,9 +135,9 @@ export class Runtime implements AsyncDisposable {
             return { ok: false, error: { code: (e as { code?: string }).code ?? "TOOL_ERROR", message: (e as Error).message } };
           }
         }
-        return bridge.callTool(server, tool, args, signal);
+        return await bridge.callTool(server, tool, args, signal) as SandboxEnvelope;
       }
-      : (server, tool, args, signal) => bridge.callTool(server, tool, args, signal);
+      : (server, tool, args, signal) => bridge.callTool(server, tool, args, signal) as Promise<SandboxEnvelope>;
     return await this.sandbox.execute(code, { files, callTool, limits: opts.limits, signal: opts.signal });
   }
 
@@ -151,4 +151,16 @@ export class Runtime implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+const moduleCache = new WeakMap<ReadonlyMap<string, string>, ReadonlyMap<string, string>>();
+
+/** The files of a tree the sandbox can import (README.md and other text are not code). */
+function moduleFiles(files: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
+  let modules = moduleCache.get(files);
+  if (modules === undefined) {
+    modules = new Map([...files].filter(([path]) => /\.(ts|js|mts|mjs)$/.test(path)));
+    moduleCache.set(files, modules);
+  }
+  return modules;
 }

@@ -1,8 +1,12 @@
 // Runs guest executions in QuickJS, one at a time, inside the sandbox worker.
 //
 // Each execution gets a fresh runtime and context. The next one is prepared
-// (runtime, context, prelude) right after an execution reports its outcome,
-// so the cost of creating it stays off the critical path of the next call.
+// right after an execution reports its outcome, so creating it stays off the
+// critical path of the next call. The guest-facing globals (`console`, the
+// mcpx host hook) are host functions: no JavaScript has to be parsed to set a
+// context up. Values cross the boundary as JSON text made by the guest's own
+// (native, captured before user code runs) JSON functions.
+//
 // Every QuickJS handle created here is disposed before its runtime is freed.
 
 import type {
@@ -13,14 +17,8 @@ import type {
   QuickJSWASMModule,
 } from "quickjs-emscripten-core";
 import { McpxError, SandboxMemoryError, SandboxTimeoutError } from "../errors.ts";
-import type {
-  EngineLimits,
-  ExecuteOutcome,
-  ExecutionError,
-  LogEntry,
-  LogLevel,
-} from "./engine.ts";
-import { LOG_LEVELS, PRELUDE_SOURCE } from "./_prelude.ts";
+import type { EngineLimits, ExecuteOutcome, ExecutionError, LogEntry, LogLevel } from "./engine.ts";
+import { INSPECT_SOURCE } from "./_inspect.ts";
 import { resolveSpecifier } from "./_module_paths.ts";
 
 /** Where the runner sends what it produces. */
@@ -38,20 +36,23 @@ export interface RunRequest {
   limits: EngineLimits;
 }
 
+/** A context ready for the next execution. */
 interface Prepared {
   rt: QuickJSRuntime;
   ctx: QuickJSContext;
-  begin: QuickJSHandle;
-  run: QuickJSHandle;
-  describe: QuickJSHandle;
-  head: QuickJSHandle;
+  /** The guest's `JSON.stringify` and `JSON.parse`, captured before user code runs. */
+  stringify: QuickJSHandle;
+  parse: QuickJSHandle;
+  /** Guest functions fetched when first needed: `String.prototype.slice`, `Promise.resolve`. */
+  lazy: Map<string, QuickJSHandle>;
   exec: Execution | undefined;
 }
 
 type StopReason = "timeout" | "memory" | "cancel";
 
+const LOG_LEVELS: readonly LogLevel[] = ["log", "info", "warn", "error", "debug"];
 const MEMORY_SLACK = 16 * 1024 * 1024;
-const REFUSED = "\0refused:";
+const REFUSED = "mcpx-refused:";
 
 /** Executes guest programs; owned by the worker. */
 export class GuestRunner {
@@ -93,7 +94,11 @@ export class GuestRunner {
       p = this.#prepared ?? this.#newPrepared();
     } catch (e) {
       this.#poison(e);
-      this.#io.done(req.id, crashedOutcome(`The sandbox engine failed to start: ${message(e)}`), true);
+      this.#io.done(
+        req.id,
+        crashedOutcome(`The sandbox engine failed to start: ${message(e)}`),
+        true,
+      );
       return;
     }
     this.#prepared = undefined;
@@ -115,7 +120,7 @@ export class GuestRunner {
     if (exec !== undefined && exec.id === id) exec.stop("cancel");
   }
 
-  /** @internal Called by an execution once its outcome is known. */
+  /** Called by an execution once its outcome is known. */
   finished(exec: Execution, outcome: ExecuteOutcome, poisoned: boolean): void {
     if (poisoned) this.#poisoned = true;
     const recycle = this.#poisoned || this.#memory.buffer.byteLength > this.#recycleBytes;
@@ -145,44 +150,63 @@ export class GuestRunner {
   #newPrepared(): Prepared {
     const rt = this.#qjs.newRuntime();
     const ctx = rt.newContext();
-    const p = { rt, ctx, exec: undefined } as Prepared;
+    const global = ctx.global;
+    const json = ctx.getProp(global, "JSON");
+    const p: Prepared = {
+      rt,
+      ctx,
+      stringify: ctx.getProp(json, "stringify"),
+      parse: ctx.getProp(json, "parse"),
+      lazy: new Map(),
+      exec: undefined,
+    };
+    json.dispose();
     rt.setInterruptHandler(() => p.exec !== undefined && p.exec.shouldInterrupt());
     rt.setModuleLoader(
       (name) => p.exec!.load(name),
       (base, requested) => p.exec!.normalize(base, requested),
     );
-    const log = ctx.newFunction("log", (level, text, length) => {
-      const exec = p.exec;
-      if (exec === undefined) return ctx.newNumber(0);
-      const budget = exec.log(ctx.getNumber(level), ctx.getString(text), ctx.getNumber(length));
-      return ctx.newNumber(budget);
+    // `console` and the host hook are made on first use: a getter replaces
+    // itself with the value, so a program that never touches them never pays
+    // for creating their functions.
+    ctx.defineProp(global, "console", {
+      configurable: true,
+      enumerable: false,
+      get: () => {
+        const console = ctx.newObject();
+        for (const level of LOG_LEVELS) {
+          const fn = ctx.newFunction(level, (...args) => p.exec?.log(level, args));
+          ctx.setProp(console, level, fn);
+          fn.dispose();
+        }
+        ctx.defineProp(global, "console", {
+          value: console,
+          configurable: true,
+          enumerable: false,
+        });
+        return console;
+      },
     });
-    const call = ctx.newFunction("callTool", (server, tool, args) => {
-      const deferred = ctx.newPromise();
-      const exec = p.exec;
-      if (exec === undefined) {
-        deferred.dispose();
-        return { error: ctx.newError("No execution is running") };
-      }
-      exec.call(ctx.getString(server), ctx.getString(tool), ctx.getString(args), deferred);
-      return deferred.handle;
+    const key = ctx.newSymbolFor("mcpx.host");
+    ctx.defineProp(global, key, {
+      configurable: true,
+      enumerable: false,
+      get: () => {
+        const hook = ctx.newObject();
+        const callTool = ctx.newFunction("callTool", (server, tool, args) => {
+          const exec = p.exec;
+          if (exec === undefined) return { error: ctx.newError("No execution is running") };
+          return exec.call(server, tool, args);
+        });
+        ctx.setProp(hook, "callTool", callTool);
+        callTool.dispose();
+        const k = ctx.newSymbolFor("mcpx.host");
+        ctx.defineProp(global, k, { value: hook, configurable: false, enumerable: false });
+        k.dispose();
+        return hook;
+      },
     });
-    try {
-      const factory = ctx.unwrapResult(
-        ctx.evalCode(PRELUDE_SOURCE, "mcpx:prelude", { type: "global", strict: true }),
-      );
-      const helpers = ctx.callFunction(factory, ctx.undefined, log, call);
-      factory.dispose();
-      const h = ctx.unwrapResult(helpers);
-      p.begin = ctx.getProp(h, "begin");
-      p.run = ctx.getProp(h, "run");
-      p.describe = ctx.getProp(h, "describe");
-      p.head = ctx.getProp(h, "head");
-      h.dispose();
-    } finally {
-      log.dispose();
-      call.dispose();
-    }
+    key.dispose();
     return p;
   }
 }
@@ -205,7 +229,10 @@ class Execution {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #reason: StopReason | undefined;
   #done = false;
-  #runPromise: QuickJSHandle | undefined;
+  /** What the program is waiting for: the entry module (TLA), then its default export. */
+  #stage: "module" | "result" = "module";
+  #pending: QuickJSHandle | undefined;
+  #inspect: QuickJSHandle | undefined;
   readonly #deferreds = new Map<number, QuickJSDeferredPromise>();
   readonly #queue: [number, string, string, string][] = [];
   #inFlight = 0;
@@ -245,34 +272,21 @@ class Execution {
       this.#p.rt.setMemoryLimit(this.#limits.memoryBytes);
       this.#p.rt.setMaxStackSize(this.#limits.stackBytes);
       this.#timer = setTimeout(() => this.stop("timeout"), this.#limits.timeoutMs);
-      const budget = ctx.newNumber(this.#limits.maxOutputBytes);
-      ctx.callFunction(this.#p.begin, ctx.undefined, budget).dispose();
-      budget.dispose();
-      const source = this.#files.get(this.#entry);
-      if (source === undefined) {
-        this.#finish({
-          ok: false,
-          error: {
-            code: "SANDBOX_COMPILE",
-            name: "McpxError",
-            message: `No entry module "${this.#entry}" in the sandbox tree`,
-          },
-        });
-        return;
-      }
+      const source = this.#files.get(this.#entry)!;
       const evaluated = ctx.evalCode(source, this.#entry, { type: "module", strict: true });
       if (evaluated.error) {
         this.#guestError(evaluated.error, true);
         return;
       }
-      const run = ctx.callFunction(this.#p.run, ctx.undefined, evaluated.value);
-      evaluated.value.dispose();
-      if (run.error) {
-        this.#guestError(run.error, false);
-        return;
+      const state = ctx.getPromiseState(evaluated.value);
+      if (state.type === "fulfilled" && state.notAPromise) {
+        this.#onModule(evaluated.value);
+      } else {
+        if (state.type === "fulfilled") state.value.dispose();
+        else if (state.type === "rejected") state.error.dispose();
+        this.#pending = evaluated.value;
+        this.#pump();
       }
-      this.#runPromise = run.value;
-      this.#pump();
     } catch (e) {
       this.#crash(e);
     }
@@ -290,8 +304,8 @@ class Execution {
     const r = resolveSpecifier(base, requested, this.#files);
     if ("path" in r) return r.path;
     // An error returned by a normalizer is lost on its way through QuickJS;
-    // one returned by the loader reaches the guest. So refusals resolve to a
-    // name outside the tree that the loader turns into the error.
+    // one returned by the loader reaches the guest. So a refusal resolves to
+    // a name outside the tree that the loader turns into the error.
     this.#importErrors.add(r.error);
     return `${REFUSED}${r.error}`;
   }
@@ -306,45 +320,83 @@ class Execution {
     return { error: new Error(msg) };
   }
 
-  log(level: number, text: string, fullLength: number): number {
-    const max = this.#limits.maxOutputBytes;
+  /** `console.<level>(...args)`. */
+  log(level: LogLevel, args: QuickJSHandle[]): { error: QuickJSHandle } | undefined {
     if (this.#done || this.#logsTruncated) {
-      this.#droppedLogBytes += fullLength + 1;
-      return 0;
+      // Count what is dropped without reading it.
+      for (const arg of args) {
+        this.#droppedLogBytes += 1 +
+          (this.#ctx.typeof(arg) === "string" ? this.#ctx.getLength(arg) ?? 0 : 0);
+      }
+      return;
     }
-    const lvl: LogLevel = LOG_LEVELS[level] ?? "log";
+    const max = this.#limits.maxOutputBytes;
+    let text = "";
+    let full = 0;
+    for (let i = 0; i < args.length; i++) {
+      const room = Math.max(0, max - this.#logBytes - text.length);
+      const part = this.#format(args[i], room);
+      if (typeof part !== "object") {
+        text += (i > 0 ? " " : "") + part;
+        full += (i > 0 ? 1 : 0) + part.length;
+        continue;
+      }
+      if ("error" in part) return part;
+      text += (i > 0 ? " " : "") + part.text;
+      full += (i > 0 ? 1 : 0) + part.full;
+    }
     const bytes = utf8Length(text) + 1;
-    if (this.#logBytes + bytes <= max && fullLength <= text.length) {
-      this.#logs.push({ level: lvl, message: text });
+    if (this.#logBytes + bytes <= max && full <= text.length) {
+      this.#logs.push({ level, message: text });
       this.#logBytes += bytes;
-      return max - this.#logBytes;
+      return;
     }
     const kept = truncateUtf8(text, Math.max(0, max - this.#logBytes - 1));
-    if (kept.length > 0) this.#logs.push({ level: lvl, message: kept });
-    this.#droppedLogBytes += fullLength - kept.length;
+    if (kept.length > 0) this.#logs.push({ level, message: kept });
+    this.#droppedLogBytes += full - kept.length;
     this.#logBytes += utf8Length(kept) + (kept.length > 0 ? 1 : 0);
     this.#logsTruncated = true;
-    return 0;
   }
 
-  call(server: string, tool: string, args: string, deferred: QuickJSDeferredPromise): void {
+  /** The mcpx host hook's `callTool(server, tool, args)`. */
+  call(
+    serverHandle: QuickJSHandle,
+    toolHandle: QuickJSHandle,
+    argsHandle: QuickJSHandle | undefined,
+  ): QuickJSHandle | { error: QuickJSHandle } {
+    const ctx = this.#ctx;
+    const server = ctx.getString(serverHandle);
+    const tool = ctx.getString(toolHandle);
+    const json = ctx.callFunction(this.#p.stringify, ctx.undefined, argsHandle ?? ctx.undefined);
+    if (json.error) return { error: json.error };
+    if (ctx.typeof(json.value) !== "string") {
+      json.value.dispose();
+      return {
+        error: ctx.newError({
+          name: "TypeError",
+          message: `Arguments of "${server}/${tool}" must be JSON-serializable`,
+        }),
+      };
+    }
+    const args = ctx.getString(json.value);
+    json.value.dispose();
+    const deferred = ctx.newPromise();
     if (this.#done) {
       deferred.dispose();
-      return;
+      return { error: ctx.newError("The execution has ended") };
     }
     if (this.#forwarded >= this.#limits.maxToolCalls) {
-      this.#settle(
-        deferred,
-        JSON.stringify({
-          ok: false,
-          error: {
-            code: "TOOL_LIMIT",
-            message:
-              `Tool call limit reached: an execution may make at most ${this.#limits.maxToolCalls} tool calls`,
-          },
-        }),
-      );
-      return;
+      const refusal = JSON.stringify({
+        ok: false,
+        error: {
+          code: "TOOL_LIMIT",
+          message:
+            `Tool call limit reached: an execution may make at most ${this.#limits.maxToolCalls} tool calls`,
+        },
+      });
+      const handle = deferred.handle.dup();
+      this.#settle(deferred, refusal);
+      return handle;
     }
     const id = this.#nextCall++;
     this.#forwarded++;
@@ -355,6 +407,7 @@ class Execution {
     } else {
       this.#queue.push([id, server, tool, args]);
     }
+    return deferred.handle;
   }
 
   reply(call: number, json: string): void {
@@ -386,25 +439,85 @@ class Execution {
   teardown(): void {
     for (const d of this.#deferreds.values()) d.dispose();
     this.#deferreds.clear();
-    this.#runPromise?.dispose();
+    this.#pending?.dispose();
+    this.#inspect?.dispose();
     const p = this.#p;
     p.exec = undefined;
-    p.begin.dispose();
-    p.run.dispose();
-    p.describe.dispose();
-    p.head.dispose();
+    p.stringify.dispose();
+    p.parse.dispose();
+    for (const h of p.lazy.values()) h.dispose();
     p.ctx.dispose();
     p.rt.dispose();
   }
 
+  /** Resolves a guest promise with the guest's own `JSON.parse(json)`. */
   #settle(deferred: QuickJSDeferredPromise, json: string): void {
-    const h = this.#ctx.newString(json);
+    const ctx = this.#ctx;
+    const text = ctx.newString(json);
     try {
-      deferred.resolve(h);
+      const parsed = ctx.callFunction(this.#p.parse, ctx.undefined, text);
+      if (parsed.error) {
+        deferred.reject(parsed.error);
+        parsed.error.dispose();
+      } else {
+        deferred.resolve(parsed.value);
+        parsed.value.dispose();
+      }
     } finally {
-      h.dispose();
+      text.dispose();
       deferred.dispose();
     }
+  }
+
+  /** The entry module evaluated: wait for its default export. */
+  #onModule(namespace: QuickJSHandle): void {
+    const ctx = this.#ctx;
+    const value = ctx.getProp(namespace, "default");
+    namespace.dispose();
+    const kind = ctx.typeof(value);
+    if (kind !== "object" && kind !== "function") {
+      this.#finishResult(value);
+      return;
+    }
+    // Await it the way `await` would, thenables included.
+    const resolve = this.#native("Promise", "resolve");
+    const promise = this.#native("Promise");
+    if (resolve === undefined || promise === undefined) {
+      this.#finishResult(value);
+      return;
+    }
+    const awaited = ctx.callFunction(resolve, promise, value);
+    value.dispose();
+    if (awaited.error) {
+      this.#guestError(awaited.error, false);
+      return;
+    }
+    this.#stage = "result";
+    this.#pending = awaited.value;
+    this.#pump();
+  }
+
+  /**
+   * A guest built-in such as `Promise.resolve`, fetched on first use. Fetched
+   * after user code ran, it may be one the program replaced; that only
+   * affects the program itself, and whatever it returns is checked.
+   */
+  #native(...path: string[]): QuickJSHandle | undefined {
+    const key = path.join(".");
+    const lazy = this.#p.lazy;
+    const known = lazy.get(key);
+    if (known !== undefined) return known;
+    const ctx = this.#ctx;
+    const owner = path.length === 1 ? ctx.global : this.#native(...path.slice(0, -1));
+    if (owner === undefined) return undefined;
+    const handle = ctx.getProp(owner, path[path.length - 1]);
+    const kind = ctx.typeof(handle);
+    if (kind !== "function" && kind !== "object") {
+      handle.dispose();
+      return undefined;
+    }
+    lazy.set(key, handle);
+    return handle;
   }
 
   /** Runs pending jobs and checks whether the program has settled. */
@@ -420,9 +533,12 @@ class Execution {
       this.#finishLimit();
       return;
     }
-    const state = ctx.getPromiseState(this.#runPromise!);
+    const state = ctx.getPromiseState(this.#pending!);
     if (state.type === "fulfilled") {
-      this.#finishResult(state.value);
+      this.#pending!.dispose();
+      this.#pending = undefined;
+      if (this.#stage === "module") this.#onModule(state.value);
+      else this.#finishResult(state.value);
     } else if (state.type === "rejected") {
       this.#guestError(state.error, false);
     } else if (this.#inFlight === 0 && this.#queue.length === 0 && !this.#p.rt.hasPendingJob()) {
@@ -440,25 +556,159 @@ class Execution {
 
   #finishResult(value: QuickJSHandle): void {
     const ctx = this.#ctx;
-    const max = this.#limits.maxOutputBytes;
-    let json: string | undefined;
-    let fullUnits = 0;
-    try {
-      if (ctx.typeof(value) === "string") {
-        using len = ctx.getProp(value, "length");
-        fullUnits = ctx.getNumber(len);
-        if (fullUnits > max) {
-          using n = ctx.newNumber(max);
-          using head = ctx.unwrapResult(ctx.callFunction(this.#p.head, ctx.undefined, value, n));
-          json = ctx.getString(head);
-        } else {
-          json = ctx.getString(value);
-        }
+    const kind = ctx.typeof(value);
+    // Primitives are serialized here; objects by the guest's own JSON.stringify.
+    switch (kind) {
+      case "undefined":
+        value.dispose();
+        this.#finish({ ok: true });
+        return;
+      case "number":
+      case "boolean": {
+        const v = kind === "number" ? ctx.getNumber(value) : ctx.dump(value) === true;
+        value.dispose();
+        this.#finish({ ok: true, resultJson: JSON.stringify(v) });
+        return;
       }
-    } finally {
-      value.dispose();
     }
-    this.#finish({ ok: true, resultJson: json }, fullUnits);
+    const json = ctx.callFunction(this.#p.stringify, ctx.undefined, value);
+    value.dispose();
+    if (json.error) {
+      if (this.#reason !== undefined) {
+        json.error.dispose();
+        this.#finishLimit();
+        return;
+      }
+      const info = this.#describe(json.error);
+      json.error.dispose();
+      this.#finish({
+        ok: false,
+        error: {
+          code: "SANDBOX_RUNTIME",
+          name: "TypeError",
+          message: `The default export is not JSON-serializable: ${info.message}`,
+        },
+      });
+      return;
+    }
+    if (ctx.typeof(json.value) !== "string") {
+      json.value.dispose();
+      this.#finish({
+        ok: false,
+        error: {
+          code: "SANDBOX_RUNTIME",
+          name: "TypeError",
+          message: `The default export is not JSON-serializable: it is a ${kind}`,
+        },
+      });
+      return;
+    }
+    const read = this.#readString(json.value, this.#limits.maxOutputBytes);
+    json.value.dispose();
+    if (typeof read === "string") this.#finish({ ok: true, resultJson: read });
+    else this.#finish({ ok: true, resultJson: read.text }, read.full);
+  }
+
+  /**
+   * Reads a guest string, at most `max` UTF-16 units of it. Returns the text
+   * when it was read whole, `{ text, full }` when it was cut.
+   */
+  #readString(handle: QuickJSHandle, max: number): string | { text: string; full: number } {
+    const ctx = this.#ctx;
+    const length = ctx.getProp(handle, "length");
+    const full = ctx.getNumber(length);
+    length.dispose();
+    if (full <= max) return ctx.getString(handle);
+    const fn = this.#native("String", "prototype", "slice");
+    if (fn !== undefined) {
+      const start = ctx.newNumber(0);
+      const end = ctx.newNumber(max);
+      const head = ctx.callFunction(fn, handle, start, end);
+      start.dispose();
+      end.dispose();
+      if (head.error) {
+        head.error.dispose();
+      } else {
+        const ok = ctx.typeof(head.value) === "string";
+        let text = "";
+        if (ok) {
+          const len = ctx.getProp(head.value, "length");
+          if (ctx.getNumber(len) <= max) text = ctx.getString(head.value);
+          len.dispose();
+        }
+        head.value.dispose();
+        return { text, full };
+      }
+    }
+    return { text: "", full };
+  }
+
+  /** Formats one `console.*` argument, reading at most `room` units of text. */
+  #format(
+    handle: QuickJSHandle,
+    room: number,
+  ): string | { text: string; full: number } | { error: QuickJSHandle } {
+    const ctx = this.#ctx;
+    switch (ctx.typeof(handle)) {
+      case "string":
+        return this.#readString(handle, room);
+      case "number": {
+        const n = ctx.getNumber(handle);
+        return Object.is(n, -0) ? "-0" : String(n);
+      }
+      case "boolean":
+        return String(ctx.dump(handle));
+      case "undefined":
+        return "undefined";
+      case "bigint":
+        return `${ctx.getBigInt(handle)}n`;
+      case "symbol":
+        return String(ctx.getSymbol(handle));
+    }
+    if (this.#inspect === undefined) {
+      const made = ctx.evalCode(INSPECT_SOURCE, "mcpx:inspect", { type: "global", strict: true });
+      if (made.error) {
+        return this.#reason !== undefined ? { error: made.error } : fallback(made.error);
+      }
+      this.#inspect = made.value;
+    }
+    const out = ctx.callFunction(this.#inspect, ctx.undefined, handle);
+    if (out.error) return this.#reason !== undefined ? { error: out.error } : fallback(out.error);
+    const read = ctx.typeof(out.value) === "string"
+      ? this.#readString(out.value, room)
+      : "[Uninspectable]";
+    out.value.dispose();
+    return read;
+  }
+
+  /** Name, message, stack and code of a thrown guest value. */
+  #describe(
+    handle: QuickJSHandle,
+  ): { name: string; message: string; stack?: string; code?: string } {
+    const ctx = this.#ctx;
+    const kind = ctx.typeof(handle);
+    if (kind !== "object" && kind !== "function") {
+      const text = this.#format(handle, 4096);
+      return {
+        name: "Error",
+        message: `Uncaught ${typeof text === "string" ? text : "exception"}`,
+      };
+    }
+    const prop = (name: string): string | undefined => {
+      // A getter that throws yields an exception value: treat it as missing.
+      const got = ctx.getProp(handle, name);
+      const value = ctx.typeof(got) === "string" ? ctx.getString(got) : undefined;
+      got.dispose();
+      return value;
+    };
+    const name = prop("name");
+    const msg = prop("message");
+    return {
+      name: name === undefined || name === "" ? "Error" : name,
+      message: msg ?? "Uncaught exception",
+      stack: prop("stack"),
+      code: prop("code"),
+    };
   }
 
   #guestError(handle: QuickJSHandle, duringEval: boolean): void {
@@ -467,17 +717,9 @@ class Execution {
       this.#finishLimit();
       return;
     }
-    const ctx = this.#ctx;
-    let info: { name: string; message: string; stack?: string; code?: string };
+    let info;
     try {
-      const described = ctx.callFunction(this.#p.describe, ctx.undefined, handle);
-      if (described.error) {
-        described.error.dispose();
-        info = { name: "Error", message: "Uncaught exception that could not be described" };
-      } else {
-        info = JSON.parse(ctx.getString(described.value));
-        described.value.dispose();
-      }
+      info = this.#describe(handle);
     } finally {
       handle.dispose();
     }
@@ -494,7 +736,9 @@ class Execution {
   ): ExecutionError {
     const frames = info.stack?.replace(/\s+$/, "") ?? "";
     const stack = frames === "" ? undefined : `${info.name}: ${info.message}\n${frames}`;
-    const base = { name: info.name, message: info.message, stack, guestCode: info.code };
+    const base: Omit<ExecutionError, "code"> = { name: info.name, message: info.message };
+    if (stack !== undefined) base.stack = stack;
+    if (info.code !== undefined) base.guestCode = info.code;
     if (info.name === "InternalError" && info.message === "out of memory") {
       return { ...base, code: "SANDBOX_MEMORY", message: memoryMessage(this.#limits) };
     }
@@ -507,9 +751,9 @@ class Execution {
       // errors (a missing export) carry none.
       if (info.name === "SyntaxError" && /^(\s*at [^\s()]+:\d+:\d+)?$/.test(frames)) {
         const missing = /^Could not find export '([^']+)'/.exec(info.message);
-        const message = missing === null ? info.message : `${info.message}: if "${
-          missing[1]
-        }" is a type, import it with "import type"`;
+        const message = missing === null
+          ? info.message
+          : `${info.message}: if "${missing[1]}" is a type, import it with "import type"`;
         return { ...base, message, code: "SANDBOX_COMPILE" };
       }
     }
@@ -517,24 +761,18 @@ class Execution {
   }
 
   #finishLimit(): void {
-    let error: ExecutionError;
+    let e: McpxError;
     switch (this.#reason) {
-      case "memory": {
-        const e = new SandboxMemoryError(this.#limits.memoryBytes);
-        error = { code: e.code, name: e.name, message: e.message };
+      case "memory":
+        e = new SandboxMemoryError(this.#limits.memoryBytes);
         break;
-      }
-      case "cancel": {
-        const e = new McpxError("SANDBOX_CANCELLED", "Execution was cancelled");
-        error = { code: e.code, name: e.name, message: e.message };
+      case "cancel":
+        e = new McpxError("SANDBOX_CANCELLED", "Execution was cancelled");
         break;
-      }
-      default: {
-        const e = new SandboxTimeoutError(this.#limits.timeoutMs);
-        error = { code: e.code, name: e.name, message: e.message };
-      }
+      default:
+        e = new SandboxTimeoutError(this.#limits.timeoutMs);
     }
-    this.#finish({ ok: false, error });
+    this.#finish({ ok: false, error: { code: e.code, name: e.name, message: e.message } });
   }
 
   #crash(e: unknown): void {
@@ -547,8 +785,13 @@ class Execution {
         message: `${stackMessage(this.#limits)}; the worker's native stack overflowed`,
       };
     } else if (this.#reason !== undefined) {
-      this.#finishLimit();
-      return;
+      const reason = this.#reason;
+      const limit = reason === "memory"
+        ? new SandboxMemoryError(this.#limits.memoryBytes)
+        : reason === "cancel"
+        ? new McpxError("SANDBOX_CANCELLED", "Execution was cancelled")
+        : new SandboxTimeoutError(this.#limits.timeoutMs);
+      error = { code: limit.code, name: limit.name, message: limit.message };
     } else {
       error = {
         code: "SANDBOX_CRASHED",
@@ -587,26 +830,25 @@ class Execution {
     let logs = this.#logs;
     let dropped = this.#droppedLogBytes;
     if (this.#logBytes + resultBytes > max) {
-      // The result has priority: console output gets what the result leaves.
+      // The result has priority: console output gets the room it leaves.
       const room = max - resultBytes;
       const kept: LogEntry[] = [];
       let used = 0;
-      for (const entry of logs) {
-        const bytes = utf8Length(entry.message) + 1;
-        if (used + bytes <= room) {
-          kept.push(entry);
-          used += bytes;
-          continue;
-        }
-        const part = truncateUtf8(entry.message, Math.max(0, room - used - 1));
+      let i = 0;
+      for (; i < logs.length; i++) {
+        const bytes = utf8Length(logs[i].message) + 1;
+        if (used + bytes > room) break;
+        kept.push(logs[i]);
+        used += bytes;
+      }
+      if (i < logs.length) {
+        const part = truncateUtf8(logs[i].message, Math.max(0, room - used - 1));
         if (part.length > 0) {
-          kept.push({ level: entry.level, message: part });
+          kept.push({ level: logs[i].level, message: part });
           used += utf8Length(part) + 1;
         }
-        dropped += bytes - 1 - utf8Length(part);
-        const index = logs.indexOf(entry);
-        for (let i = index + 1; i < logs.length; i++) dropped += utf8Length(logs[i].message) + 1;
-        break;
+        dropped += utf8Length(logs[i].message) - utf8Length(part);
+        for (i++; i < logs.length; i++) dropped += utf8Length(logs[i].message) + 1;
       }
       logs = kept;
       this.#logBytes = used;
@@ -633,6 +875,11 @@ class Execution {
   }
 }
 
+function fallback(error: QuickJSHandle): string {
+  error.dispose();
+  return "[Uninspectable]";
+}
+
 function crashedOutcome(msg: string): ExecuteOutcome {
   return {
     ok: false,
@@ -647,7 +894,9 @@ function memoryMessage(limits: EngineLimits): string {
 }
 
 function stackMessage(limits: EngineLimits): string {
-  return `Maximum call stack size exceeded (stack limit ${Math.round(limits.stackBytes / 1024)} KiB)`;
+  return `Maximum call stack size exceeded (stack limit ${
+    Math.round(limits.stackBytes / 1024)
+  } KiB)`;
 }
 
 function message(e: unknown): string {

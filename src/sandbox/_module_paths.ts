@@ -19,7 +19,9 @@ export function resolveSpecifier(
   if (SCHEME.test(specifier)) {
     const scheme = specifier.slice(0, specifier.indexOf(":")).toLowerCase();
     if (scheme === "http" || scheme === "https") {
-      return { error: `Cannot import "${specifier}": remote imports are not allowed in the sandbox` };
+      return {
+        error: `Cannot import "${specifier}": remote imports are not allowed in the sandbox`,
+      };
     }
     return {
       error:
@@ -41,7 +43,9 @@ export function resolveSpecifier(
     if (segment === "" || segment === ".") continue;
     if (segment === "..") {
       if (base.length === 0) {
-        return { error: `Cannot import "${specifier}" from "${importer}": outside the sandbox tree` };
+        return {
+          error: `Cannot import "${specifier}" from "${importer}": outside the sandbox tree`,
+        };
       }
       base.pop();
     } else {
@@ -51,7 +55,8 @@ export function resolveSpecifier(
   const path = "/" + base.join("/");
   if (!files.has(path)) {
     return {
-      error: `Cannot import "${specifier}" from "${importer}": no file "${path}" in the sandbox tree`,
+      error:
+        `Cannot import "${specifier}" from "${importer}": no file "${path}" in the sandbox tree`,
     };
   }
   return { path };

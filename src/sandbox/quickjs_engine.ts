@@ -198,7 +198,11 @@ export class QuickJSEngine implements Engine {
         for (const job of this.#queue.splice(0)) {
           this.#complete(
             job,
-            failed("SANDBOX_CRASHED", "McpxError", `The sandbox worker failed to start: ${e.message}`),
+            failed(
+              "SANDBOX_CRASHED",
+              "McpxError",
+              `The sandbox worker failed to start: ${e.message}`,
+            ),
           );
         }
       });

@@ -12,7 +12,12 @@
  * @module
  */
 
-import { McpxError, type McpxErrorCode, SandboxMemoryError, SandboxTimeoutError } from "../errors.ts";
+import {
+  McpxError,
+  type McpxErrorCode,
+  SandboxMemoryError,
+  SandboxTimeoutError,
+} from "../errors.ts";
 import type {
   CallEnvelope,
   Engine,
@@ -123,7 +128,9 @@ export class Sandbox {
   async execute(code: string, opts: ExecuteOptions = {}): Promise<ExecutionResult> {
     if (this.#closed) throw new McpxError("USAGE", "Cannot execute: the sandbox is closed");
     const t0 = performance.now();
-    const limits = opts.limits === undefined ? this.limits : resolveLimits(opts.limits, this.limits);
+    const limits = opts.limits === undefined
+      ? this.limits
+      : resolveLimits(opts.limits, this.limits);
     const entry = opts.entry ?? "/main.ts";
     checkPath(entry);
     const files = new Map<string, string>();
@@ -171,7 +178,10 @@ export class Sandbox {
  * {@link SandboxTimeoutError}, {@link SandboxMemoryError} or an
  * {@link McpxError} with the same code, with the guest stack as `cause`.
  */
-export function toMcpxError(error: ExecutionError, limits: Readonly<EngineLimits> = DEFAULT_LIMITS): McpxError {
+export function toMcpxError(
+  error: ExecutionError,
+  limits: Readonly<EngineLimits> = DEFAULT_LIMITS,
+): McpxError {
   const options = error.stack === undefined ? undefined : { cause: error.stack };
   switch (error.code) {
     case "SANDBOX_TIMEOUT":
@@ -188,7 +198,10 @@ export function toMcpxError(error: ExecutionError, limits: Readonly<EngineLimits
 }
 
 function checkPath(path: string): void {
-  if (!path.startsWith("/") || path.split("/").some((s, i) => i > 0 && (s === "" || s === "." || s === ".."))) {
+  if (
+    !path.startsWith("/") ||
+    path.split("/").some((s, i) => i > 0 && (s === "" || s === "." || s === ".."))
+  ) {
     throw new TypeError(
       `Invalid sandbox path "${path}": expected an absolute, normalized path such as "/servers/x/index.ts"`,
     );
@@ -230,7 +243,10 @@ function hostFor(callTool: ToolCallback | undefined): EngineHost {
         envelope = await callTool(server, tool, JSON.parse(argsJson), signal);
       } catch (e) {
         const code: McpxErrorCode | "TOOL_ERROR" = e instanceof McpxError ? e.code : "TOOL_ERROR";
-        envelope = { ok: false, error: { code, message: e instanceof Error ? e.message : String(e) } };
+        envelope = {
+          ok: false,
+          error: { code, message: e instanceof Error ? e.message : String(e) },
+        };
       }
       try {
         const json = JSON.stringify(envelope);

@@ -101,13 +101,19 @@ export function transpileModule(path: string, source: string): TranspiledModule 
 
 function compile(path: string, source: string): TranspiledModule {
   try {
-    return { code: transformSync(source, { mode: "strip-only", filename: path }).code, positionsPreserved: true };
+    return {
+      code: transformSync(source, { mode: "strip-only", filename: path }).code,
+      positionsPreserved: true,
+    };
   } catch (e) {
     if (!isSwcError(e)) throw e;
     if (e.code !== "UnsupportedSyntax") throw toCompileError(path, e);
   }
   try {
-    return { code: transformSync(source, { mode: "transform", filename: path }).code, positionsPreserved: false };
+    return {
+      code: transformSync(source, { mode: "transform", filename: path }).code,
+      positionsPreserved: false,
+    };
   } catch (e) {
     if (isSwcError(e)) throw toCompileError(path, e);
     throw e;

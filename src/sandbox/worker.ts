@@ -13,7 +13,10 @@ import { GuestRunner } from "./_guest_runner.ts";
 import type { FromWorker, ToWorker } from "./_protocol.ts";
 
 // The variant's types come through CommonJS interop; it is the sync variant.
-const syncVariant = variant as unknown as Extract<Parameters<typeof newVariant>[0], { type: "sync" }>;
+const syncVariant = variant as unknown as Extract<
+  Parameters<typeof newVariant>[0],
+  { type: "sync" }
+>;
 
 // deno-lint-ignore no-explicit-any
 const scope = self as any as {
@@ -39,7 +42,8 @@ scope.onmessage = (e: MessageEvent<ToWorker>): void => {
     case "init":
       init(m.wasm, m.cancel, m.recycleBytes).then(
         () => post({ t: "ready" }),
-        (err) => post({ t: "initError", message: err instanceof Error ? err.message : String(err) }),
+        (err) =>
+          post({ t: "initError", message: err instanceof Error ? err.message : String(err) }),
       );
   }
 };
@@ -50,10 +54,15 @@ async function init(
   recycleBytes: number,
 ): Promise<void> {
   const qjs = await newQuickJSWASMModuleFromVariant(newVariant(syncVariant, { wasmModule: wasm }));
-  runner = new GuestRunner(qjs, {
-    call: (id, call, server, tool, args) => post({ t: "call", id, call, server, tool, args }),
-    done: (id, outcome, recycle) => post({ t: "done", id, outcome, recycle }),
-    poisoned: (message) => post({ t: "poisoned", message }),
-  }, new Int32Array(cancel), recycleBytes);
+  runner = new GuestRunner(
+    qjs,
+    {
+      call: (id, call, server, tool, args) => post({ t: "call", id, call, server, tool, args }),
+      done: (id, outcome, recycle) => post({ t: "done", id, outcome, recycle }),
+      poisoned: (message) => post({ t: "poisoned", message }),
+    },
+    new Int32Array(cancel),
+    recycleBytes,
+  );
   runner.prepare();
 }

@@ -1,0 +1,106 @@
+import { parseArgs } from "node:util";
+import { type LoadedPlugin, PluginStore } from "../plugin_store/plugin_store.ts";
+import { SkillStore } from "../plugin_store/skill_store.ts";
+import type { EngineLimits } from "../sandbox/engine.ts";
+import { serveHttp } from "../server/http_server.ts";
+import { ServeHost } from "../server/serve_host.ts";
+import { serveStdio } from "../server/stdio_server.ts";
+import { SERVE_HELP } from "./help.ts";
+import type { CliIo } from "./io.ts";
+import { UsageError } from "./usage_error.ts";
+import { intOption, resolveServers } from "./_servers.ts";
+
+/** `mcpx serve`. */
+export async function serveCommand(args: string[], io: CliIo): Promise<number> {
+  const { values: v, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      config: { type: "string", short: "c" },
+      "plugin-dir": { type: "string" },
+      http: { type: "string" },
+      host: { type: "string" },
+      timeout: { type: "string" },
+      memory: { type: "string" },
+      "max-result-chars": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (v.help) {
+    io.out(SERVE_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"`, "serve");
+  if (v.host !== undefined && v.http === undefined) {
+    throw new UsageError("--host needs --http PORT", "serve");
+  }
+  const port = intOption("serve", "http", v.http, [0, 65_535]);
+  const limits: Partial<EngineLimits> = {};
+  const timeout = intOption("serve", "timeout", v.timeout, [10, 3_600_000]);
+  if (timeout) limits.timeoutMs = timeout;
+  const memory = intOption("serve", "memory", v.memory, [16, 1024]);
+  if (memory) limits.memoryBytes = memory * 1024 * 1024;
+  const maxResultChars = intOption("serve", "max-result-chars", v["max-result-chars"], [
+    500,
+    10_000_000,
+  ]);
+
+  const log = (line: string) => io.err(`${line}\n`);
+  const pluginDir = v["plugin-dir"] ?? PluginStore.defaultDir(io.env);
+  const [servers, plugins] = await Promise.all([
+    resolveServers("serve", { config: v.config, inline: [], names: [], env: io.env, optional: true }),
+    loadPlugins(new PluginStore(pluginDir), log),
+  ]);
+  const host = await ServeHost.create({
+    runtime: { servers, plugins, ...(Object.keys(limits).length > 0 ? { limits } : {}) },
+    skills: new SkillStore(pluginDir),
+    ...(maxResultChars ? { maxResultChars } : {}),
+    log,
+  });
+  const names = [
+    ...new Set([...servers.map((s) => s.name), ...plugins.flatMap((p) => p.snapshot.servers.map((s) => s.name))]),
+  ];
+  if (names.length === 0) log("warning: no servers configured: pass --config FILE or save plugins");
+  const summary = `${names.length} server${names.length === 1 ? "" : "s"}${
+    names.length ? ` (${names.join(", ")})` : ""
+  }, ${host.skills.length} skill${host.skills.length === 1 ? "" : "s"}`;
+
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, onSignal);
+  try {
+    if (port === undefined) {
+      log(`mcpx serve: ${summary}; speaking MCP on stdio`);
+      await Promise.race([
+        serveStdio(host),
+        new Promise((r) => stop.signal.addEventListener("abort", r, { once: true })),
+      ]);
+    } else {
+      const server = serveHttp(host, {
+        port,
+        hostname: v.host ?? "127.0.0.1",
+        signal: stop.signal,
+        onListen: () => {},
+      });
+      log(`mcpx serve: ${summary}; listening on ${server.url}`);
+      await server.finished;
+    }
+  } finally {
+    for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(sig, onSignal);
+    await host.close();
+  }
+  return 0;
+}
+
+async function loadPlugins(store: PluginStore, log: (line: string) => void): Promise<LoadedPlugin[]> {
+  const out: LoadedPlugin[] = [];
+  for (const p of await store.list()) {
+    try {
+      out.push(await store.load(p.name));
+    } catch (e) {
+      // A tampered plugin is never used; say so and go on with the rest.
+      log(`warning: skipping plugin "${p.name}": ${(e as Error).message}`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,226 @@
+/**
+ * `mcpx serve --http`: Streamable HTTP with sessions on `Deno.serve`.
+ *
+ * Each `initialize` opens a session (its own SDK transport, `Server` and
+ * workspace) keyed by the `mcp-session-id` it returns; DELETE, an idle timeout
+ * or shutdown close it. The JSON-RPC ids of each POST are mapped to the HTTP
+ * request's signal, so a client that disconnects mid-request cancels the
+ * executions it started. `GET /health` answers with the host's figures.
+ *
+ * @module
+ */
+import { WebStandardStreamableHTTPServerTransport } from "../_sdk.ts";
+import type { ServeHost, ServeSession } from "./serve_host.ts";
+
+/** Options of {@link serveHttp}. */
+export interface HttpServeOptions {
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** Interface to listen on (default `127.0.0.1`). */
+  hostname?: string;
+  /** Largest request body, in bytes (default 16 MiB). */
+  maxBodyBytes?: number;
+  /** Sessions without a request for this long are closed (default 30 minutes). */
+  sessionIdleMs?: number;
+  /** Stops the server. */
+  signal?: AbortSignal;
+  /** Called once listening, with the address. */
+  onListen?: (addr: { hostname: string; port: number }) => void;
+}
+
+/** A running HTTP server. */
+export interface HttpServer extends AsyncDisposable {
+  /** The port it listens on. */
+  readonly port: number;
+  /** URL of the MCP endpoint. */
+  readonly url: string;
+  /** Number of open sessions. */
+  readonly sessions: number;
+  /** Resolves when the server has stopped. */
+  readonly finished: Promise<void>;
+  /** Stops listening and closes every session. */
+  shutdown(): Promise<void>;
+}
+
+interface Entry {
+  session: ServeSession;
+  transport: WebStandardStreamableHTTPServerTransport;
+  /** JSON-RPC request id → signal of the HTTP request that carried it. */
+  signals: Map<string | number, AbortSignal>;
+  lastSeen: number;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/** Serves `host` over Streamable HTTP at `/mcp`. */
+export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
+  const hostname = opts.hostname ?? "127.0.0.1";
+  const maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;
+  const idleMs = opts.sessionIdleMs ?? 30 * 60_000;
+  const sessions = new Map<string, Entry>();
+  let allowedHosts: string[] | undefined;
+
+  const closeEntry = async (id: string) => {
+    const entry = sessions.get(id);
+    if (!entry) return;
+    sessions.delete(id);
+    await entry.session.close();
+  };
+
+  const open = async (): Promise<Entry> => {
+    const signals = new Map<string | number, AbortSignal>();
+    const session = host.createSession({ requestSignal: (id) => signals.get(id) });
+    const entry: Entry = {
+      session,
+      signals,
+      lastSeen: Date.now(),
+      transport: new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: () => crypto.randomUUID(),
+        onsessioninitialized: (id) => void sessions.set(id, entry),
+        onsessionclosed: (id) => closeEntry(id),
+        ...(allowedHosts ? { enableDnsRebindingProtection: true, allowedHosts } : {}),
+      }),
+    };
+    session.onclose = () => {
+      const id = entry.transport.sessionId;
+      if (id !== undefined && sessions.get(id) === entry) sessions.delete(id);
+    };
+    await session.server.connect(entry.transport);
+    return entry;
+  };
+
+  const handle = async (req: Request): Promise<Response> => {
+    const url = new URL(req.url);
+    if (url.pathname === "/health" && req.method === "GET") {
+      return Response.json({ ok: true, ...host.stats() });
+    }
+    if (url.pathname !== "/mcp") return rpcError(404, -32000, `Not found: use ${url.origin}/mcp`);
+    const sid = req.headers.get("mcp-session-id");
+    const known = sid ? sessions.get(sid) : undefined;
+    if (sid && !known) return rpcError(404, -32001, "Session not found");
+    if (known) known.lastSeen = Date.now();
+
+    if (req.method !== "POST") {
+      if (!known) return rpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required");
+      return await known.transport.handleRequest(req);
+    }
+    const body = await readBody(req, maxBody);
+    if (body === undefined) {
+      return rpcError(413, -32000, `Request body is larger than ${maxBody} bytes`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return rpcError(400, -32700, "Parse error: Invalid JSON");
+    }
+    const messages = Array.isArray(parsed) ? parsed : [parsed];
+    let entry = known;
+    if (!entry) {
+      if (!messages.some((m) => (m as { method?: unknown })?.method === "initialize")) {
+        return rpcError(400, -32000, "Bad Request: no session; send initialize first");
+      }
+      entry = await open();
+    }
+    const ids: (string | number)[] = [];
+    for (const m of messages) {
+      const msg = m as { id?: unknown; method?: unknown };
+      if (msg?.method === "tools/call" && (typeof msg.id === "string" || typeof msg.id === "number")) {
+        ids.push(msg.id);
+        entry.signals.set(msg.id, req.signal);
+      }
+    }
+    const response = await entry.transport.handleRequest(req, { parsedBody: parsed });
+    if (ids.length > 0) {
+      const signals = entry.signals;
+      const forget = () => {
+        for (const id of ids) if (signals.get(id) === req.signal) signals.delete(id);
+      };
+      // Forget the ids once the reply stream ends or the client goes away.
+      if (response.body) {
+        const reader = response.body;
+        const passthrough = new TransformStream<Uint8Array, Uint8Array>({ flush: forget });
+        req.signal.addEventListener("abort", forget, { once: true });
+        return new Response(reader.pipeThrough(passthrough), response);
+      }
+      forget();
+    }
+    if (!known && entry.transport.sessionId === undefined) {
+      // Initialization failed: nothing will ever address this session.
+      await entry.session.close();
+    }
+    return response;
+  };
+
+  const controller = new AbortController();
+  opts.signal?.addEventListener("abort", () => controller.abort(), { once: true });
+  const server = Deno.serve({
+    port: opts.port,
+    hostname,
+    signal: controller.signal,
+    onListen: (addr) => opts.onListen?.({ hostname: addr.hostname, port: addr.port }),
+  }, async (req) => {
+    try {
+      return await handle(req);
+    } catch (e) {
+      return rpcError(500, -32603, `Internal error: ${(e as Error).message}`);
+    }
+  });
+  const port = server.addr.port;
+  if (LOOPBACK.has(hostname)) {
+    allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+  }
+
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [id, e] of sessions) {
+      if (now - e.lastSeen > idleMs && e.signals.size === 0) void closeEntry(id);
+    }
+  }, Math.min(idleMs, 60_000));
+  Deno.unrefTimer(sweep);
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    stopping ??= (async () => {
+      clearInterval(sweep);
+      await Promise.allSettled([...sessions.keys()].map(closeEntry));
+      controller.abort();
+      await server.finished;
+    })();
+  opts.signal?.addEventListener("abort", () => void shutdown(), { once: true });
+
+  return {
+    port,
+    url: `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}/mcp`,
+    get sessions() {
+      return sessions.size;
+    },
+    finished: server.finished,
+    shutdown,
+    [Symbol.asyncDispose]: shutdown,
+  };
+}
+
+function rpcError(status: number, code: number, message: string): Response {
+  return Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status });
+}
+
+/** The body as text, or `undefined` when it is larger than `max` bytes. */
+async function readBody(req: Request, max: number): Promise<string | undefined> {
+  if (Number(req.headers.get("content-length")) > max) return undefined;
+  if (!req.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req.body) {
+    size += chunk.byteLength;
+    if (size > max) return undefined;
+    chunks.push(chunk);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}

@@ -1,0 +1,658 @@
+/**
+ * `mcpx serve` as a library: one {@link ServeHost} per process holds the
+ * runtime (sandbox, bridge, catalogue), the search index and the saved
+ * skills; each MCP session gets a {@link ServeSession} with its own SDK
+ * `Server` and workspace, connected to any transport (stdio, Streamable HTTP,
+ * in-memory).
+ *
+ * The host answers `initialize` and `tools/list` at once: the runtime is
+ * created in the background and upstream servers are introspected only when a
+ * tool first needs them.
+ *
+ * @module
+ */
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  Server,
+} from "../_sdk.ts";
+import { McpxError } from "../errors.ts";
+import type { SkillStore } from "../plugin_store/skill_store.ts";
+import { validateSkillName } from "../plugin_store/skill_store.ts";
+import { Runtime, type RuntimeOptions } from "../runtime/runtime.ts";
+import type { EngineLimits } from "../sandbox/engine.ts";
+import { SandboxCompileError, transpileModule } from "../sandbox/transpile.ts";
+import { VERSION } from "../version.ts";
+import { cut, DEFAULT_MAX_RESULT_CHARS, formatExecution } from "./format_execution.ts";
+import { SearchIndex, type ToolDoc } from "./search_index.ts";
+import { toolSignature } from "./signature.ts";
+import { MCPX_TOOLS, type McpxToolName, SERVER_INSTRUCTIONS } from "./tool_definitions.ts";
+import { closestPaths, listDirectory, normalizeTreePath } from "./virtual_tree.ts";
+import {
+  Workspace,
+  WORKSPACE_MODULE,
+  WORKSPACE_SERVER,
+  type WorkspaceLimits,
+} from "./workspace.ts";
+
+/** Default largest `code` accepted by `execute_code` and `save_skill`, in characters. */
+export const DEFAULT_MAX_CODE_CHARS: number = 1_000_000;
+
+/** Search-index server name of saved skills. */
+const SKILLS = "skills";
+const SKILL_SERVER = "@skills";
+
+/** Options of {@link ServeHost.create}. */
+export interface ServeHostOptions {
+  /** Servers, plugins, policy and limits of the runtime. */
+  runtime?: RuntimeOptions;
+  /** A runtime to use instead of creating one (the host then does not close it). */
+  runtimeInstance?: Runtime | Promise<Runtime>;
+  /** Where `save_skill` stores skills and where saved skills are loaded from. */
+  skills?: SkillStore;
+  /** Budget of a tool reply, in characters (default 20,000). */
+  maxResultChars?: number;
+  /** Largest code accepted, in characters (default 1,000,000). */
+  maxCodeChars?: number;
+  /** Caps of each session's workspace. */
+  workspace?: Partial<WorkspaceLimits>;
+  /** How long search and listing wait for servers still being introspected (default 15,000 ms). */
+  introspectTimeoutMs?: number;
+  /** Where diagnostics go (never stdout in stdio mode); default nowhere. */
+  log?: (line: string) => void;
+}
+
+/** Figures of a {@link ServeHost}. */
+export interface ServeStats {
+  /** Sessions open now. */
+  sessions: number;
+  /** Executions running now. */
+  running: number;
+  /** Executions started since the host was created. */
+  executions: number;
+  /** Executions that ended cancelled (client gone or request cancelled). */
+  cancelled: number;
+  /** Executions that failed (including cancelled ones). */
+  failed: number;
+}
+
+/** Options of {@link ServeHost.createSession}. */
+export interface SessionOptions {
+  /**
+   * The signal of the transport request that carried JSON-RPC request `id`,
+   * if any (Streamable HTTP), aborted when that client disconnects.
+   */
+  requestSignal?: (id: string | number) => AbortSignal | undefined;
+}
+
+interface SkillEntry {
+  name: string;
+  description: string;
+  code: string;
+}
+
+type Args = Record<string, unknown>;
+
+/** The state every session of one `mcpx serve` shares. */
+export class ServeHost implements AsyncDisposable {
+  readonly #runtime: Promise<Runtime>;
+  readonly #ownsRuntime: boolean;
+  readonly #skillStore?: SkillStore;
+  readonly #skills = new Map<string, SkillEntry>();
+  #skillFiles = new Map<string, string>();
+  #skillsVersion = 0;
+  readonly #maxResultChars: number;
+  readonly #maxCodeChars: number;
+  readonly #workspaceLimits: Partial<WorkspaceLimits>;
+  readonly #introspectTimeoutMs: number;
+  readonly #limits?: Partial<EngineLimits>;
+  readonly #log: (line: string) => void;
+  readonly #sessions = new Set<ServeSession>();
+  #index?: { key: string; index: SearchIndex };
+  #stats = { running: 0, executions: 0, cancelled: 0, failed: 0 };
+  #closed = false;
+
+  private constructor(opts: ServeHostOptions, runtime: Promise<Runtime>, owns: boolean) {
+    this.#runtime = runtime;
+    this.#ownsRuntime = owns;
+    this.#skillStore = opts.skills;
+    this.#maxResultChars = opts.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS;
+    this.#maxCodeChars = opts.maxCodeChars ?? DEFAULT_MAX_CODE_CHARS;
+    this.#workspaceLimits = opts.workspace ?? {};
+    this.#introspectTimeoutMs = opts.introspectTimeoutMs ?? 15_000;
+    this.#limits = opts.runtime?.limits;
+    this.#log = opts.log ?? (() => {});
+  }
+
+  /**
+   * Creates a host: loads the verified saved skills (a tampered one is skipped
+   * with a warning) and starts creating the runtime without waiting for it.
+   */
+  static async create(opts: ServeHostOptions = {}): Promise<ServeHost> {
+    const owns = opts.runtimeInstance === undefined;
+    const runtime = owns
+      ? Runtime.create(opts.runtime ?? {})
+      : Promise.resolve(opts.runtimeInstance!);
+    // Reported when a tool needs the runtime; do not leave it unhandled meanwhile.
+    runtime.catch(() => {});
+    const host = new ServeHost(opts, runtime, owns);
+    if (opts.skills) {
+      const { skills, failures } = await opts.skills.loadAll();
+      for (const f of failures) host.#log(`warning: skipping skill "${f.name}": ${f.error.message}`);
+      for (const s of skills) host.#skills.set(s.name, s);
+      host.#skillsChanged();
+    }
+    return host;
+  }
+
+  /** The runtime, once created. */
+  runtime(): Promise<Runtime> {
+    return this.#runtime;
+  }
+
+  /** Names of the loaded skills, sorted. */
+  get skills(): string[] {
+    return [...this.#skills.keys()].sort();
+  }
+
+  /** Counters of sessions and executions. */
+  stats(): ServeStats {
+    return { sessions: this.#sessions.size, ...this.#stats };
+  }
+
+  /** A new session: connect its `server` to a transport. */
+  createSession(opts: SessionOptions = {}): ServeSession {
+    if (this.#closed) throw new McpxError("USAGE", "Cannot open a session: the server is closed");
+    const session = new ServeSession(this, new Workspace(this.#workspaceLimits), opts);
+    this.#sessions.add(session);
+    return session;
+  }
+
+  /** Closes every session and, when the host created it, the runtime. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#sessions].map((s) => s.close()));
+    if (this.#ownsRuntime) await (await this.#runtime.catch(() => undefined))?.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** @internal */
+  _forget(session: ServeSession): void {
+    this.#sessions.delete(session);
+  }
+
+  /** @internal Runs one tool call of `session`. */
+  async _call(
+    session: ServeSession,
+    name: string,
+    args: Args,
+    signal: AbortSignal,
+  ): Promise<CallToolResult> {
+    switch (name as McpxToolName) {
+      case "search_tools":
+        return await this.#search(args);
+      case "list_files":
+        return await this.#listFiles(session, args);
+      case "read_file":
+        return await this.#readFile(session, args);
+      case "execute_code":
+        return await this.#execute(session, args, signal);
+      case "save_skill":
+        return await this.#saveSkill(args);
+      default:
+        throw new McpError(
+          ErrorCode.InvalidParams,
+          `Unknown tool "${name}": tools are ${MCPX_TOOLS.map((t) => `"${t.name}"`).join(", ")}`,
+        );
+    }
+  }
+
+  // ---- search_tools -------------------------------------------------------
+
+  async #search(args: Args): Promise<CallToolResult> {
+    const query = stringArg(args, "query", true)!;
+    const detail = args.detail ?? "summary";
+    if (detail !== "name" && detail !== "summary" && detail !== "full") {
+      throw invalid(`Invalid detail ${JSON.stringify(detail)}: use "name", "summary" or "full"`);
+    }
+    const server = stringArg(args, "server");
+    const limit = args.limit ?? (detail === "full" ? 5 : 10);
+    if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
+      throw invalid(`Invalid limit ${JSON.stringify(limit)}: expected a positive integer`);
+    }
+    const rt = await this.#ready();
+    const down = this.#unavailable(rt, server === undefined ? undefined : [server]);
+    if (server !== undefined && server !== SKILLS && down.length > 0 && !rt.catalog.snapshot(server)) {
+      return errorText(down.join("\n"));
+    }
+    const index = this.#searchIndex(rt);
+    let hits;
+    try {
+      hits = index.search(query, { server: server === SKILLS ? SKILL_SERVER : server, limit });
+    } catch (e) {
+      if (e instanceof McpxError) return errorText(e.message.replaceAll(`"${SKILL_SERVER}"`, `"${SKILLS}"`));
+      throw e;
+    }
+    const lines: string[] = [];
+    if (hits.length === 0) {
+      lines.push(`No tools match ${JSON.stringify(query)}. Try other words, or list_files servers/.`);
+    }
+    const files = rt.catalog.files();
+    for (const { doc } of hits) {
+      const isSkill = doc.server === SKILL_SERVER;
+      if (detail === "name") lines.push(`${doc.fn} (${doc.path})`);
+      else if (detail === "summary") {
+        const about = firstSentence(doc.description ?? doc.title ?? "");
+        lines.push(`${doc.fn} (${doc.path})${about ? `: ${about}` : ""}`);
+      } else {
+        const source = isSkill ? this.#skills.get(doc.tool)?.code : files.get(`/${doc.path}`);
+        const body = source === undefined ? "" : isSkill ? source.trimEnd() : toolSignature(source);
+        lines.push(`// ${doc.path}${isSkill && doc.description ? ` — ${doc.description}` : ""}\n${body}\n`);
+      }
+    }
+    lines.push(...down);
+    return text(cut(lines.join("\n").trimEnd(), this.#maxResultChars));
+  }
+
+  #searchIndex(rt: Runtime): SearchIndex {
+    const key = `${rt.catalog.version}:${this.#skillsVersion}`;
+    if (this.#index?.key === key) return this.#index.index;
+    const docs: ToolDoc[] = [];
+    for (const s of rt.catalog.generated().servers) {
+      for (const t of s.tools) {
+        docs.push({
+          server: s.name,
+          tool: t.name,
+          fn: t.fn,
+          path: t.path,
+          ...(t.title ? { title: t.title } : {}),
+          ...(t.description ? { description: t.description } : {}),
+        });
+      }
+    }
+    for (const s of this.#skills.values()) {
+      docs.push({
+        server: SKILL_SERVER,
+        tool: s.name,
+        fn: s.name,
+        path: `skills/${s.name}.ts`,
+        description: s.description,
+      });
+    }
+    const index = new SearchIndex(docs);
+    for (const snap of rt.catalog.snapshots()) {
+      const about = [snap.serverInfo.title, snap.instructions?.slice(0, 300)].filter(Boolean).join(" ");
+      if (about) index.describeServer(snap.name, about);
+    }
+    index.describeServer(SKILL_SERVER, "saved skill");
+    this.#index = { key, index };
+    return index;
+  }
+
+  // ---- list_files / read_file ---------------------------------------------
+
+  /** Every file a session sees: path relative to the root → content. */
+  #tree(rt: Runtime, session: ServeSession): Map<string, string> {
+    const tree = new Map<string, string>();
+    for (const [p, c] of rt.catalog.files()) tree.set(p.slice(1), c);
+    tree.set("workspace.ts", WORKSPACE_MODULE);
+    for (const [p, c] of this.#skillFiles) tree.set(p.slice(1), c);
+    for (const [p, c] of session.workspace.entries()) tree.set(p, c);
+    return tree;
+  }
+
+  async #listFiles(session: ServeSession, args: Args): Promise<CallToolResult> {
+    const raw = stringArg(args, "path");
+    const dir = normalizeTreePath(raw);
+    if (dir === undefined) return errorText(`Invalid path ${JSON.stringify(raw)}: ".." is not allowed`);
+    const rt = await this.#ready();
+    const tree = this.#tree(rt, session);
+    let entries = listDirectory(tree.keys(), dir);
+    if (dir === "") {
+      entries = entries ?? [];
+      for (const name of ["skills/", "workspace/"]) {
+        if (!entries.some((e) => e.name === name)) entries.unshift({ name, files: 0 });
+      }
+      entries.sort((a, b) =>
+        Number(!a.name.endsWith("/")) - Number(!b.name.endsWith("/")) || (a.name < b.name ? -1 : 1)
+      );
+    } else if (entries === undefined && (dir === SKILLS || dir === "workspace")) {
+      entries = [];
+    }
+    if (entries === undefined) {
+      if (tree.has(dir)) return this.#readFile(session, { path: dir });
+      return errorText(this.#notFound(dir, tree, rt));
+    }
+    const lines = entries.map((e) =>
+      e.files === undefined ? e.name : `${e.name} (${e.files} file${e.files === 1 ? "" : "s"})`
+    );
+    if (lines.length === 0) lines.push("(empty)");
+    if (dir === "" || dir === "servers" || dir.startsWith("servers/")) {
+      lines.push(...this.#unavailable(rt));
+    }
+    return text(lines.join("\n"));
+  }
+
+  async #readFile(session: ServeSession, args: Args): Promise<CallToolResult> {
+    const raw = stringArg(args, "path", true)!;
+    const path = normalizeTreePath(raw);
+    if (path === undefined) return errorText(`Invalid path ${JSON.stringify(raw)}: ".." is not allowed`);
+    const rt = await this.#ready();
+    const tree = this.#tree(rt, session);
+    const content = tree.get(path);
+    if (content === undefined) {
+      if (path === "" || listDirectory(tree.keys(), path) !== undefined) {
+        return this.#listFiles(session, { path });
+      }
+      return errorText(this.#notFound(path, tree, rt));
+    }
+    return text(cut(content, this.#maxResultChars));
+  }
+
+  #notFound(path: string, tree: Map<string, string>, rt: Runtime): string {
+    const near = closestPaths(path, tree.keys(), 3);
+    const lines = [`No file "${path}". Closest: ${near.map((p) => `"${p}"`).join(", ")}`];
+    lines.push(...this.#unavailable(rt));
+    return lines.join("\n");
+  }
+
+  // ---- execute_code -------------------------------------------------------
+
+  async #execute(session: ServeSession, args: Args, signal: AbortSignal): Promise<CallToolResult> {
+    const code = stringArg(args, "code", true)!;
+    const tooBig = this.#checkSize("code", code);
+    if (tooBig) return errorText(tooBig);
+    const rt = await this.#runtimeOrError();
+    if (typeof rt === "string") return errorText(rt);
+    const files = new Map(this.#skillFiles);
+    files.set("/workspace.ts", WORKSPACE_MODULE);
+    for (const [p, c] of session.workspace.importable()) {
+      // A workspace file that does not compile must not break every execution.
+      try {
+        transpileModule(p, c);
+        files.set(p, c);
+      } catch { /* left out of the tree */ }
+    }
+    const workspace = session.workspace;
+    const stats = this.#stats;
+    stats.running++;
+    stats.executions++;
+    try {
+      const result = await rt.execute(code, {
+        signal,
+        files,
+        ...(this.#limits ? { limits: this.#limits } : {}),
+        intercept: (server, tool, a) =>
+          server === WORKSPACE_SERVER
+            ? new Promise((resolve) => resolve(workspace.handle(tool, a)))
+            : undefined,
+      });
+      if (!result.ok) {
+        stats.failed++;
+        if (result.error?.code === "SANDBOX_CANCELLED") stats.cancelled++;
+      }
+      const out = formatExecution(result, this.#maxResultChars);
+      return out.isError ? errorText(out.text) : text(out.text);
+    } catch (e) {
+      stats.failed++;
+      if (signal.aborted) stats.cancelled++;
+      return errorText(`${(e as Error).name}: ${(e as Error).message}`);
+    } finally {
+      stats.running--;
+    }
+  }
+
+  // ---- save_skill ---------------------------------------------------------
+
+  async #saveSkill(args: Args): Promise<CallToolResult> {
+    const name = stringArg(args, "name", true)!;
+    let code = stringArg(args, "code", true)!;
+    const description = stringArg(args, "description", true)!.trim();
+    if (!this.#skillStore) return errorText("Cannot save skills: this server has no plugin directory");
+    try {
+      validateSkillName(name);
+    } catch (e) {
+      return errorText((e as Error).message);
+    }
+    const tooBig = this.#checkSize("code", code);
+    if (tooBig) return errorText(tooBig);
+    if (description.length > 1_000) {
+      return errorText(`Description is ${description.length} characters: the limit is 1,000`);
+    }
+    code = rebaseImports(code);
+    const path = `/skills/${name}.ts`;
+    try {
+      transpileModule(path, code);
+    } catch (e) {
+      if (e instanceof SandboxCompileError) {
+        return errorText(`Cannot save skill "${name}": ${e.message}${e.snippet ? `\n${e.snippet}` : ""}`);
+      }
+      throw e;
+    }
+    const rt = await this.#runtimeOrError();
+    if (typeof rt === "string") return errorText(rt);
+    const known = new Set([...rt.catalog.files().keys(), ...this.#skillFiles.keys(), "/workspace.ts", path]);
+    for (const spec of importSpecifiers(code)) {
+      const target = resolveFrom(path, spec);
+      if (target === undefined || (!known.has(target) && !target.startsWith("/workspace/"))) {
+        return errorText(
+          `Cannot save skill "${name}": import "${spec}" does not resolve${
+            target ? ` (no file "${target}")` : ""
+          }. Import tools from "./servers/<server>/index.ts"`,
+        );
+      }
+    }
+    const saved = await this.#skillStore.save(name, code, description);
+    this.#skills.set(name, { name, description, code });
+    this.#skillsChanged();
+    const exports = exportedNames(code);
+    return text(
+      `Saved skills/${name}.ts (blake3 ${saved.checksum.slice(0, 16)}). Use: import { ${
+        exports.join(", ") || "…"
+      } } from "./skills/${name}.ts"`,
+    );
+  }
+
+  // ---- helpers ------------------------------------------------------------
+
+  #skillsChanged(): void {
+    this.#skillFiles = new Map(
+      [...this.#skills.values()].map((s) => [`/skills/${s.name}.ts`, s.code]),
+    );
+    this.#skillsVersion++;
+  }
+
+  #checkSize(what: string, value: string): string | undefined {
+    if (value.length <= this.#maxCodeChars) return undefined;
+    return `The ${what} is ${value.length.toLocaleString("en-US")} characters: the limit is ${
+      this.#maxCodeChars.toLocaleString("en-US")
+    }. Send smaller code; keep data in upstream tools or the workspace`;
+  }
+
+  async #runtimeOrError(): Promise<Runtime | string> {
+    try {
+      return await this.#runtime;
+    } catch (e) {
+      this.#log(`error: the runtime did not start: ${(e as Error).stack ?? e}`);
+      return `The code runtime did not start: ${(e as Error).message}`;
+    }
+  }
+
+  /** The runtime with every server introspected (or given up on for now). */
+  async #ready(): Promise<Runtime> {
+    const rt = await this.#runtimeOrError();
+    if (typeof rt === "string") throw new McpxError("SANDBOX_CRASHED", rt);
+    await rt.catalog.ensure({ timeoutMs: this.#introspectTimeoutMs });
+    return rt;
+  }
+
+  /** One line each for failed and still-loading servers (of `names`, or all). */
+  #unavailable(rt: Runtime, names?: string[]): string[] {
+    const status = rt.catalog.status().filter((s) => !names || names.includes(s.name));
+    const failed = status.filter((s) => s.state === "failed");
+    const loading = status.filter((s) => s.state === "loading" || s.state === "idle");
+    const out: string[] = [];
+    if (failed.length > 0) {
+      out.push(
+        `Unavailable: ${
+          failed.map((s) => `${s.name} (${firstLine(s.error ?? "failed").slice(0, 160)})`).join("; ")
+        }`,
+      );
+    }
+    if (loading.length > 0) out.push(`Still starting: ${loading.map((s) => s.name).join(", ")}`);
+    return out;
+  }
+}
+
+/** One MCP session of a {@link ServeHost}: an SDK `Server` and a workspace. */
+export class ServeSession implements AsyncDisposable {
+  /** The MCP server of this session; connect it to a transport. */
+  readonly server: Server;
+  /** Files kept across the executions of this session. */
+  readonly workspace: Workspace;
+  readonly #host: ServeHost;
+  #closed = false;
+  /** Called once when the session closes. */
+  onclose?: () => void;
+
+  /** @internal Use {@link ServeHost.createSession}. */
+  constructor(host: ServeHost, workspace: Workspace, opts: SessionOptions) {
+    this.#host = host;
+    this.workspace = workspace;
+    const server = new Server(
+      { name: "mcpx", version: VERSION },
+      { capabilities: { tools: {} }, instructions: SERVER_INSTRUCTIONS },
+    );
+    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...MCPX_TOOLS] }));
+    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+      const { name } = request.params;
+      const args = request.params.arguments ?? {};
+      let signal: AbortSignal = extra.signal;
+      const other = opts.requestSignal?.(extra.requestId);
+      if (other) signal = AbortSignal.any([signal, other]);
+      try {
+        return await host._call(this, name, args, signal);
+      } catch (e) {
+        if (e instanceof McpError) throw e;
+        if (e instanceof McpxError) return errorText(e.message);
+        return errorText(`Internal error: ${(e as Error).message}`);
+      }
+    });
+    server.onclose = () => void this.close();
+    this.server = server;
+  }
+
+  /** Whether the session has closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Frees the workspace and closes the server; running executions are cancelled. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.workspace.clear();
+    this.#host._forget(this);
+    // Closing the transport aborts the signals of requests still running.
+    await this.server.close().catch(() => {});
+    this.onclose?.();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+// ---- small helpers --------------------------------------------------------
+
+function text(t: string): CallToolResult {
+  return { content: [{ type: "text", text: t }] };
+}
+
+function errorText(t: string): CallToolResult {
+  return { content: [{ type: "text", text: t }], isError: true };
+}
+
+function invalid(message: string): McpError {
+  return new McpError(ErrorCode.InvalidParams, message);
+}
+
+function stringArg(args: Args, key: string, required = false): string | undefined {
+  const v = args[key];
+  if (v === undefined || v === null) {
+    if (required) throw invalid(`Missing argument "${key}"`);
+    return undefined;
+  }
+  if (typeof v !== "string") {
+    throw invalid(`Invalid argument "${key}": expected a string, got ${Array.isArray(v) ? "array" : typeof v}`);
+  }
+  return v;
+}
+
+function firstLine(s: string): string {
+  const i = s.indexOf("\n");
+  return i < 0 ? s : s.slice(0, i);
+}
+
+function firstSentence(s: string): string {
+  const clean = s.replace(/\s+/g, " ").trim();
+  const m = /^(.+?[.!?])(\s|$)/.exec(clean);
+  const one = m ? m[1] : clean;
+  return one.length > 160 ? `${one.slice(0, 159)}…` : one;
+}
+
+const ROOT_IMPORT =
+  /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])\.\/(servers\/|runtime\.ts|workspace\.ts|workspace\/|skills\/)/g;
+
+/**
+ * Rewrites imports written for the tree root (`./servers/…`, `./runtime.ts`,
+ * `./workspace.ts`, `./skills/x.ts`) so they work from `/skills/<name>.ts`.
+ */
+export function rebaseImports(code: string): string {
+  return code.replace(ROOT_IMPORT, (_m, lead: string, q: string, what: string) =>
+    what === "skills/" ? `${lead}${q}./` : `${lead}${q}../${what}`
+  );
+}
+
+const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(["'])([^"'\n]+)\1/gm;
+
+/** The static and literal dynamic import specifiers of `code`. */
+export function importSpecifiers(code: string): string[] {
+  const out = new Set<string>();
+  for (const m of code.matchAll(SPECIFIER)) out.add(m[2]);
+  return [...out];
+}
+
+function resolveFrom(importer: string, spec: string): string | undefined {
+  if (!spec.startsWith("./") && !spec.startsWith("../") && !spec.startsWith("/")) return undefined;
+  const base = spec.startsWith("/") ? [] : importer.split("/").slice(1, -1);
+  for (const seg of spec.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") {
+      if (base.length === 0) return undefined;
+      base.pop();
+    } else base.push(seg);
+  }
+  return "/" + base.join("/");
+}
+
+function exportedNames(code: string): string[] {
+  const out = new Set<string>();
+  for (const m of code.matchAll(/\bexport\s+(?:async\s+)?(?:function\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)/g)) {
+    out.add(m[1]);
+  }
+  for (const m of code.matchAll(/\bexport\s*\{([^}]*)\}/g)) {
+    for (const part of m[1].split(",")) {
+      const name = part.trim().split(/\s+as\s+/).pop()?.trim();
+      if (name && name !== "default") out.add(name);
+    }
+  }
+  return [...out];
+}

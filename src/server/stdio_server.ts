@@ -1,0 +1,36 @@
+/**
+ * `mcpx serve` over stdio: one session on the process's stdin and stdout.
+ *
+ * @module
+ */
+import process from "node:process";
+import { StdioServerTransport } from "../_sdk.ts";
+import type { ServeHost } from "./serve_host.ts";
+
+/** Largest JSON-RPC message read from stdin, in bytes (64 MiB). */
+export const STDIO_MAX_MESSAGE_BYTES: number = 64 * 1024 * 1024;
+
+/**
+ * Serves one session of `host` on stdin/stdout and resolves when the client
+ * goes away (stdin ends or the transport closes). Running executions are
+ * cancelled then.
+ */
+export async function serveStdio(host: ServeHost): Promise<void> {
+  const session = host.createSession();
+  const transport = new StdioServerTransport(process.stdin, process.stdout, {
+    maxBufferSize: STDIO_MAX_MESSAGE_BYTES,
+  });
+  const closed = new Promise<void>((resolve) => {
+    session.onclose = resolve;
+  });
+  const end = () => void session.close();
+  process.stdin.once("end", end);
+  process.stdin.once("close", end);
+  try {
+    await session.server.connect(transport);
+    await closed;
+  } finally {
+    process.stdin.off("end", end);
+    process.stdin.off("close", end);
+  }
+}
