@@ -30,7 +30,9 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     io.out(SERVE_HELP);
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"`, "serve");
+  if (positionals.length > 0) {
+    throw new UsageError(`Unexpected argument "${positionals[0]}"`, "serve");
+  }
   if (v.host !== undefined && v.http === undefined) {
     throw new UsageError("--host needs --http PORT", "serve");
   }
@@ -48,7 +50,13 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const log = (line: string) => io.err(`${line}\n`);
   const pluginDir = v["plugin-dir"] ?? PluginStore.defaultDir(io.env);
   const [servers, plugins] = await Promise.all([
-    resolveServers("serve", { config: v.config, inline: [], names: [], env: io.env, optional: true }),
+    resolveServers("serve", {
+      config: v.config,
+      inline: [],
+      names: [],
+      env: io.env,
+      optional: true,
+    }),
     loadPlugins(new PluginStore(pluginDir), log),
   ]);
   const host = await ServeHost.create({
@@ -57,8 +65,12 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     ...(maxResultChars ? { maxResultChars } : {}),
     log,
   });
+  host.warm();
   const names = [
-    ...new Set([...servers.map((s) => s.name), ...plugins.flatMap((p) => p.snapshot.servers.map((s) => s.name))]),
+    ...new Set([
+      ...servers.map((s) => s.name),
+      ...plugins.flatMap((p) => p.snapshot.servers.map((s) => s.name)),
+    ]),
   ];
   if (names.length === 0) log("warning: no servers configured: pass --config FILE or save plugins");
   const summary = `${names.length} server${names.length === 1 ? "" : "s"}${
@@ -92,7 +104,10 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-async function loadPlugins(store: PluginStore, log: (line: string) => void): Promise<LoadedPlugin[]> {
+async function loadPlugins(
+  store: PluginStore,
+  log: (line: string) => void,
+): Promise<LoadedPlugin[]> {
   const out: LoadedPlugin[] = [];
   for (const p of await store.list()) {
     try {

@@ -111,7 +111,9 @@ export class SkillStore {
    */
   async save(name: string, code: string, description: string): Promise<Skill> {
     validateSkillName(name);
-    if (typeof code !== "string") throw new TypeError(`Cannot save skill "${name}": code must be a string`);
+    if (typeof code !== "string") {
+      throw new TypeError(`Cannot save skill "${name}": code must be a string`);
+    }
     if (typeof description !== "string") {
       throw new TypeError(`Cannot save skill "${name}": description must be a string`);
     }
@@ -221,9 +223,13 @@ export class SkillStore {
       bytes = await Deno.readFile(join(this.dir, `${name}.ts`));
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
-      throw new PluginIntegrityError(name, `Skill "${name}" is incomplete: "${name}.ts" is missing`, {
-        file: `${name}.ts`,
-      });
+      throw new PluginIntegrityError(
+        name,
+        `Skill "${name}" is incomplete: "${name}.ts" is missing`,
+        {
+          file: `${name}.ts`,
+        },
+      );
     }
     if (!checksumsEqual(blake3Hex(bytes), info.checksum)) {
       throw new PluginIntegrityError(
@@ -259,7 +265,9 @@ function parseInfo(name: string, text: string): SkillInfo {
     throw bad(`unsupported schemaVersion ${JSON.stringify(json.schemaVersion)}`);
   }
   if (json.name !== name) throw bad(`it names skill ${JSON.stringify(json.name)}`);
-  if (typeof json.checksum !== "string" || !HEX64.test(json.checksum)) throw bad("no valid checksum");
+  if (typeof json.checksum !== "string" || !HEX64.test(json.checksum)) {
+    throw bad("no valid checksum");
+  }
   return {
     name,
     description: typeof json.description === "string" ? json.description : "",

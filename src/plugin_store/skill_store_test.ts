@@ -45,7 +45,11 @@ Deno.test("SkillStore replaces a skill saved again under the same name", async (
 Deno.test("SkillStore refuses a tampered skill and loadAll skips it", async () => {
   await withStore(async (store) => {
     await store.save("double", CODE, "Doubles");
-    await store.save("triple", CODE.replaceAll("double", "triple").replace("2 *", "3 *"), "Triples");
+    await store.save(
+      "triple",
+      CODE.replaceAll("double", "triple").replace("2 *", "3 *"),
+      "Triples",
+    );
     await Deno.writeTextFile(store.pathOf("double"), CODE + "globalThis.evil = 1;\n");
     await assert.rejects(store.load("double"), (e) => {
       assert.ok(e instanceof PluginIntegrityError);

@@ -6,7 +6,7 @@
  */
 import { ToolListChangedNotificationSchema } from "../_sdk.ts";
 import { Bridge, type BridgePolicy } from "../bridge/bridge.ts";
-import { ClientPool } from "../bridge/client_pool.ts";
+import { ClientPool, type Connector } from "../bridge/client_pool.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { connect } from "../introspect/connect.ts";
 import type { LoadedPlugin } from "../plugin_store/plugin_store.ts";
@@ -30,6 +30,11 @@ export interface RuntimeOptions {
   limits?: Partial<EngineLimits>;
   /** Deadline for starting and initializing a server, in milliseconds. */
   connectTimeoutMs?: number;
+  /**
+   * How to reach a server (default: `connect` from the configuration), for
+   * in-process servers over an in-memory transport.
+   */
+  connect?: Connector;
   /** How many sandbox workers run executions in parallel (default 1). */
   workers?: number;
 }
@@ -92,7 +97,7 @@ export class Runtime implements AsyncDisposable {
     const pool = new ClientPool(servers, {
       connectTimeoutMs: opts.connectTimeoutMs,
       connect: async (server, o) => {
-        const conn = await connect(server, o);
+        const conn = await (opts.connect ?? connect)(server, o);
         conn.client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
           await catalog?.refreshTools(server.name).catch(() => {});
           const tools = catalog?.snapshot(server.name)?.tools;
@@ -121,8 +126,7 @@ export class Runtime implements AsyncDisposable {
    */
   async execute(code: string, opts: RuntimeExecuteOptions = {}): Promise<ExecutionResult> {
     await this.catalog.ensure({ timeoutMs: opts.introspectTimeoutMs ?? 30_000 });
-    let files = moduleFiles(this.catalog.files());
-    if (opts.files && opts.files.size > 0) files = new Map([...files, ...opts.files]);
+    const files = moduleFiles(this.catalog.files());
     const bridge = this.bridge;
     const intercept = opts.intercept;
     const callTool: ToolCallback = intercept
@@ -138,7 +142,13 @@ export class Runtime implements AsyncDisposable {
         return await bridge.callTool(server, tool, args, signal) as SandboxEnvelope;
       }
       : (server, tool, args, signal) => bridge.callTool(server, tool, args, signal) as Promise<SandboxEnvelope>;
-    return await this.sandbox.execute(code, { files, callTool, limits: opts.limits, signal: opts.signal });
+    return await this.sandbox.execute(code, {
+      files,
+      extraFiles: opts.files,
+      callTool,
+      limits: opts.limits,
+      signal: opts.signal,
+    });
   }
 
   /** Closes the sandbox and every server connection. Idempotent. */

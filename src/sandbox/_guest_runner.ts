@@ -19,7 +19,8 @@ import type {
 import { McpxError, SandboxMemoryError, SandboxTimeoutError } from "../errors.ts";
 import type { EngineLimits, ExecuteOutcome, ExecutionError, LogEntry, LogLevel } from "./engine.ts";
 import { INSPECT_SOURCE } from "./_inspect.ts";
-import { resolveSpecifier } from "./_module_paths.ts";
+import type { MemoryGuard } from "./_memory_guard.ts";
+import { type FileLookup, resolveSpecifier } from "./_module_paths.ts";
 
 /** Where the runner sends what it produces. */
 export interface RunnerIO {
@@ -32,7 +33,7 @@ export interface RunnerIO {
 export interface RunRequest {
   id: number;
   entry: string;
-  files: ReadonlyMap<string, string>;
+  files: FileLookup;
   limits: EngineLimits;
 }
 
@@ -61,12 +62,20 @@ export class GuestRunner {
   readonly #cancel: Int32Array;
   readonly #recycleBytes: number;
   readonly #memory: WebAssembly.Memory;
+  readonly #guard: MemoryGuard;
   #prepared: Prepared | undefined;
   #current: Execution | undefined;
   #poisoned = false;
 
-  constructor(qjs: QuickJSWASMModule, io: RunnerIO, cancel: Int32Array, recycleBytes: number) {
+  constructor(
+    qjs: QuickJSWASMModule,
+    guard: MemoryGuard,
+    io: RunnerIO,
+    cancel: Int32Array,
+    recycleBytes: number,
+  ) {
     this.#qjs = qjs;
+    this.#guard = guard;
     this.#io = io;
     this.#cancel = cancel;
     this.#recycleBytes = recycleBytes;
@@ -103,6 +112,10 @@ export class GuestRunner {
     }
     this.#prepared = undefined;
     const exec = new Execution(this, this.#io, p, req, this.#cancel, this.#memory);
+    this.#guard.limit(
+      this.#memory.buffer.byteLength + req.limits.memoryBytes + MEMORY_SLACK,
+      () => exec.outOfMemory(),
+    );
     this.#current = exec;
     p.exec = exec;
     exec.start();
@@ -122,6 +135,7 @@ export class GuestRunner {
 
   /** Called by an execution once its outcome is known. */
   finished(exec: Execution, outcome: ExecuteOutcome, poisoned: boolean): void {
+    this.#guard.unlimit();
     if (poisoned) this.#poisoned = true;
     const recycle = this.#poisoned || this.#memory.buffer.byteLength > this.#recycleBytes;
     this.#io.done(exec.id, outcome, recycle);
@@ -219,7 +233,7 @@ class Execution {
   readonly #p: Prepared;
   readonly #ctx: QuickJSContext;
   readonly #entry: string;
-  readonly #files: ReadonlyMap<string, string>;
+  readonly #files: FileLookup;
   readonly #limits: EngineLimits;
   readonly #cancel: Int32Array;
   readonly #memory: WebAssembly.Memory;
@@ -235,6 +249,8 @@ class Execution {
   #inspect: QuickJSHandle | undefined;
   readonly #deferreds = new Map<number, QuickJSDeferredPromise>();
   readonly #queue: [number, string, string, string][] = [];
+  readonly #refusals: QuickJSDeferredPromise[] = [];
+  #refusal = "";
   #inFlight = 0;
   #forwarded = 0;
   #nextCall = 0;
@@ -292,6 +308,11 @@ class Execution {
     }
   }
 
+  /** The memory guard refused to grow the heap for this execution. */
+  outOfMemory(): void {
+    this.#reason ??= "memory";
+  }
+
   shouldInterrupt(): boolean {
     if (this.#reason !== undefined) return true;
     if (Date.now() > this.#deadline) this.#reason = "timeout";
@@ -326,7 +347,7 @@ class Execution {
       // Count what is dropped without reading it.
       for (const arg of args) {
         this.#droppedLogBytes += 1 +
-          (this.#ctx.typeof(arg) === "string" ? this.#ctx.getLength(arg) ?? 0 : 0);
+          (this.#ctx.typeof(arg) === "string" ? this.#stringLength(arg) : 0);
       }
       return;
     }
@@ -394,9 +415,10 @@ class Execution {
             `Tool call limit reached: an execution may make at most ${this.#limits.maxToolCalls} tool calls`,
         },
       });
-      const handle = deferred.handle.dup();
-      this.#settle(deferred, refusal);
-      return handle;
+      // Settled from #pump, not from inside this call into the host.
+      this.#refusals.push(deferred);
+      this.#refusal = refusal;
+      return deferred.handle;
     }
     const id = this.#nextCall++;
     this.#forwarded++;
@@ -439,6 +461,8 @@ class Execution {
   teardown(): void {
     for (const d of this.#deferreds.values()) d.dispose();
     this.#deferreds.clear();
+    for (const d of this.#refusals) d.dispose();
+    this.#refusals.length = 0;
     this.#pending?.dispose();
     this.#inspect?.dispose();
     const p = this.#p;
@@ -524,10 +548,14 @@ class Execution {
   #pump(): void {
     if (this.#done) return;
     const ctx = this.#ctx;
-    const jobs = this.#p.rt.executePendingJobs();
-    if (jobs.error) {
-      this.#guestError(jobs.error, false);
-      return;
+    for (;;) {
+      for (const d of this.#refusals.splice(0)) this.#settle(d, this.#refusal);
+      const jobs = this.#p.rt.executePendingJobs();
+      if (jobs.error) {
+        this.#guestError(jobs.error, false);
+        return;
+      }
+      if (this.#refusals.length === 0) break;
     }
     if (this.#reason !== undefined) {
       this.#finishLimit();
@@ -541,7 +569,10 @@ class Execution {
       else this.#finishResult(state.value);
     } else if (state.type === "rejected") {
       this.#guestError(state.error, false);
-    } else if (this.#inFlight === 0 && this.#queue.length === 0 && !this.#p.rt.hasPendingJob()) {
+    } else if (
+      this.#inFlight === 0 && this.#queue.length === 0 && this.#refusals.length === 0 &&
+      !this.#p.rt.hasPendingJob()
+    ) {
       this.#finish({
         ok: false,
         error: {
@@ -609,15 +640,20 @@ class Execution {
     else this.#finish({ ok: true, resultJson: read.text }, read.full);
   }
 
+  #stringLength(handle: QuickJSHandle): number {
+    const length = this.#ctx.getProp(handle, "length");
+    const n = this.#ctx.getNumber(length);
+    length.dispose();
+    return n;
+  }
+
   /**
    * Reads a guest string, at most `max` UTF-16 units of it. Returns the text
    * when it was read whole, `{ text, full }` when it was cut.
    */
   #readString(handle: QuickJSHandle, max: number): string | { text: string; full: number } {
     const ctx = this.#ctx;
-    const length = ctx.getProp(handle, "length");
-    const full = ctx.getNumber(length);
-    length.dispose();
+    const full = this.#stringLength(handle);
     if (full <= max) return ctx.getString(handle);
     const fn = this.#native("String", "prototype", "slice");
     if (fn !== undefined) {

@@ -5,6 +5,12 @@
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
 /** The outcome of resolving one specifier. */
+/** Read access to a tree of files: a `Map`, or layers of them. */
+export interface FileLookup {
+  get(path: string): string | undefined;
+  has(path: string): boolean;
+}
+
 export type Resolution = { path: string } | { error: string };
 
 /**
@@ -14,7 +20,7 @@ export type Resolution = { path: string } | { error: string };
 export function resolveSpecifier(
   importer: string,
   specifier: string,
-  files: ReadonlyMap<string, string>,
+  files: FileLookup,
 ): Resolution {
   if (SCHEME.test(specifier)) {
     const scheme = specifier.slice(0, specifier.indexOf(":")).toLowerCase();

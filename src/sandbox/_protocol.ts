@@ -18,7 +18,12 @@ export type ToWorker =
     t: "run";
     id: number;
     entry: string;
-    files: ReadonlyMap<string, string>;
+    /** The tree, when the worker does not hold tree `treeId` yet. */
+    files?: ReadonlyMap<string, string>;
+    /** Identity of the tree; 0 for a tree that is not kept. */
+    treeId: number;
+    /** Files of this execution only (the entry and session files). */
+    extraFiles: ReadonlyMap<string, string>;
     limits: EngineLimits;
   }
   | { t: "reply"; id: number; call: number; json: string }

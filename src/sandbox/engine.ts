@@ -33,8 +33,19 @@ export interface EngineLimits {
 export interface ExecuteRequest {
   /** Path of the entry module inside `files`, such as `/main.ts`. */
   entry: string;
-  /** The virtual tree: absolute path → JavaScript source (already transpiled). */
+  /**
+   * The virtual tree: absolute path → JavaScript source (already transpiled).
+   * Together with `treeId`, it is sent to a worker only when that worker does
+   * not hold this tree yet.
+   */
   files: ReadonlyMap<string, string>;
+  /** Identity of `files`: the same id promises the same contents. */
+  treeId?: number;
+  /**
+   * Files of this execution only, over the tree: the entry module and any
+   * session files. Sent with every execution.
+   */
+  extraFiles?: ReadonlyMap<string, string>;
   /** Limits of this execution. */
   limits: EngineLimits;
   /** Aborting it cancels the execution (`SANDBOX_CANCELLED`). */

@@ -71,8 +71,12 @@ interface Job {
   unlisten?: () => void;
 }
 
+const EMPTY_FILES: ReadonlyMap<string, string> = new Map();
+
 interface PooledWorker {
   worker: Worker;
+  /** The tree this worker holds (0: none kept). */
+  treeId?: number;
   cancel: Int32Array;
   job: Job | undefined;
   lastUsed: number;
@@ -135,7 +139,7 @@ export class QuickJSEngine implements Engine {
     if (this.#closed) {
       return Promise.reject(new McpxError("USAGE", "Cannot execute: the sandbox engine is closed"));
     }
-    if (!req.files.has(req.entry)) {
+    if (!req.files.has(req.entry) && !req.extraFiles?.has(req.entry)) {
       return Promise.reject(
         new TypeError(`Invalid execution: the entry "${req.entry}" is not in the files`),
       );
@@ -216,7 +220,21 @@ export class QuickJSEngine implements Engine {
     this.#busy.add(w);
     Atomics.store(w.cancel, 0, 0);
     const { entry, files, limits } = job.req;
-    w.worker.postMessage({ t: "run", id: job.id, entry, files, limits } satisfies ToWorker);
+    const treeId = job.req.treeId ?? 0;
+    // A worker keeps the last tree it was sent: send it again only when it changed.
+    const send = treeId === 0 || w.treeId !== treeId;
+    w.treeId = treeId;
+    w.worker.postMessage(
+      {
+        t: "run",
+        id: job.id,
+        entry,
+        ...(send ? { files } : {}),
+        treeId,
+        extraFiles: job.req.extraFiles ?? EMPTY_FILES,
+        limits,
+      } satisfies ToWorker,
+    );
     job.watchdog = setTimeout(() => {
       const e = new SandboxTimeoutError(limits.timeoutMs);
       this.#kill(w, failed(e.code, e.name, e.message));

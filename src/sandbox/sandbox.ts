@@ -64,6 +64,13 @@ export interface ExecuteOptions {
   entry?: string;
   /** Where tool calls go; without it every call fails with `TOOL_DENIED`. */
   callTool?: ToolCallback;
+  /**
+   * Files of this execution only, over `files` (for example a session's
+   * workspace). `files` should be a tree that changes rarely: the sandbox
+   * transpiles it once and sends it to each worker once, keyed by the map's
+   * identity, so a new map must be passed whenever its contents change.
+   */
+  extraFiles?: ReadonlyMap<string, string>;
   /** Limits of this execution, over the sandbox's defaults. */
   limits?: Partial<EngineLimits>;
   /** Aborting it cancels the execution (`SANDBOX_CANCELLED`). */
@@ -133,24 +140,27 @@ export class Sandbox {
       : resolveLimits(opts.limits, this.limits);
     const entry = opts.entry ?? "/main.ts";
     checkPath(entry);
-    const files = new Map<string, string>();
+    let tree: TranspiledTree;
+    const extraFiles = new Map<string, string>();
     try {
-      if (opts.files !== undefined) {
-        for (const [path, source] of opts.files) {
+      tree = opts.files === undefined ? EMPTY_TREE : transpileTree(opts.files, entry);
+      if (opts.extraFiles !== undefined) {
+        for (const [path, source] of opts.extraFiles) {
           checkPath(path);
+          if (!MODULE_PATH.test(path)) continue;
           if (path === entry) {
             throw new TypeError(`Invalid files: "${path}" is the entry path of the program`);
           }
-          files.set(path, transpileModule(path, source).code);
+          extraFiles.set(path, transpileModule(path, source).code);
         }
       }
-      files.set(entry, transpileModule(entry, code).code);
+      extraFiles.set(entry, transpileModule(entry, code).code);
     } catch (e) {
       if (e instanceof SandboxCompileError) return compileFailure(e, t0);
       throw e;
     }
     const outcome = await this.#engine.execute(
-      { entry, files, limits, signal: opts.signal },
+      { entry, files: tree.files, treeId: tree.id, extraFiles, limits, signal: opts.signal },
       hostFor(opts.callTool),
     );
     const result = outcome as ExecutionResult;
@@ -195,6 +205,41 @@ export function toMcpxError(
         options,
       );
   }
+}
+
+interface TranspiledTree {
+  id: number;
+  files: ReadonlyMap<string, string>;
+}
+
+const MODULE_PATH = /\.(?:ts|mts|js|mjs)$/;
+const EMPTY_TREE: TranspiledTree = { id: 0, files: new Map() };
+let nextTreeId = 1;
+/** Transpiled trees by the identity of their source map: a tree given again costs nothing. */
+const trees = new WeakMap<ReadonlyMap<string, string>, TranspiledTree>();
+
+function transpileTree(files: ReadonlyMap<string, string>, entry: string): TranspiledTree {
+  const known = trees.get(files);
+  if (known !== undefined) {
+    if (known.files.has(entry)) {
+      throw new TypeError(`Invalid files: "${entry}" is the entry path of the program`);
+    }
+    return known;
+  }
+  const out = new Map<string, string>();
+  for (const [path, source] of files) {
+    checkPath(path);
+    // Only modules can be imported; data files such as README.md stay on the host.
+    if (!MODULE_PATH.test(path)) continue;
+    if (path === entry) {
+      throw new TypeError(`Invalid files: "${path}" is the entry path of the program`);
+    }
+    out.set(path, transpileModule(path, source).code);
+  }
+  // Callers may mutate a Map they passed; only a tree seen unchanged is worth keeping.
+  const tree = { id: nextTreeId++, files: out };
+  trees.set(files, tree);
+  return tree;
 }
 
 function checkPath(path: string): void {

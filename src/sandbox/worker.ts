@@ -10,6 +10,7 @@
 import { newQuickJSWASMModuleFromVariant, newVariant } from "quickjs-emscripten-core";
 import variant from "@jitl/quickjs-ng-wasmfile-release-sync";
 import { GuestRunner } from "./_guest_runner.ts";
+import { MemoryGuard } from "./_memory_guard.ts";
 import type { FromWorker, ToWorker } from "./_protocol.ts";
 
 // The variant's types come through CommonJS interop; it is the sync variant.
@@ -25,14 +26,33 @@ const scope = self as any as {
 };
 
 let runner: GuestRunner | undefined;
+/** The last tree the host sent, kept across executions. */
+let tree: { id: number; files: ReadonlyMap<string, string> } | undefined;
 const post = (m: FromWorker): void => scope.postMessage(m);
 
 scope.onmessage = (e: MessageEvent<ToWorker>): void => {
   const m = e.data;
   switch (m.t) {
-    case "run":
-      runner!.start(m);
+    case "run": {
+      if (m.files !== undefined) tree = { id: m.treeId, files: m.files };
+      else if (tree?.id !== m.treeId) {
+        // The host believed this worker held the tree; it does not. Fail loudly.
+        throw new Error(`Sandbox worker has no tree ${m.treeId}`);
+      }
+      const base = tree!.files;
+      const extra = m.extraFiles;
+      runner!.start({
+        id: m.id,
+        entry: m.entry,
+        limits: m.limits,
+        files: extra.size === 0 ? base : {
+          get: (p) => extra.get(p) ?? base.get(p),
+          has: (p) => extra.has(p) || base.has(p),
+        },
+      });
+      if (m.treeId === 0) tree = undefined;
       return;
+    }
     case "reply":
       runner?.reply(m.id, m.call, m.json);
       return;
@@ -53,9 +73,13 @@ async function init(
   cancel: SharedArrayBuffer,
   recycleBytes: number,
 ): Promise<void> {
-  const qjs = await newQuickJSWASMModuleFromVariant(newVariant(syncVariant, { wasmModule: wasm }));
+  const guard = new MemoryGuard();
+  const qjs = await newQuickJSWASMModuleFromVariant(
+    newVariant(syncVariant, { wasmModule: wasm, wasmMemory: guard.memory }),
+  );
   runner = new GuestRunner(
     qjs,
+    guard,
     {
       call: (id, call, server, tool, args) => post({ t: "call", id, call, server, tool, args }),
       done: (id, outcome, recycle) => post({ t: "done", id, outcome, recycle }),

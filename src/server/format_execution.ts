@@ -42,7 +42,9 @@ export function formatExecution(r: ExecutionResult, maxChars: number): Formatted
   } else if (r.error) {
     const e = r.error;
     const head = `${e.name}: ${e.message}`;
-    let text = e.stack && e.stack.includes(e.message) ? e.stack : `${head}${e.stack ? `\n${e.stack}` : ""}`;
+    let text = e.stack && e.stack.includes(e.message)
+      ? e.stack
+      : `${head}${e.stack ? `\n${e.stack}` : ""}`;
     if (!text.startsWith(e.name)) text = `${head}\n${text}`;
     parts.push(text.trimEnd());
   }

@@ -125,7 +125,9 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
     const ids: (string | number)[] = [];
     for (const m of messages) {
       const msg = m as { id?: unknown; method?: unknown };
-      if (msg?.method === "tools/call" && (typeof msg.id === "string" || typeof msg.id === "number")) {
+      if (
+        msg?.method === "tools/call" && (typeof msg.id === "string" || typeof msg.id === "number")
+      ) {
         ids.push(msg.id);
         entry.signals.set(msg.id, req.signal);
       }

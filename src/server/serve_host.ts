@@ -23,7 +23,6 @@ import { McpxError } from "../errors.ts";
 import type { SkillStore } from "../plugin_store/skill_store.ts";
 import { validateSkillName } from "../plugin_store/skill_store.ts";
 import { Runtime, type RuntimeOptions } from "../runtime/runtime.ts";
-import type { EngineLimits } from "../sandbox/engine.ts";
 import { SandboxCompileError, transpileModule } from "../sandbox/transpile.ts";
 import { VERSION } from "../version.ts";
 import { cut, DEFAULT_MAX_RESULT_CHARS, formatExecution } from "./format_execution.ts";
@@ -92,13 +91,16 @@ interface SkillEntry {
   name: string;
   description: string;
   code: string;
+  /** Names the module exports. */
+  exports: string[];
 }
 
 type Args = Record<string, unknown>;
 
 /** The state every session of one `mcpx serve` shares. */
 export class ServeHost implements AsyncDisposable {
-  readonly #runtime: Promise<Runtime>;
+  #runtime?: Promise<Runtime>;
+  readonly #runtimeOptions: RuntimeOptions;
   readonly #ownsRuntime: boolean;
   readonly #skillStore?: SkillStore;
   readonly #skills = new Map<string, SkillEntry>();
@@ -108,49 +110,56 @@ export class ServeHost implements AsyncDisposable {
   readonly #maxCodeChars: number;
   readonly #workspaceLimits: Partial<WorkspaceLimits>;
   readonly #introspectTimeoutMs: number;
-  readonly #limits?: Partial<EngineLimits>;
   readonly #log: (line: string) => void;
   readonly #sessions = new Set<ServeSession>();
   #index?: { key: string; index: SearchIndex };
   #stats = { running: 0, executions: 0, cancelled: 0, failed: 0 };
   #closed = false;
 
-  private constructor(opts: ServeHostOptions, runtime: Promise<Runtime>, owns: boolean) {
-    this.#runtime = runtime;
-    this.#ownsRuntime = owns;
+  private constructor(opts: ServeHostOptions) {
+    this.#ownsRuntime = opts.runtimeInstance === undefined;
+    this.#runtimeOptions = opts.runtime ?? {};
+    if (opts.runtimeInstance !== undefined) this.#runtime = Promise.resolve(opts.runtimeInstance);
     this.#skillStore = opts.skills;
     this.#maxResultChars = opts.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS;
     this.#maxCodeChars = opts.maxCodeChars ?? DEFAULT_MAX_CODE_CHARS;
     this.#workspaceLimits = opts.workspace ?? {};
     this.#introspectTimeoutMs = opts.introspectTimeoutMs ?? 15_000;
-    this.#limits = opts.runtime?.limits;
     this.#log = opts.log ?? (() => {});
   }
 
   /**
-   * Creates a host: loads the verified saved skills (a tampered one is skipped
-   * with a warning) and starts creating the runtime without waiting for it.
+   * Creates a host and loads the verified saved skills (a tampered one is
+   * skipped with a warning). The runtime is created on first need, or by
+   * {@link ServeHost.warm}.
    */
   static async create(opts: ServeHostOptions = {}): Promise<ServeHost> {
-    const owns = opts.runtimeInstance === undefined;
-    const runtime = owns
-      ? Runtime.create(opts.runtime ?? {})
-      : Promise.resolve(opts.runtimeInstance!);
-    // Reported when a tool needs the runtime; do not leave it unhandled meanwhile.
-    runtime.catch(() => {});
-    const host = new ServeHost(opts, runtime, owns);
+    const host = new ServeHost(opts);
     if (opts.skills) {
       const { skills, failures } = await opts.skills.loadAll();
-      for (const f of failures) host.#log(`warning: skipping skill "${f.name}": ${f.error.message}`);
-      for (const s of skills) host.#skills.set(s.name, s);
+      for (const f of failures) {
+        host.#log(`warning: skipping skill "${f.name}": ${f.error.message}`);
+      }
+      for (const s of skills) host.#skills.set(s.name, { ...s, exports: exportedNames(s.code) });
       host.#skillsChanged();
     }
     return host;
   }
 
-  /** The runtime, once created. */
+  /** The runtime, created on the first call. */
   runtime(): Promise<Runtime> {
+    if (this.#runtime === undefined) {
+      if (this.#closed) return Promise.reject(new McpxError("USAGE", "The server is closed"));
+      this.#runtime = Runtime.create(this.#runtimeOptions);
+      // Reported when a tool needs it; not unhandled meanwhile.
+      this.#runtime.catch(() => {});
+    }
     return this.#runtime;
+  }
+
+  /** Starts creating the runtime (sandbox workers) in the background, without waiting. */
+  warm(): void {
+    void this.runtime();
   }
 
   /** Names of the loaded skills, sorted. */
@@ -176,7 +185,9 @@ export class ServeHost implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.allSettled([...this.#sessions].map((s) => s.close()));
-    if (this.#ownsRuntime) await (await this.#runtime.catch(() => undefined))?.close();
+    if (this.#ownsRuntime && this.#runtime) {
+      await (await this.#runtime.catch(() => undefined))?.close();
+    }
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -229,7 +240,9 @@ export class ServeHost implements AsyncDisposable {
     }
     const rt = await this.#ready();
     const down = this.#unavailable(rt, server === undefined ? undefined : [server]);
-    if (server !== undefined && server !== SKILLS && down.length > 0 && !rt.catalog.snapshot(server)) {
+    if (
+      server !== undefined && server !== SKILLS && down.length > 0 && !rt.catalog.snapshot(server)
+    ) {
       return errorText(down.join("\n"));
     }
     const index = this.#searchIndex(rt);
@@ -237,12 +250,16 @@ export class ServeHost implements AsyncDisposable {
     try {
       hits = index.search(query, { server: server === SKILLS ? SKILL_SERVER : server, limit });
     } catch (e) {
-      if (e instanceof McpxError) return errorText(e.message.replaceAll(`"${SKILL_SERVER}"`, `"${SKILLS}"`));
+      if (e instanceof McpxError) {
+        return errorText(e.message.replaceAll(`"${SKILL_SERVER}"`, `"${SKILLS}"`));
+      }
       throw e;
     }
     const lines: string[] = [];
     if (hits.length === 0) {
-      lines.push(`No tools match ${JSON.stringify(query)}. Try other words, or list_files servers/.`);
+      lines.push(
+        `No tools match ${JSON.stringify(query)}. Try other words, or list_files servers/.`,
+      );
     }
     const files = rt.catalog.files();
     for (const { doc } of hits) {
@@ -254,7 +271,9 @@ export class ServeHost implements AsyncDisposable {
       } else {
         const source = isSkill ? this.#skills.get(doc.tool)?.code : files.get(`/${doc.path}`);
         const body = source === undefined ? "" : isSkill ? source.trimEnd() : toolSignature(source);
-        lines.push(`// ${doc.path}${isSkill && doc.description ? ` — ${doc.description}` : ""}\n${body}\n`);
+        lines.push(
+          `// ${doc.path}${isSkill && doc.description ? ` — ${doc.description}` : ""}\n${body}\n`,
+        );
       }
     }
     lines.push(...down);
@@ -281,14 +300,16 @@ export class ServeHost implements AsyncDisposable {
       docs.push({
         server: SKILL_SERVER,
         tool: s.name,
-        fn: s.name,
+        fn: s.exports.join(", ") || s.name,
         path: `skills/${s.name}.ts`,
         description: s.description,
       });
     }
     const index = new SearchIndex(docs);
     for (const snap of rt.catalog.snapshots()) {
-      const about = [snap.serverInfo.title, snap.instructions?.slice(0, 300)].filter(Boolean).join(" ");
+      const about = [snap.serverInfo.title, snap.instructions?.slice(0, 300)].filter(Boolean).join(
+        " ",
+      );
       if (about) index.describeServer(snap.name, about);
     }
     index.describeServer(SKILL_SERVER, "saved skill");
@@ -311,7 +332,9 @@ export class ServeHost implements AsyncDisposable {
   async #listFiles(session: ServeSession, args: Args): Promise<CallToolResult> {
     const raw = stringArg(args, "path");
     const dir = normalizeTreePath(raw);
-    if (dir === undefined) return errorText(`Invalid path ${JSON.stringify(raw)}: ".." is not allowed`);
+    if (dir === undefined) {
+      return errorText(`Invalid path ${JSON.stringify(raw)}: ".." is not allowed`);
+    }
     const rt = await this.#ready();
     const tree = this.#tree(rt, session);
     let entries = listDirectory(tree.keys(), dir);
@@ -343,7 +366,9 @@ export class ServeHost implements AsyncDisposable {
   async #readFile(session: ServeSession, args: Args): Promise<CallToolResult> {
     const raw = stringArg(args, "path", true)!;
     const path = normalizeTreePath(raw);
-    if (path === undefined) return errorText(`Invalid path ${JSON.stringify(raw)}: ".." is not allowed`);
+    if (path === undefined) {
+      return errorText(`Invalid path ${JSON.stringify(raw)}: ".." is not allowed`);
+    }
     const rt = await this.#ready();
     const tree = this.#tree(rt, session);
     const content = tree.get(path);
@@ -388,7 +413,6 @@ export class ServeHost implements AsyncDisposable {
       const result = await rt.execute(code, {
         signal,
         files,
-        ...(this.#limits ? { limits: this.#limits } : {}),
         intercept: (server, tool, a) =>
           server === WORKSPACE_SERVER
             ? new Promise((resolve) => resolve(workspace.handle(tool, a)))
@@ -415,7 +439,9 @@ export class ServeHost implements AsyncDisposable {
     const name = stringArg(args, "name", true)!;
     let code = stringArg(args, "code", true)!;
     const description = stringArg(args, "description", true)!.trim();
-    if (!this.#skillStore) return errorText("Cannot save skills: this server has no plugin directory");
+    if (!this.#skillStore) {
+      return errorText("Cannot save skills: this server has no plugin directory");
+    }
     try {
       validateSkillName(name);
     } catch (e) {
@@ -432,13 +458,20 @@ export class ServeHost implements AsyncDisposable {
       transpileModule(path, code);
     } catch (e) {
       if (e instanceof SandboxCompileError) {
-        return errorText(`Cannot save skill "${name}": ${e.message}${e.snippet ? `\n${e.snippet}` : ""}`);
+        return errorText(
+          `Cannot save skill "${name}": ${e.message}${e.snippet ? `\n${e.snippet}` : ""}`,
+        );
       }
       throw e;
     }
     const rt = await this.#runtimeOrError();
     if (typeof rt === "string") return errorText(rt);
-    const known = new Set([...rt.catalog.files().keys(), ...this.#skillFiles.keys(), "/workspace.ts", path]);
+    const known = new Set([
+      ...rt.catalog.files().keys(),
+      ...this.#skillFiles.keys(),
+      "/workspace.ts",
+      path,
+    ]);
     for (const spec of importSpecifiers(code)) {
       const target = resolveFrom(path, spec);
       if (target === undefined || (!known.has(target) && !target.startsWith("/workspace/"))) {
@@ -450,9 +483,9 @@ export class ServeHost implements AsyncDisposable {
       }
     }
     const saved = await this.#skillStore.save(name, code, description);
-    this.#skills.set(name, { name, description, code });
-    this.#skillsChanged();
     const exports = exportedNames(code);
+    this.#skills.set(name, { name, description, code, exports });
+    this.#skillsChanged();
     return text(
       `Saved skills/${name}.ts (blake3 ${saved.checksum.slice(0, 16)}). Use: import { ${
         exports.join(", ") || "…"
@@ -478,7 +511,7 @@ export class ServeHost implements AsyncDisposable {
 
   async #runtimeOrError(): Promise<Runtime | string> {
     try {
-      return await this.#runtime;
+      return await this.runtime();
     } catch (e) {
       this.#log(`error: the runtime did not start: ${(e as Error).stack ?? e}`);
       return `The code runtime did not start: ${(e as Error).message}`;
@@ -502,7 +535,9 @@ export class ServeHost implements AsyncDisposable {
     if (failed.length > 0) {
       out.push(
         `Unavailable: ${
-          failed.map((s) => `${s.name} (${firstLine(s.error ?? "failed").slice(0, 160)})`).join("; ")
+          failed.map((s) => `${s.name} (${firstLine(s.error ?? "failed").slice(0, 160)})`).join(
+            "; ",
+          )
         }`,
       );
     }
@@ -591,7 +626,9 @@ function stringArg(args: Args, key: string, required = false): string | undefine
     return undefined;
   }
   if (typeof v !== "string") {
-    throw invalid(`Invalid argument "${key}": expected a string, got ${Array.isArray(v) ? "array" : typeof v}`);
+    throw invalid(
+      `Invalid argument "${key}": expected a string, got ${Array.isArray(v) ? "array" : typeof v}`,
+    );
   }
   return v;
 }
@@ -616,8 +653,10 @@ const ROOT_IMPORT =
  * `./workspace.ts`, `./skills/x.ts`) so they work from `/skills/<name>.ts`.
  */
 export function rebaseImports(code: string): string {
-  return code.replace(ROOT_IMPORT, (_m, lead: string, q: string, what: string) =>
-    what === "skills/" ? `${lead}${q}./` : `${lead}${q}../${what}`
+  return code.replace(
+    ROOT_IMPORT,
+    (_m, lead: string, q: string, what: string) =>
+      what === "skills/" ? `${lead}${q}./` : `${lead}${q}../${what}`,
   );
 }
 
@@ -645,7 +684,11 @@ function resolveFrom(importer: string, spec: string): string | undefined {
 
 function exportedNames(code: string): string[] {
   const out = new Set<string>();
-  for (const m of code.matchAll(/\bexport\s+(?:async\s+)?(?:function\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)/g)) {
+  for (
+    const m of code.matchAll(
+      /\bexport\s+(?:async\s+)?(?:function\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)/g,
+    )
+  ) {
     out.add(m[1]);
   }
   for (const m of code.matchAll(/\bexport\s*\{([^}]*)\}/g)) {

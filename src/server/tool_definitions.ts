@@ -8,7 +8,12 @@
 import type { Tool } from "../_sdk.ts";
 
 /** Names of the tools of `mcpx serve`. */
-export type McpxToolName = "search_tools" | "list_files" | "read_file" | "execute_code" | "save_skill";
+export type McpxToolName =
+  | "search_tools"
+  | "list_files"
+  | "read_file"
+  | "execute_code"
+  | "save_skill";
 
 /** What `initialize` returns as `instructions`. */
 export const SERVER_INSTRUCTIONS: string =
@@ -24,12 +29,12 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
   {
     name: "search_tools",
     description:
-      'Search the tools of all servers. Returns module paths; detail "full" adds TypeScript signatures.',
+      'Find tools of all servers by keywords. Returns module paths; detail "full" adds TypeScript signatures.',
     inputSchema: {
       type: "object",
       properties: {
         query: str,
-        detail: { type: "string", enum: ["name", "summary", "full"], description: "default summary" },
+        detail: { type: "string", enum: ["summary", "name", "full"] },
         server: str,
         limit: { type: "integer" },
       },
@@ -38,24 +43,23 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
   },
   {
     name: "list_files",
-    description: "List a directory of the code tree (servers/, skills/, workspace/).",
+    description: "List a directory of the code tree: servers/, skills/, workspace/.",
     inputSchema: { type: "object", properties: { path: str } },
   },
   {
     name: "read_file",
-    description: "Read a file of the code tree, e.g. a tool module for its types.",
+    description: "Read a file of the code tree, such as a tool module.",
     inputSchema: { type: "object", properties: { path: str }, required: ["path"] },
   },
   {
     name: "execute_code",
     description:
-      'Run a TypeScript module in a sandbox. Import tools from "./servers/<server>/index.ts"; `export default` the result. Returns logs and result.',
+      'Run TypeScript in a sandbox: import tools from "./servers/<server>/index.ts", `export default` the result. Returns logs and result.',
     inputSchema: { type: "object", properties: { code: str }, required: ["code"] },
   },
   {
     name: "save_skill",
-    description:
-      'Save a working TypeScript module as "./skills/<name>.ts", importable by later code.',
+    description: 'Save working code as module "./skills/<name>.ts" for later imports.',
     inputSchema: {
       type: "object",
       properties: { name: str, code: str, description: str },

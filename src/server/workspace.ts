@@ -31,7 +31,8 @@ export const DEFAULT_WORKSPACE_LIMITS: Readonly<WorkspaceLimits> = Object.freeze
 });
 
 /** The virtual module guest code imports as `./workspace.ts`. */
-export const WORKSPACE_MODULE: string = `// Files of this session's workspace, kept across executions until the session ends.
+export const WORKSPACE_MODULE: string =
+  `// Files of this session's workspace, kept across executions until the session ends.
 import { callTool } from "./runtime.ts";
 
 /** Reads a workspace file; throws when there is none. */
@@ -96,17 +97,24 @@ export class Workspace {
    */
   static normalize(path: unknown): string {
     if (typeof path !== "string") {
-      throw new McpxError("TOOL_INVALID_ARGS", `Invalid workspace path ${JSON.stringify(path)}: expected a string`);
+      throw new McpxError(
+        "TOOL_INVALID_ARGS",
+        `Invalid workspace path ${JSON.stringify(path)}: expected a string`,
+      );
     }
     let p = path.trim().replace(/^\.?\/+/, "");
     if (p.startsWith("workspace/")) p = p.slice("workspace/".length);
     const parts = p.split("/").filter((s) => s !== "" && s !== ".");
     if (
-      parts.length === 0 || parts.includes("..") || p.length > MAX_PATH || /[\\\u0000-\u001f]/.test(p)
+      parts.length === 0 || parts.includes("..") || p.length > MAX_PATH ||
+      // deno-lint-ignore no-control-regex
+      /[\\\u0000-\u001f]/.test(p)
     ) {
       throw new McpxError(
         "TOOL_INVALID_ARGS",
-        `Invalid workspace path ${JSON.stringify(path)}: use a relative path such as "data/notes.txt" (no "..", at most ${MAX_PATH} characters)`,
+        `Invalid workspace path ${
+          JSON.stringify(path)
+        }: use a relative path such as "data/notes.txt" (no "..", at most ${MAX_PATH} characters)`,
       );
     }
     return parts.join("/");
@@ -133,7 +141,13 @@ export class Workspace {
     if (file === undefined) {
       throw new McpxError(
         "FILE_NOT_FOUND",
-        `No workspace file "${p}": ${this.#files.size === 0 ? "the workspace is empty" : `files are ${[...this.#files.keys()].sort().slice(0, 10).map((f) => `"${f}"`).join(", ")}`}`,
+        `No workspace file "${p}": ${
+          this.#files.size === 0
+            ? "the workspace is empty"
+            : `files are ${
+              [...this.#files.keys()].sort().slice(0, 10).map((f) => `"${f}"`).join(", ")
+            }`
+        }`,
       );
     }
     return file.text;

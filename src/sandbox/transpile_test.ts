@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { SandboxCompileError, transpileCacheSize, transpileModule } from "./transpile.ts";
+
+Deno.test("transpileModule strips types and keeps every position", () => {
+  const source =
+    "interface A { a: number }\nconst x: A = { a: 1 };\nexport default x.a as number;\n";
+  const { code, positionsPreserved } = transpileModule("/main.ts", source);
+  assert.equal(positionsPreserved, true);
+  assert.equal(code.split("\n").length, source.split("\n").length);
+  assert.equal(
+    code.split("\n")[1].indexOf("= { a: 1 }"),
+    source.split("\n")[1].indexOf("= { a: 1 }"),
+  );
+  assert.doesNotMatch(code, /interface|: A|as number/);
+});
+
+Deno.test("transpileModule falls back to transform for enums", () => {
+  const { code, positionsPreserved } = transpileModule(
+    "/e.ts",
+    "enum E { A, B }\nexport default E.B;\n",
+  );
+  assert.equal(positionsPreserved, false);
+  assert.doesNotMatch(code, /enum/);
+});
+
+Deno.test("transpileModule caches by content", () => {
+  const source = `export const unique = ${Math.random()};\n`;
+  const before = transpileCacheSize();
+  const a = transpileModule("/a.ts", source);
+  const b = transpileModule("/b.ts", source);
+  assert.equal(a, b);
+  assert.equal(transpileCacheSize(), before + 1);
+});
+
+Deno.test("transpileModule reports syntax errors with file, line and column", () => {
+  assert.throws(
+    () => transpileModule("/servers/x/y.ts", "const a = 1;\nconst b = (;\n"),
+    (e) => {
+      assert.ok(e instanceof SandboxCompileError);
+      assert.equal(e.code, "SANDBOX_COMPILE");
+      assert.equal(e.file, "/servers/x/y.ts");
+      assert.equal(e.line, 2);
+      assert.equal(e.column, 12);
+      assert.match(e.message, /^Syntax error: .+ at \/servers\/x\/y\.ts:2:12$/);
+      assert.match(e.snippet ?? "", /\^/);
+      return true;
+    },
+  );
+});
