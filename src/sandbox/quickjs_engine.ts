@@ -11,6 +11,7 @@
  * @module
  */
 
+import { embedded, workerEntry } from "./_embedded.ts";
 import { McpxError, SandboxTimeoutError } from "../errors.ts";
 import type { FromWorker, ToWorker } from "./_protocol.ts";
 import type {
@@ -43,6 +44,7 @@ let wasmModule: Promise<WebAssembly.Module> | undefined;
  */
 export function quickjsWasmModule(): Promise<WebAssembly.Module> {
   wasmModule ??= (async () => {
+    if (embedded.wasm !== undefined) return await WebAssembly.compile(embedded.wasm);
     const entry = import.meta.resolve("@jitl/quickjs-ng-wasmfile-release-sync");
     const url = new URL("./emscripten-module.wasm", entry);
     if (url.protocol !== "file:") {
@@ -362,7 +364,7 @@ export class QuickJSEngine implements Engine {
   }
 
   #spawn(): Promise<void> {
-    const worker = new Worker(new URL("./worker.ts", import.meta.url), {
+    const worker = new Worker(workerEntry(new URL("./worker.ts", import.meta.url)), {
       type: "module",
       deno: { permissions: "none" },
     } as WorkerOptions);

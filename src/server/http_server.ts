@@ -122,6 +122,9 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
       }
       entry = await open();
     }
+    // The executions this POST starts are cancelled when its client goes
+    // away: Deno cancels the reply stream then.
+    const gone = new AbortController();
     const ids: (string | number)[] = [];
     for (const m of messages) {
       const msg = m as { id?: unknown; method?: unknown };
@@ -129,21 +132,37 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
         msg?.method === "tools/call" && (typeof msg.id === "string" || typeof msg.id === "number")
       ) {
         ids.push(msg.id);
-        entry.signals.set(msg.id, req.signal);
+        entry.signals.set(msg.id, gone.signal);
       }
     }
     const response = await entry.transport.handleRequest(req, { parsedBody: parsed });
     if (ids.length > 0) {
       const signals = entry.signals;
       const forget = () => {
-        for (const id of ids) if (signals.get(id) === req.signal) signals.delete(id);
+        for (const id of ids) if (signals.get(id) === gone.signal) signals.delete(id);
       };
-      // Forget the ids once the reply stream ends or the client goes away.
       if (response.body) {
-        const reader = response.body;
-        const passthrough = new TransformStream<Uint8Array, Uint8Array>({ flush: forget });
-        req.signal.addEventListener("abort", forget, { once: true });
-        return new Response(reader.pipeThrough(passthrough), response);
+        const reader = response.body.getReader();
+        const body = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            try {
+              const { value, done } = await reader.read();
+              if (done) {
+                forget();
+                controller.close();
+              } else controller.enqueue(value);
+            } catch (e) {
+              forget();
+              controller.error(e);
+            }
+          },
+          cancel(reason) {
+            gone.abort(reason ?? new DOMException("The client disconnected", "AbortError"));
+            forget();
+            return reader.cancel(reason);
+          },
+        });
+        return new Response(body, response);
       }
       forget();
     }
