@@ -31,7 +31,9 @@ function check(r: Record<string, unknown>): void {
 // Direct client to server-everything (baseline).
 const direct = new Client({ name: "bench-direct", version: "1" });
 const e = everythingServer();
-await direct.connect(new StdioClientTransport({ command: e.command, args: e.args, stderr: "ignore" }));
+await direct.connect(
+  new StdioClientTransport({ command: e.command, args: e.args, stderr: "ignore" }),
+);
 
 // mcpx serve over stdio.
 const viaStdio = new Client({ name: "bench-stdio", version: "1" });
@@ -42,7 +44,9 @@ await viaStdio.connect(
     stderr: "ignore",
   }),
 );
-for (let i = 0; i < 50; i++) check(await viaStdio.callTool({ name: "execute_code", arguments: { code: CODE } }));
+for (let i = 0; i < 50; i++) {
+  check(await viaStdio.callTool({ name: "execute_code", arguments: { code: CODE } }));
+}
 
 // mcpx serve over HTTP with 8 sessions.
 const port = freePort();

@@ -69,7 +69,9 @@ async function worker(): Promise<void> {
 }
 await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 console.log(
-  `${done} executions in ${((performance.now() - started) / 1000).toFixed(1)} s, ${failures} failed`,
+  `${done} executions in ${
+    ((performance.now() - started) / 1000).toFixed(1)
+  } s, ${failures} failed`,
 );
 await client.close();
 await Deno.remove(tmp, { recursive: true });

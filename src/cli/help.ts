@@ -110,8 +110,10 @@ Exit code 1 when the program fails or breaks a limit.
 export const SERVE_HELP: string = `Usage: mcpx serve [options]
 
 Serves one MCP server with tools search_tools, list_files, read_file,
-execute_code and save_skill over every configured server. Speaks stdio by
-default, Streamable HTTP with --http.
+execute_code and save_skill over every configured server and saved plugin.
+Speaks stdio by default; with --http, Streamable HTTP at /mcp (one session,
+with its own workspace, per client) and GET /health. Upstream servers start
+on first use. Diagnostics go to stderr.
 
 Options:
   -c, --config FILE         Server configuration file

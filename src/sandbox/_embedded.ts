@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 /** Assets set by the single-file entry point before anything else runs. */
-export const embedded: { wasm?: Uint8Array; workerSource?: string; id?: string } = {};
+export const embedded: { wasm?: Uint8Array<ArrayBuffer>; workerSource?: string; id?: string } = {};
 
 let workerUrl: URL | undefined;
 
