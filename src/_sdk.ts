@@ -1,5 +1,6 @@
-// The one place that imports the MCP SDK. Its sub-path imports need explicit
-// type hints in Deno, so they are gathered here once.
+// The one place that imports the MCP SDK's client side (the server side is in
+// _sdk_server.ts, so that running code never loads it). Its sub-path imports
+// need explicit type hints in Deno, so they are gathered here once.
 
 // @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/client"
 export { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -15,14 +16,6 @@ export {
 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 // @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/client/sse"
 export { SSEClientTransport, SseError } from "@modelcontextprotocol/sdk/client/sse.js";
-// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/server"
-export { Server } from "@modelcontextprotocol/sdk/server/index.js";
-// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/server/mcp"
-export { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/server/stdio"
-export { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/server/webStandardStreamableHttp"
-export { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 // @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/inMemory"
 export { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 // @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/types"

@@ -8,9 +8,9 @@ import {
   type CallToolResult,
   InMemoryTransport,
   ListToolsRequestSchema,
-  Server,
   type Tool,
 } from "../src/_sdk.ts";
+import { Server } from "../src/_sdk_server.ts";
 import type { ServerConfig, StdioServerConfig } from "../src/config/types.ts";
 import { connect, type Connection, type ConnectOptions } from "../src/introspect/connect.ts";
 

@@ -70,7 +70,13 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     snapshot: { servers: p.snapshot.servers.filter(pick), configs: p.snapshot.configs.filter(pick) },
   })).filter((p) => p.snapshot.servers.length > 0);
 
-  await using runtime = await Runtime.create({ servers: chosen, plugins: chosenPlugins, limits });
+  await using runtime = await Runtime.create({
+    servers: chosen,
+    plugins: chosenPlugins,
+    limits,
+    eager: true,
+    workers: 1,
+  });
   const result = await runtime.execute(code);
   for (const s of runtime.catalog.status()) {
     if (s.state === "failed") io.err(`warning: server "${s.name}" is unavailable: ${s.error}\n`);

@@ -35,8 +35,13 @@ export interface RuntimeOptions {
    * in-process servers over an in-memory transport.
    */
   connect?: Connector;
-  /** How many sandbox workers run executions in parallel (default 1). */
+  /** How many sandbox workers to keep warm (default 2). */
   workers?: number;
+  /**
+   * Start introspecting every server at once, while the sandbox starts,
+   * instead of on first need (default false).
+   */
+  eager?: boolean;
 }
 
 /** Options of {@link Runtime.execute}. */
@@ -113,9 +118,13 @@ export class Runtime implements AsyncDisposable {
       const tools = catalog!.snapshot(name)?.tools;
       if (tools) bridge.setTools(name, tools);
     });
+    // Servers take the longest to start: begin before the sandbox loads.
+    if (opts.eager) catalog.ensure().catch(() => {});
     const sandbox = await Sandbox.create({
       limits: opts.limits,
-      ...(opts.workers ? { workers: { minWorkers: opts.workers, maxWorkers: Math.max(opts.workers, 4) } } : {}),
+      ...(opts.workers
+        ? { workers: { minWorkers: opts.workers, maxWorkers: Math.max(opts.workers, 4) } }
+        : {}),
     });
     return new Runtime(catalog, bridge, sandbox, pool);
   }

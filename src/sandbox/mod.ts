@@ -33,4 +33,9 @@ export type {
 } from "./engine.ts";
 export { DEFAULT_LIMITS, LIMIT_RANGES, resolveLimits } from "./limits.ts";
 export { QuickJSEngine, type QuickJSEngineOptions, quickjsWasmModule } from "./quickjs_engine.ts";
-export { SandboxCompileError, type TranspiledModule, transpileModule } from "./transpile.ts";
+export {
+  loadTranspiler,
+  SandboxCompileError,
+  type TranspiledModule,
+  transpileModule,
+} from "./transpile.ts";

@@ -28,7 +28,7 @@ import type {
 } from "./engine.ts";
 import { DEFAULT_LIMITS, resolveLimits } from "./limits.ts";
 import { QuickJSEngine, type QuickJSEngineOptions } from "./quickjs_engine.ts";
-import { SandboxCompileError, transpileModule } from "./transpile.ts";
+import { loadTranspiler, SandboxCompileError, transpileModule } from "./transpile.ts";
 
 /**
  * Runs one tool call for the guest. `args` is plain data parsed from the
@@ -115,8 +115,12 @@ export class Sandbox {
    */
   static async create(opts: SandboxOptions = {}): Promise<Sandbox> {
     const limits = resolveLimits(opts.limits, DEFAULT_LIMITS);
-    if (opts.engine !== undefined) return new Sandbox(opts.engine, false, limits);
-    return new Sandbox(await QuickJSEngine.create(opts.workers), true, limits);
+    if (opts.engine !== undefined) {
+      await loadTranspiler();
+      return new Sandbox(opts.engine, false, limits);
+    }
+    const [engine] = await Promise.all([QuickJSEngine.create(opts.workers), loadTranspiler()]);
+    return new Sandbox(engine, true, limits);
   }
 
   /** Name of the engine, such as `quickjs`. */

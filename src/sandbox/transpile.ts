@@ -11,7 +11,30 @@
  * @module
  */
 
-import { transformSync } from "amaro";
+// amaro (swc in WebAssembly) takes ~100 ms to load: it is loaded on demand,
+// so that a caller can overlap it with other start-up work.
+type Amaro = typeof import("amaro");
+let amaro: Amaro | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Loads the transpiler. {@link transpileModule} needs it loaded first; calling
+ * this again returns the same promise.
+ */
+export function loadTranspiler(): Promise<void> {
+  loading ??= import("amaro").then((m) => {
+    amaro = m;
+  });
+  loading.catch(() => loading = undefined);
+  return loading;
+}
+
+function transformSync(source: string, options: Parameters<Amaro["transformSync"]>[1]) {
+  if (amaro === undefined) {
+    throw new Error("The TypeScript transpiler is not loaded: await loadTranspiler() first");
+  }
+  return amaro.transformSync(source, options);
+}
 import { McpxError } from "../errors.ts";
 
 /** TypeScript that cannot be parsed or stripped. */
@@ -78,7 +101,8 @@ export function transpileCacheSize(): number {
  * @throws {SandboxCompileError} When the source cannot be parsed, naming `path` and line:column.
  * @example
  * ```ts
- * import { transpileModule } from "./transpile.ts";
+ * import { loadTranspiler, transpileModule } from "./transpile.ts";
+ * await loadTranspiler();
  * const { code } = transpileModule("/main.ts", "const n: number = 1;\nexport default n;");
  * if (!code.includes("const n         = 1;")) throw new Error("positions moved");
  * ```

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { SandboxCompileError, transpileCacheSize, transpileModule } from "./transpile.ts";
+import {
+  loadTranspiler,
+  SandboxCompileError,
+  transpileCacheSize,
+  transpileModule,
+} from "./transpile.ts";
+
+await loadTranspiler();
 
 Deno.test("transpileModule strips types and keeps every position", () => {
   const source =

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { WebStandardStreamableHTTPServerTransport } from "../_sdk.ts";
+import { WebStandardStreamableHTTPServerTransport } from "../_sdk_server.ts";
 import type { ServeHost, ServeSession } from "./serve_host.ts";
 
 /** Options of {@link serveHttp}. */

@@ -17,13 +17,13 @@ import {
   ErrorCode,
   ListToolsRequestSchema,
   McpError,
-  Server,
 } from "../_sdk.ts";
+import { Server } from "../_sdk_server.ts";
 import { McpxError } from "../errors.ts";
 import type { SkillStore } from "../plugin_store/skill_store.ts";
 import { validateSkillName } from "../plugin_store/skill_store.ts";
 import { Runtime, type RuntimeOptions } from "../runtime/runtime.ts";
-import { SandboxCompileError, transpileModule } from "../sandbox/transpile.ts";
+import { loadTranspiler, SandboxCompileError, transpileModule } from "../sandbox/transpile.ts";
 import { VERSION } from "../version.ts";
 import { cut, DEFAULT_MAX_RESULT_CHARS, formatExecution } from "./format_execution.ts";
 import { SearchIndex, type ToolDoc } from "./search_index.ts";
@@ -454,6 +454,7 @@ export class ServeHost implements AsyncDisposable {
     }
     code = rebaseImports(code);
     const path = `/skills/${name}.ts`;
+    await loadTranspiler();
     try {
       transpileModule(path, code);
     } catch (e) {

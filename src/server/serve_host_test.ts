@@ -4,9 +4,9 @@ import {
   Client,
   InMemoryTransport,
   ListToolsRequestSchema,
-  Server,
   type Tool,
 } from "../_sdk.ts";
+import { Server } from "../_sdk_server.ts";
 import type { StdioServerConfig } from "../config/types.ts";
 import { connect } from "../introspect/connect.ts";
 import { ServeHost } from "./serve_host.ts";

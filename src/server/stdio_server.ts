@@ -4,7 +4,7 @@
  * @module
  */
 import process from "node:process";
-import { StdioServerTransport } from "../_sdk.ts";
+import { StdioServerTransport } from "../_sdk_server.ts";
 import type { ServeHost } from "./serve_host.ts";
 
 /** Largest JSON-RPC message read from stdin, in bytes (64 MiB). */
