@@ -39,7 +39,12 @@ export {
 export { VERSION } from "./src/version.ts";
 
 // Configuration
-export type { McpxConfig, RemoteServerConfig, ServerConfig, StdioServerConfig } from "./src/config/types.ts";
+export type {
+  McpxConfig,
+  RemoteServerConfig,
+  ServerConfig,
+  StdioServerConfig,
+} from "./src/config/types.ts";
 export {
   findDefaultConfig,
   inlineServer,
@@ -51,7 +56,7 @@ export {
 } from "./src/config/load_config.ts";
 
 // Introspection
-export { connect, type ConnectOptions, type Connection } from "./src/introspect/connect.ts";
+export { connect, type Connection, type ConnectOptions } from "./src/introspect/connect.ts";
 export {
   introspect,
   introspectAll,
@@ -63,14 +68,18 @@ export type { ServerSnapshot } from "./src/introspect/types.ts";
 // Code generation
 export {
   generate,
-  type GenerateOptions,
-  type GenerateResult,
   type GeneratedFile,
   type GeneratedServer,
   type GeneratedTool,
+  type GenerateOptions,
+  type GenerateResult,
 } from "./src/codegen/generate.ts";
-export { schemaToTypeScript, type SchemaConversion } from "./src/codegen/json_schema_to_ts.ts";
-export { type CompiledTemplates, DEFAULT_TEMPLATES, loadTemplates } from "./src/codegen/templates.ts";
+export { type SchemaConversion, schemaToTypeScript } from "./src/codegen/json_schema_to_ts.ts";
+export {
+  type CompiledTemplates,
+  DEFAULT_TEMPLATES,
+  loadTemplates,
+} from "./src/codegen/templates.ts";
 
 // Plugin store
 export {
@@ -82,7 +91,12 @@ export {
 } from "./src/plugin_store/plugin_store.ts";
 
 // Bridge
-export { Bridge, type BridgeOptions, type BridgePolicy, type BridgeStats } from "./src/bridge/bridge.ts";
+export {
+  Bridge,
+  type BridgeOptions,
+  type BridgePolicy,
+  type BridgeStats,
+} from "./src/bridge/bridge.ts";
 export type { CallEnvelope } from "./src/bridge/envelope.ts";
 export { installHostRuntime } from "./src/bridge/host_runtime.ts";
 

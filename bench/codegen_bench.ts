@@ -27,6 +27,8 @@ if (gc) {
   const after = Deno.memoryUsage().heapUsed;
   const bytes = kept.files.reduce((n, f) => n + f.content.length, 0);
   console.log(
-    `heap growth for the 1,000-tool tree: ${((after - before) / 1048576).toFixed(2)} MiB (${kept.files.length} files, ${(bytes / 1048576).toFixed(2)} MiB of source)`,
+    `heap growth for the 1,000-tool tree: ${
+      ((after - before) / 1048576).toFixed(2)
+    } MiB (${kept.files.length} files, ${(bytes / 1048576).toFixed(2)} MiB of source)`,
   );
 }

@@ -9,7 +9,10 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 const server = everythingServer();
 const dir = await Deno.makeTempDir({ prefix: "mcpx-bench-" });
 const config = join(dir, "mcp.json");
-await Deno.writeTextFile(config, JSON.stringify({ mcpServers: { everything: { command: server.command, args: server.args } } }));
+await Deno.writeTextFile(
+  config,
+  JSON.stringify({ mcpServers: { everything: { command: server.command, args: server.args } } }),
+);
 const program = join(dir, "one_call.ts");
 await Deno.writeTextFile(
   program,
@@ -17,14 +20,25 @@ await Deno.writeTextFile(
 );
 
 async function run(args: string[]): Promise<void> {
-  const out = await new Deno.Command(Deno.execPath(), { args, cwd: root, stdout: "piped", stderr: "piped" }).output();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
   const text = new TextDecoder().decode(out.stdout);
   if (!out.success || !text.includes("The sum of 1 and 2 is 3")) {
     throw new Error(`Run failed (${out.code}): ${text}${new TextDecoder().decode(out.stderr)}`);
   }
 }
 
-Deno.bench({ name: "SDK client script, one call (baseline)", group: "cold run", baseline: true, n: 15, warmup: 2 }, async () => {
+Deno.bench({
+  name: "SDK client script, one call (baseline)",
+  group: "cold run",
+  baseline: true,
+  n: 15,
+  warmup: 2,
+}, async () => {
   await run(["run", "-A", "bench/_sdk_one_call.ts", server.command, ...server.args]);
 });
 

@@ -11,14 +11,21 @@ const out = Deno.args[0] ?? "mcpx.js";
 const work = await Deno.makeTempDir({ prefix: "mcpx-bundle-" });
 
 async function deno(args: string[]): Promise<void> {
-  const r = await new Deno.Command(Deno.execPath(), { args, cwd: root, stdout: "inherit", stderr: "inherit" })
+  const r = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: root,
+    stdout: "inherit",
+    stderr: "inherit",
+  })
     .output();
   if (!r.success) throw new Error(`deno ${args.join(" ")} failed with code ${r.code}`);
 }
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].slice(0, 8).map((b) => b.toString(16).padStart(2, "0")).join("");
+  return [...new Uint8Array(digest)].slice(0, 8).map((b) => b.toString(16).padStart(2, "0")).join(
+    "",
+  );
 }
 
 try {
@@ -68,7 +75,16 @@ if (workerOptionsEnabled()) {
 `,
   );
   try {
-    await deno(["bundle", "--quiet", "--unstable-raw-imports", "--platform", "deno", "-o", out, entry]);
+    await deno([
+      "bundle",
+      "--quiet",
+      "--unstable-raw-imports",
+      "--platform",
+      "deno",
+      "-o",
+      out,
+      entry,
+    ]);
   } finally {
     await Deno.remove(entry);
   }

@@ -11,7 +11,11 @@ export async function tempDir(prefix = "mcpx-test-"): Promise<{ path: string } &
 }
 
 /** Writes a Claude-Code style `.mcp.json` for `servers` into `dir` and returns its path. */
-export async function writeConfig(dir: string, servers: ServerConfig[], file = "mcp.json"): Promise<string> {
+export async function writeConfig(
+  dir: string,
+  servers: ServerConfig[],
+  file = "mcp.json",
+): Promise<string> {
   const mcpServers: Record<string, unknown> = {};
   for (const s of servers) {
     mcpServers[s.name] = s.transport === "stdio"
@@ -34,7 +38,10 @@ export async function cli(
 }
 
 /** Runs `deno check` on files; returns its exit code and output. */
-export async function denoCheck(files: string[], cwd: string): Promise<{ code: number; output: string }> {
+export async function denoCheck(
+  files: string[],
+  cwd: string,
+): Promise<{ code: number; output: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["check", "--quiet", "--no-config", ...files],
     cwd,

@@ -11,7 +11,10 @@ Deno.test("mcpx run chains two tools, keeping the big intermediate result in the
   const root = join(dir.path, "root");
   await Deno.mkdir(root);
   // A large file: 20,000 lines the model never needs to see.
-  const lines = Array.from({ length: 20_000 }, (_, i) => `${i % 7 === 0 ? "ERROR" : "INFO"} event ${i}`);
+  const lines = Array.from(
+    { length: 20_000 },
+    (_, i) => `${i % 7 === 0 ? "ERROR" : "INFO"} event ${i}`,
+  );
   await Deno.writeTextFile(join(root, "app.log"), lines.join("\n"));
   const config = await writeConfig(dir.path, [filesystemServer(root, "fs"), everythingServer()]);
   const program = join(dir.path, "summary.ts");
@@ -21,7 +24,9 @@ Deno.test("mcpx run chains two tools, keeping the big intermediate result in the
 import { getSum } from "./servers/everything/index.ts";
 import { text } from "./runtime.ts";
 
-const log: string = (await readTextFile({ path: ${JSON.stringify(join(root, "app.log"))} })).content;
+const log: string = (await readTextFile({ path: ${
+      JSON.stringify(join(root, "app.log"))
+    } })).content;
 const errors = log.split("\\n").filter((l) => l.startsWith("ERROR")).length;
 const total = text(await getSum({ a: errors, b: 1 }));
 console.log("errors:", errors);
@@ -54,41 +59,53 @@ Deno.test("mcpx run: stdin, failures, ToolError, and plugins", async (t) => {
 
   await t.step("program from stdin", async () => {
     const r = await cli(["run", "-", "--config", config], {
-      stdin: `import { echo } from "./servers/everything/echo.ts"; export default await echo({ message: "hi" });`,
+      stdin:
+        `import { echo } from "./servers/everything/echo.ts"; export default await echo({ message: "hi" });`,
     });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Echo: hi/);
   });
 
-  await t.step("a failing program exits 1 with its stack pointing into the TypeScript", async () => {
-    const r = await cli(["run", "-", "--config", config, "--json"], {
-      stdin: `type A = { x: number };\ninterface B { y: string }\nconst a: A = { x: 1 };\nthrow new RangeError("bad " + a.x);\n`,
-    });
-    assert.equal(r.code, 1);
-    const out = JSON.parse(r.stdout);
-    assert.equal(out.error.name, "RangeError");
-    assert.equal(out.error.message, "bad 1");
-    assert.match(out.error.stack, /main\.ts:4/);
-  });
+  await t.step(
+    "a failing program exits 1 with its stack pointing into the TypeScript",
+    async () => {
+      const r = await cli(["run", "-", "--config", config, "--json"], {
+        stdin:
+          `type A = { x: number };\ninterface B { y: string }\nconst a: A = { x: 1 };\nthrow new RangeError("bad " + a.x);\n`,
+      });
+      assert.equal(r.code, 1);
+      const out = JSON.parse(r.stdout);
+      assert.equal(out.error.name, "RangeError");
+      assert.equal(out.error.message, "bad 1");
+      assert.match(out.error.stack, /main\.ts:4/);
+    },
+  );
 
-  await t.step("a tool error is catchable as ToolError; invalid arguments are refused", async () => {
-    const r = await cli(["run", "-", "--config", config, "--json"], {
-      stdin: `import { getSum } from "./servers/everything/index.ts";
+  await t.step(
+    "a tool error is catchable as ToolError; invalid arguments are refused",
+    async () => {
+      const r = await cli(["run", "-", "--config", config, "--json"], {
+        stdin: `import { getSum } from "./servers/everything/index.ts";
 import { ToolError } from "./runtime.ts";
 const out: string[] = [];
 try { await getSum({ a: "one" as unknown as number, b: 2 }); } catch (e) { out.push(e instanceof ToolError ? e.code : "other"); }
 try { await (globalThis as any)[Symbol.for("mcpx.host")].callTool("everything", "no-such-tool", {}).then((r: any) => { if (!r.ok) throw new ToolError(r.error.message, { ...r.error, server: "everything", tool: "x" }); }); } catch (e) { out.push((e as ToolError).code); }
 export default out;`,
-    });
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout).result, ["TOOL_INVALID_ARGS", "UNKNOWN_TOOL"]);
-  });
+      });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout).result, ["TOOL_INVALID_ARGS", "UNKNOWN_TOOL"]);
+    },
+  );
 
   await t.step("servers from a saved plugin, and a tampered plugin is skipped", async () => {
     const plugins = join(dir.path, "plugins");
-    assert.equal((await cli(["generate", "--config", config, "--save-plugin", "--plugin-dir", plugins])).code, 0);
+    assert.equal(
+      (await cli(["generate", "--config", config, "--save-plugin", "--plugin-dir", plugins])).code,
+      0,
+    );
     const ok = await cli(["run", "-", "--plugin-dir", plugins], {
-      stdin: `import { getSum } from "./servers/everything/index.ts"; export default await getSum({ a: 2, b: 3 });`,
+      stdin:
+        `import { getSum } from "./servers/everything/index.ts"; export default await getSum({ a: 2, b: 3 });`,
     });
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /5/);
@@ -103,7 +120,9 @@ export default out;`,
     const missing = await cli(["run", join(dir.path, "nope.ts"), "--config", config]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /Cannot read program ".*nope\.ts"/);
-    const unknown = await cli(["run", "-", "--config", config, "--server", "gdrive"], { stdin: "export default 1" });
+    const unknown = await cli(["run", "-", "--config", config, "--server", "gdrive"], {
+      stdin: "export default 1",
+    });
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /Unknown server "gdrive": known servers are "everything"/);
   });
@@ -145,7 +164,9 @@ Deno.test("Runtime: reused for many executions, parallel calls, two servers, cle
 
 Deno.test("Runtime: an upstream server that dies mid-call gives a catchable error, and it comes back", async () => {
   await using runtime = await Runtime.create({ servers: [everythingServer()] });
-  const warm = await runtime.execute(`import { echo } from "./servers/everything/index.ts"; export default await echo({ message: "up" });`);
+  const warm = await runtime.execute(
+    `import { echo } from "./servers/everything/index.ts"; export default await echo({ message: "up" });`,
+  );
   assert.equal(warm.ok, true);
   const pid = runtime.bridge.pool.peek("everything")?.pid;
   assert.ok(pid);
@@ -165,7 +186,9 @@ Deno.test("Runtime: an upstream server that dies mid-call gives a catchable erro
   const r = await dying;
   assert.equal(r.ok, true, JSON.stringify(r.error));
   assert.equal(r.result, "SERVER_ERROR");
-  const again = await runtime.execute(`import { echo } from "./servers/everything/index.ts"; export default await echo({ message: "back" });`);
+  const again = await runtime.execute(
+    `import { echo } from "./servers/everything/index.ts"; export default await echo({ message: "back" });`,
+  );
   assert.equal(again.ok, true, JSON.stringify(again.error));
   assert.notEqual(runtime.bridge.pool.peek("everything")?.pid, pid);
 });

@@ -1,4 +1,9 @@
-import { findDefaultConfig, inlineServer, loadConfig, selectServers } from "../config/load_config.ts";
+import {
+  findDefaultConfig,
+  inlineServer,
+  loadConfig,
+  selectServers,
+} from "../config/load_config.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -38,7 +43,10 @@ export async function resolveServers(command: string, o: ServerOptions): Promise
     ];
   }
   if (o.name !== undefined) {
-    throw new UsageError("--name needs an inline server: -- <command> [args…] or --url URL", command);
+    throw new UsageError(
+      "--name needs an inline server: -- <command> [args…] or --url URL",
+      command,
+    );
   }
   const path = o.config ?? findDefaultConfig(Deno.cwd());
   if (path === undefined) {
@@ -68,7 +76,10 @@ export function intOption(
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < range[0] || n > range[1]) {
-    throw new UsageError(`Invalid --${name} "${value}": expected a whole number from ${range[0]} to ${range[1]}`, command);
+    throw new UsageError(
+      `Invalid --${name} "${value}": expected a whole number from ${range[0]} to ${range[1]}`,
+      command,
+    );
   }
   return n;
 }

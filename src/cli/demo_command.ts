@@ -19,7 +19,8 @@ export const DEMO_SERVER: StdioServerConfig = {
 };
 
 /** The program the demo runs: two tools chained, the bulky data kept in the sandbox. */
-export const DEMO_PROGRAM: string = `import { getSum, getTinyImage } from "./servers/everything/index.ts";
+export const DEMO_PROGRAM: string =
+  `import { getSum, getTinyImage } from "./servers/everything/index.ts";
 import { text } from "./runtime.ts";
 
 // A base64 image: bulky data that never reaches the model.
@@ -66,13 +67,23 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
   step(`Saving the plugin to ${store.dir}`);
   const [saved] = await savePlugins(store, [snapshot], [server]);
   const loaded = await store.load(saved.name);
-  io.out(`saved and verified: ${Object.keys(loaded.manifest.files).length} files, root BLAKE3 ${saved.rootChecksum}\n`);
-  io.out(formatTree([...loaded.files.map((f) => f.path), "snapshot.json", "manifest.json"], saved.path));
+  io.out(
+    `saved and verified: ${
+      Object.keys(loaded.manifest.files).length
+    } files, root BLAKE3 ${saved.rootChecksum}\n`,
+  );
+  io.out(
+    formatTree([...loaded.files.map((f) => f.path), "snapshot.json", "manifest.json"], saved.path),
+  );
 
   const sample = loaded.files.find((f) => f.path.endsWith("/getSum.ts"));
   if (sample) {
     step(`What an agent reads: ${sample.path}`);
-    io.out(sample.content.split("\n").filter((l) => !l.startsWith("//") && !l.startsWith("import")).join("\n").trim() + "\n");
+    io.out(
+      sample.content.split("\n").filter((l) => !l.startsWith("//") && !l.startsWith("import")).join(
+        "\n",
+      ).trim() + "\n",
+    );
   }
 
   step("Running a program in the WebAssembly sandbox");
@@ -80,7 +91,11 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
   await using runtime = await Runtime.create({ plugins: [loaded] });
   const r = await runtime.execute(DEMO_PROGRAM);
   printResult(r, io, false);
-  io.out(`(${r.stats.durationMs.toFixed(0)} ms, ${r.stats.toolCalls} tool calls, no permissions, ${r.ok ? "ok" : "failed"})\n`);
+  io.out(
+    `(${r.stats.durationMs.toFixed(0)} ms, ${r.stats.toolCalls} tool calls, no permissions, ${
+      r.ok ? "ok" : "failed"
+    })\n`,
+  );
 
   step("Next");
   io.out(`mcpx plugin verify everything      check every checksum again\n`);

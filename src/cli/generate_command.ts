@@ -82,15 +82,21 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
   } else {
     const tools = result.servers.reduce((n, s) => n + s.tools.length, 0);
     io.out(
-      `Generated ${tools} tool module${tools === 1 ? "" : "s"} from ${result.servers.length} server${
-        result.servers.length === 1 ? "" : "s"
-      } in ${genMs.toFixed(1)} ms (${totalMs.toFixed(0)} ms with introspection)\n`,
+      `Generated ${tools} tool module${
+        tools === 1 ? "" : "s"
+      } from ${result.servers.length} server${result.servers.length === 1 ? "" : "s"} in ${
+        genMs.toFixed(1)
+      } ms (${totalMs.toFixed(0)} ms with introspection)\n`,
     );
     if (v.out) io.out(`Wrote ${result.files.length} files to ${summary.out}\n`);
     for (const p of (summary.plugins as SavedPlugin[] | undefined) ?? []) {
-      io.out(`Saved plugin "${p.name}" (${p.tools} tools, root ${p.rootChecksum.slice(0, 16)}…) in ${p.path}\n`);
+      io.out(
+        `Saved plugin "${p.name}" (${p.tools} tools, root ${
+          p.rootChecksum.slice(0, 16)
+        }…) in ${p.path}\n`,
+      );
     }
-    if (!v.out && !saveTo) for (const f of result.files) io.out(`${f.path}\n`);
+    if (!v.out && !saveTo) { for (const f of result.files) io.out(`${f.path}\n`); }
   }
   return failures.length > 0 ? 1 : 0;
 }

@@ -1,7 +1,8 @@
 import { VERSION } from "../version.ts";
 
 /** `mcpx --help`. */
-export const MAIN_HELP: string = `mcpx ${VERSION}: code execution for MCP. Turn MCP servers into typed
+export const MAIN_HELP: string =
+  `mcpx ${VERSION}: code execution for MCP. Turn MCP servers into typed
 TypeScript modules, run agent code against them in a WebAssembly sandbox, and
 serve it all as one MCP server.
 
@@ -68,7 +69,8 @@ Options:
 `;
 
 /** `mcpx plugin --help`. */
-export const PLUGIN_HELP: string = `Usage: mcpx plugin <list | info NAME | load NAME | remove NAME | verify NAME> [options]
+export const PLUGIN_HELP: string =
+  `Usage: mcpx plugin <list | info NAME | load NAME | remove NAME | verify NAME> [options]
 
   list                      List saved plugins
   info NAME                 Show a plugin's manifest summary

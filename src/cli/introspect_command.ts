@@ -56,13 +56,21 @@ function oneLine(s: string | undefined, max = 100): string {
 /** A human-readable summary of a snapshot. */
 export function formatSnapshot(s: ServerSnapshot): string {
   const lines: string[] = [];
-  lines.push(`${s.name}: ${s.serverInfo.name} ${s.serverInfo.version}${s.protocolVersion ? ` (protocol ${s.protocolVersion})` : ""}`);
+  lines.push(
+    `${s.name}: ${s.serverInfo.name} ${s.serverInfo.version}${
+      s.protocolVersion ? ` (protocol ${s.protocolVersion})` : ""
+    }`,
+  );
   lines.push(`capabilities: ${Object.keys(s.capabilities).sort().join(", ") || "none"}`);
   if (s.instructions) lines.push(`instructions: ${oneLine(s.instructions, 200)}`);
   lines.push("", `tools (${s.tools.length}):`);
   for (const t of s.tools) {
     const args = Object.keys((t.inputSchema?.properties ?? {}) as Record<string, unknown>);
-    lines.push(`  ${t.name}(${args.join(", ")})${t.outputSchema ? " → structured" : ""}  ${oneLine(t.description, 80)}`);
+    lines.push(
+      `  ${t.name}(${args.join(", ")})${t.outputSchema ? " → structured" : ""}  ${
+        oneLine(t.description, 80)
+      }`,
+    );
   }
   if (s.resources.length > 0) {
     lines.push("", `resources (${s.resources.length}):`);
@@ -76,7 +84,11 @@ export function formatSnapshot(s: ServerSnapshot): string {
   if (s.prompts.length > 0) {
     lines.push("", `prompts (${s.prompts.length}):`);
     for (const p of s.prompts) {
-      lines.push(`  ${p.name}(${(p.arguments ?? []).map((a) => a.name + (a.required ? "" : "?")).join(", ")})  ${oneLine(p.description, 80)}`);
+      lines.push(
+        `  ${p.name}(${
+          (p.arguments ?? []).map((a) => a.name + (a.required ? "" : "?")).join(", ")
+        })  ${oneLine(p.description, 80)}`,
+      );
     }
   }
   return lines.join("\n") + "\n";

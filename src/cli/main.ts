@@ -46,7 +46,11 @@ export async function main(args: readonly string[], io: CliIo = denoIo()): Promi
   }
   const load = COMMANDS[command];
   if (!load) {
-    io.err(`error: Unknown command "${command}": known commands are ${Object.keys(COMMANDS).map((c) => `"${c}"`).join(", ")}\n`);
+    io.err(
+      `error: Unknown command "${command}": known commands are ${
+        Object.keys(COMMANDS).map((c) => `"${c}"`).join(", ")
+      }\n`,
+    );
     io.err(`Run "mcpx --help" for usage.\n`);
     return 2;
   }
@@ -59,8 +63,14 @@ export async function main(args: readonly string[], io: CliIo = denoIo()): Promi
 
 /** Prints an error the way every command does and returns its exit code. */
 export function reportError(e: unknown, io: CliIo, command?: string): number {
-  if (e instanceof UsageError || (e instanceof TypeError && e.message.startsWith("Unknown option"))) {
-    io.err(`error: ${e.message}\nRun "mcpx ${e instanceof UsageError && e.command ? e.command : command ?? ""} --help" for usage.\n`.replace("mcpx  --help", "mcpx --help"));
+  if (
+    e instanceof UsageError || (e instanceof TypeError && e.message.startsWith("Unknown option"))
+  ) {
+    io.err(
+      `error: ${e.message}\nRun "mcpx ${
+        e instanceof UsageError && e.command ? e.command : command ?? ""
+      } --help" for usage.\n`.replace("mcpx  --help", "mcpx --help"),
+    );
     return 2;
   }
   if (e instanceof McpxError) {

@@ -39,7 +39,9 @@ export async function pluginCommand(args: string[], io: CliIo): Promise<number> 
         io.out(`${"name".padEnd(w)}  tools  servers  created\n`);
         for (const p of list) {
           io.out(
-            `${p.name.padEnd(w)}  ${String(p.tools).padStart(5)}  ${(p.servers.join(",") || "(broken)").padEnd(7)}  ${p.createdAt}\n`,
+            `${p.name.padEnd(w)}  ${String(p.tools).padStart(5)}  ${
+              (p.servers.join(",") || "(broken)").padEnd(7)
+            }  ${p.createdAt}\n`,
           );
         }
       }
@@ -54,11 +56,15 @@ export async function pluginCommand(args: string[], io: CliIo): Promise<number> 
       io.out(`name:        ${m.name}\n`);
       io.out(`path:        ${store.pathOf(m.name)}\n`);
       io.out(`created:     ${m.createdAt}\n`);
-      io.out(`generator:   ${m.generator.name} ${m.generator.version} (manifest v${m.schemaVersion})\n`);
+      io.out(
+        `generator:   ${m.generator.name} ${m.generator.version} (manifest v${m.schemaVersion})\n`,
+      );
       io.out(`files:       ${Object.keys(m.files).length}\n`);
       io.out(`root blake3: ${m.rootChecksum}\n`);
       for (const s of m.servers) {
-        io.out(`server:      ${s.name} (${s.serverInfo.name} ${s.serverInfo.version}), ${s.tools.length} tools\n`);
+        io.out(
+          `server:      ${s.name} (${s.serverInfo.name} ${s.serverInfo.version}), ${s.tools.length} tools\n`,
+        );
         for (const t of s.tools) io.out(`  ${t.name} → ${t.path}\n`);
       }
       return 0;
@@ -66,24 +72,46 @@ export async function pluginCommand(args: string[], io: CliIo): Promise<number> 
     case "load": {
       const format = v.output ?? "pretty";
       if (!["json", "pretty", "text"].includes(format)) {
-        throw new UsageError(`Invalid --output "${format}": use "json", "pretty" or "text"`, "plugin");
+        throw new UsageError(
+          `Invalid --output "${format}": use "json", "pretty" or "text"`,
+          "plugin",
+        );
       }
       const plugin = await store.load(needName());
       if (format === "json") {
         io.out(JSON.stringify({ manifest: plugin.manifest, files: plugin.files }, null, 2) + "\n");
       } else if (format === "text") {
-        for (const f of plugin.files) io.out(`=== ${f.path} ===\n${f.content}${f.content.endsWith("\n") ? "" : "\n"}`);
+        for (const f of plugin.files) {
+          io.out(`=== ${f.path} ===\n${f.content}${f.content.endsWith("\n") ? "" : "\n"}`);
+        }
       } else {
-        io.out(`Plugin "${plugin.manifest.name}" verified (${plugin.files.length + 1} files, root ${plugin.manifest.rootChecksum.slice(0, 16)}…)\n`);
-        io.out(formatTree([...plugin.files.map((f) => f.path), "snapshot.json", "manifest.json"], store.pathOf(plugin.manifest.name)));
+        io.out(
+          `Plugin "${plugin.manifest.name}" verified (${plugin.files.length + 1} files, root ${
+            plugin.manifest.rootChecksum.slice(0, 16)
+          }…)\n`,
+        );
+        io.out(
+          formatTree([
+            ...plugin.files.map((f) => f.path),
+            "snapshot.json",
+            "manifest.json",
+          ], store.pathOf(plugin.manifest.name)),
+        );
       }
       return 0;
     }
     case "verify": {
       const n = needName();
       const plugin = await store.verify(n);
-      if (v.json) io.out(JSON.stringify({ name: n, ok: true, rootChecksum: plugin.manifest.rootChecksum }) + "\n");
-      else io.out(`Plugin "${n}" is intact: ${Object.keys(plugin.manifest.files).length} files match their BLAKE3 checksums\n`);
+      if (v.json) {
+        io.out(
+          JSON.stringify({ name: n, ok: true, rootChecksum: plugin.manifest.rootChecksum }) + "\n",
+        );
+      } else {io.out(
+          `Plugin "${n}" is intact: ${
+            Object.keys(plugin.manifest.files).length
+          } files match their BLAKE3 checksums\n`,
+        );}
       return 0;
     }
     case "remove": {
@@ -99,6 +127,9 @@ export async function pluginCommand(args: string[], io: CliIo): Promise<number> 
     case undefined:
       throw new UsageError("Missing subcommand: list, info, load, remove or verify", "plugin");
     default:
-      throw new UsageError(`Unknown subcommand "${sub}": use list, info, load, remove or verify`, "plugin");
+      throw new UsageError(
+        `Unknown subcommand "${sub}": use list, info, load, remove or verify`,
+        "plugin",
+      );
   }
 }

@@ -32,7 +32,12 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? "Give a file to run, or - for standard input" : `Unexpected argument "${positionals[1]}"`, "run");
+    throw new UsageError(
+      positionals.length === 0
+        ? "Give a file to run, or - for standard input"
+        : `Unexpected argument "${positionals[1]}"`,
+      "run",
+    );
   }
   const limits: Partial<EngineLimits> = {};
   const timeout = intOption("run", "timeout", v.timeout, [1, 3_600_000]);
@@ -49,7 +54,9 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   try {
     code = file === "-" ? await io.readStdin() : await Deno.readTextFile(file);
   } catch (cause) {
-    throw new McpxError("USAGE", `Cannot read program "${file}": ${(cause as Error).message}`, { cause });
+    throw new McpxError("USAGE", `Cannot read program "${file}": ${(cause as Error).message}`, {
+      cause,
+    });
   }
 
   const names = v.server ?? [];
@@ -57,17 +64,30 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     resolveServers("run", { config: v.config, inline: [], names: [], env: io.env, optional: true }),
     loadPlugins(v["plugin-dir"], io),
   ]);
-  const known = [...new Set([...servers.map((s) => s.name), ...plugins.flatMap((p) => p.snapshot.servers.map((s) => s.name))])];
+  const known = [
+    ...new Set([
+      ...servers.map((s) => s.name),
+      ...plugins.flatMap((p) => p.snapshot.servers.map((s) => s.name)),
+    ]),
+  ];
   for (const n of names) {
     if (!known.includes(n)) {
-      throw new McpxError("UNKNOWN_SERVER", `Unknown server "${n}": known servers are ${known.map((k) => `"${k}"`).join(", ") || "none"}`);
+      throw new McpxError(
+        "UNKNOWN_SERVER",
+        `Unknown server "${n}": known servers are ${
+          known.map((k) => `"${k}"`).join(", ") || "none"
+        }`,
+      );
     }
   }
   const pick = (s: { name: string }) => names.length === 0 || names.includes(s.name);
   const chosen: ServerConfig[] = servers.filter(pick);
   const chosenPlugins = plugins.map((p) => ({
     ...p,
-    snapshot: { servers: p.snapshot.servers.filter(pick), configs: p.snapshot.configs.filter(pick) },
+    snapshot: {
+      servers: p.snapshot.servers.filter(pick),
+      configs: p.snapshot.configs.filter(pick),
+    },
   })).filter((p) => p.snapshot.servers.length > 0);
 
   await using runtime = await Runtime.create({

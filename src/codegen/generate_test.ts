@@ -84,7 +84,7 @@ Deno.test("a small tool generates exactly this module", () => {
   );
   assert.match(
     mod,
-    /export async function getSum\(args: GetSumInput\): Promise<GetSumOutput> \{\n  return await callTool<GetSumOutput>\("calc", "get-sum", args\);\n\}\n$/,
+    /export async function getSum\(args: GetSumInput\): Promise<GetSumOutput> \{\n {2}return await callTool<GetSumOutput>\("calc", "get-sum", args\);\n\}\n$/,
   );
   const index = files.find((f) => f.path === "servers/calc/index.ts")!.content;
   assert.match(
@@ -145,6 +145,7 @@ Deno.test("hostile descriptions cannot end the comment or smuggle invisible char
     }], { instructions: "*/ instructions" }),
   ]);
   for (const f of files) {
+    // deno-lint-ignore no-control-regex
     assert.doesNotMatch(f.content, /[\u202A-\u202E\u2066-\u2069\u200B\u0000]/, f.path);
     assert.doesNotMatch(f.content, /^export const pwned/m, f.path);
   }

@@ -13,7 +13,9 @@ export function validatePluginName(name: string, what = "plugin"): string {
   if (typeof name !== "string" || !NAME.test(name) || name.includes("..")) {
     throw new McpxError(
       "PLUGIN_INVALID_NAME",
-      `Invalid ${what} name ${JSON.stringify(name)}: use 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+      `Invalid ${what} name ${
+        JSON.stringify(name)
+      }: use 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
     );
   }
   return name;

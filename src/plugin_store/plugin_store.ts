@@ -24,14 +24,37 @@ import { blake3Hex, checksumsEqual, rootChecksum } from "./checksum.ts";
 import { validatePluginName } from "./plugin_name.ts";
 
 /** Version of the manifest format this mcpx writes and reads. */
-export const MANIFEST_SCHEMA_VERSION = 1;
+export const MANIFEST_SCHEMA_VERSION = 1 as const;
 
 const SNAPSHOT_FILE = "snapshot.json";
 const MANIFEST_FILE = "manifest.json";
 
+/** The `manifest.json` of a saved plugin. */
+export interface PluginManifest {
+  /** Version of this format ({@link MANIFEST_SCHEMA_VERSION}). */
+  schemaVersion: 1;
+  /** Plugin name, the same as its directory. */
+  name: string;
+  /** What wrote it. */
+  generator: { name: string; version: string };
+  /** ISO 8601 time of the save. */
+  createdAt: string;
+  /** The servers in the plugin, and where each tool's module is. */
+  servers: {
+    name: string;
+    serverInfo: { name: string; version: string; [key: string]: unknown };
+    protocolVersion?: string;
+    tools: { name: string; fn: string; path: string }[];
+  }[];
+  /** BLAKE3 (hex) of every file but the manifest, by relative path. */
+  files: Record<string, string>;
+  /** BLAKE3 over the sorted file list and checksums. */
+  rootChecksum: string;
+}
+
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
-const ManifestSchema = z.object({
+const ManifestSchema: z.ZodType<PluginManifest> = z.object({
   schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
   name: z.string(),
   generator: z.object({ name: z.string(), version: z.string() }),
@@ -45,9 +68,6 @@ const ManifestSchema = z.object({
   files: z.record(z.string(), hex64),
   rootChecksum: hex64,
 });
-
-/** The `manifest.json` of a saved plugin. */
-export type PluginManifest = z.infer<typeof ManifestSchema>;
 
 /** What {@link PluginStore.save} stores besides the files. */
 export interface PluginContents {
@@ -116,9 +136,13 @@ async function walk(root: string, plugin: string): Promise<string[]> {
       const full = join(dir, entry.name);
       const rel = relative(root, full).split(SEPARATOR).join("/");
       if (entry.isSymlink) {
-        throw new PluginIntegrityError(plugin, `Plugin "${plugin}" contains a link "${rel}": refusing it`, {
-          file: rel,
-        });
+        throw new PluginIntegrityError(
+          plugin,
+          `Plugin "${plugin}" contains a link "${rel}": refusing it`,
+          {
+            file: rel,
+          },
+        );
       }
       if (entry.isDirectory) stack.push(full);
       else out.push(rel);
@@ -165,7 +189,10 @@ export class PluginStore {
     const files = new Map<string, string>();
     for (const f of contents.files) {
       const p = f.path;
-      if (p === MANIFEST_FILE || p === SNAPSHOT_FILE || p.startsWith("/") || p.split("/").includes("..") || p.includes("\\")) {
+      if (
+        p === MANIFEST_FILE || p === SNAPSHOT_FILE || p.startsWith("/") ||
+        p.split("/").includes("..") || p.includes("\\")
+      ) {
         throw new TypeError(`Cannot save file "${p}" in plugin "${name}": reserved or unsafe path`);
       }
       files.set(p, f.content);
@@ -250,17 +277,23 @@ export class PluginStore {
     try {
       json = JSON.parse(text);
     } catch (cause) {
-      throw new PluginIntegrityError(name, `Plugin "${name}" has a corrupt "${MANIFEST_FILE}": ${(cause as Error).message}`, {
-        cause,
-        file: MANIFEST_FILE,
-      });
+      throw new PluginIntegrityError(
+        name,
+        `Plugin "${name}" has a corrupt "${MANIFEST_FILE}": ${(cause as Error).message}`,
+        {
+          cause,
+          file: MANIFEST_FILE,
+        },
+      );
     }
     const parsed = ManifestSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new PluginIntegrityError(
         name,
-        `Plugin "${name}" has an invalid "${MANIFEST_FILE}": ${issue.path.join(".") || "(root)"}: ${issue.message}`,
+        `Plugin "${name}" has an invalid "${MANIFEST_FILE}": ${
+          issue.path.join(".") || "(root)"
+        }: ${issue.message}`,
         { file: MANIFEST_FILE },
       );
     }
@@ -284,15 +317,23 @@ export class PluginStore {
     const manifest = await this.info(name);
     const root = this.pathOf(name);
     if (!checksumsEqual(rootChecksum(manifest.files), manifest.rootChecksum)) {
-      throw new PluginIntegrityError(name, `Plugin "${name}" failed verification: the root checksum in "${MANIFEST_FILE}" does not match its file list`, {
-        file: MANIFEST_FILE,
-      });
+      throw new PluginIntegrityError(
+        name,
+        `Plugin "${name}" failed verification: the root checksum in "${MANIFEST_FILE}" does not match its file list`,
+        {
+          file: MANIFEST_FILE,
+        },
+      );
     }
     const onDisk = (await walk(root, name)).filter((p) => p !== MANIFEST_FILE);
     const listed = new Set(Object.keys(manifest.files));
     for (const p of onDisk) {
       if (!listed.has(p)) {
-        throw new PluginIntegrityError(name, `Plugin "${name}" failed verification: unexpected file "${p}"`, { file: p });
+        throw new PluginIntegrityError(
+          name,
+          `Plugin "${name}" failed verification: unexpected file "${p}"`,
+          { file: p },
+        );
       }
     }
     const present = new Set(onDisk);
@@ -300,13 +341,21 @@ export class PluginStore {
     let snapshotText = "";
     for (const p of [...listed].sort()) {
       if (!present.has(p)) {
-        throw new PluginIntegrityError(name, `Plugin "${name}" failed verification: file "${p}" is missing`, { file: p });
+        throw new PluginIntegrityError(
+          name,
+          `Plugin "${name}" failed verification: file "${p}" is missing`,
+          { file: p },
+        );
       }
       const bytes = await Deno.readFile(join(root, p));
       if (!checksumsEqual(blake3Hex(bytes), manifest.files[p])) {
-        throw new PluginIntegrityError(name, `Plugin "${name}" failed verification: file "${p}" was modified (checksum mismatch)`, {
-          file: p,
-        });
+        throw new PluginIntegrityError(
+          name,
+          `Plugin "${name}" failed verification: file "${p}" was modified (checksum mismatch)`,
+          {
+            file: p,
+          },
+        );
       }
       const text = new TextDecoder().decode(bytes);
       if (p === SNAPSHOT_FILE) snapshotText = text;
@@ -318,10 +367,14 @@ export class PluginStore {
       if (!Array.isArray(snapshot.servers)) throw new Error("no servers array");
       snapshot.configs ??= [];
     } catch (cause) {
-      throw new PluginIntegrityError(name, `Plugin "${name}" has an unreadable "${SNAPSHOT_FILE}": ${(cause as Error).message}`, {
-        cause,
-        file: SNAPSHOT_FILE,
-      });
+      throw new PluginIntegrityError(
+        name,
+        `Plugin "${name}" has an unreadable "${SNAPSHOT_FILE}": ${(cause as Error).message}`,
+        {
+          cause,
+          file: SNAPSHOT_FILE,
+        },
+      );
     }
     return { manifest, files, snapshot };
   }
@@ -348,7 +401,13 @@ export class PluginStore {
             generatorVersion: m.generator.version,
           });
         } catch {
-          out.push({ name: entry.name, servers: [], tools: 0, createdAt: "", generatorVersion: "" });
+          out.push({
+            name: entry.name,
+            servers: [],
+            tools: 0,
+            createdAt: "",
+            generatorVersion: "",
+          });
         }
       }
     } catch (e) {
@@ -383,13 +442,19 @@ export class PluginStore {
         break;
       } catch (e) {
         if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-        const age = await Deno.stat(lock).then((s) => Date.now() - (s.mtime?.getTime() ?? 0), () => 0);
+        const age = await Deno.stat(lock).then(
+          (s) => Date.now() - (s.mtime?.getTime() ?? 0),
+          () => 0,
+        );
         if (age > 60_000) {
           await Deno.remove(lock).catch(() => {});
           continue;
         }
         if (Date.now() > deadline) {
-          throw new McpxError("PLUGIN_INTEGRITY", `Plugin "${name}" is locked by another save ("${lock}")`);
+          throw new McpxError(
+            "PLUGIN_INTEGRITY",
+            `Plugin "${name}" is locked by another save ("${lock}")`,
+          );
         }
         await new Promise((r) => setTimeout(r, delay));
       }

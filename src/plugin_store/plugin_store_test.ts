@@ -27,7 +27,13 @@ function contents(marker = "1"): PluginContents {
       tools: [{ name: "get-sum", fn: "getSum", path: "servers/calc/getSum.ts", structured: false }],
     }],
     snapshots: [snapshot],
-    configs: [{ name: "calc", transport: "stdio", command: "node", args: ["calc.js"], env: { TOKEN: "secret" } }],
+    configs: [{
+      name: "calc",
+      transport: "stdio",
+      command: "node",
+      args: ["calc.js"],
+      env: { TOKEN: "secret" },
+    }],
   };
 }
 
@@ -43,16 +49,29 @@ Deno.test("save then load round-trips files, manifest and snapshot", async () =>
   const manifest = await store.save("calc", contents());
   assert.equal(manifest.schemaVersion, 1);
   assert.equal(manifest.generator.name, "mcpx");
-  assert.deepEqual(manifest.servers[0].tools, [{ name: "get-sum", fn: "getSum", path: "servers/calc/getSum.ts" }]);
+  assert.deepEqual(manifest.servers[0].tools, [{
+    name: "get-sum",
+    fn: "getSum",
+    path: "servers/calc/getSum.ts",
+  }]);
   assert.equal(manifest.files["README.md"], blake3Hex("# calc 1\n"));
   assert.match(manifest.rootChecksum, /^[0-9a-f]{64}$/);
 
   const loaded = await store.load("calc");
-  assert.deepEqual(loaded.files.map((f) => f.path), ["README.md", "runtime.ts", "servers/calc/getSum.ts"]);
+  assert.deepEqual(loaded.files.map((f) => f.path), [
+    "README.md",
+    "runtime.ts",
+    "servers/calc/getSum.ts",
+  ]);
   assert.equal(loaded.snapshot.servers[0].tools[0].name, "get-sum");
   // Secrets in env are not written to disk.
   assert.equal(JSON.stringify(loaded.snapshot).includes("secret"), false);
-  assert.deepEqual(loaded.snapshot.configs[0], { name: "calc", transport: "stdio", command: "node", args: ["calc.js"] });
+  assert.deepEqual(loaded.snapshot.configs[0], {
+    name: "calc",
+    transport: "stdio",
+    command: "node",
+    args: ["calc.js"],
+  });
   assert.deepEqual((await store.list()).map((p) => [p.name, p.tools]), [["calc", 1]]);
 });
 
@@ -60,7 +79,10 @@ Deno.test("a modified, added or removed file is refused, naming the file", async
   await t.step("modified", async () => {
     await using store = await tempStore();
     await store.save("calc", contents());
-    await Deno.writeTextFile(join(store.pathOf("calc"), "servers/calc/getSum.ts"), "export const v = 'evil';\n");
+    await Deno.writeTextFile(
+      join(store.pathOf("calc"), "servers/calc/getSum.ts"),
+      "export const v = 'evil';\n",
+    );
     const err = await store.load("calc").then(() => undefined, (e) => e);
     assert.ok(err instanceof PluginIntegrityError);
     assert.equal(err.file, "servers/calc/getSum.ts");
@@ -114,7 +136,20 @@ Deno.test("a half-written plugin is refused and never listed as intact", async (
 
 Deno.test("hostile plugin names are rejected before touching the disk", async () => {
   await using store = await tempStore();
-  for (const name of ["..", "../evil", "/etc/passwd", "a/b", "a\\b", ".hidden", "", "x".repeat(65), "a..b", "nul\0"]) {
+  for (
+    const name of [
+      "..",
+      "../evil",
+      "/etc/passwd",
+      "a/b",
+      "a\\b",
+      ".hidden",
+      "",
+      "x".repeat(65),
+      "a..b",
+      "nul\0",
+    ]
+  ) {
     const err = await store.save(name, contents()).then(() => undefined, (e) => e);
     assert.ok(err instanceof McpxError, `expected an error for ${JSON.stringify(name)}`);
     assert.equal(err.code, "PLUGIN_INVALID_NAME");
@@ -134,7 +169,10 @@ Deno.test("concurrent saves under one name leave one intact plugin", async () =>
   const winner = /# calc (v\d+)/.exec(readme)![1];
   assert.ok(markers.includes(winner));
   // The tree is consistent: every file comes from the same save.
-  assert.equal(loaded.files.find((f) => f.path === "servers/calc/getSum.ts")!.content, `export const v = "${winner}";\n`);
+  assert.equal(
+    loaded.files.find((f) => f.path === "servers/calc/getSum.ts")!.content,
+    `export const v = "${winner}";\n`,
+  );
   // Nothing is left behind.
   assert.deepEqual([...Deno.readDirSync(store.dir)].map((e) => e.name), ["calc"]);
 });
@@ -142,7 +180,10 @@ Deno.test("concurrent saves under one name leave one intact plugin", async () =>
 Deno.test("unknown plugins list the known ones; remove deletes", async () => {
   await using store = await tempStore();
   await store.save("calc", contents());
-  await assert.rejects(store.load("calx"), /Unknown plugin "calx" in ".*": known plugins are "calc"/);
+  await assert.rejects(
+    store.load("calx"),
+    /Unknown plugin "calx" in ".*": known plugins are "calc"/,
+  );
   await store.remove("calc");
   assert.deepEqual(await store.list(), []);
   await assert.rejects(store.remove("calc"), /known plugins are none/);
@@ -152,6 +193,9 @@ Deno.test("unsafe file paths are refused on save", async () => {
   await using store = await tempStore();
   const c = contents();
   for (const path of ["../x.ts", "/abs.ts", "manifest.json", "snapshot.json"]) {
-    await assert.rejects(store.save("calc", { ...c, files: [...c.files, { path, content: "" }] }), TypeError);
+    await assert.rejects(
+      store.save("calc", { ...c, files: [...c.files, { path, content: "" }] }),
+      TypeError,
+    );
   }
 });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type GeneratedFile, generate, type GenerateResult } from "../codegen/generate.ts";
+import { generate, type GeneratedFile, type GenerateResult } from "../codegen/generate.ts";
 import type { ServerConfig } from "../config/types.ts";
 import type { ClientPool } from "../bridge/client_pool.ts";
 import { introspect, listAllTools } from "../introspect/introspect.ts";
@@ -72,7 +72,9 @@ export class Catalog {
           source: "plugin",
           snapshot,
           pluginDir: dir,
-          pluginFiles: dir ? plugin.files.filter((f) => f.path.startsWith(`servers/${dir}/`)) : undefined,
+          pluginFiles: dir
+            ? plugin.files.filter((f) => f.path.startsWith(`servers/${dir}/`))
+            : undefined,
           state: "ready",
         });
       }
@@ -127,11 +129,15 @@ export class Catalog {
    * hold up the others; its error shows in {@link status}.
    */
   async ensure(opts: { names?: readonly string[]; timeoutMs?: number } = {}): Promise<void> {
-    const wanted = (opts.names ?? this.names).map((n) => this.#entries.get(n)).filter((e) => e !== undefined);
+    const wanted = (opts.names ?? this.names).map((n) => this.#entries.get(n)).filter((e) =>
+      e !== undefined
+    );
     const waits: Promise<void>[] = [];
     for (const entry of wanted) {
       if (entry.state === "ready") continue;
-      if (entry.state === "failed" && Date.now() - (entry.failedAt ?? 0) < this.#retryAfterMs) continue;
+      if (entry.state === "failed" && Date.now() - (entry.failedAt ?? 0) < this.#retryAfterMs) {
+        continue;
+      }
       waits.push(entry.loading ??= this.#load(entry));
     }
     if (waits.length === 0) return;
@@ -177,8 +183,13 @@ export class Catalog {
       if (e.pluginFiles && dir === e.pluginDir) overrides.set(`servers/${dir}/`, e.pluginFiles);
     }
     if (overrides.size > 0) {
-      const kept = result.files.filter((f) => ![...overrides.keys()].some((p) => f.path.startsWith(p)));
-      result.files = [...kept, ...[...overrides.values()].flat()].sort((a, b) => (a.path < b.path ? -1 : 1));
+      const kept = result.files.filter((f) =>
+        ![...overrides.keys()].some((p) => f.path.startsWith(p))
+      );
+      result.files = [...kept, ...[...overrides.values()].flat()].sort((
+        a,
+        b,
+      ) => (a.path < b.path ? -1 : 1));
     }
     const files = new Map(result.files.map((f) => [`/${f.path}`, f.content]));
     this.#cache = { version: this.#version, result, files };

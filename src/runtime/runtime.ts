@@ -98,24 +98,22 @@ export class Runtime implements AsyncDisposable {
     for (const p of opts.plugins ?? []) for (const c of p.snapshot.configs) configs.set(c.name, c);
     for (const c of opts.servers ?? []) configs.set(c.name, c);
     const servers = [...configs.values()];
-    let catalog: Catalog | undefined;
     const pool = new ClientPool(servers, {
       connectTimeoutMs: opts.connectTimeoutMs,
       connect: async (server, o) => {
         const conn = await (opts.connect ?? connect)(server, o);
+        // The catalogue re-reads the tool list; its change listener below updates the bridge.
         conn.client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
-          await catalog?.refreshTools(server.name).catch(() => {});
-          const tools = catalog?.snapshot(server.name)?.tools;
-          if (tools) bridge.setTools(server.name, tools);
+          await catalog.refreshTools(server.name).catch(() => {});
         });
         return conn;
       },
     });
-    catalog = new Catalog({ servers, plugins: opts.plugins, pool });
+    const catalog = new Catalog({ servers, plugins: opts.plugins, pool });
     const known = new Map(catalog.snapshots().map((s) => [s.name, s.tools]));
     const bridge = new Bridge({ servers, tools: known, policy: opts.policy, pool });
     catalog.onChange((name) => {
-      const tools = catalog!.snapshot(name)?.tools;
+      const tools = catalog.snapshot(name)?.tools;
       if (tools) bridge.setTools(name, tools);
     });
     // Servers take the longest to start: begin before the sandbox loads.
@@ -145,12 +143,19 @@ export class Runtime implements AsyncDisposable {
           try {
             return { ok: true, value: await handled };
           } catch (e) {
-            return { ok: false, error: { code: (e as { code?: string }).code ?? "TOOL_ERROR", message: (e as Error).message } };
+            return {
+              ok: false,
+              error: {
+                code: (e as { code?: string }).code ?? "TOOL_ERROR",
+                message: (e as Error).message,
+              },
+            };
           }
         }
         return await bridge.callTool(server, tool, args, signal) as SandboxEnvelope;
       }
-      : (server, tool, args, signal) => bridge.callTool(server, tool, args, signal) as Promise<SandboxEnvelope>;
+      : (server, tool, args, signal) =>
+        bridge.callTool(server, tool, args, signal) as Promise<SandboxEnvelope>;
     return await this.sandbox.execute(code, {
       files,
       extraFiles: opts.files,
