@@ -2,8 +2,11 @@
  * Sandbox latency.
  *
  * "warm execution": a trivial program through `Sandbox.execute` (transpile
- * cache, worker hop, fresh QuickJS runtime) against bare QuickJS on the same
- * thread (fresh runtime + context, eval `1+1`, dispose).
+ * cache, worker hop, fresh QuickJS runtime with limits) against bare QuickJS
+ * on the same thread doing the same job: a fresh runtime and context that
+ * evaluate the program as an ES module, read its default export as JSON and
+ * are disposed. A second reference line is the plainest eval there is: fresh
+ * runtime + context, eval `1+1`, dispose.
  *
  * "parallel tool calls": 10 tool calls of 100 ms each with `Promise.all`.
  *
@@ -29,14 +32,37 @@ function bareQuickJS(): void {
   rt.dispose();
 }
 
+function bareQuickJSModule(): void {
+  const rt = qjs.newRuntime();
+  const ctx = rt.newContext();
+  const ns = ctx.unwrapResult(ctx.evalCode("export default 1 + 1", "/main.ts", { type: "module" }));
+  const value = ctx.getProp(ns, "default");
+  const json = JSON.stringify(ctx.dump(value));
+  if (json !== "2") throw new Error("bad result");
+  value.dispose();
+  ns.dispose();
+  ctx.dispose();
+  rt.dispose();
+}
+
 // Warm up both sides before measuring.
 for (let i = 0; i < 500; i++) bareQuickJS();
+for (let i = 0; i < 500; i++) bareQuickJSModule();
 for (let i = 0; i < 500; i++) await sandbox.execute("export default 1 + 1");
+
+Deno.bench({
+  name: "bare QuickJS, same program: fresh runtime + context, module, default export",
+  group: "warm execution",
+  baseline: true,
+  n: 3000,
+  warmup: 200,
+}, () => {
+  bareQuickJSModule();
+});
 
 Deno.bench({
   name: "bare QuickJS: fresh runtime + context, eval 1+1, dispose",
   group: "warm execution",
-  baseline: true,
   n: 3000,
   warmup: 200,
 }, () => {

@@ -29,6 +29,7 @@ import type {
 import { DEFAULT_LIMITS, resolveLimits } from "./limits.ts";
 import { QuickJSEngine, type QuickJSEngineOptions } from "./quickjs_engine.ts";
 import { loadTranspiler, SandboxCompileError, transpileModule } from "./transpile.ts";
+import { dropTypeImports, valueExports } from "./_type_imports.ts";
 
 /**
  * Runs one tool call for the guest. `args` is plain data parsed from the
@@ -159,6 +160,7 @@ export class Sandbox {
         }
       }
       extraFiles.set(entry, transpileModule(entry, code).code);
+      fixTypeImports(tree, extraFiles);
     } catch (e) {
       if (e instanceof SandboxCompileError) return compileFailure(e, t0);
       throw e;
@@ -214,6 +216,34 @@ export function toMcpxError(
 interface TranspiledTree {
   id: number;
   files: ReadonlyMap<string, string>;
+  /** Value exports of each module, computed when first asked. */
+  exports?: Map<string, Set<string> | undefined>;
+}
+
+/** Drops imports of type-only names from the execution's own modules (see `_type_imports.ts`). */
+function fixTypeImports(tree: TranspiledTree, extra: Map<string, string>): void {
+  const lookup = {
+    get: (p: string) => extra.get(p) ?? tree.files.get(p),
+    has: (p: string) => extra.has(p) || tree.files.has(p),
+  };
+  const own = new Map<string, Set<string> | undefined>();
+  const exportsOf = (path: string): Set<string> | undefined => {
+    const js = extra.get(path);
+    if (js !== undefined) {
+      if (!own.has(path)) own.set(path, valueExports(js));
+      return own.get(path);
+    }
+    const cache = tree.exports ??= new Map();
+    if (!cache.has(path)) {
+      const source = tree.files.get(path);
+      cache.set(path, source === undefined ? undefined : valueExports(source));
+    }
+    return cache.get(path);
+  };
+  for (const [path, js] of extra) {
+    const fixed = dropTypeImports(path, js, lookup, exportsOf);
+    if (fixed !== js) extra.set(path, fixed);
+  }
 }
 
 const MODULE_PATH = /\.(?:ts|mts|js|mjs)$/;
