@@ -97,6 +97,17 @@ export default out;`,
     },
   );
 
+  await t.step("types imported by name, without `import type`, just work", async () => {
+    const r = await cli(["run", "-", "--config", config, "--json"], {
+      stdin: `import { getSum, GetSumInput, GetSumOutput } from "./servers/everything/index.ts";
+const input: GetSumInput = { a: 4, b: 5 };
+const out: GetSumOutput = await getSum(input);
+export default out;`,
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(JSON.stringify(JSON.parse(r.stdout).result), /The sum of 4 and 5 is 9/);
+  });
+
   await t.step("servers from a saved plugin, and a tampered plugin is skipped", async () => {
     const plugins = join(dir.path, "plugins");
     assert.equal(
