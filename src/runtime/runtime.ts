@@ -124,6 +124,8 @@ export class Runtime implements AsyncDisposable {
         ? { workers: { minWorkers: opts.workers, maxWorkers: Math.max(opts.workers, 4) } }
         : {}),
     });
+    // While servers start, warm the sandbox's cold paths.
+    if (opts.eager) sandbox.warmUp().catch(() => {});
     return new Runtime(catalog, bridge, sandbox, pool);
   }
 

@@ -176,6 +176,15 @@ export class Sandbox {
     return result;
   }
 
+  /**
+   * Runs a small program once, so that the first real execution does not pay
+   * for cold code paths (transpiler, worker, module loading). Useful while
+   * something else, such as starting MCP servers, is being waited for.
+   */
+  async warmUp(): Promise<void> {
+    await this.execute(WARM_UP_PROGRAM, { files: WARM_UP_FILES, extraFiles: WARM_UP_EXTRA });
+  }
+
   /** Stops the engine (when the sandbox created it); later calls to `execute` reject. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -212,6 +221,19 @@ export function toMcpxError(
       );
   }
 }
+
+const WARM_UP_FILES: ReadonlyMap<string, string> = new Map([
+  ["/lib/index.ts", `export { twice } from "./twice.ts";\nexport type { N } from "./twice.ts";`],
+  ["/lib/twice.ts", `export type N = number;\nexport function twice(n: N): N {\n  return n * 2;\n}`],
+]);
+const WARM_UP_EXTRA: ReadonlyMap<string, string> = new Map([
+  ["/extra.ts", `export const one: number = 1;`],
+]);
+const WARM_UP_PROGRAM = `import { twice, N } from "./lib/index.ts";
+import { one } from "./extra.ts";
+const n: N = twice(one);
+console.log(JSON.stringify({ n }));
+export default { n };`;
 
 interface TranspiledTree {
   id: number;
