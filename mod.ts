@@ -106,6 +106,13 @@ export { DEFAULT_LIMITS } from "./src/sandbox/limits.ts";
 export { type ExecutionResult, Sandbox, type SandboxOptions } from "./src/sandbox/sandbox.ts";
 export { Runtime, type RuntimeExecuteOptions, type RuntimeOptions } from "./src/runtime/runtime.ts";
 
+// Serving
+export { SkillStore } from "./src/plugin_store/skill_store.ts";
+export { ServeHost, type ServeHostOptions, ServeSession } from "./src/server/serve_host.ts";
+export { serveStdio } from "./src/server/stdio_server.ts";
+export { serveHttp } from "./src/server/http_server.ts";
+export { MCPX_TOOLS, SERVER_INSTRUCTIONS } from "./src/server/tool_definitions.ts";
+
 // CLI
 export { main } from "./src/cli/main.ts";
 

@@ -125,6 +125,32 @@ export default out;`,
     assert.match(bad.stderr, /skipping plugin "everything": .*"runtime\.ts" was modified/);
   });
 
+  await t.step("--allow and --deny limit which tools the program may call", async () => {
+    const program = `import { echo, getSum } from "./servers/everything/index.ts";
+import { ToolError } from "./runtime.ts";
+const codes: string[] = [];
+for (const call of [() => echo({ message: "x" }), () => getSum({ a: 1, b: 2 })]) {
+  try { await call(); codes.push("ok"); } catch (e) { codes.push(e instanceof ToolError ? e.code : String(e)); }
+}
+export default codes;`;
+    const allow = await cli([
+      "run",
+      "-",
+      "--config",
+      config,
+      "--json",
+      "--allow",
+      "everything/echo",
+    ], {
+      stdin: program,
+    });
+    assert.deepEqual(JSON.parse(allow.stdout).result, ["ok", "TOOL_DENIED"]);
+    const deny = await cli(["run", "-", "--config", config, "--json", "--deny", "everything/e*"], {
+      stdin: program,
+    });
+    assert.deepEqual(JSON.parse(deny.stdout).result, ["TOOL_DENIED", "ok"]);
+  });
+
   await t.step("usage errors", async () => {
     assert.equal((await cli(["run"])).code, 2);
     assert.equal((await cli(["run", "-", "--memory", "5000"])).code, 2);

@@ -1,3 +1,5 @@
+import type { BridgePolicy } from "../bridge/bridge.ts";
+import type { LoadedPlugin, PluginStore } from "../plugin_store/plugin_store.ts";
 import {
   findDefaultConfig,
   inlineServer,
@@ -82,4 +84,25 @@ export function intOption(
     );
   }
   return n;
+}
+
+/** The bridge policy from `--allow` and `--deny` patterns (`server/tool`, `*` wildcards). */
+export function policyOptions(
+  allow: string[] | undefined,
+  deny: string[] | undefined,
+): BridgePolicy {
+  return {
+    ...(allow && allow.length > 0 ? { allow } : {}),
+    ...(deny && deny.length > 0 ? { deny } : {}),
+  };
+}
+
+/** Verified plugins of `store`; each one that fails verification is named and skipped. */
+export async function loadPlugins(
+  store: PluginStore,
+  log: (line: string) => void,
+): Promise<LoadedPlugin[]> {
+  const { plugins, failures } = await store.loadAll();
+  for (const f of failures) log(`warning: skipping plugin "${f.name}": ${f.error.message}`);
+  return plugins;
 }

@@ -98,6 +98,8 @@ Options:
   -c, --config FILE         Server configuration file
       --plugin-dir DIR      Also use servers from saved plugins in DIR
   -s, --server NAME         Use only this server (repeatable)
+      --allow PATTERN       Only these tools may be called: "fs/read_*", "memory" (repeatable)
+      --deny PATTERN        These tools may not be called (repeatable)
       --timeout MS          Wall-clock limit (default 30000)
       --memory MB           Memory limit, 16 to 1024 (default 128)
       --max-tool-calls N    Tool calls allowed (default 1000)
@@ -120,6 +122,8 @@ on first use. Diagnostics go to stderr.
 Options:
   -c, --config FILE         Server configuration file
       --plugin-dir DIR      Saved plugins and skills (default $MCPX_PLUGIN_DIR or ./plugins)
+      --allow PATTERN       Only these tools may be called: "fs/read_*", "memory" (repeatable)
+      --deny PATTERN        These tools may not be called (repeatable)
       --http PORT           Listen for Streamable HTTP on PORT
       --host HOST           Interface for --http (default 127.0.0.1)
       --timeout MS          Per-execution time limit (default 30000)

@@ -8,7 +8,7 @@ import type { ExecutionResult } from "../sandbox/sandbox.ts";
 import { RUN_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./usage_error.ts";
-import { intOption, resolveServers } from "./_servers.ts";
+import { intOption, loadPlugins, policyOptions, resolveServers } from "./_servers.ts";
 
 /** `mcpx run`. */
 export async function runCommand(args: string[], io: CliIo): Promise<number> {
@@ -18,6 +18,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     options: {
       config: { type: "string", short: "c" },
       "plugin-dir": { type: "string" },
+      allow: { type: "string", multiple: true },
+      deny: { type: "string", multiple: true },
       server: { type: "string", short: "s", multiple: true },
       timeout: { type: "string" },
       memory: { type: "string" },
@@ -62,7 +64,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const names = v.server ?? [];
   const [servers, plugins] = await Promise.all([
     resolveServers("run", { config: v.config, inline: [], names: [], env: io.env, optional: true }),
-    loadPlugins(v["plugin-dir"], io),
+    loadRunPlugins(v["plugin-dir"], io),
   ]);
   const known = [
     ...new Set([
@@ -94,6 +96,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     servers: chosen,
     plugins: chosenPlugins,
     limits,
+    policy: policyOptions(v.allow, v.deny),
     eager: true,
     workers: 1,
   });
@@ -105,22 +108,11 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   return result.ok ? 0 : 1;
 }
 
-async function loadPlugins(dir: string | undefined, io: CliIo): Promise<LoadedPlugin[]> {
+async function loadRunPlugins(dir: string | undefined, io: CliIo): Promise<LoadedPlugin[]> {
   const store = new PluginStore(dir ?? PluginStore.defaultDir(io.env));
-  const list = await store.list();
-  if (dir !== undefined && list.length === 0) {
-    io.err(`warning: no plugins in "${store.dir}"\n`);
-  }
-  const out: LoadedPlugin[] = [];
-  for (const p of list) {
-    try {
-      out.push(await store.load(p.name));
-    } catch (e) {
-      // A tampered plugin is never used; say so and go on with the rest.
-      io.err(`warning: skipping plugin "${p.name}": ${(e as Error).message}\n`);
-    }
-  }
-  return out;
+  const plugins = await loadPlugins(store, (line) => io.err(`${line}\n`));
+  if (dir !== undefined && plugins.length === 0) io.err(`warning: no plugins in "${store.dir}"\n`);
+  return plugins;
 }
 
 /** Prints an execution the way `mcpx run` does. */

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { type LoadedPlugin, PluginStore } from "../plugin_store/plugin_store.ts";
+import { PluginStore } from "../plugin_store/plugin_store.ts";
 import { SkillStore } from "../plugin_store/skill_store.ts";
 import type { EngineLimits } from "../sandbox/engine.ts";
 import { serveHttp } from "../server/http_server.ts";
@@ -8,7 +8,7 @@ import { serveStdio } from "../server/stdio_server.ts";
 import { SERVE_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./usage_error.ts";
-import { intOption, resolveServers } from "./_servers.ts";
+import { intOption, loadPlugins, policyOptions, resolveServers } from "./_servers.ts";
 
 /** `mcpx serve`. */
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
@@ -18,6 +18,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     options: {
       config: { type: "string", short: "c" },
       "plugin-dir": { type: "string" },
+      allow: { type: "string", multiple: true },
+      deny: { type: "string", multiple: true },
       http: { type: "string" },
       host: { type: "string" },
       timeout: { type: "string" },
@@ -60,7 +62,12 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     loadPlugins(new PluginStore(pluginDir), log),
   ]);
   const host = await ServeHost.create({
-    runtime: { servers, plugins, ...(Object.keys(limits).length > 0 ? { limits } : {}) },
+    runtime: {
+      servers,
+      plugins,
+      policy: policyOptions(v.allow, v.deny),
+      ...(Object.keys(limits).length > 0 ? { limits } : {}),
+    },
     skills: new SkillStore(pluginDir),
     ...(maxResultChars ? { maxResultChars } : {}),
     log,
@@ -102,20 +109,4 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     await host.close();
   }
   return 0;
-}
-
-async function loadPlugins(
-  store: PluginStore,
-  log: (line: string) => void,
-): Promise<LoadedPlugin[]> {
-  const out: LoadedPlugin[] = [];
-  for (const p of await store.list()) {
-    try {
-      out.push(await store.load(p.name));
-    } catch (e) {
-      // A tampered plugin is never used; say so and go on with the rest.
-      log(`warning: skipping plugin "${p.name}": ${(e as Error).message}`);
-    }
-  }
-  return out;
 }

@@ -384,6 +384,25 @@ export class PluginStore {
     return this.verify(name);
   }
 
+  /**
+   * Loads every saved plugin that passes verification. A plugin that fails is
+   * never used: it is reported in `failures` and the others load.
+   */
+  async loadAll(): Promise<
+    { plugins: LoadedPlugin[]; failures: { name: string; error: Error }[] }
+  > {
+    const plugins: LoadedPlugin[] = [];
+    const failures: { name: string; error: Error }[] = [];
+    for (const p of await this.list()) {
+      try {
+        plugins.push(await this.load(p.name));
+      } catch (e) {
+        failures.push({ name: p.name, error: e as Error });
+      }
+    }
+    return { plugins, failures };
+  }
+
   /** Lists the saved plugins, sorted by name. Broken ones are listed with 0 tools. */
   async list(): Promise<PluginSummary[]> {
     const out: PluginSummary[] = [];

@@ -2,9 +2,9 @@
 // from "./servers/everything/index.ts"`) without `import type`. Type
 // stripping keeps such a name, and linking then fails because the module has
 // no value of that name. This drops, from the named imports of a program,
-// every name its target module (a tree module whose exports are all known)
-// does not export as a value. Dropped names become spaces, so line and
-// column positions do not move.
+// every name its target module exports as a type and not as a value. Names
+// the module does not export at all are kept, so linking still reports them.
+// Dropped names become spaces, so line and column positions do not move.
 
 import type { FileLookup } from "./_module_paths.ts";
 import { resolveSpecifier } from "./_module_paths.ts";
@@ -17,6 +17,8 @@ const EXPORT_DECL = new RegExp(
 const EXPORT_LIST = /\bexport\s*\{([^}]*)\}/g;
 const EXPORT_STAR = new RegExp(`\\bexport\\s*\\*\\s*(?:as\\s+(${IDENT})\\s+)?from\\b`, "g");
 const EXPORT_DEFAULT = /\bexport\s+default\b/;
+const TYPE_DECL = new RegExp(`\\bexport\\s+(?:declare\\s+)?(?:interface|type)\\s+(${IDENT})`, "g");
+const TYPE_LIST = /\bexport\s+type\s*\{([^}]*)\}/g;
 const NAMED_IMPORT = /\bimport\s*\{([^}]*)\}\s*from\s*(["'])([^"'\n]+)\2/g;
 
 /**
@@ -41,27 +43,54 @@ export function valueExports(js: string): Set<string> | undefined {
   return names;
 }
 
+/** The names the TypeScript `source` exports as types (interfaces, type aliases, `export type`). */
+export function typeExports(source: string): Set<string> {
+  const names = new Set<string>();
+  for (const m of source.matchAll(TYPE_DECL)) names.add(m[1]);
+  const add = (spec: string) => {
+    const words = spec.trim().split(/\s+/);
+    if (words[0] === "") return;
+    names.add(words.length >= 3 && words[1] === "as" ? words[2] : words[0]);
+  };
+  for (const m of source.matchAll(TYPE_LIST)) for (const spec of m[1].split(",")) add(spec);
+  for (const m of source.matchAll(EXPORT_LIST)) {
+    for (const spec of m[1].split(",")) {
+      const t = spec.trim();
+      if (t.startsWith("type ")) add(t.slice(5));
+    }
+  }
+  return names;
+}
+
+/** What a module exports: values (from its JavaScript) and types (from its TypeScript). */
+export interface ModuleExports {
+  /** Value exports, or `undefined` when they cannot be known (`export *`). */
+  values: Set<string> | undefined;
+  types: Set<string>;
+}
+
 /**
- * Blanks the named imports of `js` (the module at `importer`) that its tree
- * targets do not export as values. `exportsOf` gives a module's value exports
- * (or `undefined` when unknown).
+ * Blanks the named imports of `js` (the module at `importer`) that their
+ * targets export only as types. `exportsOf` describes a module of the tree
+ * (or gives `undefined` when it is not known).
  */
 export function dropTypeImports(
   importer: string,
   js: string,
   files: FileLookup,
-  exportsOf: (path: string) => Set<string> | undefined,
+  exportsOf: (path: string) => ModuleExports | undefined,
 ): string {
   if (!js.includes("import")) return js;
   return js.replace(NAMED_IMPORT, (whole, list: string, _q: string, specifier: string) => {
     const r = resolveSpecifier(importer, specifier, files);
     if (!("path" in r)) return whole;
     const exported = exportsOf(r.path);
-    if (exported === undefined) return whole;
+    if (exported === undefined || exported.values === undefined) return whole;
+    const { values, types } = exported;
     let changed = false;
     const kept = list.split(",").map((spec) => {
       const name = spec.trim().split(/\s+/)[0];
-      if (name === "" || exported.has(name)) return spec;
+      if (name === "" || values.has(name) || !types.has(name)) return spec;
       changed = true;
       return spec.replace(/[^\n]/g, " ");
     });

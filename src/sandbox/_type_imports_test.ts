@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { dropTypeImports, valueExports } from "./_type_imports.ts";
+import { dropTypeImports, type ModuleExports, typeExports, valueExports } from "./_type_imports.ts";
 
 Deno.test("valueExports finds value exports and gives up on export *", () => {
   const js = `export async function getSum(args) {}
@@ -13,15 +13,22 @@ export default 5;`;
   assert.equal(valueExports(`export * from "./x.ts";`), undefined);
 });
 
-Deno.test("dropTypeImports blanks type-only names and keeps every position", () => {
-  const files = new Map([
-    [
-      "/servers/s/index.ts",
-      `export { getSum } from "./getSum.ts";\nexport {                          } from "./getSum.ts";`,
-    ],
-    ["/main.ts", ""],
-  ]);
-  const exportsOf = (p: string) => valueExports(files.get(p) ?? "");
+Deno.test("typeExports finds interfaces, aliases and type-only re-exports", () => {
+  const ts = `export interface A { a: number }
+export type B = string;
+export declare type C = 1;
+export type { D, E as F } from "./d.ts";
+export { g, type H } from "./g.ts";`;
+  assert.deepEqual([...typeExports(ts)].sort(), ["A", "B", "C", "D", "F", "H"]);
+});
+
+Deno.test("dropTypeImports blanks type-only names, keeps unknown ones and every position", () => {
+  const ts =
+    `export { getSum } from "./getSum.ts";\nexport type { GetSumInput, GetSumOutput } from "./getSum.ts";`;
+  const js = `export { getSum } from "./getSum.ts";\n${" ".repeat(61)}`;
+  const files = new Map([["/servers/s/index.ts", js], ["/main.ts", ""]]);
+  const exportsOf = (p: string): ModuleExports | undefined =>
+    p === "/servers/s/index.ts" ? { values: valueExports(js), types: typeExports(ts) } : undefined;
   const cases: [string, string][] = [
     [
       `import { getSum, GetSumInput } from "./servers/s/index.ts";`,
@@ -41,7 +48,12 @@ Deno.test("dropTypeImports blanks type-only names and keeps every position", () 
       `import {\n  getSum,\n  GetSumInput,\n} from "./servers/s/index.ts";`,
       `import {\n  getSum \n${" ".repeat(14)}\n} from "./servers/s/index.ts";`,
     ],
-    // Unknown targets are left alone; the link error then names the problem.
+    // A name the module does not export at all stays, so linking names it.
+    [
+      `import { getSum, Nope } from "./servers/s/index.ts";`,
+      `import { getSum, Nope } from "./servers/s/index.ts";`,
+    ],
+    // Unknown targets are left alone.
     [`import { nothing } from "./elsewhere.ts";`, `import { nothing } from "./elsewhere.ts";`],
   ];
   for (const [input, expected] of cases) {

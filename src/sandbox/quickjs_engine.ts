@@ -32,7 +32,7 @@ export interface QuickJSEngineOptions {
   graceMs?: number;
   /** Workers beyond `minWorkers` stop after being idle this long, in ms; default 30,000. */
   idleMs?: number;
-  /** A worker whose WebAssembly memory grew past this is replaced after its execution; default 160 MiB. */
+  /** A worker whose WebAssembly memory grew past this is replaced after its execution; default 64 MiB. */
   recycleBytes?: number;
 }
 
@@ -108,7 +108,7 @@ export class QuickJSEngine implements Engine {
     this.#max = Math.max(this.#min, opts.maxWorkers ?? 4);
     this.#graceMs = opts.graceMs ?? 1_000;
     this.#idleMs = opts.idleMs ?? 30_000;
-    this.#recycleBytes = opts.recycleBytes ?? 160 * 1024 * 1024;
+    this.#recycleBytes = opts.recycleBytes ?? 64 * 1024 * 1024;
     if (!Number.isInteger(this.#min) || this.#min < 0 || this.#max < 1 || this.#max > 64) {
       throw new RangeError(
         `Invalid worker pool ${this.#min}..${this.#max}: expected 0 <= minWorkers <= maxWorkers <= 64`,

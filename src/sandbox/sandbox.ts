@@ -29,7 +29,7 @@ import type {
 import { DEFAULT_LIMITS, resolveLimits } from "./limits.ts";
 import { QuickJSEngine, type QuickJSEngineOptions } from "./quickjs_engine.ts";
 import { loadTranspiler, SandboxCompileError, transpileModule } from "./transpile.ts";
-import { dropTypeImports, valueExports } from "./_type_imports.ts";
+import { dropTypeImports, type ModuleExports, typeExports, valueExports } from "./_type_imports.ts";
 
 /**
  * Runs one tool call for the guest. `args` is plain data parsed from the
@@ -160,7 +160,9 @@ export class Sandbox {
         }
       }
       extraFiles.set(entry, transpileModule(entry, code).code);
-      fixTypeImports(tree, extraFiles);
+      const extraSources = new Map(opts.extraFiles ?? []);
+      extraSources.set(entry, code);
+      fixTypeImports(tree, extraFiles, extraSources);
     } catch (e) {
       if (e instanceof SandboxCompileError) return compileFailure(e, t0);
       throw e;
@@ -224,7 +226,10 @@ export function toMcpxError(
 
 const WARM_UP_FILES: ReadonlyMap<string, string> = new Map([
   ["/lib/index.ts", `export { twice } from "./twice.ts";\nexport type { N } from "./twice.ts";`],
-  ["/lib/twice.ts", `export type N = number;\nexport function twice(n: N): N {\n  return n * 2;\n}`],
+  [
+    "/lib/twice.ts",
+    `export type N = number;\nexport function twice(n: N): N {\n  return n * 2;\n}`,
+  ],
 ]);
 const WARM_UP_EXTRA: ReadonlyMap<string, string> = new Map([
   ["/extra.ts", `export const one: number = 1;`],
@@ -238,28 +243,34 @@ export default { n };`;
 interface TranspiledTree {
   id: number;
   files: ReadonlyMap<string, string>;
-  /** Value exports of each module, computed when first asked. */
-  exports?: Map<string, Set<string> | undefined>;
+  /** The TypeScript sources, for type exports. */
+  sources: ReadonlyMap<string, string>;
+  /** Exports of each module, computed when first asked. */
+  exports?: Map<string, ModuleExports | undefined>;
 }
 
 /** Drops imports of type-only names from the execution's own modules (see `_type_imports.ts`). */
-function fixTypeImports(tree: TranspiledTree, extra: Map<string, string>): void {
+function fixTypeImports(
+  tree: TranspiledTree,
+  extra: Map<string, string>,
+  extraSources: ReadonlyMap<string, string>,
+): void {
   const lookup = {
     get: (p: string) => extra.get(p) ?? tree.files.get(p),
     has: (p: string) => extra.has(p) || tree.files.has(p),
   };
-  const own = new Map<string, Set<string> | undefined>();
-  const exportsOf = (path: string): Set<string> | undefined => {
-    const js = extra.get(path);
-    if (js !== undefined) {
-      if (!own.has(path)) own.set(path, valueExports(js));
+  const own = new Map<string, ModuleExports | undefined>();
+  const describe = (js: string | undefined, ts: string | undefined) =>
+    js === undefined || ts === undefined
+      ? undefined
+      : { values: valueExports(js), types: typeExports(ts) };
+  const exportsOf = (path: string): ModuleExports | undefined => {
+    if (extra.has(path)) {
+      if (!own.has(path)) own.set(path, describe(extra.get(path), extraSources.get(path)));
       return own.get(path);
     }
     const cache = tree.exports ??= new Map();
-    if (!cache.has(path)) {
-      const source = tree.files.get(path);
-      cache.set(path, source === undefined ? undefined : valueExports(source));
-    }
+    if (!cache.has(path)) cache.set(path, describe(tree.files.get(path), tree.sources.get(path)));
     return cache.get(path);
   };
   for (const [path, js] of extra) {
@@ -269,7 +280,7 @@ function fixTypeImports(tree: TranspiledTree, extra: Map<string, string>): void 
 }
 
 const MODULE_PATH = /\.(?:ts|mts|js|mjs)$/;
-const EMPTY_TREE: TranspiledTree = { id: 0, files: new Map() };
+const EMPTY_TREE: TranspiledTree = { id: 0, files: new Map(), sources: new Map() };
 let nextTreeId = 1;
 /** Transpiled trees by the identity of their source map: a tree given again costs nothing. */
 const trees = new WeakMap<ReadonlyMap<string, string>, TranspiledTree>();
@@ -293,7 +304,7 @@ function transpileTree(files: ReadonlyMap<string, string>, entry: string): Trans
     out.set(path, transpileModule(path, source).code);
   }
   // Callers may mutate a Map they passed; only a tree seen unchanged is worth keeping.
-  const tree = { id: nextTreeId++, files: out };
+  const tree = { id: nextTreeId++, files: out, sources: files };
   trees.set(files, tree);
   return tree;
 }

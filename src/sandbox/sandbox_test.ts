@@ -210,13 +210,19 @@ export default out;`,
     assert.equal(e.result, 1);
   });
 
-  await t.step("a missing export that is a type gets a hint", async () => {
+  await t.step("a type imported by name works; a missing name is named", async () => {
+    const typed = await sandbox.execute(
+      `import { EchoArgs } from "./servers/x/echo.ts";\nconst a: EchoArgs = { message: "m" };\nexport default a.message;`,
+      { files: tree() },
+    );
+    ok(typed);
+    assert.equal(typed.result, "m");
     const r = await sandbox.execute(
-      `import { EchoArgs } from "./servers/x/echo.ts";\nexport default 1;`,
+      `import { EchoArgz } from "./servers/x/echo.ts";\nexport default 1;`,
       { files: tree() },
     );
     failedWith(r, "SANDBOX_COMPILE");
-    assert.match(r.error!.message, /Could not find export 'EchoArgs'.*import type/);
+    assert.match(r.error!.message, /Could not find export 'EchoArgz'.*import type/);
   });
 
   await t.step("runtime errors carry a stack with TypeScript line numbers", async () => {
