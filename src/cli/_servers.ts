@@ -106,3 +106,25 @@ export async function loadPlugins(
   for (const f of failures) log(`warning: skipping plugin "${f.name}": ${f.error.message}`);
   return plugins;
 }
+
+/** Options of the commands that connect to servers named in a config or inline. */
+export const SERVER_OPTIONS = {
+  config: { type: "string", short: "c" },
+  name: { type: "string" },
+  url: { type: "string" },
+  transport: { type: "string" },
+  timeout: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Options of the commands that run code: servers, plugins, policy and limits. */
+export const RUNTIME_OPTIONS = {
+  config: { type: "string", short: "c" },
+  "plugin-dir": { type: "string" },
+  allow: { type: "string", multiple: true },
+  deny: { type: "string", multiple: true },
+  timeout: { type: "string" },
+  memory: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;

@@ -9,7 +9,7 @@ import type { ServerSnapshot } from "../introspect/types.ts";
 import { PluginStore } from "../plugin_store/plugin_store.ts";
 import { GENERATE_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
-import { intOption, resolveServers, splitInline } from "./_servers.ts";
+import { intOption, resolveServers, SERVER_OPTIONS, splitInline } from "./_servers.ts";
 
 /** `mcpx generate`. */
 export async function generateCommand(args: string[], io: CliIo): Promise<number> {
@@ -18,17 +18,11 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
     args: opts,
     allowPositionals: true,
     options: {
-      config: { type: "string", short: "c" },
-      name: { type: "string" },
-      url: { type: "string" },
-      transport: { type: "string" },
+      ...SERVER_OPTIONS,
       out: { type: "string", short: "o" },
       "save-plugin": { type: "boolean" },
       "plugin-dir": { type: "string" },
       templates: { type: "string" },
-      timeout: { type: "string" },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     },
   });
   if (v.help) {

@@ -4,7 +4,7 @@ import type { ServerSnapshot } from "../introspect/types.ts";
 import { INTROSPECT_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./usage_error.ts";
-import { intOption, resolveServers, splitInline } from "./_servers.ts";
+import { intOption, resolveServers, SERVER_OPTIONS, splitInline } from "./_servers.ts";
 
 /** `mcpx introspect`. */
 export async function introspectCommand(args: string[], io: CliIo): Promise<number> {
@@ -12,15 +12,7 @@ export async function introspectCommand(args: string[], io: CliIo): Promise<numb
   const { values: v, positionals } = parseArgs({
     args: opts,
     allowPositionals: true,
-    options: {
-      config: { type: "string", short: "c" },
-      name: { type: "string" },
-      url: { type: "string" },
-      transport: { type: "string" },
-      timeout: { type: "string" },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
+    options: SERVER_OPTIONS,
   });
   if (v.help) {
     io.out(INTROSPECT_HELP);

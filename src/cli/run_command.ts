@@ -8,7 +8,13 @@ import type { ExecutionResult } from "../sandbox/sandbox.ts";
 import { RUN_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./usage_error.ts";
-import { intOption, loadPlugins, policyOptions, resolveServers } from "./_servers.ts";
+import {
+  intOption,
+  loadPlugins,
+  policyOptions,
+  resolveServers,
+  RUNTIME_OPTIONS,
+} from "./_servers.ts";
 
 /** `mcpx run`. */
 export async function runCommand(args: string[], io: CliIo): Promise<number> {
@@ -16,17 +22,11 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      config: { type: "string", short: "c" },
-      "plugin-dir": { type: "string" },
-      allow: { type: "string", multiple: true },
-      deny: { type: "string", multiple: true },
+      ...RUNTIME_OPTIONS,
       server: { type: "string", short: "s", multiple: true },
-      timeout: { type: "string" },
-      memory: { type: "string" },
       "max-tool-calls": { type: "string" },
       "max-output": { type: "string" },
       json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     },
   });
   if (v.help) {

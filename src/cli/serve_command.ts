@@ -8,7 +8,13 @@ import { serveStdio } from "../server/stdio_server.ts";
 import { SERVE_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./usage_error.ts";
-import { intOption, loadPlugins, policyOptions, resolveServers } from "./_servers.ts";
+import {
+  intOption,
+  loadPlugins,
+  policyOptions,
+  resolveServers,
+  RUNTIME_OPTIONS,
+} from "./_servers.ts";
 
 /** `mcpx serve`. */
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
@@ -16,16 +22,10 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      config: { type: "string", short: "c" },
-      "plugin-dir": { type: "string" },
-      allow: { type: "string", multiple: true },
-      deny: { type: "string", multiple: true },
+      ...RUNTIME_OPTIONS,
       http: { type: "string" },
       host: { type: "string" },
-      timeout: { type: "string" },
-      memory: { type: "string" },
       "max-result-chars": { type: "string" },
-      help: { type: "boolean", short: "h" },
     },
   });
   if (v.help) {
