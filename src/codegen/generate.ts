@@ -69,12 +69,27 @@ const SUMMARY_MAX = 120;
 /** First sentence or line of a description, shortened for catalogues. */
 export function summarize(text: string | undefined): string {
   if (!text) return "";
-  const clean = sanitizeCommentText(text).replace(/\s+/g, " ").trim();
-  const sentence = /^(.+?[.!?])(\s|$)/.exec(clean)?.[1] ?? clean;
+  // Only the first sentence is kept: look no further than needed.
+  const head = text.length > SUMMARY_MAX * 4 ? text.slice(0, SUMMARY_MAX * 4) : text;
+  const clean = sanitizeCommentText(head).replace(WHITE_SPACE, " ").trim();
+  let end = clean.length;
+  for (let i = 1; i < clean.length; i++) {
+    const c = clean.charCodeAt(i - 1);
+    // ".", "!" or "?" followed by a space ends the first sentence.
+    if ((c === 46 || c === 33 || c === 63) && clean.charCodeAt(i) === 32) {
+      end = i;
+      break;
+    }
+  }
+  const sentence = end < clean.length ? clean.slice(0, end) : clean;
   const one = sentence.length > SUMMARY_MAX ? `${sentence.slice(0, SUMMARY_MAX - 1)}…` : sentence;
   // Table cells and list items must stay on one line and not break Markdown tables.
-  return one.replaceAll("|", "\\|").replaceAll("`", "'");
+  return one.includes("|") || one.includes("`")
+    ? one.replaceAll("|", "\\|").replaceAll("`", "'")
+    : one;
 }
+
+const WHITE_SPACE = /\s+/g;
 
 function header(snapshot: ServerSnapshot): string {
   const info = snapshot.serverInfo;
@@ -170,6 +185,7 @@ export function generate(
       );
     }
     const fns = assignIdentifiers([...new Set(names)], toCamelIdentifier);
+    const serverLiteral = tsStringLiteral(snapshot.name);
     const done = new Set<string>();
     const tools: GeneratedTool[] = [];
     for (const tool of snapshot.tools) {
@@ -203,7 +219,7 @@ export function generate(
           inputType: `${typeBase}Input`,
           outputType: `${typeBase}Output`,
           argsOptional: !hasRequired(tool.inputSchema),
-          serverLiteral: tsStringLiteral(snapshot.name),
+          serverLiteral,
           toolLiteral: tsStringLiteral(tool.name),
         }),
       });
