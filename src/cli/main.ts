@@ -37,8 +37,12 @@ export async function main(args: readonly string[], io: CliIo = denoIo()): Promi
     if (command === "help" && rest[0] && rest[0] in COMMANDS) {
       return main([rest[0], "--help"], io);
     }
+    if (command === undefined) {
+      io.err(MAIN_HELP);
+      return 2;
+    }
     io.out(MAIN_HELP);
-    return command === undefined ? 2 : 0;
+    return 0;
   }
   if (command === "-V" || command === "--version") {
     io.out(`mcpx ${VERSION}\n`);

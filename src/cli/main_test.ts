@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import {
+  DEMO_HELP,
+  GENERATE_HELP,
+  INTROSPECT_HELP,
+  MAIN_HELP,
+  PLUGIN_HELP,
+  RUN_HELP,
+  SERVE_HELP,
+  TOKENS_HELP,
+} from "./help.ts";
+import { memoryIo } from "./io.ts";
+import { main } from "./main.ts";
+import { VERSION } from "../version.ts";
+
+async function run(args: string[]) {
+  const io = memoryIo();
+  const code = await main(args, io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+Deno.test("help texts: every command answers --help with its constant on stdout", async () => {
+  const helps: [string[], string][] = [
+    [["--help"], MAIN_HELP],
+    [["-h"], MAIN_HELP],
+    [["help"], MAIN_HELP],
+    [["help", "run"], RUN_HELP],
+    [["demo", "--help"], DEMO_HELP],
+    [["introspect", "--help"], INTROSPECT_HELP],
+    [["generate", "-h"], GENERATE_HELP],
+    [["plugin", "--help"], PLUGIN_HELP],
+    [["run", "--help"], RUN_HELP],
+    [["serve", "--help"], SERVE_HELP],
+    [["tokens", "--help"], TOKENS_HELP],
+  ];
+  for (const [args, text] of helps) {
+    const r = await run(args);
+    assert.equal(r.code, 0, args.join(" "));
+    assert.equal(r.stdout, text, args.join(" "));
+    assert.equal(r.stderr, "");
+  }
+  // Every command the main help lists has a help of its own.
+  for (const line of MAIN_HELP.split("\n")) {
+    const m = /^ {2}([a-z]+) {2,}/.exec(line);
+    if (m) assert.ok(helps.some(([a]) => a[0] === m[1]), `no --help test for "${m[1]}"`);
+  }
+});
+
+Deno.test("no arguments is a usage error with help on stderr; --version prints the version", async () => {
+  const none = await run([]);
+  assert.equal(none.code, 2);
+  assert.equal(none.stdout, "");
+  assert.equal(none.stderr, MAIN_HELP);
+  const v = await run(["--version"]);
+  assert.equal(v.stdout, `mcpx ${VERSION}\n`);
+});
+
+Deno.test("unknown commands and options exit 2 naming the offender", async () => {
+  const cmd = await run(["frobnicate"]);
+  assert.equal(cmd.code, 2);
+  assert.match(cmd.stderr, /Unknown command "frobnicate": known commands are "demo", /);
+  const opt = await run(["plugin", "list", "--frob"]);
+  assert.equal(opt.code, 2);
+  assert.match(opt.stderr, /--frob/);
+  assert.match(opt.stderr, /mcpx plugin --help/);
+});
