@@ -782,8 +782,9 @@ class Converter {
         const req = k.required;
         const required = Array.isArray(req) && req.length > 0 ? req : undefined;
         const base = `${pointer}/properties/`;
-        for (const key in props) {
-          if (!Object.hasOwn(props, key)) continue;
+        const keys = Object.keys(props);
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i];
           const type = this.convert(props[key], base + pointerSegment(key), depth + 1, ind);
           const keywords = this.last;
           const opt = required === undefined || !required.includes(key);
