@@ -159,7 +159,9 @@ Deno.test("CLI: generate --out, --save-plugin, and plugin list/info/load/verify/
   await t.step("MCPX_PLUGIN_DIR sets the plugin directory; --plugin-dir wins over it", async () => {
     const env = { MCPX_PLUGIN_DIR: plugins };
     const viaEnv = await cli(["plugin", "list", "--json"], { env });
-    assert.deepEqual(JSON.parse(viaEnv.stdout).map((p: { name: string }) => p.name), ["everything"]);
+    assert.deepEqual(JSON.parse(viaEnv.stdout).map((p: { name: string }) => p.name), [
+      "everything",
+    ]);
     const other = join(dir.path, "elsewhere");
     const flag = await cli(["plugin", "list", "--json", "--plugin-dir", other], { env });
     assert.deepEqual(JSON.parse(flag.stdout), []);

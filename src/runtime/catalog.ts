@@ -126,19 +126,27 @@ export class Catalog {
   /**
    * Introspects the servers not known yet (all, or `names`), in parallel, and
    * waits for them up to `timeoutMs`. A server that fails or is slow does not
-   * hold up the others; its error shows in {@link status}.
+   * hold up the others; its error shows in {@link status}. A server that
+   * failed is tried again (at most every 5 s) in the background; with
+   * `awaitRetries` the caller waits for that attempt too.
    */
-  async ensure(opts: { names?: readonly string[]; timeoutMs?: number } = {}): Promise<void> {
+  async ensure(
+    opts: { names?: readonly string[]; timeoutMs?: number; awaitRetries?: boolean } = {},
+  ): Promise<void> {
     const wanted = (opts.names ?? this.names).map((n) => this.#entries.get(n)).filter((e) =>
       e !== undefined
     );
     const waits: Promise<void>[] = [];
     for (const entry of wanted) {
       if (entry.state === "ready") continue;
-      if (entry.state === "failed" && Date.now() - (entry.failedAt ?? 0) < this.#retryAfterMs) {
+      const retry = entry.failedAt !== undefined;
+      if (entry.state === "failed" && Date.now() - entry.failedAt! < this.#retryAfterMs) {
         continue;
       }
-      waits.push(entry.loading ??= this.#load(entry));
+      const loading = entry.loading ??= this.#load(entry);
+      // A server that failed before is tried again in the background: callers
+      // do not wait on it again unless they ask to.
+      if (!retry || opts.awaitRetries) waits.push(loading);
     }
     if (waits.length === 0) return;
     const all = Promise.allSettled(waits);
