@@ -29,6 +29,8 @@ export interface ListOptions {
 
 /** Options of {@link introspect} and {@link introspectAll}. */
 export interface IntrospectOptions extends ListOptions {
+  /** Read only the server's info and tools, not its resources and prompts (default false). */
+  toolsOnly?: boolean;
   /** How to connect when given a server configuration rather than a connection. */
   connect?: ConnectOptions;
 }
@@ -100,23 +102,29 @@ export async function introspect(
     }
   };
 
-  const tools = capabilities.tools === undefined ? [] : await listAllTools(conn, opts);
-  const resources = await optional<Resource>("resources", "resources", async (cursor) => {
-    const r = await client.listResources(cursor ? { cursor } : undefined, request);
-    return { items: r.resources, nextCursor: r.nextCursor };
-  });
-  const resourceTemplates = await optional<ResourceTemplate>(
-    "resources",
-    "resource templates",
-    async (cursor) => {
-      const r = await client.listResourceTemplates(cursor ? { cursor } : undefined, request);
-      return { items: r.resourceTemplates, nextCursor: r.nextCursor };
-    },
-  );
-  const prompts = await optional<Prompt>("prompts", "prompts", async (cursor) => {
-    const r = await client.listPrompts(cursor ? { cursor } : undefined, request);
-    return { items: r.prompts, nextCursor: r.nextCursor };
-  });
+  // The lists are independent: ask for them all at once.
+  const all = !opts.toolsOnly;
+  const [tools, resources, resourceTemplates, prompts] = await Promise.all([
+    capabilities.tools === undefined ? [] : listAllTools(conn, opts),
+    all
+      ? optional<Resource>("resources", "resources", async (cursor) => {
+        const r = await client.listResources(cursor ? { cursor } : undefined, request);
+        return { items: r.resources, nextCursor: r.nextCursor };
+      })
+      : [],
+    all
+      ? optional<ResourceTemplate>("resources", "resource templates", async (cursor) => {
+        const r = await client.listResourceTemplates(cursor ? { cursor } : undefined, request);
+        return { items: r.resourceTemplates, nextCursor: r.nextCursor };
+      })
+      : [],
+    all
+      ? optional<Prompt>("prompts", "prompts", async (cursor) => {
+        const r = await client.listPrompts(cursor ? { cursor } : undefined, request);
+        return { items: r.prompts, nextCursor: r.nextCursor };
+      })
+      : [],
+  ]);
 
   const snapshot: ServerSnapshot = {
     name,

@@ -213,7 +213,8 @@ export class Catalog {
     entry.state = "loading";
     try {
       const conn = await this.#pool.acquire(entry.name);
-      entry.snapshot = await introspect(conn);
+      // Code needs the tools only; resources and prompts are not in the tree.
+      entry.snapshot = await introspect(conn, { toolsOnly: true });
       entry.state = "ready";
       entry.error = undefined;
       this.#changed(entry.name);
