@@ -11,7 +11,8 @@
 //
 // Run: deno bench -A bench/serve_bench.ts
 import { fileURLToPath } from "node:url";
-import { Client, StdioClientTransport, StreamableHTTPClientTransport } from "../src/_sdk.ts";
+import { Client, StdioClientTransport } from "../src/_sdk.ts";
+import { StreamableHTTPClientTransport } from "../src/_sdk_remote.ts";
 import { writeConfig } from "../tests/_helpers.ts";
 import { everythingServer, freePort } from "../tests/_servers.ts";
 

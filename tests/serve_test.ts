@@ -3,12 +3,8 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import {
-  Client,
-  McpError,
-  StdioClientTransport,
-  StreamableHTTPClientTransport,
-} from "../src/_sdk.ts";
+import { Client, McpError, StdioClientTransport } from "../src/_sdk.ts";
+import { StreamableHTTPClientTransport } from "../src/_sdk_remote.ts";
 import type { ServerConfig } from "../src/config/types.ts";
 import { tempDir, writeConfig } from "./_helpers.ts";
 import { everythingServer, filesystemServer, freePort, memoryServer } from "./_servers.ts";

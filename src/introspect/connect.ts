@@ -6,16 +6,7 @@
  * @module
  */
 
-import {
-  Client,
-  ErrorCode,
-  McpError,
-  SSEClientTransport,
-  SseError,
-  StreamableHTTPClientTransport,
-  StreamableHTTPError,
-  type Transport,
-} from "../_sdk.ts";
+import { Client, ErrorCode, McpError, type Transport } from "../_sdk.ts";
 import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from "../config/types.ts";
 import { McpxError, ServerConnectionError } from "../errors.ts";
 import { VERSION } from "../version.ts";
@@ -94,16 +85,18 @@ export async function connect(
   opts.signal?.throwIfAborted();
   if (opts.transport !== undefined) return await open(server, opts.transport, opts);
   if (server.transport === "stdio") return await open(server, stdioTransport(server), opts);
-  if (server.transport === "sse") return await open(server, sseTransport(server), opts);
+  // Remote transports are loaded on first need: a stdio-only run never pays for them.
+  const remote = loadedRemote = await import("../_sdk_remote.ts");
+  if (server.transport === "sse") return await open(server, sseTransport(remote, server), opts);
   try {
-    return await open(server, streamableTransport(server), opts);
+    return await open(server, streamableTransport(remote, server), opts);
   } catch (error) {
     // Backwards compatibility (MCP 2025-03-26): a 4xx on the first POST means an
     // older server that only speaks the HTTP+SSE transport.
     const status = httpStatus(error instanceof ServerConnectionError ? error.cause : error);
     if (status === undefined || ![400, 404, 405].includes(status)) throw error;
     try {
-      return await open(server, sseTransport(server), opts);
+      return await open(server, sseTransport(remote, server), opts);
     } catch (sseError) {
       throw new ServerConnectionError(
         server.name,
@@ -125,15 +118,23 @@ function stdioTransport(server: StdioServerConfig): PipedStdioTransport {
   });
 }
 
-function streamableTransport(server: RemoteServerConfig): StreamableHTTPClientTransport {
-  return new StreamableHTTPClientTransport(new URL(server.url), {
+type Remote = typeof import("../_sdk_remote.ts");
+
+function streamableTransport(
+  remote: Remote,
+  server: RemoteServerConfig,
+): InstanceType<Remote["StreamableHTTPClientTransport"]> {
+  return new remote.StreamableHTTPClientTransport(new URL(server.url), {
     requestInit: server.headers ? { headers: server.headers } : undefined,
   });
 }
 
-function sseTransport(server: RemoteServerConfig): SSEClientTransport {
+function sseTransport(
+  remote: Remote,
+  server: RemoteServerConfig,
+): InstanceType<Remote["SSEClientTransport"]> {
   const headers = server.headers;
-  return new SSEClientTransport(new URL(server.url), {
+  return new remote.SSEClientTransport(new URL(server.url), {
     requestInit: headers ? { headers } : undefined,
     eventSourceInit: headers
       ? {
@@ -295,8 +296,13 @@ function isMcpError(error: unknown, code: number): boolean {
   return error instanceof McpError && error.code === code;
 }
 
+/** The remote transports, once a remote server was connected. */
+let loadedRemote: Remote | undefined;
+
 function httpStatus(error: unknown): number | undefined {
-  if (error instanceof StreamableHTTPError || error instanceof SseError) {
+  const remote = loadedRemote;
+  if (remote === undefined) return undefined;
+  if (error instanceof remote.StreamableHTTPError || error instanceof remote.SseError) {
     const code = error.code;
     if (typeof code === "number" && code >= 100 && code < 600) return code;
   }
@@ -376,9 +382,12 @@ class McpConnection implements Connection {
 
   async #shutdown(): Promise<void> {
     const transport = this.#transport;
-    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId !== undefined) {
-      // Ask the server to drop the session (best effort, bounded).
-      await within(transport.terminateSession().catch(() => {}), 1_000);
+    // A Streamable HTTP session: ask the server to drop it (best effort, bounded).
+    const session = transport as Partial<{ sessionId: string; terminateSession(): Promise<void> }>;
+    if (
+      typeof session.terminateSession === "function" && session.sessionId !== undefined
+    ) {
+      await within(session.terminateSession().catch(() => {}), 1_000);
     }
     await this.client.close().catch(() => {});
     if (transport instanceof PipedStdioTransport) await transport.close();
