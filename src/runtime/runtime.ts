@@ -10,7 +10,7 @@ import { ClientPool, type Connector } from "../bridge/client_pool.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { connect } from "../introspect/connect.ts";
 import type { LoadedPlugin } from "../plugin_store/plugin_store.ts";
-import type { CallEnvelope as SandboxEnvelope, EngineLimits } from "../sandbox/engine.ts";
+import type { EngineLimits } from "../sandbox/engine.ts";
 import { type ExecutionResult, Sandbox, type ToolCallback } from "../sandbox/sandbox.ts";
 import { Catalog } from "./catalog.ts";
 
@@ -118,12 +118,19 @@ export class Runtime implements AsyncDisposable {
     });
     // Servers take the longest to start: begin before the sandbox loads.
     if (opts.eager) catalog.ensure().catch(() => {});
-    const sandbox = await Sandbox.create({
-      limits: opts.limits,
-      ...(opts.workers
-        ? { workers: { minWorkers: opts.workers, maxWorkers: Math.max(opts.workers, 4) } }
-        : {}),
-    });
+    let sandbox: Sandbox;
+    try {
+      sandbox = await Sandbox.create({
+        limits: opts.limits,
+        ...(opts.workers
+          ? { workers: { minWorkers: opts.workers, maxWorkers: Math.max(opts.workers, 4) } }
+          : {}),
+      });
+    } catch (e) {
+      // Servers may already be starting: stop them before giving up.
+      await pool.close();
+      throw e;
+    }
     // While servers start, warm the sandbox's cold paths.
     if (opts.eager) sandbox.warmUp().catch(() => {});
     return new Runtime(catalog, bridge, sandbox, pool);
@@ -154,10 +161,9 @@ export class Runtime implements AsyncDisposable {
             };
           }
         }
-        return await bridge.callTool(server, tool, args, signal) as SandboxEnvelope;
+        return await bridge.callTool(server, tool, args, signal);
       }
-      : (server, tool, args, signal) =>
-        bridge.callTool(server, tool, args, signal) as Promise<SandboxEnvelope>;
+      : (server, tool, args, signal) => bridge.callTool(server, tool, args, signal);
     return await this.sandbox.execute(code, {
       files,
       extraFiles: opts.files,

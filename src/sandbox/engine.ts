@@ -65,7 +65,7 @@ export interface EngineHost {
 /** The reply to one tool call, as the guest's runtime module receives it. */
 export type CallEnvelope =
   | { ok: true; value: unknown }
-  | { ok: false; error: { code: string; message: string; content?: unknown[] } };
+  | { ok: false; error: { code: string; message: string; content?: unknown } };
 
 /** Console levels the guest can write to. */
 export type LogLevel = "log" | "info" | "warn" | "error" | "debug";
