@@ -44,41 +44,47 @@ export function freePort(): number {
 }
 
 /**
- * Starts server-everything in Streamable HTTP mode on a free port and waits
- * until it listens. Dispose the result to stop it.
+ * Starts server-everything over Streamable HTTP (`/mcp`) or, with `mode`
+ * `"sse"`, the legacy SSE transport (`/sse`), on a free port, and waits until
+ * it listens. Dispose the result to stop it.
  */
 export async function startEverythingHttp(
   name = "everything-http",
+  mode: "streamableHttp" | "sse" = "streamableHttp",
 ): Promise<{ config: RemoteServerConfig; [Symbol.asyncDispose](): Promise<void> }> {
   const port = freePort();
   const child = new Deno.Command("node", {
-    args: [entry("server-everything"), "streamableHttp"],
+    args: [entry("server-everything"), mode],
     env: { PORT: String(port) },
     stdout: "null",
     stderr: "piped",
   }).spawn();
   const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  const ready = mode === "sse" ? "running on port" : "listening";
   let seen = "";
   const deadline = Date.now() + 15_000;
-  while (!seen.includes("listening")) {
+  while (!seen.includes(ready)) {
     if (Date.now() > deadline) throw new Error(`server-everything did not listen: ${seen}`);
     const { value, done } = await reader.read();
     if (done) throw new Error(`server-everything exited: ${seen}`);
     seen += value;
   }
   // Keep draining stderr so the child never blocks on a full pipe.
-  (async () => {
+  const drained = (async () => {
     try {
       while (!(await reader.read()).done) { /* drain */ }
     } catch { /* closed */ }
   })();
   return {
-    config: { name, transport: "http", url: `http://127.0.0.1:${port}/mcp` },
+    config: mode === "sse"
+      ? { name, transport: "sse", url: `http://127.0.0.1:${port}/sse` }
+      : { name, transport: "http", url: `http://127.0.0.1:${port}/mcp` },
     async [Symbol.asyncDispose]() {
       try {
         child.kill("SIGTERM");
       } catch { /* already gone */ }
       await child.status;
+      await drained;
     },
   };
 }

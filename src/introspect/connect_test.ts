@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import type { StdioServerConfig } from "../config/types.ts";
 import { ServerConnectionError } from "../errors.ts";
-import { fileURLToPath } from "node:url";
-import {
-  everythingServer,
-  filesystemServer,
-  freePort,
-  startEverythingHttp,
-} from "../../tests/_servers.ts";
+import { everythingServer, filesystemServer, startEverythingHttp } from "../../tests/_servers.ts";
 import { type CloseInfo, connect } from "./connect.ts";
 
 function nodeServer(name: string, script: string): StdioServerConfig {
@@ -159,39 +153,8 @@ Deno.test("connect: onClose reports a server that dies", async () => {
 });
 
 async function startEverythingSse(): Promise<{ url: string } & AsyncDisposable> {
-  const port = freePort();
-  const entry = fileURLToPath(
-    new URL(
-      "../../node_modules/@modelcontextprotocol/server-everything/dist/index.js",
-      import.meta.url,
-    ),
-  );
-  const child = new Deno.Command("node", {
-    args: [entry, "sse"],
-    env: { PORT: String(port) },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  while (!seen.includes("running on port")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server-everything (sse) exited: ${seen}`);
-    seen += value;
-  }
-  const drained = (async () => {
-    try {
-      while (!(await reader.read()).done) { /* drain */ }
-    } catch { /* closed */ }
-  })();
-  return {
-    url: `http://127.0.0.1:${port}/sse`,
-    async [Symbol.asyncDispose]() {
-      child.kill("SIGTERM");
-      await child.status;
-      await drained;
-    },
-  };
+  const server = await startEverythingHttp("legacy", "sse");
+  return { url: server.config.url, [Symbol.asyncDispose]: () => server[Symbol.asyncDispose]() };
 }
 
 Deno.test("connect: SSE, and an http URL that only speaks SSE falls back to it", async () => {

@@ -142,7 +142,7 @@ export class Runtime implements AsyncDisposable {
    */
   async execute(code: string, opts: RuntimeExecuteOptions = {}): Promise<ExecutionResult> {
     await this.catalog.ensure({ timeoutMs: opts.introspectTimeoutMs ?? 30_000 });
-    const files = moduleFiles(this.catalog.files());
+    const files = this.catalog.files();
     const bridge = this.bridge;
     const intercept = opts.intercept;
     const callTool: ToolCallback = intercept
@@ -183,16 +183,4 @@ export class Runtime implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-const moduleCache = new WeakMap<ReadonlyMap<string, string>, ReadonlyMap<string, string>>();
-
-/** The files of a tree the sandbox can import (README.md and other text are not code). */
-function moduleFiles(files: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
-  let modules = moduleCache.get(files);
-  if (modules === undefined) {
-    modules = new Map([...files].filter(([path]) => /\.(ts|js|mts|mjs)$/.test(path)));
-    moduleCache.set(files, modules);
-  }
-  return modules;
 }

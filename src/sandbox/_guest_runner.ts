@@ -17,6 +17,7 @@ import type {
   QuickJSWASMModule,
 } from "quickjs-emscripten-core";
 import { McpxError, SandboxMemoryError, SandboxTimeoutError } from "../errors.ts";
+import { utf8Length } from "../_utf8.ts";
 import type { EngineLimits, ExecuteOutcome, ExecutionError, LogEntry, LogLevel } from "./engine.ts";
 import { INSPECT_SOURCE } from "./_inspect.ts";
 import type { MemoryGuard } from "./_memory_guard.ts";
@@ -942,21 +943,6 @@ function message(e: unknown): string {
 /** `…[truncated 1,234 bytes]`. */
 export function truncationMarker(bytes: number): string {
   return `…[truncated ${bytes.toLocaleString("en-US")} bytes]`;
-}
-
-/** UTF-8 length of `s` without encoding it. */
-export function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
-      n += 2;
-      i++;
-    } else n += 2;
-  }
-  return n;
 }
 
 /** The longest prefix of `s` whose UTF-8 encoding fits in `maxBytes`, never splitting a pair. */

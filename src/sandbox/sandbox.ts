@@ -160,9 +160,8 @@ export class Sandbox {
         }
       }
       extraFiles.set(entry, transpileModule(entry, code).code);
-      const extraSources = new Map(opts.extraFiles ?? []);
-      extraSources.set(entry, code);
-      fixTypeImports(tree, extraFiles, extraSources);
+      const extra = opts.extraFiles;
+      fixTypeImports(tree, extraFiles, (p) => p === entry ? code : extra?.get(p));
     } catch (e) {
       if (e instanceof SandboxCompileError) return compileFailure(e, t0);
       throw e;
@@ -253,7 +252,7 @@ interface TranspiledTree {
 function fixTypeImports(
   tree: TranspiledTree,
   extra: Map<string, string>,
-  extraSources: ReadonlyMap<string, string>,
+  sourceOf: (path: string) => string | undefined,
 ): void {
   const lookup = {
     get: (p: string) => extra.get(p) ?? tree.files.get(p),
@@ -266,7 +265,7 @@ function fixTypeImports(
       : { values: valueExports(js), types: typeExports(ts) };
   const exportsOf = (path: string): ModuleExports | undefined => {
     if (extra.has(path)) {
-      if (!own.has(path)) own.set(path, describe(extra.get(path), extraSources.get(path)));
+      if (!own.has(path)) own.set(path, describe(extra.get(path), sourceOf(path)));
       return own.get(path);
     }
     const cache = tree.exports ??= new Map();

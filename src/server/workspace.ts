@@ -12,6 +12,7 @@
  * @module
  */
 import { McpxError } from "../errors.ts";
+import { utf8Length } from "../_utf8.ts";
 
 /** The pseudo-server name `/workspace.ts` calls. */
 export const WORKSPACE_SERVER = "@workspace";
@@ -58,24 +59,6 @@ export async function removeFile(path: string): Promise<boolean> {
 
 const IMPORTABLE = /\.(ts|js|mts|mjs)$/;
 const MAX_PATH = 256;
-
-/** UTF-8 length of `s` without encoding it. */
-export function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 2; // 4 bytes for 2 UTF-16 units
-        i++;
-      } else n += 2;
-    } else n += 2;
-  }
-  return n;
-}
 
 /** Files of one session. */
 export class Workspace {

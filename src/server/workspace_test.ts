@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { McpxError } from "../errors.ts";
-import { utf8Length, Workspace } from "./workspace.ts";
+import { Workspace } from "./workspace.ts";
 
 Deno.test("Workspace reads, writes, lists and removes files", () => {
   const ws = new Workspace();
@@ -40,10 +40,4 @@ Deno.test("Workspace refuses escaping paths and non-string text", () => {
   }
   assert.throws(() => ws.write("a", { x: 1 } as never), /text must be a string/);
   assert.throws(() => ws.handle("chmod", {}), /Unknown workspace operation "chmod"/);
-});
-
-Deno.test("utf8Length matches TextEncoder", () => {
-  for (const s of ["", "abc", "é", "€", "😀", "a😀é€\ud800x"]) {
-    assert.equal(utf8Length(s), new TextEncoder().encode(s).length, s);
-  }
 });
