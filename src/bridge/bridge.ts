@@ -17,6 +17,7 @@ import { Allowlist, type AllowSpec } from "./allowlist.ts";
 import { ArgValidator } from "./arg_validator.ts";
 import { ClientPool } from "./client_pool.ts";
 import { type CallEnvelope, errorEnvelope, okEnvelope } from "./envelope.ts";
+import type { ExecutionContext } from "../routing/execution_context.ts";
 import { RateLimiter, type RateSpec } from "./rate_limiter.ts";
 import { cacheKey, ResultCache } from "./result_cache.ts";
 
@@ -187,12 +188,15 @@ export class Bridge implements AsyncDisposable {
    *
    * @param signal Cancels the call (`TOOL_CANCELLED`; `TOOL_TIMEOUT` when the
    * reason is a `TimeoutError`).
+   * @param context The execution the call comes from, for routing
+   * server-to-client requests, progress and approvals to its client.
    */
   async callTool(
     server: string,
     tool: string,
     args: unknown,
     signal?: AbortSignal,
+    context?: ExecutionContext,
   ): Promise<CallEnvelope> {
     const started = performance.now();
     const stats = this.#stats;
@@ -201,7 +205,7 @@ export class Bridge implements AsyncDisposable {
     const hit = { cached: false };
     let reply: CallEnvelope;
     try {
-      reply = await this.#call(server, tool, args, signal, hit);
+      reply = await this.#call(server, tool, args, signal, hit, context);
     } catch (error) {
       reply = errorEnvelope(
         "SERVER_ERROR",
@@ -260,6 +264,7 @@ export class Bridge implements AsyncDisposable {
     args: unknown,
     signal: AbortSignal | undefined,
     hit: { cached: boolean },
+    _context?: ExecutionContext,
   ): Promise<CallEnvelope> {
     if (this.#closed) return errorEnvelope("SERVER_ERROR", "The tool bridge is closed");
     if (typeof server !== "string" || typeof tool !== "string") {

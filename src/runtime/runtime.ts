@@ -12,6 +12,7 @@ import { connect } from "../introspect/connect.ts";
 import type { LoadedPlugin } from "../plugin_store/plugin_store.ts";
 import type { EngineLimits } from "../sandbox/engine.ts";
 import { type ExecutionResult, Sandbox, type ToolCallback } from "../sandbox/sandbox.ts";
+import type { ExecutionContext } from "../routing/execution_context.ts";
 import { Catalog } from "./catalog.ts";
 
 /** Options of {@link Runtime.create}. */
@@ -59,6 +60,8 @@ export interface RuntimeExecuteOptions {
   intercept?: (server: string, tool: string, args: unknown) => Promise<unknown> | undefined;
   /** How long to wait for servers that are still being introspected (default 30 s). */
   introspectTimeoutMs?: number;
+  /** Who the execution runs for; passed with every upstream call. */
+  context?: ExecutionContext;
 }
 
 /**
@@ -145,6 +148,7 @@ export class Runtime implements AsyncDisposable {
     const files = this.catalog.files();
     const bridge = this.bridge;
     const intercept = opts.intercept;
+    const context = opts.context;
     const callTool: ToolCallback = intercept
       ? async (server, tool, args, signal) => {
         const handled = intercept(server, tool, args);
@@ -161,9 +165,9 @@ export class Runtime implements AsyncDisposable {
             };
           }
         }
-        return await bridge.callTool(server, tool, args, signal);
+        return await bridge.callTool(server, tool, args, signal, context);
       }
-      : (server, tool, args, signal) => bridge.callTool(server, tool, args, signal);
+      : (server, tool, args, signal) => bridge.callTool(server, tool, args, signal, context);
     return await this.sandbox.execute(code, {
       files,
       extraFiles: opts.files,
