@@ -36,6 +36,7 @@ export type McpxErrorCode =
   | "TOOL_ERROR"
   | "WORKSPACE_LIMIT"
   | "FILE_NOT_FOUND"
+  | "INSTALL"
   | "USAGE";
 
 /** Base class of every error mcpx throws on purpose. */

@@ -16,6 +16,8 @@ Commands:
   run <file.ts | ->         Run TypeScript in the sandbox against the servers' modules
   serve                     Serve search, file tree and code execution as one MCP server
   tokens                    Compare upstream tool-definition tokens with mcpx's own
+  install --client CLIENT   Move a client's servers behind mcpx (uninstall puts them back)
+  add NAME -- <command>     Add a server to a config (or: add NAME --url URL)
 
 Servers come from --config FILE (Claude Desktop, Claude Code .mcp.json or VS Code
 mcp.json format), else from ./mcpx.json, ./.mcp.json or ./.vscode/mcp.json.
@@ -155,5 +157,66 @@ sandboxed program that chains two tools.
 
 Options:
       --plugin-dir DIR      Where to save the plugin (default $MCPX_PLUGIN_DIR or ./plugins)
+  -h, --help                Show this help
+`;
+
+/** `mcpx install --help`. */
+export const INSTALL_HELP: string = `Usage: mcpx install --client CLIENT [server…] [options]
+
+Moves the MCP servers of a client's config into an mcpx config and puts one
+mcpx entry, running "mcpx serve" with that config, in their place. The client's
+file keeps its comments and layout; entries move verbatim, so \${VAR}
+references stay references. A timestamped backup is written beside the
+client's config first, and both changes are shown as a diff.
+
+Clients and where their config is read:
+  claude-desktop    ~/Library/Application Support/Claude/claude_desktop_config.json (macOS),
+                    %APPDATA%\\Claude\\claude_desktop_config.json (Windows),
+                    ~/.config/Claude/claude_desktop_config.json (Linux)
+  claude-code       ./.mcp.json
+  vscode            ./.vscode/mcp.json
+  cursor            ~/.cursor/mcp.json
+
+Options:
+      --client CLIENT       claude-desktop, claude-code, vscode or cursor (required)
+  -s, --server NAME         Move only this server (repeatable; default: all)
+      --config-path FILE    The client's config, when it is not in the standard place
+      --mcpx-config FILE    Where to write the mcpx config (default: ./mcpx.json for
+                            project clients, else <config dir>/mcpx/<client>.json)
+      --name NAME           Name of mcpx's entry in the client (default mcpx)
+      --deno PATH           The deno program the client runs (default: deno)
+      --dry-run             Show the diff, write nothing
+  -h, --help                Show this help
+`;
+
+/** `mcpx uninstall --help`. */
+export const UNINSTALL_HELP: string = `Usage: mcpx uninstall --client CLIENT [options]
+
+Puts the servers of the mcpx config that the client's mcpx entry runs back
+into the client's config, and removes the mcpx entry. A backup is written
+first; the mcpx config is left in place.
+
+Options:
+      --client CLIENT       claude-desktop, claude-code, vscode or cursor (required)
+      --config-path FILE    The client's config, when it is not in the standard place
+      --name NAME           Name of mcpx's entry in the client (default mcpx)
+      --dry-run             Show the diff, write nothing
+  -h, --help                Show this help
+`;
+
+/** `mcpx add --help`. */
+export const ADD_HELP: string = `Usage: mcpx add NAME [options] -- <command> [args…]
+       mcpx add NAME --url URL [--transport http|sse] [options]
+
+Adds a server to a config file (--config FILE, else ./mcpx.json, ./.mcp.json or
+./.vscode/mcp.json, else a new ./mcpx.json), keeping its comments and layout.
+
+Options:
+  -c, --config FILE         The config file to change
+      --url URL             A remote server (Streamable HTTP, or --transport sse)
+      --transport KIND      http (default) or sse
+  -e, --env KEY=VALUE       Environment of a stdio server (repeatable; \${VAR} allowed)
+  -H, --header "K: V"       Header of a remote server (repeatable; \${VAR} allowed)
+  -f, --force               Replace a server of the same name
   -h, --help                Show this help
 `;

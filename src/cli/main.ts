@@ -20,6 +20,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import("./run_command.ts")).runCommand,
   serve: async () => (await import("./serve_command.ts")).serveCommand,
   tokens: async () => (await import("./tokens_command.ts")).tokensCommand,
+  install: async () => (await import("./install_command.ts")).installCommand,
+  uninstall: async () => (await import("./install_command.ts")).uninstallCommand,
+  add: async () => (await import("./add_command.ts")).addCommand,
 };
 
 /**
