@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { LRUCache } from "lru-cache";
 
 /** Options of {@link ResultCache}. */
 export interface ResultCacheOptions {
@@ -16,7 +17,8 @@ export interface ResultCacheOptions {
 }
 
 /**
- * Least-recently-used cache whose entries expire after a time to live.
+ * Least-recently-used cache whose entries expire after a time to live, on
+ * `lru-cache`.
  *
  * @example
  * ```ts
@@ -26,18 +28,22 @@ export interface ResultCacheOptions {
  * ```
  */
 export class ResultCache<V> {
-  readonly #max: number;
-  readonly #ttl: number;
-  readonly #now: () => number;
-  readonly #entries = new Map<string, { value: V; expires: number }>();
+  // Values are boxed: lru-cache takes no null or undefined values.
+  readonly #entries: LRUCache<string, { value: V }>;
 
   /** @throws {RangeError} for a size or lifetime that is not positive. */
   constructor(opts: ResultCacheOptions = {}) {
-    this.#max = opts.maxEntries ?? 256;
-    this.#ttl = opts.ttlMs ?? 60_000;
-    this.#now = opts.now ?? (() => performance.now());
-    if (!(this.#max >= 1)) throw new RangeError(`Invalid maxEntries ${this.#max}: expected >= 1`);
-    if (!(this.#ttl > 0)) throw new RangeError(`Invalid ttlMs ${this.#ttl}: expected > 0`);
+    const max = opts.maxEntries ?? 256;
+    const ttl = opts.ttlMs ?? 60_000;
+    if (!(max >= 1)) throw new RangeError(`Invalid maxEntries ${max}: expected >= 1`);
+    if (!(ttl > 0)) throw new RangeError(`Invalid ttlMs ${ttl}: expected > 0`);
+    const now = opts.now;
+    this.#entries = new LRUCache({
+      max,
+      ttl,
+      ttlResolution: 0,
+      ...(now !== undefined ? { perf: { now } } : {}),
+    });
   }
 
   /** Number of entries held, expired ones included until they are next touched. */
@@ -47,21 +53,12 @@ export class ResultCache<V> {
 
   /** The live value under `key`, marking it most recently used. */
   get(key: string): V | undefined {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return undefined;
-    this.#entries.delete(key);
-    if (entry.expires <= this.#now()) return undefined;
-    this.#entries.set(key, entry);
-    return entry.value;
+    return this.#entries.get(key)?.value;
   }
 
   /** Stores `value`, evicting the least recently used entry when full. */
   set(key: string, value: V): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, { value, expires: this.#now() + this.#ttl });
-    while (this.#entries.size > this.#max) {
-      this.#entries.delete(this.#entries.keys().next().value!);
-    }
+    this.#entries.set(key, { value });
   }
 
   /** Removes every entry. */

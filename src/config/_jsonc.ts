@@ -1,6 +1,6 @@
-// A small JSON-with-comments parser: JSON plus `//` and `/* */` comments and
-// trailing commas (what VS Code accepts in `mcp.json`), with errors that give
-// the line and column.
+// JSON with comments and trailing commas (what VS Code accepts in `mcp.json`),
+// parsed by `jsonc-parser`, with errors that give the line and column.
+import { parse, type ParseError, printParseErrorCode } from "jsonc-parser";
 
 /** A syntax error at a 1-based line and column. */
 export class JsoncSyntaxError extends Error {
@@ -14,120 +14,52 @@ export class JsoncSyntaxError extends Error {
   }
 }
 
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-// deno-lint-ignore no-control-regex
-const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+const MESSAGES: Record<string, string> = {
+  InvalidSymbol: "Invalid symbol",
+  InvalidNumberFormat: "Invalid number",
+  PropertyNameExpected: "Expected a property name",
+  ValueExpected: "Expected a value",
+  ColonExpected: 'Expected ":" after property name',
+  CommaExpected: 'Expected "," or a closing bracket',
+  CloseBraceExpected: 'Expected "}"',
+  CloseBracketExpected: 'Expected "]"',
+  EndOfFileExpected: "Expected the end of the input",
+  InvalidCommentToken: "Invalid comment",
+  UnexpectedEndOfComment: "Unterminated comment",
+  UnexpectedEndOfString: "Unterminated string",
+  UnexpectedEndOfNumber: "Unterminated number",
+  InvalidUnicode: "Invalid unicode escape",
+  InvalidEscapeCharacter: "Invalid escape",
+  InvalidCharacter: "Invalid character in a string",
+};
 
 /** Parses JSON with comments and trailing commas. */
 export function parseJsonc(text: string): unknown {
-  let pos = 0;
+  const errors: ParseError[] = [];
+  const value = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length === 0) {
+    if (value === undefined) fail(text, "Expected a value, unexpected end of input", text.length);
+    return value;
+  }
+  const { error, offset } = errors[0];
+  const found = offset >= text.length
+    ? "unexpected end of input"
+    : `unexpected ${JSON.stringify(text[offset])}`;
+  return fail(
+    text,
+    `${MESSAGES[printParseErrorCode(error)] ?? printParseErrorCode(error)}, ${found}`,
+    offset,
+  );
+}
 
-  const fail = (message: string, at = pos): never => {
-    let line = 1;
-    let lineStart = 0;
-    for (let i = 0; i < at && i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) {
-        line++;
-        lineStart = i + 1;
-      }
+function fail(text: string, message: string, at: number): never {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < at && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
     }
-    throw new JsoncSyntaxError(message, line, at - lineStart + 1);
-  };
-
-  const describe = (): string =>
-    pos >= text.length ? "unexpected end of input" : `unexpected ${JSON.stringify(text[pos])}`;
-
-  const skip = (): void => {
-    while (pos < text.length) {
-      const c = text[pos];
-      if (c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\ufeff") {
-        pos++;
-      } else if (c === "/" && text[pos + 1] === "/") {
-        const end = text.indexOf("\n", pos);
-        pos = end === -1 ? text.length : end;
-      } else if (c === "/" && text[pos + 1] === "*") {
-        const end = text.indexOf("*/", pos + 2);
-        if (end === -1) fail("Unterminated comment");
-        pos = end + 2;
-      } else {
-        return;
-      }
-    }
-  };
-
-  const string = (): string => {
-    STRING.lastIndex = pos;
-    const m = STRING.exec(text);
-    if (m === null) fail("Invalid string");
-    pos += m![0].length;
-    return JSON.parse(m![0]);
-  };
-
-  const value = (): unknown => {
-    skip();
-    const c = text[pos];
-    if (c === "{") {
-      pos++;
-      const obj: Record<string, unknown> = {};
-      skip();
-      while (text[pos] !== "}") {
-        if (text[pos] !== '"') fail(`Expected a property name or "}", ${describe()}`);
-        const key = string();
-        skip();
-        if (text[pos] !== ":") fail(`Expected ":" after property name, ${describe()}`);
-        pos++;
-        Object.defineProperty(obj, key, {
-          value: value(),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-        skip();
-        if (text[pos] === ",") {
-          pos++;
-          skip();
-        } else if (text[pos] !== "}") {
-          fail(`Expected "," or "}" after property value, ${describe()}`);
-        }
-      }
-      pos++;
-      return obj;
-    }
-    if (c === "[") {
-      pos++;
-      const arr: unknown[] = [];
-      skip();
-      while (text[pos] !== "]") {
-        arr.push(value());
-        skip();
-        if (text[pos] === ",") {
-          pos++;
-          skip();
-        } else if (text[pos] !== "]") {
-          fail(`Expected "," or "]" after array element, ${describe()}`);
-        }
-      }
-      pos++;
-      return arr;
-    }
-    if (c === '"') return string();
-    for (const [word, val] of [["true", true], ["false", false], ["null", null]] as const) {
-      if (text.startsWith(word, pos)) {
-        pos += word.length;
-        return val;
-      }
-    }
-    NUMBER.lastIndex = pos;
-    const m = NUMBER.exec(text);
-    if (m !== null) {
-      pos += m[0].length;
-      return Number(m[0]);
-    }
-    return fail(`Expected a value, ${describe()}`);
-  };
-
-  const result = value();
-  skip();
-  if (pos < text.length) fail(`Expected end of input, ${describe()}`);
-  return result;
+  }
+  throw new JsoncSyntaxError(message, line, at - lineStart + 1);
 }
