@@ -66,6 +66,19 @@ Deno.test("mcpx run: stdin, failures, ToolError, and plugins", async (t) => {
     assert.match(r.stdout, /Echo: hi/);
   });
 
+  await t.step("terminal escapes in tool text are shown, not obeyed", async () => {
+    const r = await cli(["run", "-", "--config", config], {
+      stdin: `import { echo } from "./servers/everything/echo.ts";
+import { text } from "./runtime.ts";
+console.log(text(await echo({ message: "\x1b[2J\x1b]0;owned\x07" })));
+throw new Error("bad \x1b[31m");`,
+    });
+    assert.equal(r.code, 1);
+    assert.ok(!r.stdout.includes("\x1b") && !r.stderr.includes("\x1b"), JSON.stringify(r));
+    assert.match(r.stdout, /Echo: \\x1b\[2J\\x1b\]0;owned\\x07/);
+    assert.match(r.stderr, /bad \\x1b\[31m/);
+  });
+
   await t.step(
     "a failing program exits 1 with its stack pointing into the TypeScript",
     async () => {

@@ -5,6 +5,7 @@
  * @module
  */
 import { McpxError } from "../errors.ts";
+import { redactPatterns } from "../redact.ts";
 import { VERSION } from "../version.ts";
 import { MAIN_HELP } from "./help.ts";
 import { type CliIo, denoIo } from "./io.ts";
@@ -81,7 +82,7 @@ export function reportError(e: unknown, io: CliIo, command?: string): number {
     return 2;
   }
   if (e instanceof McpxError) {
-    io.err(`error: ${e.message}\n`);
+    io.err(`error: ${redactPatterns(e.message)}\n`);
     return e.code === "USAGE" ? 2 : 1;
   }
   const err = e as Error;
@@ -90,6 +91,6 @@ export function reportError(e: unknown, io: CliIo, command?: string): number {
     io.err(`error: ${err.message}\nRun "mcpx ${command ?? ""} --help" for usage.\n`);
     return 2;
   }
-  io.err(`error: ${err?.stack ?? String(e)}\n`);
+  io.err(`error: ${redactPatterns(err?.stack ?? String(e))}\n`);
   return 1;
 }

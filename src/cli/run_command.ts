@@ -7,6 +7,7 @@ import type { EngineLimits } from "../sandbox/engine.ts";
 import type { ExecutionResult } from "../sandbox/sandbox.ts";
 import { RUN_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
+import { escapeControl } from "./_safe_text.ts";
 import { UsageError } from "./usage_error.ts";
 import {
   intOption,
@@ -130,14 +131,16 @@ export function printResult(r: ExecutionResult, io: CliIo, json: boolean): void 
   }
   for (const l of r.logs) {
     const line = l.level === "log" || l.level === "info" ? l.message : `[${l.level}] ${l.message}`;
-    io.out(line.endsWith("\n") ? line : line + "\n");
+    const safe = escapeControl(line);
+    io.out(safe.endsWith("\n") ? safe : safe + "\n");
   }
   if (r.ok) {
     if (r.resultJson !== undefined) {
-      io.out((r.result !== undefined ? JSON.stringify(r.result, null, 2) : r.resultJson) + "\n");
+      const shown = r.result !== undefined ? JSON.stringify(r.result, null, 2) : r.resultJson;
+      io.out(escapeControl(shown) + "\n");
     }
   } else if (r.error) {
-    io.err(`error: ${r.error.stack ?? `${r.error.name}: ${r.error.message}`}\n`);
+    io.err(`error: ${escapeControl(r.error.stack ?? `${r.error.name}: ${r.error.message}`)}\n`);
   }
   if (r.stats.truncated) io.err("note: output was truncated at the output limit (--max-output)\n");
 }
