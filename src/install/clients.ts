@@ -5,6 +5,7 @@
  * @module
  */
 import { join } from "node:path";
+import { homeDir as home, userConfigDir } from "../config/user_dirs.ts";
 
 /** A client `mcpx install` knows. */
 export type ClientName = "claude-desktop" | "claude-code" | "vscode" | "cursor";
@@ -122,18 +123,6 @@ export function clientConfigPath(client: ClientName, at: Surroundings): string {
 }
 
 /**
- * The user's configuration directory: `~/Library/Application Support` on
- * macOS, `%APPDATA%` on Windows, `$XDG_CONFIG_HOME` or `~/.config` elsewhere.
- */
-export function userConfigDir(at: Surroundings): string {
-  if (at.os === "darwin") return join(home(at), "Library", "Application Support");
-  if (at.os === "windows") {
-    return at.env.APPDATA ?? join(home(at), "AppData", "Roaming");
-  }
-  return at.env.XDG_CONFIG_HOME || join(home(at), ".config");
-}
-
-/**
  * Where `mcpx install` writes the mcpx config of `client`'s servers: beside
  * the project for project-scoped clients (`mcpx.json`), else
  * `<user config dir>/mcpx/<client>.json`.
@@ -142,14 +131,4 @@ export function defaultMcpxConfigPath(client: ClientName, at: Surroundings): str
   return clientInfo(client).scope === "project"
     ? join(at.cwd, "mcpx.json")
     : join(userConfigDir(at), "mcpx", `${client}.json`);
-}
-
-function home(at: Surroundings): string {
-  const dir = at.os === "windows" ? at.env.USERPROFILE ?? at.env.HOME : at.env.HOME;
-  if (!dir) {
-    throw new TypeError(
-      `Cannot find the home directory: ${at.os === "windows" ? "USERPROFILE" : "HOME"} is not set`,
-    );
-  }
-  return dir;
 }
