@@ -16,8 +16,10 @@ Commands:
   run <file.ts | ->         Run TypeScript in the sandbox against the servers' modules
   serve                     Serve search, file tree and code execution as one MCP server
   tokens                    Compare upstream tool-definition tokens with mcpx's own
-  install --client CLIENT   Move a client's servers behind mcpx (uninstall puts them back)
+  install --client CLIENT   Move a client's servers behind mcpx
+  uninstall --client …     Put the servers back into the client
   add NAME -- <command>     Add a server to a config (or: add NAME --url URL)
+  completions <shell>       Print a bash, zsh or fish completion script
 
 Servers come from --config FILE (Claude Desktop, Claude Code .mcp.json or VS Code
 mcp.json format), else from ./mcpx.json, ./.mcp.json or ./.vscode/mcp.json.
@@ -218,5 +220,18 @@ Options:
   -e, --env KEY=VALUE       Environment of a stdio server (repeatable; \${VAR} allowed)
   -H, --header "K: V"       Header of a remote server (repeatable; \${VAR} allowed)
   -f, --force               Replace a server of the same name
+  -h, --help                Show this help
+`;
+
+/** `mcpx completions --help`. */
+export const COMPLETIONS_HELP: string = `Usage: mcpx completions <bash | zsh | fish>
+
+Prints a shell completion script for mcpx's commands and options.
+
+  bash: mcpx completions bash > ~/.local/share/bash-completion/completions/mcpx
+  zsh:  mcpx completions zsh > "\${fpath[1]}/_mcpx"
+  fish: mcpx completions fish > ~/.config/fish/completions/mcpx.fish
+
+Options:
   -h, --help                Show this help
 `;
