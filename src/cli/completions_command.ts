@@ -3,6 +3,7 @@ import {
   ADD_HELP,
   COMPLETIONS_HELP,
   DEMO_HELP,
+  DOCTOR_HELP,
   GENERATE_HELP,
   INSTALL_HELP,
   INTROSPECT_HELP,
@@ -29,6 +30,7 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   install: INSTALL_HELP,
   uninstall: UNINSTALL_HELP,
   add: ADD_HELP,
+  doctor: DOCTOR_HELP,
   completions: COMPLETIONS_HELP,
 };
 

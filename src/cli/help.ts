@@ -19,6 +19,7 @@ Commands:
   install --client CLIENT   Move a client's servers behind mcpx
   uninstall --client …     Put the servers back into the client
   add NAME -- <command>     Add a server to a config (or: add NAME --url URL)
+  doctor                    Check Deno, the sandbox, each server, Javy and the plugins
   completions <shell>       Print a bash, zsh or fish completion script
 
 Servers come from --config FILE (Claude Desktop, Claude Code .mcp.json or VS Code
@@ -233,5 +234,21 @@ Prints a shell completion script for mcpx's commands and options.
   fish: mcpx completions fish > ~/.config/fish/completions/mcpx.fish
 
 Options:
+  -h, --help                Show this help
+`;
+
+/** `mcpx doctor --help`. */
+export const DOCTOR_HELP: string = `Usage: mcpx doctor [options]
+
+Checks what mcpx needs, one line per check with a fix for each problem:
+Deno's version, sandbox workers without permissions, the WebAssembly sandbox,
+the config and each of its servers (starts, lists tools, credentials), Javy,
+and the saved plugins. Exit code 1 when a check fails.
+
+Options:
+  -c, --config FILE         Server configuration file
+      --plugin-dir DIR      Plugin directory (default $MCPX_PLUGIN_DIR or ./plugins)
+      --timeout MS          Connect timeout per server (default 20000)
+      --json                Print {ok, checks} as JSON
   -h, --help                Show this help
 `;
