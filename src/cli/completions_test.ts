@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { COMMAND_HELP, commandSpecs } from "./completions_command.ts";
+import { commandSpecs } from "./completions_command.ts";
 import { completionScript, parseCommandList } from "./completions.ts";
-import { MAIN_HELP } from "./help.ts";
+import { COMMAND_HELP, MAIN_HELP } from "./help.ts";
 
 Deno.test("every command of the main help has its help text for completions", () => {
   const names = parseCommandList(MAIN_HELP).map((c) => c.name);

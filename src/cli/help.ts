@@ -252,3 +252,19 @@ Options:
       --json                Print {ok, checks} as JSON
   -h, --help                Show this help
 `;
+
+/** The help text of every command, by name (also the source of the shell completions). */
+export const COMMAND_HELP: Readonly<Record<string, string>> = {
+  demo: DEMO_HELP,
+  introspect: INTROSPECT_HELP,
+  generate: GENERATE_HELP,
+  plugin: PLUGIN_HELP,
+  run: RUN_HELP,
+  serve: SERVE_HELP,
+  tokens: TOKENS_HELP,
+  install: INSTALL_HELP,
+  uninstall: UNINSTALL_HELP,
+  add: ADD_HELP,
+  doctor: DOCTOR_HELP,
+  completions: COMPLETIONS_HELP,
+};
