@@ -9,3 +9,13 @@ export {
 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 // @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/client/sse"
 export { SSEClientTransport, SseError } from "@modelcontextprotocol/sdk/client/sse.js";
+// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/client/auth"
+export { auth, UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/client/auth"
+export type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
+// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/shared/auth"
+export type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from "@modelcontextprotocol/sdk/shared/auth.js";

@@ -37,6 +37,8 @@ export type McpxErrorCode =
   | "WORKSPACE_LIMIT"
   | "FILE_NOT_FOUND"
   | "INSTALL"
+  | "AUTH_REQUIRED"
+  | "AUTH_FAILED"
   | "USAGE";
 
 /** Base class of every error mcpx throws on purpose. */

@@ -19,6 +19,7 @@ Commands:
   install --client CLIENT   Move a client's servers behind mcpx
   uninstall --client …     Put the servers back into the client
   add NAME -- <command>     Add a server to a config (or: add NAME --url URL)
+  auth <sub> [server…]      login | logout | status of remote servers that use OAuth
   doctor                    Check Deno, the sandbox, each server, Javy and the plugins
   completions <shell>       Print a bash, zsh or fish completion script
 
@@ -253,6 +254,28 @@ Options:
   -h, --help                Show this help
 `;
 
+/** `mcpx auth --help`. */
+export const AUTH_HELP: string = `Usage: mcpx auth <login | logout | status> [server…] [options]
+
+Logs in to remote MCP servers protected by OAuth (the MCP authorization spec):
+discovery of the server's authorization server, client registration (dynamic,
+or the "oauth" settings of the server's config entry), authorization code with
+PKCE through a loopback redirect. Tokens are kept per server in mcpx's config
+directory with mode 0600; serve and run refresh them silently. With no server
+named, every remote server of the config is used.
+
+  login                     Open the browser (or print the address) and log in
+  logout                    Forget the server's tokens
+  status                    Show each server's login state
+
+Options:
+  -c, --config FILE         Server configuration file
+      --no-browser          Print the address only
+      --timeout MS          How long login waits for the browser (default 300000)
+      --json                For status: print JSON
+  -h, --help                Show this help
+`;
+
 /** The help text of every command, by name (also the source of the shell completions). */
 export const COMMAND_HELP: Readonly<Record<string, string>> = {
   demo: DEMO_HELP,
@@ -265,6 +288,7 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   install: INSTALL_HELP,
   uninstall: UNINSTALL_HELP,
   add: ADD_HELP,
+  auth: AUTH_HELP,
   doctor: DOCTOR_HELP,
   completions: COMPLETIONS_HELP,
 };

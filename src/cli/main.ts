@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   install: async () => (await import("./install_command.ts")).installCommand,
   uninstall: async () => (await import("./install_command.ts")).uninstallCommand,
   add: async () => (await import("./add_command.ts")).addCommand,
+  auth: async () => (await import("./auth_command.ts")).authCommand,
   doctor: async () => (await import("./doctor_command.ts")).doctorCommand,
   completions: async () => (await import("./completions_command.ts")).completionsCommand,
 };

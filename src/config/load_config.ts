@@ -41,6 +41,12 @@ const EntrySchema = z.object({
   cwd: str().optional(),
   url: str().optional(),
   headers: strMap().optional(),
+  oauth: z.object({
+    clientId: str().optional(),
+    clientSecret: str().optional(),
+    clientMetadataUrl: str().optional(),
+    scope: str().optional(),
+  }, { error: "expected an object" }).strict().optional(),
 }).loose();
 
 type Entry = z.infer<typeof EntrySchema>;
@@ -174,6 +180,13 @@ export function parseConfig(text: string, source: string, opts?: ParseConfigOpti
         transport: type === "sse" ? "sse" : "http",
         url,
         ...(entry.headers !== undefined ? { headers: expandMap(entry.headers, "headers") } : {}),
+        ...(entry.oauth !== undefined
+          ? {
+            oauth: Object.fromEntries(
+              Object.entries(entry.oauth).map(([k, v]) => [k, expand(v as string, "oauth", k)]),
+            ),
+          }
+          : {}),
       });
     }
   }

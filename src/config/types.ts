@@ -16,6 +16,20 @@ export interface RemoteServerConfig {
   transport: "http" | "sse";
   url: string;
   headers?: Record<string, string>;
+  /** OAuth client settings, for servers that need a login (`mcpx auth login`). */
+  oauth?: OAuthSettings;
+}
+
+/** How mcpx identifies itself to a server's authorization server. */
+export interface OAuthSettings {
+  /** A client ID registered beforehand (else dynamic registration is used). */
+  clientId?: string;
+  /** Its secret, for a confidential pre-registered client. */
+  clientSecret?: string;
+  /** The URL of a client ID metadata document, used as the client ID where supported. */
+  clientMetadataUrl?: string;
+  /** The scope to ask for (default: what the server advertises). */
+  scope?: string;
 }
 
 /** One MCP server mcpx can connect to. */

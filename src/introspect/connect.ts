@@ -11,6 +11,8 @@ import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from "../con
 import { McpxError, ServerConnectionError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { PipedStdioTransport, within } from "./_stdio_transport.ts";
+import { authFailure, type McpxOAuthProvider, oauthProviderFor } from "../auth/oauth_provider.ts";
+import type { OAuthStore } from "../auth/oauth_store.ts";
 
 /** Default deadline for a server to start and answer `initialize`. */
 export const DEFAULT_CONNECT_TIMEOUT_MS: number = 20_000;
@@ -25,6 +27,8 @@ export interface ConnectOptions {
   clientVersion?: string;
   /** Cancels the attempt; the child process, if any, is terminated. */
   signal?: AbortSignal;
+  /** Where OAuth logins of remote servers are kept (default: mcpx's config directory). */
+  oauthStore?: OAuthStore;
   /**
    * Use this transport instead of the one `server` describes (for example an
    * in-memory transport to an in-process server). `server.name` still names it.
@@ -87,16 +91,19 @@ export async function connect(
   if (server.transport === "stdio") return await open(server, stdioTransport(server), opts);
   // Remote transports are loaded on first need: a stdio-only run never pays for them.
   const remote = loadedRemote = await import("../_sdk_remote.ts");
-  if (server.transport === "sse") return await open(server, sseTransport(remote, server), opts);
+  const authProvider = await oauthProviderFor(server, opts.oauthStore);
+  if (server.transport === "sse") {
+    return await open(server, sseTransport(remote, server, authProvider), opts);
+  }
   try {
-    return await open(server, streamableTransport(remote, server), opts);
+    return await open(server, streamableTransport(remote, server, authProvider), opts);
   } catch (error) {
     // Backwards compatibility (MCP 2025-03-26): a 4xx on the first POST means an
     // older server that only speaks the HTTP+SSE transport.
     const status = httpStatus(error instanceof ServerConnectionError ? error.cause : error);
     if (status === undefined || ![400, 404, 405].includes(status)) throw error;
     try {
-      return await open(server, sseTransport(remote, server), opts);
+      return await open(server, sseTransport(remote, server, authProvider), opts);
     } catch (sseError) {
       throw new ServerConnectionError(
         server.name,
@@ -123,19 +130,23 @@ type Remote = typeof import("../_sdk_remote.ts");
 function streamableTransport(
   remote: Remote,
   server: RemoteServerConfig,
+  authProvider: McpxOAuthProvider | undefined,
 ): InstanceType<Remote["StreamableHTTPClientTransport"]> {
   return new remote.StreamableHTTPClientTransport(new URL(server.url), {
     requestInit: server.headers ? { headers: server.headers } : undefined,
+    ...(authProvider ? { authProvider, fetch: authProvider.fetch } : {}),
   });
 }
 
 function sseTransport(
   remote: Remote,
   server: RemoteServerConfig,
+  authProvider: McpxOAuthProvider | undefined,
 ): InstanceType<Remote["SSEClientTransport"]> {
   const headers = server.headers;
   return new remote.SSEClientTransport(new URL(server.url), {
     requestInit: headers ? { headers } : undefined,
+    ...(authProvider ? { authProvider } : {}),
     eventSourceInit: headers
       ? {
         fetch: (url: string | URL, init?: RequestInit) =>
@@ -260,6 +271,10 @@ async function explain(
   }
 
   if (server.transport !== "stdio") {
+    const auth = authFailure(server, error);
+    if (auth !== undefined) {
+      return new ServerConnectionError(name, auth, { ...base, code: "AUTH_REQUIRED" });
+    }
     const status = httpStatus(error);
     if (status === 401 || status === 403) {
       return new ServerConnectionError(
