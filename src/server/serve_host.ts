@@ -401,7 +401,7 @@ export class ServeHost implements AsyncDisposable {
     for (const [p, c] of session.workspace.importable()) {
       // A workspace file that does not compile must not break every execution.
       try {
-        transpileModule(p, c);
+        await transpileModule(p, c);
         files.set(p, c);
       } catch { /* left out of the tree */ }
     }
@@ -456,7 +456,7 @@ export class ServeHost implements AsyncDisposable {
     const path = `/skills/${name}.ts`;
     await loadTranspiler();
     try {
-      transpileModule(path, code);
+      await transpileModule(path, code);
     } catch (e) {
       if (e instanceof SandboxCompileError) {
         return errorText(
