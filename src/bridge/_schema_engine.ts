@@ -4,7 +4,7 @@
  * nothing a schema or an instance holds can stall the host or reach outside:
  *
  * - `pattern`, `patternProperties` and `additionalProperties` match with the
- *   linear-time engine of `_pattern.ts`. A pattern it cannot express is
+ *   linear-time engine of `linear_pattern.ts`. A pattern it cannot express is
  *   skipped (it matches every string) and reported by the caller; the rest of
  *   the schema is still enforced.
  * - `$ref`s resolve only to schemas registered in process: retrieval over
@@ -27,7 +27,7 @@ import * as Browser from "@hyperjump/browser";
 import { setShouldValidateSchema } from "@hyperjump/json-schema/draft-2020-12";
 import { addKeyword, getKeywordName, Validation } from "@hyperjump/json-schema/experimental";
 import * as Instance from "@hyperjump/json-schema/instance/experimental";
-import { compilePattern, type LinearPattern } from "./_pattern.ts";
+import { compilePattern, type LinearPattern } from "../validation/linear_pattern.ts";
 
 export {
   registerSchema,

@@ -5,14 +5,14 @@
  * The engine is `@hyperjump/json-schema` (drafts 4 to 2020-12; measured at
  * 99.7% of the JSON-Schema-Test-Suite's required tests for 2020-12 and 99.1%
  * for draft-07, see `json_schema_suite_test.ts`). Patterns match in linear
- * time (`_pattern.ts`), `format` follows the draft, and `$ref`s never leave
+ * time (`linear_pattern.ts`), `format` follows the draft, and `$ref`s never leave
  * the process.
  *
  * @module
  */
 
 import { BASIC, compileSchema, registerSchema, unregisterSchema } from "./_schema_engine.ts";
-import { compilePattern } from "./_pattern.ts";
+import { compilePattern } from "../validation/linear_pattern.ts";
 
 /** A tool as far as argument validation is concerned. */
 export interface SchemaHolder {

@@ -184,7 +184,7 @@ const CACHE_MAX = 4_096;
  *
  * @example
  * ```ts
- * import { compilePattern } from "./_pattern.ts";
+ * import { compilePattern } from "./linear_pattern.ts";
  * compilePattern("(?i)^abc$")!.test("ABC"); // true
  * compilePattern("^(?=a)")  // undefined: lookarounds are not linear
  * ```
