@@ -99,9 +99,21 @@ export class ArgValidator {
     }
     const { check, schema: root, roots } = await compiled;
     if (check === undefined) return [];
-    if (check(args).valid) return [];
-    const output = check(args, BASIC);
-    return describe(output.errors ?? [], root, roots, args, this.#max);
+    try {
+      if (check(args).valid) return [];
+      const output = check(args, BASIC);
+      return describe(output.errors ?? [], root, roots, args, this.#max);
+    } catch (error) {
+      // A failure of the validator itself is neither the caller's fault nor the server's:
+      // the arguments go on to the server, which checks them too.
+      this.#once(
+        label ?? tool.name ?? "(unnamed)",
+        `its inputSchema could not be checked: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+      return [];
+    }
   }
 
   #compile(schema: object, label: string): Promise<Compiled> {
