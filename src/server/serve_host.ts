@@ -692,7 +692,7 @@ function exportedNames(code: string): string[] {
   ) {
     out.add(m[1]);
   }
-  for (const m of code.matchAll(/\bexport\s*\{([^}]*)\}/g)) {
+  for (const m of code.matchAll(/\bexport\s*\{([^{}]*)\}/g)) {
     for (const part of m[1].split(",")) {
       const name = part.trim().split(/\s+as\s+/).pop()?.trim();
       if (name && name !== "default") out.add(name);
