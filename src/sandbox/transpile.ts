@@ -2,7 +2,7 @@
  * TypeScript → JavaScript for the sandbox, with amaro (swc in WebAssembly) in a
  * worker of its own. Guest source never reaches swc on the host's main thread:
  * a program that crashes swc (800,000 nested parentheses exhaust its memory)
- * or runs it past {@link TRANSPILE_TIMEOUT_MS} fails that one module with a
+ * or runs it past its deadline ({@link TRANSPILE_TIMEOUT_MS}) fails that one module with a
  * {@link SandboxCompileError}, and the worker is replaced for the next one.
  *
  * Type annotations are replaced by spaces (`strip-only` mode), so every line
@@ -21,6 +21,22 @@ import type { TranspileReply, TranspileRequest } from "./_transpile_protocol.ts"
 
 /** Longest time one module may take to strip before its worker is replaced: 10 seconds. */
 export const TRANSPILE_TIMEOUT_MS: number = 10_000;
+let timeoutMs = TRANSPILE_TIMEOUT_MS;
+
+/**
+ * Sets the longest time one module may take to strip (default
+ * {@link TRANSPILE_TIMEOUT_MS}) and returns the previous value.
+ *
+ * @throws {RangeError} When `ms` is not a positive number.
+ */
+export function setTranspileTimeout(ms: number): number {
+  if (!(ms > 0)) {
+    throw new RangeError(`Invalid transpile timeout ${ms}: expected a positive number`);
+  }
+  const previous = timeoutMs;
+  timeoutMs = ms;
+  return previous;
+}
 
 /** TypeScript that cannot be parsed or stripped. */
 export class SandboxCompileError extends McpxError {
@@ -175,9 +191,10 @@ function pump(): void {
   stripper.ready.then(
     () => {
       if (busy !== job || current !== stripper) return;
+      const limit = timeoutMs;
       job.timer = setTimeout(
-        () => replace(stripper, `stripping types took longer than ${TRANSPILE_TIMEOUT_MS} ms`),
-        TRANSPILE_TIMEOUT_MS,
+        () => replace(stripper, `stripping types took longer than ${limit} ms`),
+        limit,
       );
       stripper.worker.postMessage(
         { id: job.id, path: job.path, source: job.source } satisfies TranspileRequest,

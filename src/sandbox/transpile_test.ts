@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   loadTranspiler,
   SandboxCompileError,
+  setTranspileTimeout,
   transpileCacheSize,
   transpileModule,
 } from "./transpile.ts";
@@ -68,4 +69,22 @@ Deno.test("a program that crashes the type stripper fails alone; the next one co
   });
   const { code } = await transpileModule("/next.ts", `const ok: string = "${Math.random()}";\n`);
   assert.match(code, /^const ok {9}= "/);
+});
+
+Deno.test("a module that keeps the type stripper past its deadline fails alone", async () => {
+  // Stripping 40,000 declarations takes far longer than the 1 ms allowed here.
+  const big = Array.from({ length: 40_000 }, (_, i) => `const v${i}: number = ${i};`).join("\n");
+  const previous = setTranspileTimeout(1);
+  try {
+    await assert.rejects(transpileModule("/big.ts", big), (e) => {
+      assert.ok(e instanceof SandboxCompileError);
+      assert.match(e.message, /^Cannot compile: stripping types took longer than 1 ms/);
+      return true;
+    });
+  } finally {
+    setTranspileTimeout(previous);
+  }
+  const { code } = await transpileModule("/after.ts", `const s: string = "${Math.random()}";\n`);
+  assert.match(code, /^const s {9}= "/);
+  assert.throws(() => setTranspileTimeout(0), RangeError);
 });
