@@ -31,18 +31,34 @@ async function sha256(text: string): Promise<string> {
 try {
   const worker = `${work}/worker.js`;
   await deno(["bundle", "--quiet", "--platform", "deno", "-o", worker, "src/sandbox/worker.ts"]);
+  const transpiler = `${work}/transpiler.js`;
+  await deno([
+    "bundle",
+    "--quiet",
+    "--platform",
+    "deno",
+    "-o",
+    transpiler,
+    "src/sandbox/_transpile_worker.ts",
+  ]);
   const entry = `${root}src/cli/_bundle_entry.ts`;
   await Deno.writeTextFile(
     entry,
     `// Written by scripts/bundle.ts; not part of the sources.
 import wasm from "@jitl/quickjs-ng-wasmfile-release-sync/wasm" with { type: "bytes" };
 import workerSource from ${JSON.stringify(worker)} with { type: "text" };
+import transpilerSource from ${JSON.stringify(transpiler)} with { type: "text" };
 import { embedded } from "../sandbox/_embedded.ts";
 import { main } from "./main.ts";
 
 embedded.wasm = wasm;
 embedded.workerSource = workerSource;
-embedded.id = ${JSON.stringify(await sha256(await Deno.readTextFile(worker)))};
+embedded.transpilerSource = transpilerSource;
+embedded.id = ${
+      JSON.stringify(
+        await sha256((await Deno.readTextFile(worker)) + (await Deno.readTextFile(transpiler))),
+      )
+    };
 
 // Sandbox workers need Deno's worker options; a single file has no deno.json
 // to enable them, so it re-runs itself with the flag when it was not given.

@@ -242,3 +242,22 @@ Deno.test("Runtime: an upstream server that dies mid-call gives a catchable erro
   assert.equal(again.ok, true, JSON.stringify(again.error));
   assert.notEqual(runtime.bridge.pool.peek("everything")?.pid, pid);
 });
+
+Deno.test("mcpx run: a program that crashes the type stripper gets a clean error, then runs work", async () => {
+  await using dir = await tempDir();
+  const config = await writeConfig(dir.path, []);
+  const deep = join(dir.path, "deep.ts");
+  await Deno.writeTextFile(
+    deep,
+    "export default " + "(".repeat(800_000) + "1" + ")".repeat(800_000) + ";\n",
+  );
+  const bad = await cli(["run", deep, "--config", config]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /Cannot compile: the type stripper crashed \(RuntimeError: /);
+  assert.doesNotMatch(bad.stderr, /^\s+at /m); // no stack trace
+  const good = await cli(["run", "-", "--config", config], {
+    stdin: "const n: number = 2;\nexport default n * 21;",
+  });
+  assert.equal(good.code, 0, good.stderr);
+  assert.equal(good.stdout.trim(), "42");
+});

@@ -341,7 +341,7 @@ export class Bridge implements AsyncDisposable {
     // What the server will receive: plain JSON, detached from the caller's objects.
     const wire = JSON.parse(json) as Record<string, unknown>;
     if (this.#validator !== undefined) {
-      const problems = this.#validator.validate(def, wire);
+      const problems = await this.#validator.validate(def, wire, name);
       if (problems.length > 0) {
         return errorEnvelope(
           "TOOL_INVALID_ARGS",

@@ -89,6 +89,55 @@ Deno.test("bridge: policy and replies against real servers", async (t) => {
       );
     });
 
+    await t.step(
+      "a schema JavaScript cannot compile is still enforced, as the caller's error",
+      async () => {
+        // everything's echo as a server could declare it: an RE2-style `(?i)` pattern, a
+        // pattern that backtracks exponentially in JavaScript, and a second required property.
+        const echo: Tool = {
+          name: "echo",
+          inputSchema: {
+            type: "object",
+            properties: {
+              message: { type: "string", pattern: "(?i)^[a-z ]+$" },
+              tag: { type: "string", pattern: "^(a+)+$" },
+            },
+            required: ["message", "id"],
+          },
+        };
+        await using bridge = new Bridge({
+          servers,
+          pool,
+          tools: new Map([["everything", [echo]]]),
+        });
+        assert.equal(
+          failed(
+            await bridge.callTool("everything", "echo", { message: "Hi" }),
+            "TOOL_INVALID_ARGS",
+          )
+            .message,
+          `Invalid arguments for "everything/echo": missing required property "id"`,
+        );
+        const t0 = performance.now();
+        assert.equal(
+          failed(
+            await bridge.callTool("everything", "echo", {
+              message: "Hi",
+              id: 1,
+              tag: "a".repeat(30) + "!",
+            }),
+            "TOOL_INVALID_ARGS",
+          ).message,
+          `Invalid arguments for "everything/echo": /tag: does not match the pattern "^(a+)+$"`,
+        );
+        assert.ok(performance.now() - t0 < 1_000);
+        assert.deepEqual(
+          ok(await bridge.callTool("everything", "echo", { message: "Hi There", id: 1 })),
+          [{ type: "text", text: "Echo: Hi There" }],
+        );
+      },
+    );
+
     await t.step("arguments are checked against the schema and the size limit", async () => {
       await using bridge = new Bridge({ servers, pool, policy: { maxArgBytes: 200 } });
       assert.equal(

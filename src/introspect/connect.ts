@@ -13,6 +13,7 @@ import { VERSION } from "../version.ts";
 import { PipedStdioTransport, within } from "./_stdio_transport.ts";
 import { authFailure, type McpxOAuthProvider, oauthProviderFor } from "../auth/oauth_provider.ts";
 import type { OAuthStore } from "../auth/oauth_store.ts";
+import { outputSchemaValidator } from "../validation/output_schema_validator.ts";
 
 /** Default deadline for a server to start and answer `initialize`. */
 export const DEFAULT_CONNECT_TIMEOUT_MS: number = 20_000;
@@ -164,7 +165,8 @@ async function open(
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const client = new Client(
     { name: opts.clientName ?? "mcpx", version: opts.clientVersion ?? VERSION },
-    { capabilities: {} },
+    // Structured results are checked against output schemas with linear-time patterns.
+    { capabilities: {}, jsonSchemaValidator: outputSchemaValidator({ server: server.name }) },
   );
   let protocolVersion: string | undefined;
   const setVersion = transport.setProtocolVersion?.bind(transport);

@@ -1,5 +1,5 @@
 // Assets a single-file build carries inside itself: the QuickJS WebAssembly
-// bytes and the worker's source. Empty when running from source, where both
+// bytes and the sources of the sandbox worker and the type-stripping worker. Empty when running from source, where both
 // are read next to the modules.
 
 import { tmpdir } from "node:os";
@@ -7,9 +7,14 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 /** Assets set by the single-file entry point before anything else runs. */
-export const embedded: { wasm?: Uint8Array<ArrayBuffer>; workerSource?: string; id?: string } = {};
+export const embedded: {
+  wasm?: Uint8Array<ArrayBuffer>;
+  workerSource?: string;
+  transpilerSource?: string;
+  id?: string;
+} = {};
 
-let workerUrl: URL | undefined;
+const written = new Map<string, URL>();
 
 /**
  * The URL to start a sandbox worker from. A single-file build writes its
@@ -18,16 +23,29 @@ let workerUrl: URL | undefined;
  */
 export function workerEntry(fallback: URL): URL {
   if (embedded.workerSource === undefined) return fallback;
-  if (workerUrl !== undefined) return workerUrl;
-  const path = join(tmpdir(), `mcpx-worker-${embedded.id ?? embedded.workerSource.length}.js`);
+  return writeOnce("worker", embedded.workerSource);
+}
+
+/** The URL to start the type-stripping worker from (see {@link workerEntry}). */
+export function transpilerEntry(fallback: URL): URL {
+  if (embedded.transpilerSource === undefined) return fallback;
+  return writeOnce("transpiler", embedded.transpilerSource);
+}
+
+function writeOnce(kind: string, source: string): URL {
+  const known = written.get(kind);
+  if (known !== undefined) return known;
+  const path = join(tmpdir(), `mcpx-${kind}-${embedded.id ?? source.length}.js`);
   let current = false;
   try {
-    current = Deno.readTextFileSync(path) === embedded.workerSource;
+    current = Deno.readTextFileSync(path) === source;
   } catch { /* not written yet */ }
   if (!current) {
     const tmp = `${path}.${crypto.randomUUID()}`;
-    Deno.writeTextFileSync(tmp, embedded.workerSource);
+    Deno.writeTextFileSync(tmp, source);
     Deno.renameSync(tmp, path);
   }
-  return workerUrl = pathToFileURL(path);
+  const url = pathToFileURL(path);
+  written.set(kind, url);
+  return url;
 }

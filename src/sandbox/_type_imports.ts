@@ -14,12 +14,12 @@ const EXPORT_DECL = new RegExp(
   `\\bexport\\s+(?:default\\s+)?(?:async\\s+)?(?:function\\s*\\*?|class|const|let|var)\\s+(${IDENT})`,
   "g",
 );
-const EXPORT_LIST = /\bexport\s*\{([^}]*)\}/g;
+const EXPORT_LIST = /\bexport\s*\{([^{}]*)\}/g;
 const EXPORT_STAR = new RegExp(`\\bexport\\s*\\*\\s*(?:as\\s+(${IDENT})\\s+)?from\\b`, "g");
 const EXPORT_DEFAULT = /\bexport\s+default\b/;
 const TYPE_DECL = new RegExp(`\\bexport\\s+(?:declare\\s+)?(?:interface|type)\\s+(${IDENT})`, "g");
-const TYPE_LIST = /\bexport\s+type\s*\{([^}]*)\}/g;
-const NAMED_IMPORT = /\bimport\s*\{([^}]*)\}\s*from\s*(["'])([^"'\n]+)\2/g;
+const TYPE_LIST = /\bexport\s+type\s*\{([^{}]*)\}/g;
+const NAMED_IMPORT = /\bimport\s*\{([^{}]*)\}\s*from\s*(["'])([^"'\n]+)\2/g;
 
 /**
  * The names `js` (type-stripped JavaScript) exports as values, or `undefined`

@@ -36,6 +36,8 @@ export { QuickJSEngine, type QuickJSEngineOptions, quickjsWasmModule } from "./q
 export {
   loadTranspiler,
   SandboxCompileError,
+  setTranspileTimeout,
+  TRANSPILE_TIMEOUT_MS,
   type TranspiledModule,
   transpileModule,
 } from "./transpile.ts";

@@ -148,7 +148,7 @@ export class Sandbox {
     let tree: TranspiledTree;
     const extraFiles = new Map<string, string>();
     try {
-      tree = opts.files === undefined ? EMPTY_TREE : transpileTree(opts.files, entry);
+      tree = opts.files === undefined ? EMPTY_TREE : await transpileTree(opts.files, entry);
       if (opts.extraFiles !== undefined) {
         for (const [path, source] of opts.extraFiles) {
           checkPath(path);
@@ -156,10 +156,10 @@ export class Sandbox {
           if (path === entry) {
             throw new TypeError(`Invalid files: "${path}" is the entry path of the program`);
           }
-          extraFiles.set(path, transpileModule(path, source).code);
+          extraFiles.set(path, (await transpileModule(path, source)).code);
         }
       }
-      extraFiles.set(entry, transpileModule(entry, code).code);
+      extraFiles.set(entry, (await transpileModule(entry, code)).code);
       const extra = opts.extraFiles;
       fixTypeImports(tree, extraFiles, (p) => p === entry ? code : extra?.get(p));
     } catch (e) {
@@ -284,7 +284,10 @@ let nextTreeId = 1;
 /** Transpiled trees by the identity of their source map: a tree given again costs nothing. */
 const trees = new WeakMap<ReadonlyMap<string, string>, TranspiledTree>();
 
-function transpileTree(files: ReadonlyMap<string, string>, entry: string): TranspiledTree {
+async function transpileTree(
+  files: ReadonlyMap<string, string>,
+  entry: string,
+): Promise<TranspiledTree> {
   const known = trees.get(files);
   if (known !== undefined) {
     if (known.files.has(entry)) {
@@ -292,7 +295,7 @@ function transpileTree(files: ReadonlyMap<string, string>, entry: string): Trans
     }
     return known;
   }
-  const out = new Map<string, string>();
+  const modules: [string, string][] = [];
   for (const [path, source] of files) {
     checkPath(path);
     // Only modules can be imported; data files such as README.md stay on the host.
@@ -300,8 +303,13 @@ function transpileTree(files: ReadonlyMap<string, string>, entry: string): Trans
     if (path === entry) {
       throw new TypeError(`Invalid files: "${path}" is the entry path of the program`);
     }
-    out.set(path, transpileModule(path, source).code);
+    modules.push([path, source]);
   }
+  const out = new Map<string, string>();
+  const compiled = await Promise.all(
+    modules.map(([path, source]) => transpileModule(path, source)),
+  );
+  modules.forEach(([path], i) => out.set(path, compiled[i].code));
   // Callers may mutate a Map they passed; only a tree seen unchanged is worth keeping.
   const tree = { id: nextTreeId++, files: out, sources: files };
   trees.set(files, tree);

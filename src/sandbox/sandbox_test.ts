@@ -674,3 +674,19 @@ Deno.test("Sandbox rejects after close and validates its limits", async () => {
     (e) => e instanceof McpxError && e.code === "USAGE",
   );
 });
+
+Deno.test("sandbox: a program that crashes the type stripper fails alone", async () => {
+  await using sandbox = await Sandbox.create();
+  const deep = "export default " + "(".repeat(800_000) + "1" + ")".repeat(800_000) + ";\n";
+  const [bad, good] = await Promise.all([
+    sandbox.execute(deep),
+    sandbox.execute("const n: number = 41;\nexport default n + 1;"),
+  ]);
+  assert.equal(bad.ok, false);
+  assert.equal(bad.error?.code, "SANDBOX_COMPILE");
+  assert.match(bad.error?.message ?? "", /^Cannot compile: the type stripper crashed/);
+  assert.equal(good.ok, true);
+  assert.equal(good.result, 42);
+  const after = await sandbox.execute("export default 'still fine' as string;");
+  assert.equal(after.result, "still fine");
+});

@@ -401,7 +401,7 @@ export class ServeHost implements AsyncDisposable {
     for (const [p, c] of session.workspace.importable()) {
       // A workspace file that does not compile must not break every execution.
       try {
-        transpileModule(p, c);
+        await transpileModule(p, c);
         files.set(p, c);
       } catch { /* left out of the tree */ }
     }
@@ -456,7 +456,7 @@ export class ServeHost implements AsyncDisposable {
     const path = `/skills/${name}.ts`;
     await loadTranspiler();
     try {
-      transpileModule(path, code);
+      await transpileModule(path, code);
     } catch (e) {
       if (e instanceof SandboxCompileError) {
         return errorText(
@@ -692,7 +692,7 @@ function exportedNames(code: string): string[] {
   ) {
     out.add(m[1]);
   }
-  for (const m of code.matchAll(/\bexport\s*\{([^}]*)\}/g)) {
+  for (const m of code.matchAll(/\bexport\s*\{([^{}]*)\}/g)) {
     for (const part of m[1].split(",")) {
       const name = part.trim().split(/\s+as\s+/).pop()?.trim();
       if (name && name !== "default") out.add(name);
