@@ -4,15 +4,16 @@ import type { StdioServerConfig } from "../config/types.ts";
 import { everythingServer } from "../../tests/_servers.ts";
 import { Catalog } from "./catalog.ts";
 
+// A server that is down: it exits as soon as it starts.
 const mute: StdioServerConfig = {
   name: "mute",
   transport: "stdio",
   command: "node",
-  args: ["-e", "setInterval(() => {}, 1000)"],
+  args: ["-e", "process.exit(3)"],
 };
 
 Deno.test("a server that is down does not hold up the catalogue after its first attempt", async () => {
-  await using pool = new ClientPool([everythingServer(), mute], { connectTimeoutMs: 1_000 });
+  await using pool = new ClientPool([everythingServer(), mute], { connectTimeoutMs: 20_000 });
   const catalog = new Catalog({ servers: pool.servers, pool, retryAfterMs: 0 });
   let changes = 0;
   catalog.onChange(() => changes++);
