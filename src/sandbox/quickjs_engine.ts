@@ -304,11 +304,18 @@ export class QuickJSEngine implements Engine {
         return;
       }
       case "poisoned": {
-        if (w.job === undefined) {
-          this.#retire(w);
-          this.#replenish();
-          this.#dispatch();
+        // The worker broke while tidying up after its last execution, after that
+        // execution's outcome went out. A job sent to it since has not run (a
+        // poisoned worker refuses to start one): give that job to another worker.
+        const job = w.job;
+        this.#retire(w);
+        if (job !== undefined && !job.settled) {
+          clearTimeout(job.watchdog);
+          job.worker = undefined;
+          this.#queue.unshift(job);
         }
+        this.#replenish();
+        this.#dispatch();
         return;
       }
     }
