@@ -7,6 +7,7 @@
 import type { ChildProcess } from "node:child_process";
 import type { Readable } from "node:stream";
 import { StdioClientTransport } from "../_sdk.ts";
+import { guardCorruptLines } from "./_corrupt_line_guard.ts";
 
 /** How a child process ended. */
 export interface ExitInfo {
@@ -84,6 +85,7 @@ export class PipedStdioTransport extends StdioClientTransport {
       this.#markClosed();
       throw error;
     }
+    guardCorruptLines(this);
     const child = (this as unknown as { _process?: ChildProcess })._process;
     this.#child = child;
     if (child === undefined) return;
@@ -155,8 +157,12 @@ export class PipedStdioTransport extends StdioClientTransport {
 
   #signal(signal: "SIGTERM" | "SIGKILL"): void {
     if (this.#child === undefined || this.#hasClosed) return;
+    const pid = this.#child.pid;
     try {
-      this.#child.kill(signal);
+      // Not `child.kill`: once it has sent one signal, Deno's ChildProcess
+      // ignores later ones, so a SIGKILL after an ignored SIGTERM never left.
+      if (pid !== undefined) Deno.kill(pid, signal);
+      else this.#child.kill(signal);
     } catch { /* already gone */ }
   }
 
