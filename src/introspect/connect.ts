@@ -11,6 +11,7 @@ import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from "../con
 import { McpxError, ServerConnectionError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { PipedStdioTransport, within } from "./_stdio_transport.ts";
+import { describeUpstreamError } from "../bridge/upstream_errors.ts";
 
 /** Default deadline for a server to start and answer `initialize`. */
 export const DEFAULT_CONNECT_TIMEOUT_MS: number = 20_000;
@@ -279,7 +280,7 @@ async function explain(
       return new ServerConnectionError(
         name,
         `Cannot reach server "${name}" at ${server.url}: ${
-          messageOf(error)
+          describeUpstreamError(error)
         }; check that it is running`,
         base,
       );
