@@ -92,6 +92,7 @@ export class ClientPool implements AsyncDisposable {
   readonly #maxTimeouts: number;
   readonly #pingTimeoutMs: number;
   readonly #pingTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #closing = new AbortController();
   #closed = false;
   #connects = 0;
   #connectFailures = 0;
@@ -307,6 +308,8 @@ export class ClientPool implements AsyncDisposable {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#pingTimer);
+    // Connections still being opened are abandoned (their processes stopped), not awaited.
+    this.#closing.abort(new McpxError("SERVER_ERROR", "The client pool is closed"));
     const pending = [...this.#entries.values()];
     this.#entries.clear();
     this.#live.clear();
@@ -322,11 +325,13 @@ export class ClientPool implements AsyncDisposable {
     let conn: Connection;
     const timeoutMs = server.timeouts?.connectMs;
     try {
-      conn = await this.#connect(
-        server,
-        timeoutMs !== undefined ? { ...this.#connectOpts, timeoutMs } : this.#connectOpts,
-      );
+      conn = await this.#connect(server, {
+        ...this.#connectOpts,
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        signal: this.#closing.signal,
+      });
     } catch (error) {
+      if (this.#closed) throw error;
       this.#connectFailures++;
       this.#entries.delete(name);
       this.#breaker.failure(name, (error as Error).message ?? String(error), true);

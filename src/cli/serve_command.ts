@@ -42,6 +42,11 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const limits: Partial<EngineLimits> = {};
   const timeout = intOption("serve", "timeout", v.timeout, [10, 3_600_000]);
   if (timeout) limits.timeoutMs = timeout;
+  const callTimeout = intOption("serve", "call-timeout", v["call-timeout"], [1, 86_400_000]);
+  const connectTimeout = intOption("serve", "connect-timeout", v["connect-timeout"], [
+    1,
+    86_400_000,
+  ]);
   const memory = intOption("serve", "memory", v.memory, [16, 1024]);
   if (memory) limits.memoryBytes = memory * 1024 * 1024;
   const maxResultChars = intOption("serve", "max-result-chars", v["max-result-chars"], [
@@ -65,7 +70,11 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     runtime: {
       servers,
       plugins,
-      policy: policyOptions(v.allow, v.deny),
+      policy: {
+        ...policyOptions(v.allow, v.deny),
+        ...(callTimeout ? { callTimeoutMs: callTimeout } : {}),
+      },
+      ...(connectTimeout ? { connectTimeoutMs: connectTimeout } : {}),
       ...(Object.keys(limits).length > 0 ? { limits } : {}),
     },
     skills: new SkillStore(pluginDir),
