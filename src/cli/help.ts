@@ -133,6 +133,8 @@ Options:
       --connect-timeout MS  Deadline for a server to start and initialize (default 20000)
       --memory MB           Per-execution memory limit (default 128)
       --max-result-chars N  Cut execute_code replies to N characters (default 20000)
+      --shutdown-grace MS   On SIGINT/SIGTERM/end of stdin, let executions finish this
+                            long, then cancel them (default 5000)
   -h, --help                Show this help
 `;
 

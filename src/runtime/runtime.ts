@@ -15,6 +15,8 @@ import type { EngineLimits } from "../sandbox/engine.ts";
 import { type ExecutionResult, Sandbox, type ToolCallback } from "../sandbox/sandbox.ts";
 import type { ExecutionContext } from "../routing/execution_context.ts";
 import { Catalog } from "./catalog.ts";
+import { McpxError } from "../errors.ts";
+import type { DrainReport } from "../lifecycle/shutdown.ts";
 
 /**
  * The per-call deadline: the policy's, or 25 s, but always below the
@@ -101,6 +103,8 @@ export class Runtime implements AsyncDisposable {
   /** The WebAssembly sandbox. */
   readonly sandbox: Sandbox;
   readonly #pool: ClientPool;
+  readonly #inFlight = new Map<Promise<unknown>, AbortController>();
+  #draining?: string;
   #closed = false;
 
   private constructor(catalog: Catalog, bridge: Bridge, sandbox: Sandbox, pool: ClientPool) {
@@ -164,6 +168,44 @@ export class Runtime implements AsyncDisposable {
    * is its awaited `export default`.
    */
   async execute(code: string, opts: RuntimeExecuteOptions = {}): Promise<ExecutionResult> {
+    if (this.#draining !== undefined) {
+      throw new McpxError("SANDBOX_CANCELLED", `Execution refused: ${this.#draining}`);
+    }
+    const stop = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+    const running = this.#execute(code, { ...opts, signal });
+    this.#inFlight.set(running, stop);
+    try {
+      const result = await running;
+      if (stop.signal.aborted && result.error?.code === "SANDBOX_CANCELLED") {
+        result.error.message = `Execution was cancelled: ${stop.signal.reason}`;
+      }
+      return result;
+    } finally {
+      this.#inFlight.delete(running);
+    }
+  }
+
+  /**
+   * Stops taking executions, waits up to `graceMs` for those in flight, then
+   * cancels the rest with `reason` (they end as `SANDBOX_CANCELLED`, and their
+   * callers get that answer). Later {@link execute} calls are refused.
+   */
+  async drain(graceMs: number, reason = "mcpx is shutting down"): Promise<DrainReport> {
+    this.#draining ??= reason;
+    const running = [...this.#inFlight.keys()];
+    if (running.length === 0) return { finished: 0, cancelled: 0 };
+    const settled = Promise.allSettled(running);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([settled, new Promise((r) => timer = setTimeout(r, graceMs))]);
+    clearTimeout(timer);
+    const left = running.filter((p) => this.#inFlight.has(p));
+    for (const p of left) this.#inFlight.get(p)?.abort(reason);
+    await settled;
+    return { finished: running.length - left.length, cancelled: left.length };
+  }
+
+  async #execute(code: string, opts: RuntimeExecuteOptions): Promise<ExecutionResult> {
     // Only the servers this program imports are waited for: a slow or down
     // server never delays a program that does not use it.
     const names = this.catalog.serversUsedBy(code, opts.files);
