@@ -42,6 +42,7 @@ export class CircuitBreaker {
   readonly #now: () => number;
   readonly #servers = new Map<string, ServerBreaker>();
 
+  /** @param opts Thresholds and cool-downs. */
   constructor(opts: CircuitBreakerOptions = {}) {
     this.#threshold = opts.failureThreshold ?? 3;
     this.#cooldown = opts.cooldownMs ?? 2_000;

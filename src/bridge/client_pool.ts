@@ -99,7 +99,11 @@ export class ClientPool implements AsyncDisposable {
   #recycled = 0;
   #sessionRetries = 0;
 
-  /** @throws {TypeError} when two servers share a name. */
+  /**
+   * @param servers The servers connections may be opened to.
+   * @param opts Connecting, health checks and the circuit breaker.
+   * @throws {TypeError} when two servers share a name.
+   */
   constructor(servers: readonly ServerConfig[], opts: ClientPoolOptions = {}) {
     this.#servers = new Map();
     for (const server of servers) {
@@ -316,6 +320,7 @@ export class ClientPool implements AsyncDisposable {
     await Promise.allSettled(pending.map(async (p) => (await p).close()));
   }
 
+  /** Same as {@link ClientPool.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
