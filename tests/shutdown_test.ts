@@ -59,7 +59,7 @@ async function scenario(client: Client, serve: number, exited: Promise<number | 
   if (alive(serve)) Deno.kill(serve, "SIGTERM");
   const reply = await inFlight;
   assert.equal(reply.isError, true);
-  assert.match(textOf(reply), /cancelled: mcpx is shutting down/);
+  assert.match(textOf(reply), /(cancelled|refused): mcpx is shutting down/);
   assert.equal(await exited, 0);
   for (let i = 0; i < 20 && alive(upstream); i++) await new Promise((r) => setTimeout(r, 100));
   assert.equal(alive(upstream), false, `upstream ${upstream} was orphaned`);
@@ -137,4 +137,37 @@ Deno.test("serve over HTTP: SIGTERM with work in flight answers it, closes upstr
   } finally {
     await client.close().catch(() => {});
   }
+});
+
+Deno.test("serve over stdio: a client that closes stdin (then signals) sees serve finish its close, upstreams gone", async () => {
+  await using dir = await tempDir();
+  const config = await writeConfig(dir.path, [faultyServer({ faults: ["ignore-sigterm"] })]);
+  const transport = new StdioClientTransport({
+    command: Deno.execPath(),
+    args: ["run", "-A", CLI, "serve", "-c", config, "--plugin-dir", `${dir.path}/p`],
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr!.on("data", (chunk: Uint8Array) => stderr += new TextDecoder().decode(chunk));
+  const client = new Client({ name: "t", version: "1" });
+  await client.connect(transport);
+  const upstream = Number(
+    /\d+/.exec(textOf(
+      await client.callTool({
+        name: "execute_code",
+        arguments: { code: PID_CODE },
+      }),
+    ))![0],
+  );
+  client.callTool({ name: "execute_code", arguments: { code: HANG_CODE } }).catch(() => {});
+  await new Promise((r) => setTimeout(r, 500));
+  // The SDK's close: end stdin, SIGTERM after 2 s, SIGKILL after 4 s.
+  await client.close();
+  for (let i = 0; i < 40 && !stderr.includes("stopped"); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(stderr, /1 cancelled/);
+  assert.match(stderr, /mcpx serve: stopped/, `serve did not finish closing:\n${stderr}`);
+  for (let i = 0; i < 20 && alive(upstream); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(alive(upstream), false, `upstream ${upstream} was orphaned`);
 });

@@ -134,7 +134,7 @@ Options:
       --memory MB           Per-execution memory limit (default 128)
       --max-result-chars N  Cut execute_code replies to N characters (default 20000)
       --shutdown-grace MS   On SIGINT/SIGTERM/end of stdin, let executions finish this
-                            long, then cancel them (default 5000)
+                            long, then cancel them (default 1000)
   -h, --help                Show this help
 `;
 

@@ -138,6 +138,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   } finally {
     await drain().catch(() => {});
     await host.close();
+    log("mcpx serve: stopped");
   }
   return 0;
 }

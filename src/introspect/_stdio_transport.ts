@@ -23,7 +23,7 @@ export interface PipedStdioParams {
   cwd?: string;
   /** How many stderr lines to keep (default 20). */
   tailLines?: number;
-  /** How long to wait for the child to exit after closing its stdin (default 2000 ms). */
+  /** How long to wait for the child to exit after closing its stdin (default 1000 ms). */
   graceMs?: number;
 }
 
@@ -65,7 +65,9 @@ export class PipedStdioTransport extends StdioClientTransport {
       stderr: "pipe",
     });
     this.#tailLines = params.tailLines ?? 20;
-    this.#graceMs = params.graceMs ?? 2_000;
+    // Short enough that the whole escalation (1 s, SIGTERM, 1 s, SIGKILL)
+    // ends before a client that closed mcpx's stdin kills mcpx itself.
+    this.#graceMs = params.graceMs ?? 1_000;
     this.#closed = new Promise((resolve) => this.#markClosed = resolve);
     const stderr = this.stderr as Readable;
     stderr.setEncoding("utf8");
@@ -146,7 +148,7 @@ export class PipedStdioTransport extends StdioClientTransport {
       } catch { /* already closed */ }
       if (!(await within(this.#closed, this.#graceMs))) {
         this.#signal("SIGTERM");
-        if (!(await within(this.#closed, 2_000))) {
+        if (!(await within(this.#closed, 1_000))) {
           this.#signal("SIGKILL");
           await within(this.#closed, 2_000);
         }

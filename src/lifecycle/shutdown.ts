@@ -10,8 +10,12 @@
  * @module
  */
 
-/** Default grace period for executions in flight at shutdown, in milliseconds. */
-export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
+/**
+ * Default grace period for executions in flight at shutdown, in milliseconds.
+ * With the upstream escalation (1 s, SIGTERM, 1 s, SIGKILL) it stays under
+ * the 4 s after which MCP clients kill a server that has not exited.
+ */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 1_000;
 
 const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
