@@ -171,3 +171,19 @@ Deno.test("a server that ignores SIGTERM and stdin EOF is killed on close, not o
   assert.equal(alive(pid), false, `server ${pid} survived close`);
   assert.ok(performance.now() - t0 < 8_000);
 });
+
+Deno.test("an idle connection whose server wedged is found by the interval ping and recycled", async () => {
+  const server = faultyServer();
+  await using pool = new ClientPool([server], { pingIntervalMs: 300, pingTimeoutMs: 300 });
+  await using bridge = new Bridge({ servers: [server], pool });
+  const pid1 = Number(textOf(await bridge.callTool("faulty", "pid", {})));
+  textOf(await bridge.callTool("faulty", "wedge-soon", { ms: 50 }));
+  // No call is made: only the interval ping can notice.
+  for (let i = 0; i < 50 && pool.stats().recycled === 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(pool.stats().recycled, 1);
+  assert.notEqual(Number(textOf(await bridge.callTool("faulty", "pid", {}))), pid1);
+  for (let i = 0; i < 40 && alive(pid1); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(alive(pid1), false);
+});
