@@ -48,3 +48,41 @@ Deno.test("mcpx run answers at once when an unused upstream hangs, and exits wit
   assert.equal(r.stdout.trim(), "2");
   assert.ok(ms < 5_000, `took ${ms} ms`);
 });
+
+Deno.test("mcpx run pays the connect timeout of a server that never answers once, not twice", async () => {
+  await using dir = await tempDir();
+  // Starts, never answers initialize.
+  const config = await writeConfig(dir.path, [
+    {
+      name: "mute",
+      transport: "stdio",
+      command: "node",
+      args: ["-e", "setInterval(() => {}, 1000)"],
+    },
+  ]);
+  const file = join(dir.path, "p.ts");
+  await Deno.writeTextFile(
+    file,
+    `import { callTool } from "./runtime.ts";
+let code;
+try { await callTool("mute", "anything", {}); } catch (e) { code = e.code; }
+export default code;
+`,
+  );
+  const t0 = performance.now();
+  const r = await cli([
+    "run",
+    "-c",
+    config,
+    "--plugin-dir",
+    join(dir.path, "plugins"),
+    "--connect-timeout",
+    "2000",
+    "--json",
+    file,
+  ]);
+  const ms = performance.now() - t0;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(JSON.parse(r.stdout).result, /^SERVER_(TIMEOUT|UNAVAILABLE)$/);
+  assert.ok(ms < 3_900, `took ${ms} ms: the connect timeout was paid twice`);
+});
