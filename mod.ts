@@ -99,6 +99,22 @@ export {
 } from "./src/bridge/bridge.ts";
 export type { CallEnvelope } from "./src/bridge/envelope.ts";
 export { installHostRuntime } from "./src/bridge/host_runtime.ts";
+export {
+  ClientPool,
+  type ClientPoolOptions,
+  type ClientPoolStats,
+  type Connector,
+} from "./src/bridge/client_pool.ts";
+export {
+  type BreakerState,
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+} from "./src/bridge/circuit_breaker.ts";
+export {
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  type DrainReport,
+  SignalGuard,
+} from "./src/lifecycle/shutdown.ts";
 
 // Sandbox and runtime
 export type { EngineLimits, LogEntry } from "./src/sandbox/engine.ts";

@@ -20,12 +20,16 @@ import { type CallEnvelope, errorEnvelope, okEnvelope } from "./envelope.ts";
 import type { ExecutionContext } from "../routing/execution_context.ts";
 import { RateLimiter, type RateSpec } from "./rate_limiter.ts";
 import { cacheKey, ResultCache } from "./result_cache.ts";
+import { describeUpstreamError } from "./upstream_errors.ts";
 
 /** Default limit on the JSON size of one call's arguments: 1 MiB. */
 export const DEFAULT_MAX_ARG_BYTES: number = 1024 * 1024;
 
-/** Default deadline of one tool call: 60 seconds. */
-export const DEFAULT_CALL_TIMEOUT_MS: number = 60_000;
+/**
+ * Default deadline of one tool call: 25 seconds, below the 30-second default
+ * execution limit, so that guest code can catch `TOOL_TIMEOUT`.
+ */
+export const DEFAULT_CALL_TIMEOUT_MS: number = 25_000;
 
 /** Result caching; off unless a {@link BridgePolicy.cache} object is given. */
 export interface CachePolicy {
@@ -56,7 +60,11 @@ export interface BridgePolicy {
   rateLimits?: Readonly<Record<string, RateSpec>>;
   /** Result cache (default off). */
   cache?: CachePolicy | false;
-  /** Deadline of one call in milliseconds (default 60,000). */
+  /**
+   * Deadline of one call in milliseconds (default 25,000). A server's
+   * `timeouts.callMs` and `timeouts.toolsMs[tool]` in its configuration take
+   * precedence.
+   */
   callTimeoutMs?: number;
 }
 
@@ -370,20 +378,19 @@ export class Bridge implements AsyncDisposable {
       }
     }
 
-    // 5. The call.
+    // 5. The call, on a connection that heals itself (see ClientPool.run).
     if (signal?.aborted) return cancelled(name, signal);
-    let conn: Connection;
-    try {
-      conn = await this.#pool.acquire(server, signal);
-    } catch (error) {
-      return this.#failure(error, server, tool, signal);
-    }
+    const timeoutMs = this.#timeoutFor(server, tool);
+    let used: Connection | undefined;
     let result: CallToolResult;
-    this.#stats.upstreamCalls++;
     try {
-      result = await this.#send(conn, tool, wire, signal);
+      result = await this.#pool.run(server, (conn) => {
+        used = conn;
+        this.#stats.upstreamCalls++;
+        return this.#send(conn, tool, wire, signal, timeoutMs);
+      }, signal);
     } catch (error) {
-      return this.#failure(error, server, tool, signal, conn);
+      return this.#failure(error, server, tool, signal, used, timeoutMs);
     }
 
     // 6. The reply.
@@ -399,15 +406,21 @@ export class Bridge implements AsyncDisposable {
     return okEnvelope(value);
   }
 
+  #timeoutFor(server: string, tool: string): number {
+    const t = this.#servers.get(server)?.timeouts;
+    return t?.toolsMs?.[tool] ?? t?.callMs ?? this.#timeoutMs;
+  }
+
   async #send(
     conn: Connection,
     tool: string,
     args: Record<string, unknown>,
     signal: AbortSignal | undefined,
+    timeoutMs: number,
   ): Promise<CallToolResult> {
     if (signal === undefined) {
       return await conn.client.callTool({ name: tool, arguments: args }, undefined, {
-        timeout: this.#timeoutMs,
+        timeout: timeoutMs,
       }) as CallToolResult;
     }
     // A per-call controller: the SDK never removes its listener from the signal it is given.
@@ -416,7 +429,7 @@ export class Bridge implements AsyncDisposable {
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       return await conn.client.callTool({ name: tool, arguments: args }, undefined, {
-        timeout: this.#timeoutMs,
+        timeout: timeoutMs,
         signal: ac.signal,
       }) as CallToolResult;
     } finally {
@@ -465,14 +478,23 @@ export class Bridge implements AsyncDisposable {
     tool: string,
     signal: AbortSignal | undefined,
     conn?: Connection,
+    timeoutMs = this.#timeoutMs,
   ): CallEnvelope {
     const name = `${server}/${tool}`;
     if (signal?.aborted) return cancelled(name, signal);
     if (error instanceof McpError) {
+      if (error.code === ErrorCode.ParseError) {
+        return errorEnvelope(
+          "SERVER_PROTOCOL_ERROR",
+          `Server "${server}" sent a corrupt reply to "${tool}": ${
+            error.message.replace(/^MCP error -?\d+: /, "")
+          }`,
+        );
+      }
       if (error.code === ErrorCode.RequestTimeout) {
         return errorEnvelope(
           "TOOL_TIMEOUT",
-          `Tool "${name}" did not answer within ${this.#timeoutMs} ms`,
+          `Tool "${name}" did not answer within ${timeoutMs} ms`,
         );
       }
       if (error.code === ErrorCode.ConnectionClosed || conn?.closed === true) {
@@ -496,7 +518,7 @@ export class Bridge implements AsyncDisposable {
     if (error instanceof McpxError) return errorEnvelope(error.code, error.message);
     return errorEnvelope(
       "SERVER_ERROR",
-      `Server "${server}" failed during "${tool}": ${messageOf(error)}`,
+      `Server "${server}" failed during "${tool}": ${describeUpstreamError(error)}`,
     );
   }
 }

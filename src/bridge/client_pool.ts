@@ -1,6 +1,17 @@
 /**
- * One lazily opened MCP connection per server, shared by concurrent callers
- * and reopened on the next use after the server goes away.
+ * One lazily opened MCP connection per server, shared by concurrent callers,
+ * that heals itself:
+ *
+ * - a connection the server closed, or whose transport broke (reset, HTTP
+ *   5xx), is dropped and reopened on the next use;
+ * - an HTTP 404 for a known session (the server restarted and forgot it)
+ *   reopens the session and retries the request once, as the MCP spec asks;
+ * - after a request times out, the server is pinged; a failed ping, or
+ *   {@link ClientPoolOptions.maxConsecutiveTimeouts} timeouts in a row,
+ *   recycle the connection (a wedged stdio server is terminated and restarted);
+ * - idle connections are pinged every {@link ClientPoolOptions.pingIntervalMs};
+ * - a {@link CircuitBreaker} per server makes callers fail fast with
+ *   `SERVER_UNAVAILABLE` while a server is down, with half-open probes.
  *
  * @module
  */
@@ -8,6 +19,22 @@
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError, quoteList } from "../errors.ts";
 import { connect, type Connection, type ConnectOptions } from "../introspect/connect.ts";
+import { CircuitBreaker, type CircuitBreakerOptions } from "./circuit_breaker.ts";
+import { classifyFailure, describeUpstreamError } from "./upstream_errors.ts";
+
+/** Default number of timeouts in a row after which a connection is recycled. */
+export const DEFAULT_MAX_CONSECUTIVE_TIMEOUTS = 3;
+/** Default interval of liveness pings to idle connections, in milliseconds. */
+export const DEFAULT_PING_INTERVAL_MS = 30_000;
+/** Default deadline of a liveness ping, in milliseconds. */
+export const DEFAULT_PING_TIMEOUT_MS = 5_000;
+
+interface Health {
+  inFlight: number;
+  lastActive: number;
+  timeouts: number;
+  pinging?: Promise<boolean>;
+}
 
 /** Opens a connection; {@link connect} unless a test or embedder supplies another. */
 export type Connector = (server: ServerConfig, opts: ConnectOptions) => Promise<Connection>;
@@ -20,6 +47,14 @@ export interface ClientPoolOptions {
   connectTimeoutMs?: number;
   /** `clientInfo.name` sent to servers. */
   clientName?: string;
+  /** Recycle a connection after this many request timeouts in a row (default 3). */
+  maxConsecutiveTimeouts?: number;
+  /** Ping connections idle this long, at this interval, in ms (default 30,000; 0 turns it off). */
+  pingIntervalMs?: number;
+  /** Deadline of a liveness ping in ms (default 5,000). */
+  pingTimeoutMs?: number;
+  /** The circuit breaker's thresholds and cool-downs. */
+  breaker?: CircuitBreakerOptions;
 }
 
 /** Counters of a {@link ClientPool}. */
@@ -30,6 +65,10 @@ export interface ClientPoolStats {
   connectFailures: number;
   /** Servers with a live connection now. */
   live: string[];
+  /** Connections recycled because they broke, timed out or failed a ping. */
+  recycled: number;
+  /** Requests retried on a fresh session after an HTTP 404. */
+  sessionRetries: number;
 }
 
 /**
@@ -48,11 +87,23 @@ export class ClientPool implements AsyncDisposable {
   readonly #connectOpts: ConnectOptions;
   readonly #entries = new Map<string, Promise<Connection>>();
   readonly #live = new Map<string, Connection>();
+  readonly #health = new WeakMap<Connection, Health>();
+  readonly #breaker: CircuitBreaker;
+  readonly #maxTimeouts: number;
+  readonly #pingTimeoutMs: number;
+  readonly #pingTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #closing = new AbortController();
   #closed = false;
   #connects = 0;
   #connectFailures = 0;
+  #recycled = 0;
+  #sessionRetries = 0;
 
-  /** @throws {TypeError} when two servers share a name. */
+  /**
+   * @param servers The servers connections may be opened to.
+   * @param opts Connecting, health checks and the circuit breaker.
+   * @throws {TypeError} when two servers share a name.
+   */
   constructor(servers: readonly ServerConfig[], opts: ClientPoolOptions = {}) {
     this.#servers = new Map();
     for (const server of servers) {
@@ -66,6 +117,131 @@ export class ClientPool implements AsyncDisposable {
       ...(opts.connectTimeoutMs !== undefined ? { timeoutMs: opts.connectTimeoutMs } : {}),
       ...(opts.clientName !== undefined ? { clientName: opts.clientName } : {}),
     };
+    this.#breaker = new CircuitBreaker(opts.breaker);
+    this.#maxTimeouts = opts.maxConsecutiveTimeouts ?? DEFAULT_MAX_CONSECUTIVE_TIMEOUTS;
+    this.#pingTimeoutMs = opts.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
+    const every = opts.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
+    if (every > 0) {
+      const timer = setInterval(() => this.#pingIdle(every), every);
+      Deno.unrefTimer(timer);
+      this.#pingTimer = timer;
+    }
+  }
+
+  /** The circuit breaker of this pool's servers. */
+  get breaker(): CircuitBreaker {
+    return this.#breaker;
+  }
+
+  /**
+   * Runs `request` on the connection to `name`, healing the connection when
+   * the request fails: an HTTP 404 for the session reconnects and retries
+   * once; a broken transport recycles the connection; a timeout checks
+   * liveness (see the module documentation). The request's error is thrown
+   * as it was.
+   *
+   * @throws {McpxError} `SERVER_UNAVAILABLE` at once while the server's breaker is open.
+   */
+  async run<T>(
+    name: string,
+    request: (conn: Connection) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    for (let attempt = 0;; attempt++) {
+      const conn = await this.acquire(name, signal);
+      const health = this.#healthOf(conn);
+      health.inFlight++;
+      health.lastActive = Date.now();
+      try {
+        const result = await request(conn);
+        health.timeouts = 0;
+        this.#breaker.success(name);
+        return result;
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        const kind = classifyFailure(error);
+        if (kind === "session-lost") {
+          this.#recycle(name, conn);
+          if (attempt === 0) {
+            this.#sessionRetries++;
+            continue;
+          }
+        } else if (kind === "transport") {
+          this.#recycle(name, conn);
+          this.#breaker.failure(name, describeUpstreamError(error));
+        } else if (kind === "timeout") {
+          if (++health.timeouts >= this.#maxTimeouts) this.#recycle(name, conn);
+          else void this.#checkLiveness(name, conn);
+        } else {
+          health.timeouts = 0;
+          this.#breaker.success(name);
+        }
+        throw error;
+      } finally {
+        health.inFlight--;
+        health.lastActive = Date.now();
+      }
+    }
+  }
+
+  /**
+   * Drops the connection to `name` (if `conn` is still the current one) and
+   * closes it in the background; the next use opens a new one.
+   */
+  recycle(name: string, conn?: Connection): void {
+    const current = conn ?? this.#live.get(name);
+    if (current !== undefined) this.#recycle(name, current);
+  }
+
+  #recycle(name: string, conn: Connection): void {
+    if (this.#live.get(name) === conn) {
+      this.#live.delete(name);
+      this.#entries.delete(name);
+    }
+    if (!conn.closed) {
+      this.#recycled++;
+      conn.close().catch(() => {});
+    }
+  }
+
+  #healthOf(conn: Connection): Health {
+    let h = this.#health.get(conn);
+    if (h === undefined) {
+      h = { inFlight: 0, lastActive: Date.now(), timeouts: 0 };
+      this.#health.set(conn, h);
+    }
+    return h;
+  }
+
+  /** Pings `conn`; recycles it when the ping fails. Resolves to whether it is alive. */
+  #checkLiveness(name: string, conn: Connection): Promise<boolean> {
+    const health = this.#healthOf(conn);
+    return health.pinging ??= (async () => {
+      try {
+        await conn.client.ping({ timeout: this.#pingTimeoutMs });
+        return true;
+      } catch (error) {
+        if (!conn.closed) {
+          this.#recycle(name, conn);
+          this.#breaker.failure(name, `it did not answer a ping: ${describeUpstreamError(error)}`);
+        }
+        return false;
+      } finally {
+        health.pinging = undefined;
+      }
+    })();
+  }
+
+  #pingIdle(every: number): void {
+    const now = Date.now();
+    for (const [name, conn] of this.#live) {
+      if (conn.closed) continue;
+      const h = this.#healthOf(conn);
+      if (h.inFlight === 0 && now - h.lastActive >= every) {
+        h.lastActive = now;
+        void this.#checkLiveness(name, conn);
+      }
+    }
   }
 
   /** The configured servers, in order. */
@@ -109,6 +285,11 @@ export class ClientPool implements AsyncDisposable {
           ),
         );
       }
+      try {
+        this.#breaker.admit(name);
+      } catch (error) {
+        return Promise.reject(error);
+      }
       entry = this.#open(server);
       this.#entries.set(name, entry);
     }
@@ -122,18 +303,24 @@ export class ClientPool implements AsyncDisposable {
       connects: this.#connects,
       connectFailures: this.#connectFailures,
       live: [...this.#live.entries()].filter(([, c]) => !c.closed).map(([n]) => n),
+      recycled: this.#recycled,
+      sessionRetries: this.#sessionRetries,
     };
   }
 
   /** Closes every connection; later {@link acquire} calls fail. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#pingTimer);
+    // Connections still being opened are abandoned (their processes stopped), not awaited.
+    this.#closing.abort(new McpxError("SERVER_ERROR", "The client pool is closed"));
     const pending = [...this.#entries.values()];
     this.#entries.clear();
     this.#live.clear();
     await Promise.allSettled(pending.map(async (p) => (await p).close()));
   }
 
+  /** Same as {@link ClientPool.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -141,20 +328,31 @@ export class ClientPool implements AsyncDisposable {
   async #open(server: ServerConfig): Promise<Connection> {
     const name = server.name;
     let conn: Connection;
+    const timeoutMs = server.timeouts?.connectMs;
     try {
-      conn = await this.#connect(server, this.#connectOpts);
+      conn = await this.#connect(server, {
+        ...this.#connectOpts,
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        signal: this.#closing.signal,
+      });
     } catch (error) {
+      if (this.#closed) throw error;
       this.#connectFailures++;
       this.#entries.delete(name);
+      this.#breaker.failure(name, (error as Error).message ?? String(error), true);
       throw error;
     }
     this.#connects++;
+    this.#breaker.success(name);
     if (this.#closed) {
       await conn.close();
       throw new McpxError("SERVER_ERROR", "The client pool is closed");
     }
     this.#live.set(name, conn);
-    conn.onClose(() => {
+    conn.onClose((info) => {
+      if (!info.expected && !this.#closed) {
+        this.#breaker.failure(name, "it closed the connection");
+      }
       if (this.#live.get(name) === conn) {
         this.#live.delete(name);
         this.#entries.delete(name);

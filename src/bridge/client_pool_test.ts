@@ -17,7 +17,13 @@ Deno.test("ClientPool: concurrent acquires share one lazy connection", async () 
   assert.equal(a, b);
   assert.equal(b, c);
   assert.equal(server.instances, 1);
-  assert.deepEqual(pool.stats(), { connects: 1, connectFailures: 0, live: ["mem"] });
+  assert.deepEqual(pool.stats(), {
+    connects: 1,
+    connectFailures: 0,
+    live: ["mem"],
+    recycled: 0,
+    sessionRetries: 0,
+  });
 });
 
 Deno.test("ClientPool: reconnects after the connection closes", async () => {

@@ -125,6 +125,8 @@ export const RUNTIME_OPTIONS = {
   allow: { type: "string", multiple: true },
   deny: { type: "string", multiple: true },
   timeout: { type: "string" },
+  "call-timeout": { type: "string" },
+  "connect-timeout": { type: "string" },
   memory: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;

@@ -107,6 +107,8 @@ Options:
       --allow PATTERN       Only these tools may be called: "fs/read_*", "memory" (repeatable)
       --deny PATTERN        These tools may not be called (repeatable)
       --timeout MS          Wall-clock limit (default 30000)
+      --call-timeout MS     Deadline of each tool call (default 25000, below --timeout)
+      --connect-timeout MS  Deadline for a server to start and initialize (default 20000)
       --memory MB           Memory limit, 16 to 1024 (default 128)
       --max-tool-calls N    Tool calls allowed (default 1000)
       --max-output BYTES    Output cap before truncation (default 1048576)
@@ -133,8 +135,12 @@ Options:
       --http PORT           Listen for Streamable HTTP on PORT
       --host HOST           Interface for --http (default 127.0.0.1)
       --timeout MS          Per-execution time limit (default 30000)
+      --call-timeout MS     Deadline of each tool call (default 25000, below --timeout)
+      --connect-timeout MS  Deadline for a server to start and initialize (default 20000)
       --memory MB           Per-execution memory limit (default 128)
       --max-result-chars N  Cut execute_code replies to N characters (default 20000)
+      --shutdown-grace MS   On SIGINT/SIGTERM/end of stdin, let executions finish this
+                            long, then cancel them (default 1000)
   -h, --help                Show this help
 `;
 

@@ -45,6 +45,11 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const limits: Partial<EngineLimits> = {};
   const timeout = intOption("run", "timeout", v.timeout, [1, 3_600_000]);
   if (timeout) limits.timeoutMs = timeout;
+  const callTimeout = intOption("run", "call-timeout", v["call-timeout"], [1, 86_400_000]);
+  const connectTimeout = intOption("run", "connect-timeout", v["connect-timeout"], [
+    1,
+    86_400_000,
+  ]);
   const memory = intOption("run", "memory", v.memory, [16, 1024]);
   if (memory) limits.memoryBytes = memory * 1024 * 1024;
   const calls = intOption("run", "max-tool-calls", v["max-tool-calls"], [0, 1_000_000]);
@@ -97,7 +102,11 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     servers: chosen,
     plugins: chosenPlugins,
     limits,
-    policy: policyOptions(v.allow, v.deny),
+    policy: {
+      ...policyOptions(v.allow, v.deny),
+      ...(callTimeout ? { callTimeoutMs: callTimeout } : {}),
+    },
+    ...(connectTimeout ? { connectTimeoutMs: connectTimeout } : {}),
     eager: true,
     workers: 1,
   });

@@ -6,6 +6,7 @@ import { serveHttp } from "../server/http_server.ts";
 import { ServeHost } from "../server/serve_host.ts";
 import { serveStdio } from "../server/stdio_server.ts";
 import { SERVE_HELP } from "./help.ts";
+import { DEFAULT_SHUTDOWN_GRACE_MS, SignalGuard } from "../lifecycle/shutdown.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./usage_error.ts";
 import {
@@ -26,6 +27,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       http: { type: "string" },
       host: { type: "string" },
       "max-result-chars": { type: "string" },
+      "shutdown-grace": { type: "string" },
     },
   });
   if (v.help) {
@@ -42,6 +44,13 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const limits: Partial<EngineLimits> = {};
   const timeout = intOption("serve", "timeout", v.timeout, [10, 3_600_000]);
   if (timeout) limits.timeoutMs = timeout;
+  const callTimeout = intOption("serve", "call-timeout", v["call-timeout"], [1, 86_400_000]);
+  const connectTimeout = intOption("serve", "connect-timeout", v["connect-timeout"], [
+    1,
+    86_400_000,
+  ]);
+  const grace = intOption("serve", "shutdown-grace", v["shutdown-grace"], [0, 3_600_000]) ??
+    DEFAULT_SHUTDOWN_GRACE_MS;
   const memory = intOption("serve", "memory", v.memory, [16, 1024]);
   if (memory) limits.memoryBytes = memory * 1024 * 1024;
   const maxResultChars = intOption("serve", "max-result-chars", v["max-result-chars"], [
@@ -65,7 +74,11 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     runtime: {
       servers,
       plugins,
-      policy: policyOptions(v.allow, v.deny),
+      policy: {
+        ...policyOptions(v.allow, v.deny),
+        ...(callTimeout ? { callTimeoutMs: callTimeout } : {}),
+      },
+      ...(connectTimeout ? { connectTimeoutMs: connectTimeout } : {}),
       ...(Object.keys(limits).length > 0 ? { limits } : {}),
     },
     skills: new SkillStore(pluginDir),
@@ -84,14 +97,32 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     names.length ? ` (${names.join(", ")})` : ""
   }, ${host.skills.length} skill${host.skills.length === 1 ? "" : "s"}`;
 
+  // Shutdown: the first SIGINT/SIGTERM (or the end of stdin) drains the
+  // executions in flight, then everything closes; later signals are ignored
+  // until the upstream servers have exited (see src/lifecycle/shutdown.ts).
   const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, onSignal);
+  let draining: Promise<void> | undefined;
+  const drain = () =>
+    draining ??= (async () => {
+      const rt = await host.runtime().catch(() => undefined);
+      if (rt === undefined) return;
+      const r = await rt.drain(grace);
+      if (r.finished + r.cancelled > 0) {
+        log(
+          `mcpx serve: shutting down: ${r.finished} execution(s) finished, ${r.cancelled} cancelled`,
+        );
+        // Let the cancelled executions' answers reach the transport.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+  using _signals = new SignalGuard(() => {
+    drain().finally(() => stop.abort());
+  }, log);
   try {
     if (port === undefined) {
       log(`mcpx serve: ${summary}; speaking MCP on stdio`);
       await Promise.race([
-        serveStdio(host),
+        serveStdio(host, { beforeClose: drain }),
         new Promise((r) => stop.signal.addEventListener("abort", r, { once: true })),
       ]);
     } else {
@@ -105,8 +136,9 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       await server.finished;
     }
   } finally {
-    for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(sig, onSignal);
+    await drain().catch(() => {});
     await host.close();
+    log("mcpx serve: stopped");
   }
   return 0;
 }

@@ -12,7 +12,7 @@ import { z } from "zod";
 import { ConfigError, quoteList } from "../errors.ts";
 import { expandEnv, ExpandError } from "./_expand_env.ts";
 import { JsoncSyntaxError, parseJsonc } from "./_jsonc.ts";
-import type { McpxConfig, ServerConfig } from "./types.ts";
+import type { McpxConfig, ServerConfig, ServerTimeouts } from "./types.ts";
 
 /** Options of {@link loadConfig} and {@link parseConfig}. */
 export interface ParseConfigOptions {
@@ -30,6 +30,12 @@ export const DEFAULT_CONFIG_FILES: readonly string[] = [
 const TRANSPORTS = ["stdio", "http", "sse", "streamable-http"] as const;
 
 const str = () => z.string({ error: "expected a string" });
+const ms = () =>
+  z.number({ error: "expected a number of milliseconds" }).int({
+    error: "expected a whole number of milliseconds",
+  }).min(1, { error: "expected at least 1 ms" }).max(86_400_000, {
+    error: "expected at most 86400000 ms (a day)",
+  });
 const strMap = () =>
   z.record(z.string(), str(), { error: "expected an object whose values are strings" });
 
@@ -46,6 +52,12 @@ const EntrySchema = z.object({
     clientSecret: str().optional(),
     clientMetadataUrl: str().optional(),
     scope: str().optional(),
+  }, { error: "expected an object" }).strict().optional(),
+  timeouts: z.object({
+    connect: ms().optional(),
+    call: ms().optional(),
+    tools: z.record(z.string(), ms(), { error: "expected an object of tool names to ms" })
+      .optional(),
   }, { error: "expected an object" }).strict().optional(),
 }).loose();
 
@@ -65,9 +77,9 @@ type Entry = z.infer<typeof EntrySchema>;
  */
 export async function loadConfig(path: string, opts?: ParseConfigOptions): Promise<McpxConfig> {
   const abs = resolve(path);
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await Deno.readTextFile(abs);
+    bytes = await Deno.readFile(abs);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       throw new ConfigError(`Config file "${abs}" not found`, {
@@ -79,7 +91,52 @@ export async function loadConfig(path: string, opts?: ParseConfigOptions): Promi
       cause: error,
     });
   }
-  return parseConfig(text, abs, opts);
+  return parseConfig(decodeUtf8(bytes, abs), abs, opts);
+}
+
+/**
+ * Decodes a configuration file as strict UTF-8.
+ *
+ * @throws {ConfigError} naming the byte offset of the first invalid sequence,
+ * rather than letting U+FFFD slip into server names and commands.
+ */
+export function decodeUtf8(bytes: Uint8Array, source: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch (cause) {
+    const offset = firstInvalidUtf8(bytes);
+    throw new ConfigError(
+      `Invalid config "${source}": not valid UTF-8 at byte offset ${offset} (byte 0x${
+        (bytes[offset] ?? 0).toString(16).padStart(2, "0")
+      })`,
+      { cause },
+    );
+  }
+}
+
+/** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    let n: number, min: number;
+    if (c < 0x80) {
+      i++;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) [n, min] = [1, 0x80];
+    else if (c >= 0xe0 && c <= 0xef) [n, min] = [2, 0x800];
+    else if (c >= 0xf0 && c <= 0xf4) [n, min] = [3, 0x10000];
+    else return i;
+    let cp = c & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const cc = b[i + k];
+      if (cc === undefined || (cc & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return b.length;
 }
 
 /**
@@ -155,6 +212,12 @@ export function parseConfig(text: string, source: string, opts?: ParseConfigOpti
         ? undefined
         : Object.fromEntries(Object.entries(m).map(([k, v]) => [k, expand(v, key, k)]));
 
+    const t = entry.timeouts;
+    const timeouts: ServerTimeouts | undefined = t === undefined ? undefined : {
+      ...(t.connect !== undefined ? { connectMs: t.connect } : {}),
+      ...(t.call !== undefined ? { callMs: t.call } : {}),
+      ...(t.tools !== undefined ? { toolsMs: t.tools } : {}),
+    };
     const type = entry.type ??
       (entry.command !== undefined ? "stdio" : entry.url !== undefined ? "http" : undefined);
     if (type === undefined) {
@@ -170,6 +233,7 @@ export function parseConfig(text: string, source: string, opts?: ParseConfigOpti
         args: (entry.args ?? []).map((a, i) => expand(a, "args", i)),
         ...(entry.env !== undefined ? { env: expandMap(entry.env, "env") } : {}),
         ...(cwd !== undefined ? { cwd: resolve(dir, cwd) } : {}),
+        ...(timeouts ? { timeouts } : {}),
       });
     } else {
       if (entry.url === undefined) fail(`${at("url")}: required for an "${type}" server`);
@@ -187,6 +251,7 @@ export function parseConfig(text: string, source: string, opts?: ParseConfigOpti
             ),
           }
           : {}),
+        ...(timeouts ? { timeouts } : {}),
       });
     }
   }

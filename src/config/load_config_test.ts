@@ -281,3 +281,71 @@ Deno.test("inlineServer builds stdio and remote servers", () => {
   assert.throws(() => inlineServer({ name: "x" }), /needs exactly one of a command or a URL/);
   assert.throws(() => inlineServer({ name: "x", url: "nope" }), /expected an http\(s\) URL/);
 });
+
+Deno.test("loadConfig rejects a file that is not valid UTF-8, naming the byte offset", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "mcp.json");
+    const head = new TextEncoder().encode('{"mcpServers": {"caf');
+    const tail = new TextEncoder().encode('": {"command": "node"}}}');
+    // 0xE9 is "é" in Latin-1: an invalid byte in UTF-8.
+    await Deno.writeFile(path, new Uint8Array([...head, 0xe9, ...tail]));
+    const err = await loadConfig(path).then(() => undefined, (e) => e);
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.code, "CONFIG_INVALID");
+    assert.match(
+      err.message,
+      new RegExp(`not valid UTF-8 at byte offset ${head.length} \\(byte 0xe9\\)`),
+    );
+    // A truncated sequence, an overlong encoding and a surrogate are refused too.
+    for (const bad of [[0xe2, 0x82], [0xc0, 0xaf], [0xed, 0xa0, 0x80]]) {
+      await Deno.writeFile(path, new Uint8Array([...head, ...bad, ...tail]));
+      await assert.rejects(loadConfig(path), new RegExp(`byte offset ${head.length} `));
+    }
+    // Valid multi-byte UTF-8 (and a BOM) is fine.
+    await Deno.writeFile(
+      path,
+      new Uint8Array([
+        0xef,
+        0xbb,
+        0xbf,
+        ...new TextEncoder().encode('{"mcpServers": {"café": {"command": "node"}}}'),
+      ]),
+    );
+    assert.deepEqual((await loadConfig(path)).servers.map((s) => s.name), ["café"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("parseConfig reads per-server timeouts and names a bad one", () => {
+  const config = parseConfig(
+    JSON.stringify({
+      mcpServers: {
+        slow: {
+          command: "node",
+          timeouts: { connect: 5000, call: 90000, tools: { build: 600000 } },
+        },
+        web: { url: "https://example.com/mcp", timeouts: { call: 1000 } },
+      },
+    }),
+    SRC,
+  );
+  assert.deepEqual(config.servers[0].timeouts, {
+    connectMs: 5000,
+    callMs: 90000,
+    toolsMs: { build: 600000 },
+  });
+  assert.deepEqual(config.servers[1].timeouts, { callMs: 1000 });
+  const err = configError(() =>
+    parseConfig(
+      JSON.stringify({ mcpServers: { s: { command: "x", timeouts: { call: -5 } } } }),
+      SRC,
+    )
+  );
+  assert.match(err.message, /mcpServers\.s\.timeouts\.call: expected at least 1 ms/);
+  const err2 = configError(() =>
+    parseConfig(JSON.stringify({ mcpServers: { s: { command: "x", timeouts: { cal: 5 } } } }), SRC)
+  );
+  assert.match(err2.message, /mcpServers\.s\.timeouts/);
+});

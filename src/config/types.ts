@@ -1,3 +1,16 @@
+/**
+ * Deadlines of one server, over the defaults (config key `"timeouts"`:
+ * `{ "connect": ms, "call": ms, "tools": { "<tool>": ms } }`).
+ */
+export interface ServerTimeouts {
+  /** Start-up and `initialize`. */
+  connectMs?: number;
+  /** Each tool call. */
+  callMs?: number;
+  /** Each call of the named tools, over `callMs`. */
+  toolsMs?: Record<string, number>;
+}
+
 /** A stdio server: mcpx spawns `command` with `args`. */
 export interface StdioServerConfig {
   /** Server name, the key in the configuration. */
@@ -7,6 +20,7 @@ export interface StdioServerConfig {
   args: string[];
   env?: Record<string, string>;
   cwd?: string;
+  timeouts?: ServerTimeouts;
 }
 
 /** A remote server over Streamable HTTP (`http`) or the legacy SSE transport (`sse`). */
@@ -16,6 +30,7 @@ export interface RemoteServerConfig {
   transport: "http" | "sse";
   url: string;
   headers?: Record<string, string>;
+  timeouts?: ServerTimeouts;
   /** OAuth client settings, for servers that need a login (`mcpx auth login`). */
   oauth?: OAuthSettings;
 }

@@ -7,6 +7,7 @@
 import type { ChildProcess } from "node:child_process";
 import type { Readable } from "node:stream";
 import { StdioClientTransport } from "../_sdk.ts";
+import { guardCorruptLines } from "./_corrupt_line_guard.ts";
 
 /** How a child process ended. */
 export interface ExitInfo {
@@ -22,7 +23,7 @@ export interface PipedStdioParams {
   cwd?: string;
   /** How many stderr lines to keep (default 20). */
   tailLines?: number;
-  /** How long to wait for the child to exit after closing its stdin (default 2000 ms). */
+  /** How long to wait for the child to exit after closing its stdin (default 1000 ms). */
   graceMs?: number;
 }
 
@@ -64,7 +65,9 @@ export class PipedStdioTransport extends StdioClientTransport {
       stderr: "pipe",
     });
     this.#tailLines = params.tailLines ?? 20;
-    this.#graceMs = params.graceMs ?? 2_000;
+    // Short enough that the whole escalation (1 s, SIGTERM, 1 s, SIGKILL)
+    // ends before a client that closed mcpx's stdin kills mcpx itself.
+    this.#graceMs = params.graceMs ?? 1_000;
     this.#closed = new Promise((resolve) => this.#markClosed = resolve);
     const stderr = this.stderr as Readable;
     stderr.setEncoding("utf8");
@@ -84,6 +87,7 @@ export class PipedStdioTransport extends StdioClientTransport {
       this.#markClosed();
       throw error;
     }
+    guardCorruptLines(this);
     const child = (this as unknown as { _process?: ChildProcess })._process;
     this.#child = child;
     if (child === undefined) return;
@@ -144,7 +148,7 @@ export class PipedStdioTransport extends StdioClientTransport {
       } catch { /* already closed */ }
       if (!(await within(this.#closed, this.#graceMs))) {
         this.#signal("SIGTERM");
-        if (!(await within(this.#closed, 2_000))) {
+        if (!(await within(this.#closed, 1_000))) {
           this.#signal("SIGKILL");
           await within(this.#closed, 2_000);
         }
@@ -155,8 +159,12 @@ export class PipedStdioTransport extends StdioClientTransport {
 
   #signal(signal: "SIGTERM" | "SIGKILL"): void {
     if (this.#child === undefined || this.#hasClosed) return;
+    const pid = this.#child.pid;
     try {
-      this.#child.kill(signal);
+      // Not `child.kill`: once it has sent one signal, Deno's ChildProcess
+      // ignores later ones, so a SIGKILL after an ignored SIGTERM never left.
+      if (pid !== undefined) Deno.kill(pid, signal);
+      else this.#child.kill(signal);
     } catch { /* already gone */ }
   }
 

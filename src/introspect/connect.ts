@@ -14,6 +14,7 @@ import { PipedStdioTransport, within } from "./_stdio_transport.ts";
 import { authFailure, type McpxOAuthProvider, oauthProviderFor } from "../auth/oauth_provider.ts";
 import type { OAuthStore } from "../auth/oauth_store.ts";
 import { outputSchemaValidator } from "../validation/output_schema_validator.ts";
+import { describeUpstreamError } from "../bridge/upstream_errors.ts";
 
 /** Default deadline for a server to start and answer `initialize`. */
 export const DEFAULT_CONNECT_TIMEOUT_MS: number = 20_000;
@@ -296,7 +297,7 @@ async function explain(
       return new ServerConnectionError(
         name,
         `Cannot reach server "${name}" at ${server.url}: ${
-          messageOf(error)
+          describeUpstreamError(error)
         }; check that it is running`,
         base,
       );

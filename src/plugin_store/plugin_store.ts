@@ -7,9 +7,31 @@
  * <plugin dir>/<name>/runtime.ts, README.md, servers/…
  * ```
  *
- * Saves are atomic (written to a temporary directory, then renamed into place)
- * and serialized per name by a lock file, so readers see either the old or the
- * new plugin, never a half-written one.
+ * ## Consistency
+ *
+ * `<plugin dir>/<name>` is a symbolic link to an immutable version directory
+ * `.v-<name>-<uuid>/`. A save, holding the lock of `<name>`, writes a new
+ * version directory completely (manifest last), stages a link to it and
+ * renames the link over `<name>`. `rename(2)` replaces a link atomically, so
+ * at every instant `<name>` points at one complete version: a crash at any
+ * point (even `kill -9`) leaves the old plugin or the new one, never none and
+ * never a mix. Only after the switch is the old version removed.
+ *
+ * A reader resolves the link once and reads the manifest and every file from
+ * that one version directory, so it sees one save's files. The only thing
+ * that can disturb it is the removal of that directory by a later save; the
+ * reader then finds the link moved and starts over on the new version. A
+ * failure while the link stayed put is real (tampering, damage) and is
+ * reported. So a reader never reports a save in progress as tampering.
+ *
+ * The lock `.lock-<name>` records its owner's pid (and start time); a lock
+ * whose owner died is taken over at once. Every save and {@link
+ * PluginStore.sweep} (run by {@link PluginStore.loadAll}) remove what crashed
+ * saves left: unreferenced `.v-*`, staged `.ptr-*`, and the `.tmp-*` and
+ * `.old-*` directories of older mcpx versions. A plugin written by an older
+ * mcpx (a plain directory) is moved to `.legacy-<name>-<uuid>` on its next
+ * save, just before the link takes its place; a crash in between is repaired
+ * by the next sweep, which puts the directory back.
  *
  * @module
  */
@@ -22,11 +44,19 @@ import type { ServerSnapshot } from "../introspect/types.ts";
 import { VERSION } from "../version.ts";
 import { blake3Hex, checksumsEqual, rootChecksum } from "./checksum.ts";
 import { validatePluginName } from "./plugin_name.ts";
+import { acquirePidLock, removeLeftover } from "./_pid_lock.ts";
 
 /** Version of the manifest format this mcpx writes and reads. */
 export const MANIFEST_SCHEMA_VERSION = 1 as const;
 
 const SNAPSHOT_FILE = "snapshot.json";
+const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+/** Entries a save leaves while it runs: `.<kind>-<name>-<uuid>`. */
+const STALE = new RegExp(`^\\.(v|tmp|old|ptr|legacy)-(.+)-(${UUID})$`);
+/** A lock's staging and taken-over files: `.lock-<name>.<uuid>`, `.lock-<name>.stale-<uuid>`. */
+const LOCK_LEFTOVER = new RegExp(`^\\.lock-(.+)\\.(?:stale-)?${UUID}$`);
+/** How often a reader starts over because a save replaced the plugin under it. */
+const READ_ATTEMPTS = 20;
 const MANIFEST_FILE = "manifest.json";
 
 /** The `manifest.json` of a saved plugin. */
@@ -225,40 +255,180 @@ export class PluginStore {
     };
 
     await Deno.mkdir(this.dir, { recursive: true });
-    const tmp = join(this.dir, `.tmp-${name}-${crypto.randomUUID()}`);
-    try {
+    await this.#withLock(name, async () => {
+      await this.#sweepName(name);
+      const version = `.v-${name}-${crypto.randomUUID()}`;
+      const versionDir = join(this.dir, version);
       for (const [p, content] of files) {
-        const full = join(tmp, p);
+        const full = join(versionDir, p);
         await Deno.mkdir(dirname(full), { recursive: true });
         await Deno.writeTextFile(full, content);
       }
       // The manifest goes last: a directory without one is never a plugin.
-      await Deno.writeTextFile(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + "\n");
-      await this.#withLock(name, async () => {
-        const target = join(this.dir, name);
-        let old: string | undefined;
-        if (await exists(target)) {
-          old = join(this.dir, `.old-${name}-${crypto.randomUUID()}`);
-          await Deno.rename(target, old);
-        }
-        await Deno.rename(tmp, target);
-        if (old) await Deno.remove(old, { recursive: true });
-      });
-    } finally {
-      await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    }
+      await Deno.writeTextFile(
+        join(versionDir, MANIFEST_FILE),
+        JSON.stringify(manifest, null, 2) + "\n",
+      );
+      await this.#publish(name, version);
+    });
     return manifest;
+  }
+
+  /**
+   * Points `<name>` at the complete version directory `version`, atomically,
+   * then removes what it pointed at before.
+   */
+  async #publish(name: string, version: string): Promise<void> {
+    const target = join(this.dir, name);
+    const before = await this.#pointer(name);
+    if (before?.kind === "directory") {
+      // A plugin saved by an older mcpx is a plain directory, which a link
+      // cannot replace in one step. It is moved aside under a name the sweep
+      // puts back if a crash happens before the link is in place.
+      await Deno.rename(target, join(this.dir, `.legacy-${name}-${crypto.randomUUID()}`));
+    }
+    const staged = join(this.dir, `.ptr-${name}-${crypto.randomUUID()}`);
+    await Deno.symlink(version, staged);
+    await Deno.rename(staged, target); // rename(2) replaces the old link atomically
+    await this.#sweepName(name);
+  }
+
+  /** What `<name>` is now: a link to a version directory, a legacy directory, or nothing. */
+  async #pointer(
+    name: string,
+  ): Promise<{ kind: "link"; version: string } | { kind: "directory" } | undefined> {
+    const target = join(this.dir, name);
+    try {
+      return { kind: "link", version: await Deno.readLink(target) };
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      // EINVAL: not a link.
+      const st = await Deno.lstat(target).catch(() => undefined);
+      if (st?.isDirectory) return { kind: "directory" };
+      if (!st) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Removes what crashed or superseded saves of `name` left: version
+   * directories `<name>` does not point at, staged links, lock leftovers and
+   * the `.tmp-*`/`.old-*` directories of older mcpx versions. A legacy
+   * directory moved aside by a save that crashed before its link was in place
+   * is put back. Call only while holding the lock of `name`.
+   */
+  async #sweepName(name: string): Promise<void> {
+    const pointer = await this.#pointer(name);
+    const current = pointer?.kind === "link" ? pointer.version : undefined;
+    let restored = pointer !== undefined;
+    for (const entry of await this.#entries()) {
+      const m = STALE.exec(entry);
+      if (!m || m[2] !== name || entry === current) continue;
+      const full = join(this.dir, entry);
+      if (m[1] === "legacy" && !restored) {
+        await Deno.rename(full, join(this.dir, name));
+        restored = true;
+        continue;
+      }
+      await Deno.remove(full, { recursive: true }).catch(() => {});
+    }
+    for (const entry of await this.#entries()) {
+      const m = LOCK_LEFTOVER.exec(entry);
+      if (m && m[1] === name) await removeLeftover(join(this.dir, entry));
+    }
+  }
+
+  async #entries(): Promise<string[]> {
+    const out: string[] = [];
+    try {
+      for await (const e of Deno.readDir(this.dir)) out.push(e.name);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    return out;
+  }
+
+  /**
+   * Removes what crashed saves left behind (see the module documentation),
+   * for every plugin whose lock is free or held by a dead process. A plugin a
+   * live process is saving right now is left alone. Runs on every
+   * {@link PluginStore.loadAll} and, for its own plugin, on every save.
+   *
+   * @returns the names of the plugins that were swept.
+   */
+  async sweep(): Promise<string[]> {
+    const names = new Set<string>();
+    for (const entry of await this.#entries()) {
+      const m = STALE.exec(entry) ?? LOCK_LEFTOVER.exec(entry);
+      const name = m ? (m.length === 4 ? m[2] : m[1]) : undefined;
+      if (name) names.add(name);
+    }
+    for (const entry of await this.#entries()) {
+      const m = /^\.lock-(.+)$/.exec(entry);
+      if (m && !LOCK_LEFTOVER.test(entry)) names.add(m[1]);
+    }
+    const swept: string[] = [];
+    for (const name of [...names].sort()) {
+      try {
+        validatePluginName(name);
+      } catch {
+        continue;
+      }
+      const lock = await acquirePidLock(join(this.dir, `.lock-${name}`), { waitMs: 0 });
+      if (!lock) continue;
+      try {
+        await this.#sweepName(name);
+        swept.push(name);
+      } finally {
+        await lock.release();
+      }
+    }
+    return swept;
   }
 
   /** Reads and validates a plugin's manifest, without checking file checksums. */
   async info(name: string): Promise<PluginManifest> {
+    return await this.#consistent(name, (dir) => this.#infoAt(name, dir));
+  }
+
+  /**
+   * Runs `read` on the version directory `<name>` points at. If it fails and
+   * `<name>` meanwhile points elsewhere, a save replaced the plugin (and may
+   * have removed the directory being read): it runs again on the new one. A
+   * failure while the pointer stayed put is a real one and is thrown.
+   */
+  async #consistent<T>(name: string, read: (dir: string) => Promise<T>): Promise<T> {
     const root = this.pathOf(name);
+    for (let attempt = 0;; attempt++) {
+      const before = await this.#pointer(name);
+      const dir = before?.kind === "link" ? resolve(this.dir, before.version) : root;
+      try {
+        return await read(dir);
+      } catch (e) {
+        const after = await this.#pointer(name);
+        const moved = JSON.stringify(after) !== JSON.stringify(before) ||
+          (before === undefined && attempt === 0 && await this.#legacyAside(name));
+        if (!moved || attempt >= READ_ATTEMPTS) throw e;
+        if (before === undefined) await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+  }
+
+  /** Whether a save is migrating a legacy directory of `name` right now. */
+  async #legacyAside(name: string): Promise<boolean> {
+    return (await this.#entries()).some((e) => {
+      const m = STALE.exec(e);
+      return m?.[1] === "legacy" && m[2] === name;
+    });
+  }
+
+  async #infoAt(name: string, root: string): Promise<PluginManifest> {
     let text: string;
     try {
       text = await Deno.readTextFile(join(root, MANIFEST_FILE));
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) {
-        if (!(await exists(root))) {
+        if (!(await exists(this.pathOf(name)))) {
           const known = (await this.list()).map((p) => p.name);
           throw new McpxError(
             "PLUGIN_NOT_FOUND",
@@ -314,8 +484,11 @@ export class PluginStore {
    * @throws {PluginIntegrityError} naming the first offending file.
    */
   async verify(name: string): Promise<LoadedPlugin> {
-    const manifest = await this.info(name);
-    const root = this.pathOf(name);
+    return await this.#consistent(name, (dir) => this.#verifyAt(name, dir));
+  }
+
+  async #verifyAt(name: string, root: string): Promise<LoadedPlugin> {
+    const manifest = await this.#infoAt(name, root);
     if (!checksumsEqual(rootChecksum(manifest.files), manifest.rootChecksum)) {
       throw new PluginIntegrityError(
         name,
@@ -393,6 +566,7 @@ export class PluginStore {
   > {
     const plugins: LoadedPlugin[] = [];
     const failures: { name: string; error: Error }[] = [];
+    await this.sweep().catch(() => {});
     for (const p of await this.list()) {
       try {
         plugins.push(await this.load(p.name));
@@ -408,7 +582,10 @@ export class PluginStore {
     const out: PluginSummary[] = [];
     try {
       for await (const entry of Deno.readDir(this.dir)) {
-        if (!entry.isDirectory || entry.name.startsWith(".") || entry.name === "skills") continue;
+        if (
+          !(entry.isDirectory || entry.isSymlink) || entry.name.startsWith(".") ||
+          entry.name === "skills"
+        ) continue;
         try {
           validatePluginName(entry.name);
           const m = await this.info(entry.name);
@@ -446,42 +623,21 @@ export class PluginStore {
       );
     }
     await this.#withLock(name, async () => {
-      const trash = join(this.dir, `.old-${name}-${crypto.randomUUID()}`);
-      await Deno.rename(root, trash);
-      await Deno.remove(trash, { recursive: true });
+      // Moving the pointer (or legacy directory) aside is the one atomic step;
+      // the sweep then removes it and the version it pointed at.
+      await Deno.rename(root, join(this.dir, `.old-${name}-${crypto.randomUUID()}`));
+      await this.#sweepName(name);
     });
   }
 
   async #withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const lock = join(this.dir, `.lock-${name}`);
-    const deadline = Date.now() + 30_000;
-    for (let delay = 2;; delay = Math.min(delay * 2, 50)) {
-      try {
-        (await Deno.open(lock, { createNew: true, write: true })).close();
-        break;
-      } catch (e) {
-        if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-        const age = await Deno.stat(lock).then(
-          (s) => Date.now() - (s.mtime?.getTime() ?? 0),
-          () => 0,
-        );
-        if (age > 60_000) {
-          await Deno.remove(lock).catch(() => {});
-          continue;
-        }
-        if (Date.now() > deadline) {
-          throw new McpxError(
-            "PLUGIN_INTEGRITY",
-            `Plugin "${name}" is locked by another save ("${lock}")`,
-          );
-        }
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
+    const lock = await acquirePidLock(join(this.dir, `.lock-${name}`), {
+      what: `Plugin "${name}"`,
+    });
     try {
       return await fn();
     } finally {
-      await Deno.remove(lock).catch(() => {});
+      await lock!.release();
     }
   }
 }

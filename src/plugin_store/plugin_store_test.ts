@@ -173,8 +173,132 @@ Deno.test("concurrent saves under one name leave one intact plugin", async () =>
     loaded.files.find((f) => f.path === "servers/calc/getSum.ts")!.content,
     `export const v = "${winner}";\n`,
   );
-  // Nothing is left behind.
-  assert.deepEqual([...Deno.readDirSync(store.dir)].map((e) => e.name), ["calc"]);
+  // Nothing is left behind: the link and the one version it points at.
+  const entries = [...Deno.readDirSync(store.dir)].map((e) => e.name).sort();
+  assert.equal(entries.length, 2);
+  assert.equal(entries[1], "calc");
+  assert.equal(`.v-calc-${entries[0].slice(8)}`, entries[0]);
+  assert.equal(Deno.readLinkSync(join(store.dir, "calc")), entries[0]);
+});
+
+/** A pid that certainly belongs to no running process. */
+async function deadPid(): Promise<number> {
+  const child = new Deno.Command("true").spawn();
+  await child.status;
+  return child.pid;
+}
+
+Deno.test("a lock left by a dead process is taken over at once; a live owner is named", async () => {
+  await using store = await tempStore();
+  await store.save("calc", contents("old"));
+  const lock = join(store.dir, ".lock-calc");
+  await Deno.writeTextFile(lock, JSON.stringify({ pid: await deadPid(), nonce: "x" }));
+  const t0 = performance.now();
+  await store.save("calc", contents("new"));
+  assert.ok(performance.now() - t0 < 1_000, `save waited ${performance.now() - t0} ms`);
+  assert.equal(
+    (await store.load("calc")).files.find((f) => f.path === "README.md")!.content,
+    "# calc new\n",
+  );
+  assert.equal([...Deno.readDirSync(store.dir)].some((e) => e.name.startsWith(".lock")), false);
+
+  // A lock older mcpx versions left (no owner recorded) is taken over too.
+  await Deno.writeTextFile(lock, "");
+  await store.save("calc", contents("newer"));
+
+  // A live owner's lock is respected and the owner named.
+  const live = new Deno.Command("sleep", { args: ["30"] }).spawn();
+  try {
+    await Deno.writeTextFile(lock, JSON.stringify({ pid: live.pid, nonce: "y" }));
+    const { acquirePidLock } = await import("./_pid_lock.ts");
+    await assert.rejects(
+      acquirePidLock(lock, { waitMs: 50, what: `Plugin "calc"` }),
+      new RegExp(`Plugin "calc" is held by process ${live.pid}`),
+    );
+    assert.equal(await acquirePidLock(lock, { waitMs: 0 }), undefined);
+  } finally {
+    live.kill("SIGKILL");
+    await live.status;
+  }
+});
+
+Deno.test("saves and the startup sweep remove what crashed saves left", async () => {
+  await using store = await tempStore();
+  await store.save("calc", contents("1"));
+  const junk = [
+    `.tmp-calc-${crypto.randomUUID()}`,
+    `.old-calc-${crypto.randomUUID()}`,
+    `.v-calc-${crypto.randomUUID()}`,
+  ];
+  for (const j of junk) {
+    await Deno.mkdir(join(store.dir, j, "servers"), { recursive: true });
+    await Deno.writeTextFile(join(store.dir, j, "runtime.ts"), "x");
+  }
+  await Deno.symlink("nowhere", join(store.dir, `.ptr-calc-${crypto.randomUUID()}`));
+  await Deno.writeTextFile(join(store.dir, `.lock-calc.${crypto.randomUUID()}`), "{}");
+  await Deno.writeTextFile(
+    join(store.dir, ".lock-calc"),
+    JSON.stringify({ pid: await deadPid(), nonce: "z" }),
+  );
+  // The startup sweep (run by loadAll) removes all of it...
+  const { plugins } = await store.loadAll();
+  assert.equal(plugins.length, 1);
+  const names = () => [...Deno.readDirSync(store.dir)].map((e) => e.name).sort();
+  assert.equal(names().length, 2);
+  assert.deepEqual(names().filter((n) => !n.startsWith(".v-")), ["calc"]);
+  // ...and so does a save.
+  await Deno.mkdir(join(store.dir, junk[0]));
+  await store.save("calc", contents("2"));
+  assert.equal(names().length, 2);
+});
+
+Deno.test("a plugin saved as a plain directory is migrated; a crash mid-migration is repaired", async () => {
+  await using store = await tempStore();
+  await store.save("calc", contents("old"));
+  // Turn it into a plain directory, as older mcpx versions wrote it.
+  const link = join(store.dir, "calc");
+  const version = join(store.dir, Deno.readLinkSync(link));
+  await Deno.remove(link);
+  await Deno.rename(version, link);
+  assert.equal((await store.load("calc")).manifest.name, "calc");
+  // A crash right after the directory was moved aside, before the link was in place.
+  const aside = join(store.dir, `.legacy-calc-${crypto.randomUUID()}`);
+  await Deno.rename(link, aside);
+  assert.deepEqual(await store.sweep(), ["calc"]);
+  assert.equal(Deno.lstatSync(link).isDirectory, true);
+  assert.equal((await store.load("calc")).files[0].content, "# calc old\n");
+  // The next save replaces the directory with a link.
+  await store.save("calc", contents("new"));
+  assert.equal(Deno.lstatSync(link).isSymlink, true);
+  assert.equal((await store.load("calc")).files[0].content, "# calc new\n");
+  assert.equal([...Deno.readDirSync(store.dir)].length, 2);
+});
+
+Deno.test("readers during saves never see a false alarm or a torn plugin", async () => {
+  await using store = await tempStore();
+  await store.save("calc", contents("v0"));
+  let stop = false;
+  const alarms: string[] = [];
+  let reads = 0;
+  const readers = Array.from({ length: 4 }, async () => {
+    while (!stop) {
+      try {
+        const p = await store.load("calc");
+        const readme = p.files.find((f) => f.path === "README.md")!.content;
+        const v = p.files.find((f) => f.path === "servers/calc/getSum.ts")!.content;
+        if (!v.includes(JSON.stringify(readme.slice(7, -1)))) alarms.push(`torn: ${readme}`);
+        await store.info("calc");
+        reads++;
+      } catch (e) {
+        alarms.push((e as Error).message);
+      }
+    }
+  });
+  for (let i = 1; i <= 60; i++) await store.save("calc", contents(`v${i}`));
+  stop = true;
+  await Promise.all(readers);
+  assert.deepEqual(alarms, []);
+  assert.ok(reads > 10, `only ${reads} reads`);
 });
 
 Deno.test("unknown plugins list the known ones; remove deletes", async () => {

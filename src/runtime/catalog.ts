@@ -6,6 +6,7 @@
  * @module
  */
 import { generate, type GeneratedFile, type GenerateResult } from "../codegen/generate.ts";
+import { toCamelIdentifier } from "../codegen/identifiers.ts";
 import type { ServerConfig } from "../config/types.ts";
 import type { ClientPool } from "../bridge/client_pool.ts";
 import { introspect, listAllTools } from "../introspect/introspect.ts";
@@ -157,6 +158,46 @@ export class Catalog {
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([all, new Promise((r) => timer = setTimeout(r, opts.timeoutMs))]);
     clearTimeout(timer);
+  }
+
+  /**
+   * The servers a program needs introspected before it runs: those whose
+   * modules (`servers/<dir>/…`) it imports, directly or through the extra
+   * files (skills) it imports. `undefined` means it cannot tell (an import of
+   * `servers/` without a server directory), so every server is needed. Calls
+   * through `callTool("server", …)` need no snapshot: the tool path connects
+   * on its own.
+   */
+  serversUsedBy(
+    code: string,
+    extraFiles?: ReadonlyMap<string, string>,
+  ): string[] | undefined {
+    const dirs = new Set<string>();
+    const seen = new Set<string>();
+    const sources = [code];
+    let whole = false;
+    while (sources.length > 0) {
+      const src = sources.pop()!;
+      for (const m of src.matchAll(/servers\/([A-Za-z_$][\w$]*)?/g)) {
+        if (m[1] === undefined) whole = true;
+        else dirs.add(m[1]);
+      }
+      if (extraFiles === undefined) continue;
+      for (const m of src.matchAll(/["'`]\.{0,2}\/?((?:\.\.\/|\.\/)*[\w./-]+\.ts)["'`]/g)) {
+        const name = m[1].replace(/^(\.\.?\/)+/, "");
+        for (const [path, content] of extraFiles) {
+          if (!seen.has(path) && path.endsWith(`/${name}`)) {
+            seen.add(path);
+            sources.push(content);
+          }
+        }
+      }
+    }
+    if (whole) return undefined;
+    return this.names.filter((n) => {
+      const base = toCamelIdentifier(n);
+      return [...dirs].some((d) => d === base || d.startsWith(`${base}_`));
+    });
   }
 
   /** Reads `server`'s tool list again (after `notifications/tools/list_changed`). */

@@ -13,7 +13,10 @@ const mute: StdioServerConfig = {
 };
 
 Deno.test("a server that is down does not hold up the catalogue after its first attempt", async () => {
-  await using pool = new ClientPool([everythingServer(), mute], { connectTimeoutMs: 20_000 });
+  await using pool = new ClientPool([everythingServer(), mute], {
+    connectTimeoutMs: 4_000,
+    breaker: { cooldownMs: 0 },
+  });
   const catalog = new Catalog({ servers: pool.servers, pool, retryAfterMs: 0 });
   let changes = 0;
   catalog.onChange(() => changes++);

@@ -5,7 +5,8 @@
  * @module
  */
 import { ToolListChangedNotificationSchema } from "../_sdk.ts";
-import { Bridge, type BridgePolicy } from "../bridge/bridge.ts";
+import { Bridge, type BridgePolicy, DEFAULT_CALL_TIMEOUT_MS } from "../bridge/bridge.ts";
+import { DEFAULT_LIMITS } from "../sandbox/limits.ts";
 import { ClientPool, type Connector } from "../bridge/client_pool.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { connect } from "../introspect/connect.ts";
@@ -14,6 +15,19 @@ import type { EngineLimits } from "../sandbox/engine.ts";
 import { type ExecutionResult, Sandbox, type ToolCallback } from "../sandbox/sandbox.ts";
 import type { ExecutionContext } from "../routing/execution_context.ts";
 import { Catalog } from "./catalog.ts";
+import { McpxError } from "../errors.ts";
+import type { DrainReport } from "../lifecycle/shutdown.ts";
+
+/**
+ * The per-call deadline: the policy's, or 25 s, but always below the
+ * execution limit (5/6 of it) unless the policy sets one, so that a guest can
+ * catch `TOOL_TIMEOUT` before its own time runs out.
+ */
+export function callTimeoutFor(opts: Pick<RuntimeOptions, "policy" | "limits">): number {
+  if (opts.policy?.callTimeoutMs !== undefined) return opts.policy.callTimeoutMs;
+  const execution = opts.limits?.timeoutMs ?? DEFAULT_LIMITS.timeoutMs;
+  return Math.max(1, Math.min(DEFAULT_CALL_TIMEOUT_MS, Math.floor(execution * 5 / 6)));
+}
 
 /** Options of {@link Runtime.create}. */
 export interface RuntimeOptions {
@@ -58,7 +72,10 @@ export interface RuntimeExecuteOptions {
    * workspace; return `undefined` to let the bridge answer.
    */
   intercept?: (server: string, tool: string, args: unknown) => Promise<unknown> | undefined;
-  /** How long to wait for servers that are still being introspected (default 30 s). */
+  /**
+   * How long to wait for the servers the program imports that are still
+   * being introspected (default 30 s). Servers it does not import are not waited for.
+   */
   introspectTimeoutMs?: number;
   /** Who the execution runs for; passed with every upstream call. */
   context?: ExecutionContext;
@@ -86,6 +103,8 @@ export class Runtime implements AsyncDisposable {
   /** The WebAssembly sandbox. */
   readonly sandbox: Sandbox;
   readonly #pool: ClientPool;
+  readonly #inFlight = new Map<Promise<unknown>, AbortController>();
+  #draining?: string;
   #closed = false;
 
   private constructor(catalog: Catalog, bridge: Bridge, sandbox: Sandbox, pool: ClientPool) {
@@ -114,7 +133,12 @@ export class Runtime implements AsyncDisposable {
     });
     const catalog = new Catalog({ servers, plugins: opts.plugins, pool });
     const known = new Map(catalog.snapshots().map((s) => [s.name, s.tools]));
-    const bridge = new Bridge({ servers, tools: known, policy: opts.policy, pool });
+    const bridge = new Bridge({
+      servers,
+      tools: known,
+      policy: { ...opts.policy, callTimeoutMs: callTimeoutFor(opts) },
+      pool,
+    });
     catalog.onChange((name) => {
       const tools = catalog.snapshot(name)?.tools;
       if (tools) bridge.setTools(name, tools);
@@ -144,7 +168,53 @@ export class Runtime implements AsyncDisposable {
    * is its awaited `export default`.
    */
   async execute(code: string, opts: RuntimeExecuteOptions = {}): Promise<ExecutionResult> {
-    await this.catalog.ensure({ timeoutMs: opts.introspectTimeoutMs ?? 30_000 });
+    if (this.#draining !== undefined) {
+      throw new McpxError("SANDBOX_CANCELLED", `Execution refused: ${this.#draining}`);
+    }
+    const stop = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+    const running = this.#execute(code, { ...opts, signal });
+    this.#inFlight.set(running, stop);
+    try {
+      const result = await running;
+      if (stop.signal.aborted && result.error?.code === "SANDBOX_CANCELLED") {
+        result.error.message = `Execution was cancelled: ${stop.signal.reason}`;
+      }
+      return result;
+    } finally {
+      this.#inFlight.delete(running);
+    }
+  }
+
+  /**
+   * Stops taking executions, waits up to `graceMs` for those in flight, then
+   * cancels the rest with `reason` (they end as `SANDBOX_CANCELLED`, and their
+   * callers get that answer). Later {@link execute} calls are refused.
+   */
+  async drain(graceMs: number, reason = "mcpx is shutting down"): Promise<DrainReport> {
+    this.#draining ??= reason;
+    const running = [...this.#inFlight.keys()];
+    if (running.length === 0) return { finished: 0, cancelled: 0 };
+    const settled = Promise.allSettled(running);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([settled, new Promise((r) => timer = setTimeout(r, graceMs))]);
+    clearTimeout(timer);
+    const left = running.filter((p) => this.#inFlight.has(p));
+    for (const p of left) this.#inFlight.get(p)?.abort(reason);
+    await settled;
+    return { finished: running.length - left.length, cancelled: left.length };
+  }
+
+  async #execute(code: string, opts: RuntimeExecuteOptions): Promise<ExecutionResult> {
+    // Only the servers this program imports are waited for: a slow or down
+    // server never delays a program that does not use it.
+    const names = this.catalog.serversUsedBy(code, opts.files);
+    if (names === undefined || names.length > 0) {
+      await this.catalog.ensure({
+        ...(names ? { names } : {}),
+        timeoutMs: opts.introspectTimeoutMs ?? 30_000,
+      });
+    }
     const files = this.catalog.files();
     const bridge = this.bridge;
     const intercept = opts.intercept;

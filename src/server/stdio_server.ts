@@ -15,7 +15,10 @@ export const STDIO_MAX_MESSAGE_BYTES: number = 64 * 1024 * 1024;
  * goes away (stdin ends or the transport closes). Running executions are
  * cancelled then.
  */
-export async function serveStdio(host: ServeHost): Promise<void> {
+export async function serveStdio(
+  host: ServeHost,
+  opts: { beforeClose?: () => Promise<void> } = {},
+): Promise<void> {
   const session = host.createSession();
   const transport = new StdioServerTransport(process.stdin, process.stdout, {
     maxBufferSize: STDIO_MAX_MESSAGE_BYTES,
@@ -23,7 +26,8 @@ export async function serveStdio(host: ServeHost): Promise<void> {
   const closed = new Promise<void>((resolve) => {
     session.onclose = resolve;
   });
-  const end = () => void session.close();
+  // At the end of input, executions in flight may still finish and answer first.
+  const end = () => void (opts.beforeClose?.() ?? Promise.resolve()).finally(() => session.close());
   process.stdin.once("end", end);
   process.stdin.once("close", end);
   try {
