@@ -1,0 +1,253 @@
+/**
+ * The Javy engine: guest programs bundled into one script, compiled to
+ * QuickJS bytecode by a Javy plugin's `compile-src` and run by its `invoke`,
+ * in Deno's WebAssembly inside a permission-less worker.
+ *
+ * Each execution gets a fresh worker (one is kept started ahead of time).
+ * Javy has no interrupt handler, so a deadline or a cancellation stops the
+ * worker; a memory cap is the maximum declared on the plugin's memory.
+ *
+ * @module
+ */
+
+import { McpxError } from "../../errors.ts";
+import type {
+  Engine,
+  EngineHost,
+  EngineLimits,
+  ExecuteOutcome,
+  ExecuteRequest,
+} from "../engine.ts";
+import { DEFAULT_LIMITS } from "../limits.ts";
+import { bundleProgram } from "./bundle.ts";
+import { stoppedOutcome } from "./_execution.ts";
+import type { JavyPlugin } from "./plugin.ts";
+import { readDynamicModule } from "./wasm_binary.ts";
+import type { FromJavyWorker, ToJavyWorker } from "./worker.ts";
+
+/** Options of {@link JavyEngine.create}. */
+export interface JavyEngineOptions {
+  /** The plugin programs are compiled and run with. */
+  plugin: JavyPlugin;
+}
+
+type RunMessage = Extract<ToJavyWorker, { t: "run" }>;
+
+/** Javy (QuickJS bytecode through a Javy plugin) behind the {@link Engine} interface. */
+export class JavyEngine implements Engine {
+  /** Backend name. */
+  readonly name: string = "javy";
+  /** The plugin in use. */
+  readonly plugin: JavyPlugin;
+  readonly #running = new Set<Worker>();
+  #spare: Worker | undefined;
+  #closed = false;
+
+  private constructor(plugin: JavyPlugin) {
+    this.plugin = plugin;
+  }
+
+  /** Creates the engine and compiles the plugin for the default memory limit. */
+  static async create(opts: JavyEngineOptions): Promise<JavyEngine> {
+    const engine = new JavyEngine(opts.plugin);
+    await opts.plugin.moduleFor(DEFAULT_LIMITS.memoryBytes);
+    engine.#spare = engine.#spawn();
+    return engine;
+  }
+
+  /** Bundles, compiles and runs `req.entry`. */
+  async execute(req: ExecuteRequest, host: EngineHost): Promise<ExecuteOutcome> {
+    this.#checkOpen();
+    const files = req.extraFiles;
+    if (!req.files.has(req.entry) && !files?.has(req.entry)) {
+      throw new TypeError(`Invalid execution: the entry "${req.entry}" is not in the files`);
+    }
+    const t0 = performance.now();
+    let source: string;
+    try {
+      source = await bundleProgram({
+        entry: req.entry,
+        files: files === undefined ? req.files : {
+          get: (p) => files.get(p) ?? req.files.get(p),
+          has: (p) => files.has(p) || req.files.has(p),
+        },
+      });
+    } catch (e) {
+      if (!(e instanceof McpxError) || e.code !== "SANDBOX_COMPILE") throw e;
+      return {
+        ok: false,
+        logs: [],
+        error: { code: "SANDBOX_COMPILE", name: "SyntaxError", message: e.message },
+        stats: {
+          durationMs: performance.now() - t0,
+          toolCalls: 0,
+          outputBytes: 0,
+          truncated: false,
+        },
+      };
+    }
+    const outcome = await this.#run({ source }, req.limits, host, req.signal);
+    outcome.stats.durationMs = performance.now() - t0;
+    return outcome;
+  }
+
+  /**
+   * Runs a module in the `javy build -C dynamic` shape (such as one written
+   * by `mcpx build`) against this engine's plugin.
+   *
+   * @throws {TypeError} When `wasm` is not such a module.
+   * @throws {McpxError} `JAVY_PLUGIN_INVALID` when it imports another plugin's namespace.
+   */
+  async executeDynamic(
+    wasm: Uint8Array,
+    limits: EngineLimits,
+    host: EngineHost,
+    signal?: AbortSignal,
+  ): Promise<ExecuteOutcome> {
+    this.#checkOpen();
+    const info = readDynamicModule(wasm);
+    if (info.namespace !== this.plugin.namespace) {
+      throw new McpxError(
+        "JAVY_PLUGIN_INVALID",
+        `The module was built for the Javy plugin namespace "${info.namespace}", but the plugin "${this.plugin.source}" provides "${this.plugin.namespace}"`,
+      );
+    }
+    const module = await WebAssembly.compile(wasm as BufferSource);
+    return await this.#run(
+      { dynamic: { module, namespace: info.namespace } },
+      limits,
+      host,
+      signal,
+    );
+  }
+
+  /**
+   * Compiles a bundled script to QuickJS bytecode with the plugin.
+   *
+   * @throws {McpxError} `SANDBOX_COMPILE` with the plugin's message.
+   */
+  async compile(source: string, limits: EngineLimits = DEFAULT_LIMITS): Promise<Uint8Array> {
+    this.#checkOpen();
+    const noHost: EngineHost = { callTool: () => Promise.resolve("") };
+    let bytecode: Uint8Array | undefined;
+    const outcome = await this.#run(
+      { source, compileOnly: true },
+      limits,
+      noHost,
+      undefined,
+      (b) => bytecode = b,
+    );
+    if (bytecode !== undefined) return bytecode;
+    const e = outcome.error!;
+    throw new McpxError(
+      e.code === "SANDBOX_COMPILE" ? "SANDBOX_COMPILE" : e.code,
+      e.message,
+    );
+  }
+
+  /** Stops every worker; running executions end as `SANDBOX_CANCELLED`. */
+  dispose(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    this.#spare?.terminate();
+    this.#spare = undefined;
+    for (const w of this.#running) w.dispatchEvent(new Event("mcpx-close"));
+    return Promise.resolve();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new McpxError("USAGE", "Cannot execute: the sandbox engine is closed");
+  }
+
+  #spawn(): Worker {
+    return new Worker(new URL("./worker.ts", import.meta.url), {
+      type: "module",
+      deno: { permissions: "none" },
+    } as WorkerOptions);
+  }
+
+  async #run(
+    what: Pick<RunMessage, "source" | "compileOnly" | "dynamic">,
+    limits: EngineLimits,
+    host: EngineHost,
+    signal: AbortSignal | undefined,
+    onCompiled?: (bytecode: Uint8Array) => void,
+  ): Promise<ExecuteOutcome> {
+    const { module, ceiling } = await this.plugin.moduleFor(limits.memoryBytes);
+    if (signal?.aborted) return stoppedOutcome("cancel", limits);
+    const worker = this.#spare ?? this.#spawn();
+    this.#spare = this.#closed ? undefined : this.#spawn();
+    this.#running.add(worker);
+    const calls = new Map<number, AbortController>();
+    return await new Promise<ExecuteOutcome>((resolve) => {
+      let settled = false;
+      const finish = (outcome: ExecuteOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        worker.terminate();
+        this.#running.delete(worker);
+        for (const c of calls.values()) c.abort();
+        resolve(outcome);
+      };
+      const timer = setTimeout(() => finish(stoppedOutcome("timeout", limits)), limits.timeoutMs);
+      const onAbort = () => finish(stoppedOutcome("cancel", limits));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      worker.addEventListener("mcpx-close", () => {
+        finish({
+          ...stoppedOutcome("cancel", limits),
+          error: {
+            code: "SANDBOX_CANCELLED",
+            name: "McpxError",
+            message: "The sandbox was closed",
+          },
+        });
+      });
+      worker.onerror = (e) => {
+        e.preventDefault();
+        finish(stoppedOutcome("crash", limits, `The Javy worker crashed: ${e.message}`));
+      };
+      worker.onmessage = (e: MessageEvent<FromJavyWorker>) => {
+        const m = e.data;
+        if (m.t === "done") finish(m.outcome);
+        else if (m.t === "compiled") {
+          onCompiled?.(m.bytecode);
+          finish(stoppedOutcome("cancel", limits));
+        } else if (m.t === "call") {
+          const controller = new AbortController();
+          calls.set(m.call, controller);
+          let reply: Promise<string>;
+          try {
+            reply = host.callTool(m.server, m.tool, m.args, controller.signal);
+          } catch (err) {
+            reply = Promise.reject(err);
+          }
+          reply.catch((err) =>
+            JSON.stringify({
+              ok: false,
+              error: {
+                code: "TOOL_ERROR",
+                message: err instanceof Error ? err.message : String(err),
+              },
+            })
+          ).then((json) => {
+            calls.delete(m.call);
+            if (!settled) {
+              worker.postMessage({ t: "reply", call: m.call, json } satisfies ToJavyWorker);
+            }
+          });
+        }
+      };
+      worker.postMessage(
+        {
+          t: "run",
+          plugin: module,
+          memoryCeiling: ceiling,
+          limits,
+          ...what,
+        } satisfies ToJavyWorker,
+      );
+    });
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The Javy sandbox worker, started without any permission. It receives the
+ * plugin (a compiled WebAssembly module, with its memory capped), compiles
+ * the program's JavaScript to bytecode through the plugin's `compile-src`
+ * (or takes a `-C dynamic` module), and runs it through `invoke` entered
+ * with `WebAssembly.promising`, so that the blocking reads of the tool
+ * bridge suspend the WebAssembly stack while the host answers.
+ *
+ * @module
+ */
+
+import type { EngineLimits, ExecuteOutcome } from "../engine.ts";
+import { JavyExecution } from "./_execution.ts";
+import { pluginImports, WasiHost } from "./wasi_host.ts";
+
+/** Host → worker. */
+export type ToJavyWorker =
+  | {
+    t: "run";
+    plugin: WebAssembly.Module;
+    /** Bytes the plugin's memory may reach (its patched maximum); 0 when not capped. */
+    memoryCeiling: number;
+    limits: EngineLimits;
+    /** JavaScript to compile and run, or to compile only. */
+    source?: string;
+    compileOnly?: boolean;
+    /** A module in the `javy build -C dynamic` shape, and the namespace it imports. */
+    dynamic?: { module: WebAssembly.Module; namespace: string };
+  }
+  | { t: "reply"; call: number; json: string };
+
+/** Worker → host. */
+export type FromJavyWorker =
+  | { t: "call"; call: number; server: string; tool: string; args: string }
+  | { t: "compiled"; bytecode: Uint8Array }
+  | { t: "done"; outcome: ExecuteOutcome };
+
+// deno-lint-ignore no-explicit-any
+const scope = self as any as {
+  onmessage: ((e: MessageEvent<ToJavyWorker>) => void) | null;
+  postMessage(m: FromJavyWorker): void;
+};
+const post = (m: FromJavyWorker) => scope.postMessage(m);
+let current: JavyExecution | undefined;
+
+scope.onmessage = (e) => {
+  const m = e.data;
+  if (m.t === "reply") current?.reply(m.call, m.json);
+  else run(m).then((outcome) => outcome && post({ t: "done", outcome }));
+};
+
+interface PluginExports {
+  memory: WebAssembly.Memory;
+  cabi_realloc: (ptr: number, oldLen: number, align: number, len: number) => number;
+  "compile-src": (ptr: number, len: number) => number;
+  invoke: (...args: number[]) => void;
+  "initialize-runtime": () => void;
+}
+
+const promising = (WebAssembly as unknown as {
+  promising: <F>(f: F) => (...args: unknown[]) => Promise<unknown>;
+}).promising;
+
+function instantiate(plugin: WebAssembly.Module, exec: JavyExecution): PluginExports {
+  const wasi = new WasiHost(exec);
+  const instance = new WebAssembly.Instance(plugin, pluginImports(plugin, wasi));
+  const exports = instance.exports as unknown as PluginExports;
+  wasi.memory = exports.memory;
+  exec.memory = exports.memory;
+  return exports;
+}
+
+function write(p: PluginExports, bytes: Uint8Array): number {
+  const ptr = p.cabi_realloc(0, 0, 1, bytes.length);
+  new Uint8Array(p.memory.buffer).set(bytes, ptr);
+  return ptr;
+}
+
+/** `compile-src`, with its canonical-ABI result: bytecode, or the plugin's error text. */
+function compile(
+  p: PluginExports,
+  source: Uint8Array,
+): { bytecode: Uint8Array } | { error: string } {
+  const ret = p["compile-src"](write(p, source), source.length);
+  const v = new DataView(p.memory.buffer);
+  const tag = v.getUint32(ret, true);
+  const ptr = v.getUint32(ret + 4, true);
+  const len = v.getUint32(ret + 8, true);
+  const bytes = new Uint8Array(p.memory.buffer, ptr, len).slice();
+  return tag === 0 ? { bytecode: bytes } : { error: new TextDecoder().decode(bytes) };
+}
+
+const NOT_INITIALIZED = /not initialized/i;
+
+async function run(m: Extract<ToJavyWorker, { t: "run" }>): Promise<ExecuteOutcome | undefined> {
+  const exec = new JavyExecution(
+    m.limits,
+    (call, server, tool, args) => post({ t: "call", call, server, tool, args }),
+  );
+  current = exec;
+  exec.memoryCeiling = m.memoryCeiling;
+  let initialize = false;
+  try {
+    let bytecode: Uint8Array | undefined;
+    if (m.source !== undefined) {
+      const src = new TextEncoder().encode(m.source);
+      let p = instantiate(m.plugin, exec);
+      let c = compile(p, src);
+      if ("error" in c && NOT_INITIALIZED.test(c.error)) {
+        // A plugin that `javy init-plugin` did not initialize: initialize it ourselves.
+        initialize = true;
+        p = instantiate(m.plugin, exec);
+        p["initialize-runtime"]();
+        c = compile(p, src);
+      }
+      if ("error" in c) {
+        const outcome = exec.outcome();
+        return {
+          ...outcome,
+          ok: false,
+          error: { code: "SANDBOX_COMPILE", name: "SyntaxError", message: c.error },
+        };
+      }
+      bytecode = c.bytecode;
+      if (m.compileOnly) {
+        post({ t: "compiled", bytecode });
+        return undefined;
+      }
+    }
+    if (m.source === undefined) {
+      const probe = compile(instantiate(m.plugin, exec), new Uint8Array(0));
+      initialize = "error" in probe && NOT_INITIALIZED.test(probe.error);
+    }
+    const p = instantiate(m.plugin, exec);
+    if (initialize) p["initialize-runtime"]();
+    if (m.dynamic !== undefined) {
+      const program = new WebAssembly.Instance(m.dynamic.module, {
+        [m.dynamic.namespace]: {
+          cabi_realloc: p.cabi_realloc,
+          invoke: p.invoke,
+          memory: p.memory,
+        },
+      });
+      await promising((program.exports as { _start: () => void })._start)();
+    } else {
+      const ptr = write(p, bytecode!);
+      await promising(p.invoke)(ptr, bytecode!.length, 0, 0, 0);
+    }
+    return exec.outcome();
+  } catch (e) {
+    return exec.outcome(e);
+  } finally {
+    current = undefined;
+  }
+}
