@@ -126,5 +126,7 @@ export const RUNTIME_OPTIONS = {
   deny: { type: "string", multiple: true },
   timeout: { type: "string" },
   memory: { type: "string" },
+  engine: { type: "string" },
+  "javy-plugin": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;

@@ -8,6 +8,7 @@ import { serveStdio } from "../server/stdio_server.ts";
 import { SERVE_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./usage_error.ts";
+import { engineOptions } from "./_engine.ts";
 import {
   intOption,
   loadPlugins,
@@ -61,8 +62,16 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     }),
     loadPlugins(new PluginStore(pluginDir), log),
   ]);
+  const engine = await engineOptions(
+    "serve",
+    v.engine,
+    v["javy-plugin"],
+    v["plugin-dir"],
+    io.env,
+  );
   const host = await ServeHost.create({
     runtime: {
+      ...engine,
       servers,
       plugins,
       policy: policyOptions(v.allow, v.deny),
