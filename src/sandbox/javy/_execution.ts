@@ -232,11 +232,16 @@ export class JavyExecution implements WasiStreams {
       return { code: "SANDBOX_RUNTIME", name: "Error", message: thrown.message };
     }
     const mem = this.memory?.buffer.byteLength ?? 0;
-    if (this.memoryCeiling > 0 && mem + 1024 * 1024 >= this.memoryCeiling) {
+    const stderr = this.#logs.filter((l) => l.level === "error").map((l) => l.message);
+    // Rust's allocator prints "memory allocation of N bytes failed" before it aborts.
+    const allocFailed = stderr.some((l) => /^memory allocation (of \d+ bytes )?failed/.test(l));
+    if (
+      this.memoryCeiling > 0 &&
+      (allocFailed || mem + 1024 * 1024 >= this.memoryCeiling)
+    ) {
       const e = new SandboxMemoryError(this.#limits.memoryBytes);
       return { code: e.code, name: e.name, message: e.message };
     }
-    const stderr = this.#logs.filter((l) => l.level === "error").map((l) => l.message);
     const last = stderr.slice(-3).join("\n");
     if (thrown instanceof WasiExit) {
       return {

@@ -156,7 +156,7 @@ export function withMemoryMaximum(
 export function dynamicModule(namespace: string, bytecode: Uint8Array): Uint8Array {
   const ns = str(namespace);
   const types = section(1, [
-    ...leb(2),
+    ...leb(3),
     // 0: () -> ()
     0x60,
     0x00,

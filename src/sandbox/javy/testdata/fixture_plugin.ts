@@ -10,7 +10,8 @@
 //   //! err TEXT      … to stderr (fd 2)
 //   //! bridge TEXT   … to the mcpx bridge (fd 3), for example a call frame
 //   //! read          read one line from the bridge (blocking) and echo it to stdout
-//   //! grow N        grow the memory by N pages; trap when it cannot (as Rust aborts)
+//   //! grow N        grow the memory by N pages; when it cannot, print Rust's
+//                     "memory allocation … failed" to stderr and trap, as Rust aborts
 //   //! spin          loop forever
 //   //! host          call the plugin's own host import `env.fixture_host_call`
 //   //! exit N        proc_exit(N)
@@ -49,6 +50,7 @@ const STRINGS = {
   wasiOk: "wasi ok",
   wasiFail: "wasi fail ",
   path: "etc/passwd",
+  allocFailed: "memory allocation failed",
 };
 
 const enc = new TextEncoder();
@@ -229,7 +231,7 @@ export const FIXTURE_WAT = `(module
     (if (call $eq (local.get $p) (local.get $e) ${s("read")}) (then (return (call $readline))))
     (if (call $eq (local.get $p) (local.get $e) ${s("grow")}) (then
       (if (i32.eq (memory.grow (call $atoi (i32.add (local.get $p) (i32.const 5)) (local.get $e))) (i32.const -1))
-        (then unreachable))
+        (then (call $writeln (i32.const 2) ${s("allocFailed")}) unreachable))
       (return)))
     (if (call $eq (local.get $p) (local.get $e) ${s("spin")}) (then (loop $forever (br $forever))))
     (if (call $eq (local.get $p) (local.get $e) ${s("host")}) (then (drop (call $host)) (return)))
