@@ -1,0 +1,328 @@
+// The Javy engine end to end, against a real server-everything over stdio.
+//
+// Without a javy binary, the fixture plugin (testdata/fixture_plugin.ts)
+// stands in for Javy: it has Javy's plugin ABI but interprets `//! `
+// operations instead of JavaScript, so these tests drive the whole host side
+// (CLI, runtime, bridge, worker, WASI host, JSPI, `mcpx build`) with programs
+// written in those operations. The guest-script suite in real TypeScript
+// runs on the default engine always and on Javy when a javy binary is found
+// (MCPX_JAVY or PATH); otherwise its Javy half is reported as ignored.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Client, StdioClientTransport } from "../src/_sdk.ts";
+import { Runtime } from "../src/runtime/runtime.ts";
+import { stopBundler } from "../src/sandbox/javy/bundle.ts";
+import { findJavy, JavyPlugin } from "../src/sandbox/javy/plugin.ts";
+import { fixturePluginBytes } from "../src/sandbox/javy/testdata/fixture_plugin.ts";
+import { readDynamicModule } from "../src/sandbox/javy/wasm_binary.ts";
+import { cli, tempDir, writeConfig } from "./_helpers.ts";
+import { everythingServer } from "./_servers.ts";
+
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
+const JAVY = findJavy(Deno.env.toObject());
+const NO_JAVY = "skipped: no javy binary (set MCPX_JAVY or put javy on the PATH)";
+
+const ops = (...lines: string[]) => lines.map((l) => `//! ${l}`).join("\n") + "\nexport {};\n";
+const call = (id: number, tool: string, args: unknown) =>
+  `bridge ${JSON.stringify({ t: "call", id, server: "everything", tool, args })}`;
+const done = (value: unknown) =>
+  `bridge ${JSON.stringify({ t: "done", json: JSON.stringify(value) })}`;
+const replies = (logs: { message: string }[]) =>
+  logs.filter((l) => l.message.startsWith('{"id"')).map((l) => JSON.parse(l.message));
+
+// ---------------------------------------------------------------------------
+// The same guest scripts on both engines.
+
+interface GuestCase {
+  name: string;
+  code: string;
+  check(r: Awaited<ReturnType<Runtime["execute"]>>): void;
+}
+
+const SUITE: GuestCase[] = [
+  {
+    name: "console output and a computed default export",
+    code: `console.log("hi", 1 + 1);\nexport default { n: [1, 2, 3].map((x) => x * 2) };`,
+    check(r) {
+      assert.ok(r.ok, JSON.stringify(r.error));
+      assert.deepEqual(r.logs.map((l) => l.message), ["hi 2"]);
+      assert.deepEqual(r.result, { n: [2, 4, 6] });
+    },
+  },
+  {
+    name: "one tool call through a generated module",
+    code: `import { getSum } from "./servers/everything/index.ts";
+import { text } from "./runtime.ts";
+export default text(await getSum({ a: 2, b: 3 }));`,
+    check(r) {
+      assert.ok(r.ok, JSON.stringify(r.error));
+      assert.match(String(r.result), /5/);
+      assert.equal(r.stats.toolCalls, 1);
+    },
+  },
+  {
+    name: "parallel tool calls",
+    code: `import { echo } from "./servers/everything/index.ts";
+import { text } from "./runtime.ts";
+const out = await Promise.all(["a", "b", "c"].map((m) => echo({ message: m })));
+export default out.map(text);`,
+    check(r) {
+      assert.ok(r.ok, JSON.stringify(r.error));
+      assert.deepEqual((r.result as string[]).map((t) => t.replace(/^Echo: /, "")), [
+        "a",
+        "b",
+        "c",
+      ]);
+      assert.equal(r.stats.toolCalls, 3);
+    },
+  },
+  {
+    name: "a failing tool call is a ToolError the program can catch",
+    code: `import { callTool } from "./runtime.ts";
+try {
+  await callTool("everything", "no-such-tool", {});
+} catch (e) {
+  console.log((e as Error).name, (e as { code: string }).code);
+}
+export default "caught";`,
+    check(r) {
+      assert.ok(r.ok, JSON.stringify(r.error));
+      assert.equal(r.result, "caught");
+      assert.match(r.logs[0].message, /^ToolError [A-Z_]+$/);
+    },
+  },
+  {
+    name: "an uncaught error fails the execution",
+    code: `throw new TypeError("bad input");`,
+    check(r) {
+      assert.equal(r.ok, false);
+      assert.equal(r.error?.code, "SANDBOX_RUNTIME");
+      assert.equal(r.error?.name, "TypeError");
+      assert.equal(r.error?.message, "bad input");
+    },
+  },
+];
+
+for (const engine of ["quickjs", "javy"] as const) {
+  const skip = engine === "javy" && JAVY === undefined;
+  Deno.test({
+    name: `guest-script suite on the ${engine} engine against server-everything${
+      skip ? ` (${NO_JAVY})` : ""
+    }`,
+    ignore: skip,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn(t) {
+      await using runtime = await Runtime.create({
+        servers: [everythingServer()],
+        engine,
+        workers: 1,
+      });
+      for (const c of SUITE) {
+        await t.step(c.name, async () => c.check(await runtime.execute(c.code)));
+      }
+      if (engine === "javy") await stopBundler();
+    },
+  });
+}
+
+Deno.test({
+  name: `a real Javy plugin given with --javy-plugin runs a console-only program${
+    JAVY === undefined ? ` (${NO_JAVY})` : ""
+  }`,
+  ignore: JAVY === undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    const plugin = join(dir.path, "plugin.wasm");
+    const emitted = await new Deno.Command(JAVY!, { args: ["emit-plugin", "-o", plugin] }).output();
+    assert.ok(emitted.success, new TextDecoder().decode(emitted.stderr));
+    const prog = join(dir.path, "hello.ts");
+    await Deno.writeTextFile(prog, `console.log("hello from javy");\nexport default 42;`);
+    const r = await cli(["run", prog, "--engine", "javy", "--javy-plugin", plugin, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(out.logs.map((l: { message: string }) => l.message), ["hello from javy"]);
+    assert.equal(out.result, 42);
+    await stopBundler();
+  },
+});
+
+// ---------------------------------------------------------------------------
+// The fixture plugin through the whole stack.
+
+Deno.test({
+  name:
+    "javy fixture against server-everything: tool calls through the real bridge, in parallel, failing, denied",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const plugin = await JavyPlugin.fromBytes(await fixturePluginBytes(), "fixture");
+    await using runtime = await Runtime.create({
+      servers: [everythingServer()],
+      engine: "javy",
+      javy: { plugin },
+      policy: { deny: ["everything/get-env"] },
+    });
+    assert.equal(runtime.sandbox.engineName, "javy");
+    const r = await runtime.execute(ops(
+      call(1, "get-sum", { a: 2, b: 3 }),
+      call(2, "echo", { message: "one" }),
+      call(3, "echo", { message: "two" }),
+      call(4, "no-such-tool", {}),
+      call(5, "get-env", {}),
+      call(6, "get-sum", { a: "not a number" }),
+      "read",
+      "read",
+      "read",
+      "read",
+      "read",
+      "read",
+      "out finished",
+      done({ ok: 1 }),
+    ));
+    assert.ok(r.ok, JSON.stringify(r.error));
+    assert.deepEqual(r.result, { ok: 1 });
+    assert.equal(r.logs.at(-1)?.message, "finished");
+    const byId = new Map(replies(r.logs).map((m) => [m.id, m.reply]));
+    assert.equal(byId.size, 6);
+    assert.ok(byId.get(1).ok);
+    assert.match(JSON.stringify(byId.get(1).value), /5/);
+    assert.match(JSON.stringify(byId.get(2).value), /one/);
+    assert.match(JSON.stringify(byId.get(3).value), /two/);
+    assert.equal(byId.get(4).ok, false);
+    assert.equal(byId.get(4).error.code, "UNKNOWN_TOOL");
+    assert.equal(byId.get(5).error.code, "TOOL_DENIED");
+    assert.equal(byId.get(6).error.code, "TOOL_INVALID_ARGS");
+    assert.equal(r.stats.toolCalls, 6);
+    await stopBundler();
+  },
+});
+
+Deno.test({
+  name: "mcpx run --engine javy, mcpx build and mcpx run out.wasm with the fixture plugin",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    const config = await writeConfig(dir.path, [everythingServer()]);
+    const plugin = join(dir.path, "fixture.wasm");
+    await Deno.writeFile(plugin, await fixturePluginBytes());
+    const prog = join(dir.path, "prog.ts");
+    await Deno.writeTextFile(
+      prog,
+      `import { getSum } from "./servers/everything/index.ts";\n` +
+        ops(call(1, "get-sum", { a: 20, b: 22 }), "read", "out sum done", done({ sum: 42 })),
+    );
+    const common = ["--config", config, "--javy-plugin", plugin];
+    const run = await cli(["run", prog, "--engine", "javy", ...common, "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    const out = JSON.parse(run.stdout);
+    assert.deepEqual(out.result, { sum: 42 });
+    assert.match(out.logs[0].message, /42/);
+    assert.equal(out.logs[1].message, "sum done");
+
+    const wasmPath = join(dir.path, "out.wasm");
+    const built = await cli(["build", prog, "-o", wasmPath, ...common]);
+    assert.equal(built.code, 0, built.stderr);
+    assert.match(built.stderr, /wrote .*out\.wasm/);
+    const wasm = await Deno.readFile(wasmPath);
+    const info = readDynamicModule(wasm);
+    assert.equal(info.namespace, "mcpx-fixture-v1");
+    assert.match(new TextDecoder().decode(info.bytecode), /^FXBC/);
+
+    const again = await cli(["run", wasmPath, ...common, "--json"]);
+    assert.equal(again.code, 0, again.stderr);
+    const out2 = JSON.parse(again.stdout);
+    assert.deepEqual(out2.result, { sum: 42 });
+    assert.match(out2.logs[0].message, /42/);
+
+    const wrong = await cli(["run", wasmPath, "--engine", "quickjs", "--config", config]);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /needs the javy engine/);
+    await stopBundler();
+  },
+});
+
+Deno.test({
+  name: "without javy, --engine javy and mcpx build exit with an install hint",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    const prog = join(dir.path, "p.ts");
+    await Deno.writeTextFile(prog, "export default 1;");
+    const env = { PATH: join(dir.path, "empty") };
+    for (
+      const args of [
+        ["run", prog, "--engine", "javy"],
+        ["serve", "--engine", "javy"],
+        ["build", prog, "-o", join(dir.path, "p.wasm")],
+      ]
+    ) {
+      const r = await cli(args, { env });
+      assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        /no javy was found: install Javy \(https:\/\/github\.com\/bytecodealliance\/javy\/releases\)/,
+      );
+      assert.match(r.stderr, /--javy-plugin FILE/);
+    }
+    const bad = await cli(["run", prog, "--engine", "v8"], { env });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Invalid --engine "v8": use "quickjs" or "javy"/);
+    const stray = await cli(["run", prog, "--javy-plugin", "x.wasm"], { env });
+    assert.equal(stray.code, 2);
+    assert.match(stray.stderr, /--javy-plugin needs --engine javy/);
+  },
+});
+
+Deno.test({
+  name: "mcpx serve --engine javy runs execute_code through the fixture plugin",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    const config = await writeConfig(dir.path, [everythingServer()]);
+    const plugin = join(dir.path, "fixture.wasm");
+    await Deno.writeFile(plugin, await fixturePluginBytes());
+    const transport = new StdioClientTransport({
+      command: Deno.execPath(),
+      args: [
+        "run",
+        "-A",
+        CLI,
+        "serve",
+        "--config",
+        config,
+        "--plugin-dir",
+        join(dir.path, "plugins"),
+        "--engine",
+        "javy",
+        "--javy-plugin",
+        plugin,
+      ],
+      stderr: "pipe",
+    });
+    const client = new Client({ name: "javy-test", version: "1.0.0" });
+    await client.connect(transport);
+    try {
+      const r = await client.callTool(
+        {
+          name: "execute_code",
+          arguments: {
+            code: ops(call(1, "get-sum", { a: 1, b: 2 }), "read", done({ three: 3 })),
+          },
+        },
+        undefined,
+        { timeout: 60_000 },
+      );
+      const text = (r.content as { type: string; text: string }[])[0].text;
+      assert.equal(r.isError ?? false, false, text);
+      assert.match(text, /"three":\s*3/);
+    } finally {
+      await client.close();
+    }
+  },
+});
