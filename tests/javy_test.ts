@@ -154,7 +154,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "javy fixture against server-everything: tool calls through the real bridge, in parallel, failing, denied",
+    "javy fixture against server-everything: tool calls through the real bridge, in parallel, failing, denied, over the argument limit",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -163,7 +163,7 @@ Deno.test({
       servers: [everythingServer()],
       engine: "javy",
       javy: { plugin },
-      policy: { deny: ["everything/get-env"] },
+      policy: { deny: ["everything/get-env"], maxArgBytes: 1024 },
     });
     assert.equal(runtime.sandbox.engineName, "javy");
     const r = await runtime.execute(ops(
@@ -173,6 +173,8 @@ Deno.test({
       call(4, "no-such-tool", {}),
       call(5, "get-env", {}),
       call(6, "get-sum", { a: "not a number" }),
+      call(7, "echo", { message: "x".repeat(2000) }),
+      "read",
       "read",
       "read",
       "read",
@@ -186,7 +188,7 @@ Deno.test({
     assert.deepEqual(r.result, { ok: 1 });
     assert.equal(r.logs.at(-1)?.message, "finished");
     const byId = new Map(replies(r.logs).map((m) => [m.id, m.reply]));
-    assert.equal(byId.size, 6);
+    assert.equal(byId.size, 7);
     assert.ok(byId.get(1).ok);
     assert.match(JSON.stringify(byId.get(1).value), /5/);
     assert.match(JSON.stringify(byId.get(2).value), /one/);
@@ -195,7 +197,9 @@ Deno.test({
     assert.equal(byId.get(4).error.code, "UNKNOWN_TOOL");
     assert.equal(byId.get(5).error.code, "TOOL_DENIED");
     assert.equal(byId.get(6).error.code, "TOOL_INVALID_ARGS");
-    assert.equal(r.stats.toolCalls, 6);
+    assert.equal(byId.get(7).error.code, "TOOL_LIMIT");
+    assert.match(byId.get(7).error.message, /over the 1 KiB limit|over the 1,024 B limit|over the/);
+    assert.equal(r.stats.toolCalls, 7);
     await stopBundler();
   },
 });

@@ -22,6 +22,8 @@ export const BRIDGE_FD = 3;
 export const FRAME_PREFIX = "\u0000mcpx:";
 
 const decoder = new TextDecoder();
+/** The longest bridge frame accepted (tool arguments are capped lower by the bridge). */
+const MAX_FRAME_CHARS = 64 * 1024 * 1024;
 const encoder = new TextEncoder();
 
 /** Where an execution sends tool calls. */
@@ -74,6 +76,12 @@ export class JavyExecution implements WasiStreams {
     }
     if (fd === BRIDGE_FD) {
       this.#bridgeIn += decoder.decode(bytes);
+      if (this.#bridgeIn.length > MAX_FRAME_CHARS && !this.#bridgeIn.includes("\n")) {
+        // A frame with no end in sight: refuse it rather than hold it all.
+        this.#protocolError ??= `A bridge frame is longer than ${MAX_FRAME_CHARS} characters`;
+        this.#bridgeIn = "";
+        return false;
+      }
       let nl: number;
       while ((nl = this.#bridgeIn.indexOf("\n")) >= 0) {
         const line = this.#bridgeIn.slice(0, nl);
@@ -179,6 +187,11 @@ export class JavyExecution implements WasiStreams {
     const buf = this.#partial[fd - 1] + text;
     const lines = buf.split("\n");
     this.#partial[fd - 1] = lines.pop()!;
+    if (this.#partial[fd - 1].length > this.#limits.maxOutputBytes) {
+      // A line without end past the output limit: count it now, it is cut anyway.
+      lines.push(this.#partial[fd - 1]);
+      this.#partial[fd - 1] = "";
+    }
     for (const line of lines) this.#line(fd, line);
   }
 

@@ -1,0 +1,101 @@
+/**
+ * The Javy engine against the default engine, in the same run: compile and
+ * run of a trivial script and of a one-tool script (the tool answers at
+ * once, in process, so the figures are the engines' own overhead).
+ *
+ * The Javy engine runs with the fixture plugin (a WAT plugin with Javy's
+ * ABI that interprets a fixed protocol instead of JavaScript), because no
+ * javy binary is available here; set MCPX_JAVY (or put javy on the PATH) to
+ * measure a real plugin instead, with real JavaScript. With the fixture, the
+ * figures cover everything mcpx itself does on the Javy path (bundling,
+ * a fresh worker, plugin instances, `compile-src`, `invoke` entered through
+ * JSPI, the WASI host and the bridge), not QuickJS executing inside Javy.
+ *
+ * @module
+ */
+
+import { Sandbox } from "../src/sandbox/sandbox.ts";
+import { JavyEngine } from "../src/sandbox/javy/javy_engine.ts";
+import { findJavy, JavyPlugin, resolveJavyPlugin } from "../src/sandbox/javy/plugin.ts";
+import { fixturePluginBytes } from "../src/sandbox/javy/testdata/fixture_plugin.ts";
+import type { ToolCallback } from "../src/sandbox/sandbox.ts";
+
+const env = Deno.env.toObject();
+const real = findJavy(env) !== undefined;
+const plugin = real
+  ? await resolveJavyPlugin({ pluginDir: await Deno.makeTempDir(), env })
+  : await JavyPlugin.fromBytes(await fixturePluginBytes(), "fixture");
+const label = real ? "javy" : "javy (fixture plugin)";
+
+const quickjs = await Sandbox.create({ workers: { minWorkers: 1, maxWorkers: 1 } });
+const javy = await Sandbox.create({
+  engine: await JavyEngine.create({ plugin }),
+  ownsEngine: true,
+});
+
+const files = new Map([
+  [
+    "/runtime.ts",
+    `export async function callTool(s: string, t: string, a: unknown): Promise<unknown> {
+  const r = await (globalThis as any)[Symbol.for("mcpx.host")].callTool(s, t, a);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}`,
+  ],
+]);
+const callTool: ToolCallback = (_s, _t, args) => Promise.resolve({ ok: true, value: args });
+
+const TRIVIAL_JS = `console.log("hi");\nexport default 1 + 1;`;
+const ONE_TOOL_JS = `import { callTool } from "./runtime.ts";
+export default await callTool("s", "t", { n: 1 });`;
+// What the fixture plugin runs in their place: the same effects, as its operations.
+const TRIVIAL_FIXTURE = `//! out hi\n//! bridge {"t":"done","json":"2"}\nexport {};`;
+const ONE_TOOL_FIXTURE = `//! bridge {"t":"call","id":1,"server":"s","tool":"t","args":{"n":1}}
+//! read
+//! bridge {"t":"done","json":"{\\"n\\":1}"}
+export {};`;
+
+async function check(sandbox: Sandbox, code: string): Promise<void> {
+  const r = await sandbox.execute(code, { files, callTool });
+  if (!r.ok) throw new Error(JSON.stringify(r.error));
+}
+
+Deno.bench({
+  name: "quickjs (default engine)",
+  group: "trivial script",
+  baseline: true,
+  n: 40,
+  async fn() {
+    await check(quickjs, TRIVIAL_JS);
+  },
+});
+Deno.bench({
+  name: label,
+  group: "trivial script",
+  n: 40,
+  async fn() {
+    await check(javy, real ? TRIVIAL_JS : TRIVIAL_FIXTURE);
+  },
+});
+Deno.bench({
+  name: "quickjs (default engine)",
+  group: "one-tool script",
+  baseline: true,
+  n: 40,
+  async fn() {
+    await check(quickjs, ONE_TOOL_JS);
+  },
+});
+Deno.bench({
+  name: label,
+  group: "one-tool script",
+  n: 40,
+  async fn() {
+    await check(javy, real ? ONE_TOOL_JS : ONE_TOOL_FIXTURE);
+  },
+});
+
+globalThis.addEventListener("unload", () => {
+  quickjs.close();
+  javy.close();
+});
