@@ -42,6 +42,11 @@ export class JavyEngine implements Engine {
   readonly #running = new Set<Worker>();
   #spare: Worker | undefined;
   #closed = false;
+  /** Whether the plugin needs `initialize-runtime`, once a compile told. */
+  #initialize: boolean | undefined;
+  /** Bundles by tree and execution files; bytecode by bundle. */
+  readonly #bundles = new Lru<string, string>(32);
+  readonly #bytecode = new Lru<string, Uint8Array>(32);
 
   private constructor(plugin: JavyPlugin) {
     this.plugin = plugin;
@@ -63,9 +68,12 @@ export class JavyEngine implements Engine {
       throw new TypeError(`Invalid execution: the entry "${req.entry}" is not in the files`);
     }
     const t0 = performance.now();
-    let source: string;
+    const key = req.treeId === undefined || req.treeId === 0
+      ? undefined
+      : JSON.stringify([req.treeId, req.entry, ...(files ?? [])]);
+    let source = key === undefined ? undefined : this.#bundles.get(key);
     try {
-      source = await bundleProgram({
+      source ??= await bundleProgram({
         entry: req.entry,
         files: files === undefined ? req.files : {
           get: (p) => files.get(p) ?? req.files.get(p),
@@ -86,7 +94,17 @@ export class JavyEngine implements Engine {
         },
       };
     }
-    const outcome = await this.#run({ source }, req.limits, host, req.signal);
+    if (key !== undefined) this.#bundles.set(key, source);
+    const bytecode = this.#bytecode.get(source);
+    const outcome = await this.#run(
+      bytecode !== undefined && this.#initialize !== undefined
+        ? { bytecode, initialize: this.#initialize }
+        : { source },
+      req.limits,
+      host,
+      req.signal,
+      (b) => this.#bytecode.set(source!, b),
+    );
     outcome.stats.durationMs = performance.now() - t0;
     return outcome;
   }
@@ -167,7 +185,7 @@ export class JavyEngine implements Engine {
   }
 
   async #run(
-    what: Pick<RunMessage, "source" | "compileOnly" | "dynamic">,
+    what: Pick<RunMessage, "source" | "compileOnly" | "dynamic" | "bytecode" | "initialize">,
     limits: EngineLimits,
     host: EngineHost,
     signal: AbortSignal | undefined,
@@ -176,25 +194,32 @@ export class JavyEngine implements Engine {
     const { module, ceiling } = await this.plugin.moduleFor(limits.memoryBytes);
     if (signal?.aborted) return stoppedOutcome("cancel", limits);
     const worker = this.#spare ?? this.#spawn();
-    this.#spare = this.#closed ? undefined : this.#spawn();
+    this.#spare = undefined;
     this.#running.add(worker);
     const calls = new Map<number, AbortController>();
     return await new Promise<ExecuteOutcome>((resolve) => {
       let settled = false;
-      const finish = (outcome: ExecuteOutcome) => {
+      const finish = (outcome: ExecuteOutcome, reusable = false) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
-        worker.terminate();
         this.#running.delete(worker);
+        worker.onmessage = null;
+        worker.onerror = null;
+        worker.removeEventListener("mcpx-close", onClose);
+        // A worker that finished on its own is kept for the next execution;
+        // one stopped from outside may still be running guest code.
+        if (reusable && !this.#closed && this.#spare === undefined) this.#spare = worker;
+        else worker.terminate();
+        if (!this.#closed) this.#spare ??= this.#spawn();
         for (const c of calls.values()) c.abort();
         resolve(outcome);
       };
       const timer = setTimeout(() => finish(stoppedOutcome("timeout", limits)), limits.timeoutMs);
       const onAbort = () => finish(stoppedOutcome("cancel", limits));
       signal?.addEventListener("abort", onAbort, { once: true });
-      worker.addEventListener("mcpx-close", () => {
+      const onClose = () => {
         finish({
           ...stoppedOutcome("cancel", limits),
           error: {
@@ -203,17 +228,19 @@ export class JavyEngine implements Engine {
             message: "The sandbox was closed",
           },
         });
-      });
+      };
+      worker.addEventListener("mcpx-close", onClose, { once: true });
       worker.onerror = (e) => {
         e.preventDefault();
         finish(stoppedOutcome("crash", limits, `The Javy worker crashed: ${e.message}`));
       };
       worker.onmessage = (e: MessageEvent<FromJavyWorker>) => {
         const m = e.data;
-        if (m.t === "done") finish(m.outcome);
+        if (m.t === "done") finish(m.outcome, calls.size === 0);
         else if (m.t === "compiled") {
+          this.#initialize = m.initialize;
           onCompiled?.(m.bytecode);
-          finish(stoppedOutcome("cancel", limits));
+          if (what.compileOnly) finish(stoppedOutcome("cancel", limits), true);
         } else if (m.t === "call") {
           const controller = new AbortController();
           calls.set(m.call, controller);
@@ -249,5 +276,24 @@ export class JavyEngine implements Engine {
         } satisfies ToJavyWorker,
       );
     });
+  }
+}
+
+/** A small least-recently-used map. */
+class Lru<K, V> {
+  readonly #map = new Map<K, V>();
+  constructor(readonly size: number) {}
+  get(key: K): V | undefined {
+    const v = this.#map.get(key);
+    if (v !== undefined) {
+      this.#map.delete(key);
+      this.#map.set(key, v);
+    }
+    return v;
+  }
+  set(key: K, value: V): void {
+    this.#map.delete(key);
+    this.#map.set(key, value);
+    if (this.#map.size > this.size) this.#map.delete(this.#map.keys().next().value!);
   }
 }

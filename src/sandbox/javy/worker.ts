@@ -24,6 +24,10 @@ export type ToJavyWorker =
     /** JavaScript to compile and run, or to compile only. */
     source?: string;
     compileOnly?: boolean;
+    /** Bytecode compiled earlier by the same plugin, to run without compiling. */
+    bytecode?: Uint8Array;
+    /** Whether the plugin needs `initialize-runtime` (known from an earlier compile). */
+    initialize?: boolean;
     /** A module in the `javy build -C dynamic` shape, and the namespace it imports. */
     dynamic?: { module: WebAssembly.Module; namespace: string };
   }
@@ -32,7 +36,7 @@ export type ToJavyWorker =
 /** Worker → host. */
 export type FromJavyWorker =
   | { t: "call"; call: number; server: string; tool: string; args: string }
-  | { t: "compiled"; bytecode: Uint8Array }
+  | { t: "compiled"; bytecode: Uint8Array; initialize: boolean }
   | { t: "done"; outcome: ExecuteOutcome };
 
 // deno-lint-ignore no-explicit-any
@@ -99,9 +103,9 @@ async function run(m: Extract<ToJavyWorker, { t: "run" }>): Promise<ExecuteOutco
   );
   current = exec;
   exec.memoryCeiling = m.memoryCeiling;
-  let initialize = false;
+  let initialize = m.initialize ?? false;
   try {
-    let bytecode: Uint8Array | undefined;
+    let bytecode: Uint8Array | undefined = m.bytecode;
     if (m.source !== undefined) {
       const src = new TextEncoder().encode(m.source);
       let p = instantiate(m.plugin, exec);
@@ -122,12 +126,10 @@ async function run(m: Extract<ToJavyWorker, { t: "run" }>): Promise<ExecuteOutco
         };
       }
       bytecode = c.bytecode;
-      if (m.compileOnly) {
-        post({ t: "compiled", bytecode });
-        return undefined;
-      }
+      post({ t: "compiled", bytecode, initialize });
+      if (m.compileOnly) return undefined;
     }
-    if (m.source === undefined) {
+    if (m.source === undefined && m.initialize === undefined) {
       const probe = compile(instantiate(m.plugin, exec), new Uint8Array(0));
       initialize = "error" in probe && NOT_INITIALIZED.test(probe.error);
     }
