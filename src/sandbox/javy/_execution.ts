@@ -59,6 +59,8 @@ export class JavyExecution implements WasiStreams {
   /** The memory limit of the plugin's memory, in bytes (0: unknown). */
   memoryCeiling = 0;
   memory: WebAssembly.Memory | undefined;
+  /** What reads of stdin get; empty (end of file) but while a plugin is configured. */
+  stdin: Uint8Array = new Uint8Array(0);
 
   constructor(limits: EngineLimits, sink: CallSink) {
     this.#limits = limits;
@@ -94,7 +96,11 @@ export class JavyExecution implements WasiStreams {
   }
 
   read(fd: number, max: number): Uint8Array | undefined | Promise<Uint8Array | undefined> {
-    if (fd === 0) return new Uint8Array(0);
+    if (fd === 0) {
+      const out = this.stdin.subarray(0, max);
+      this.stdin = this.stdin.subarray(out.length);
+      return out;
+    }
     if (fd !== BRIDGE_FD) return undefined;
     if (this.#inbox.length > 0) return this.#take(max);
     // Nothing can arrive: end of file rather than a wait that never ends.

@@ -204,7 +204,12 @@ export async function bundleProgram(opts: BundleOptions): Promise<string> {
   return PRELUDE + wrap(out);
 }
 
-/** Moves the bundle into an async function that returns its `default` export. */
+/**
+ * Moves the bundle into a function that returns its `default` export: an
+ * async one when the code awaits anything, else a plain one, so a program
+ * without `await` finishes without a single pending job (Javy refuses
+ * pending jobs when its event loop is off).
+ */
 function wrap(code: string): string {
   const m = /\nexport\s*\{([^}]*)\};?\s*$/.exec(code);
   let body = code;
@@ -216,7 +221,18 @@ function wrap(code: string): string {
       if (exported === "default") result = local;
     }
   }
-  return `(async () => {\n${body}\nreturn ${result};\n})().then((v) => __mcpx.done(v), (e) => __mcpx.fail(e));\n`;
+  if (/\bawait\b/.test(body)) {
+    return `(async () => {\n${body}\nreturn ${result};\n})().then((v) => __mcpx.done(v), (e) => __mcpx.fail(e));\n`;
+  }
+  return `try {
+  const __mcpxResult = (() => {\n${body}\nreturn ${result};\n})();
+  if (__mcpxResult !== null && typeof __mcpxResult === "object" && typeof __mcpxResult.then === "function") {
+    __mcpxResult.then((v) => __mcpx.done(v), (e) => __mcpx.fail(e));
+  } else __mcpx.done(__mcpxResult);
+} catch (e) {
+  __mcpx.fail(e);
+}
+`;
 }
 
 /** Stops esbuild's service, if it was started (for tests that check for leaks). */

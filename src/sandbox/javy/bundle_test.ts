@@ -20,7 +20,7 @@ interface Frame {
 async function runBundle(
   source: string,
   opts: { io?: boolean; answer?: (tool: string, args: unknown) => unknown } = {},
-): Promise<{ frames: Frame[]; logs: string[]; calls: Frame[] }> {
+): Promise<{ frames: Frame[]; logs: string[]; calls: Frame[]; sync: number }> {
   const enc = new TextEncoder();
   const dec = new TextDecoder();
   const frames: Frame[] = [];
@@ -72,8 +72,9 @@ async function runBundle(
     error: (...a: unknown[]) => logs.push(`[error] ${a.join(" ")}`),
   };
   new Function("Javy", "globalThis", "console", source)(Javy, {}, console);
+  const sync = frames.length;
   for (let i = 0; i < 100 && frames.length === 0; i++) await new Promise((r) => setTimeout(r, 1));
-  return { frames, logs, calls };
+  return { frames, logs, calls, sync };
 }
 
 const tree = (main: string) =>
@@ -164,6 +165,28 @@ Deno.test("javy bundle: a default export that is not JSON is an error frame; no 
   assert.match(f.message as string, /not JSON-serializable/);
   const none = await bundleProgram({ entry: "/main.ts", files: tree("export const x = 1;") });
   assert.deepEqual((await runBundle(none)).frames, [{ t: "done" }]);
+});
+
+Deno.test("javy bundle: a program without await finishes with no pending job; one with await needs jobs", async () => {
+  const sync = await bundleProgram({
+    entry: "/main.ts",
+    files: tree(`console.log("only console");\nexport default [1, 2];`),
+  });
+  const r = await runBundle(sync, { io: false });
+  assert.equal(r.sync, 1, "the done frame is written before any job runs");
+  assert.deepEqual(r.frames, [{ t: "done", json: "[1,2]" }]);
+  const thrown = await runBundle(
+    await bundleProgram({ entry: "/main.ts", files: tree(`throw new RangeError("r");`) }),
+  );
+  assert.equal(thrown.sync, 1);
+  assert.equal(thrown.frames[0].name, "RangeError");
+  const awaiting = await bundleProgram({
+    entry: "/main.ts",
+    files: tree(`export default await Promise.resolve(3);`),
+  });
+  const a = await runBundle(awaiting);
+  assert.equal(a.sync, 0);
+  assert.deepEqual(a.frames, [{ t: "done", json: "3" }]);
 });
 
 Deno.test("javy bundle: imports outside the tree are compile errors naming the specifier", async () => {

@@ -87,6 +87,11 @@ Deno.test("javy fixture: stdout and stderr become logs, the done frame the resul
   assert.deepEqual(o.stats.toolCalls, 0);
 });
 
+Deno.test("javy fixture: a plugin with Javy's shared config is initialized with its event loop on", async () => {
+  const o = await run(ops("config"));
+  assert.deepEqual(messages(o), ["log:event-loop on"]);
+});
+
 Deno.test("javy fixture: several tool calls are in flight at once, replies come back as they finish", async () => {
   const host = echoHost();
   const o = await run(

@@ -59,7 +59,30 @@ interface PluginExports {
   "compile-src": (ptr: number, len: number) => number;
   invoke: (...args: number[]) => void;
   "initialize-runtime": () => void;
+  "config-schema"?: () => number;
 }
+
+/**
+ * Whether the plugin takes Javy's shared runtime configuration (as the
+ * default plugin does: `config-schema` lists the options and
+ * `initialize-runtime` reads JSON from stdin) with an `event-loop` option.
+ */
+function takesEventLoopConfig(p: PluginExports): boolean {
+  if (typeof p["config-schema"] !== "function") return false;
+  try {
+    const ret = p["config-schema"]!();
+    const v = new DataView(p.memory.buffer);
+    const json = new TextDecoder().decode(
+      new Uint8Array(p.memory.buffer, v.getUint32(ret, true), v.getUint32(ret + 4, true)),
+    );
+    const schema = JSON.parse(json) as { supportedProperties?: { name?: unknown }[] };
+    return schema.supportedProperties?.some((o) => o.name === "event-loop") ?? false;
+  } catch {
+    return false;
+  }
+}
+
+const EVENT_LOOP_CONFIG = new TextEncoder().encode('{"event-loop":true}');
 
 const promising = (WebAssembly as unknown as {
   promising: <F>(f: F) => (...args: unknown[]) => Promise<unknown>;
@@ -80,12 +103,20 @@ function write(p: PluginExports, bytes: Uint8Array): number {
   return ptr;
 }
 
+/**
+ * Calls an export through JSPI: every entry into the plugin may reach
+ * `fd_read`, a suspending import, which traps when not entered this way.
+ */
+async function enter(f: (...args: never[]) => unknown, ...args: number[]): Promise<number> {
+  return await promising(f)(...args) as number;
+}
+
 /** `compile-src`, with its canonical-ABI result: bytecode, or the plugin's error text. */
-function compile(
+async function compile(
   p: PluginExports,
   source: Uint8Array,
-): { bytecode: Uint8Array } | { error: string } {
-  const ret = p["compile-src"](write(p, source), source.length);
+): Promise<{ bytecode: Uint8Array } | { error: string }> {
+  const ret = await enter(p["compile-src"], write(p, source), source.length);
   const v = new DataView(p.memory.buffer);
   const tag = v.getUint32(ret, true);
   const ptr = v.getUint32(ret + 4, true);
@@ -109,13 +140,13 @@ async function run(m: Extract<ToJavyWorker, { t: "run" }>): Promise<ExecuteOutco
     if (m.source !== undefined) {
       const src = new TextEncoder().encode(m.source);
       let p = instantiate(m.plugin, exec);
-      let c = compile(p, src);
+      let c = await compile(p, src);
       if ("error" in c && NOT_INITIALIZED.test(c.error)) {
         // A plugin that `javy init-plugin` did not initialize: initialize it ourselves.
         initialize = true;
         p = instantiate(m.plugin, exec);
-        p["initialize-runtime"]();
-        c = compile(p, src);
+        await enter(p["initialize-runtime"]);
+        c = await compile(p, src);
       }
       if ("error" in c) {
         const outcome = exec.outcome();
@@ -130,11 +161,18 @@ async function run(m: Extract<ToJavyWorker, { t: "run" }>): Promise<ExecuteOutco
       if (m.compileOnly) return undefined;
     }
     if (m.source === undefined && m.initialize === undefined) {
-      const probe = compile(instantiate(m.plugin, exec), new Uint8Array(0));
+      const probe = await compile(instantiate(m.plugin, exec), new Uint8Array(0));
       initialize = "error" in probe && NOT_INITIALIZED.test(probe.error);
     }
     const p = instantiate(m.plugin, exec);
-    if (initialize) p["initialize-runtime"]();
+    if (takesEventLoopConfig(p)) {
+      // Async programs need the event loop, which Javy's default plugin leaves off.
+      exec.stdin = EVENT_LOOP_CONFIG;
+      await enter(p["initialize-runtime"]);
+      exec.stdin = new Uint8Array(0);
+    } else if (initialize) {
+      await enter(p["initialize-runtime"]);
+    }
     if (m.dynamic !== undefined) {
       const program = new WebAssembly.Instance(m.dynamic.module, {
         [m.dynamic.namespace]: {
@@ -146,7 +184,7 @@ async function run(m: Extract<ToJavyWorker, { t: "run" }>): Promise<ExecuteOutco
       await promising((program.exports as { _start: () => void })._start)();
     } else {
       const ptr = write(p, bytecode!);
-      await promising(p.invoke)(ptr, bytecode!.length, 0, 0, 0);
+      await enter(p.invoke, ptr, bytecode!.length, 0, 0, 0);
     }
     return exec.outcome();
   } catch (e) {

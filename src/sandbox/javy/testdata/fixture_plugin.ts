@@ -16,6 +16,8 @@
 //   //! host          call the plugin's own host import `env.fixture_host_call`
 //   //! exit N        proc_exit(N)
 //   //! trap          unreachable
+//   //! config        print "event-loop on" when `initialize-runtime` read a
+//                     configuration from stdin (as Javy's default plugin does), else "… off"
 //   //! wasi          check clocks, random, args, environ, preopens, stdin and
 //                     bad descriptors; print "wasi ok" or "wasi fail N"
 //
@@ -51,6 +53,12 @@ const STRINGS = {
   wasiFail: "wasi fail ",
   path: "etc/passwd",
   allocFailed: "memory allocation failed",
+  config: "config",
+  loopOn: "event-loop on",
+  loopOff: "event-loop off",
+  schema: JSON.stringify({
+    supportedProperties: [{ name: "event-loop", doc: "Whether to enable the event loop.\n" }],
+  }),
 };
 
 const enc = new TextEncoder();
@@ -104,7 +112,21 @@ export const FIXTURE_WAT = `(module
       (then (memory.copy (local.get $p) (local.get $orig) (local.get $olen))))
     (local.get $p))
 
-  (func (export "initialize-runtime") (global.set $init (i32.const 1)))
+  (global $evloop (mut i32) (i32.const 0))
+
+  ;; Like Javy's default plugin: the runtime configuration comes in on stdin.
+  (func (export "initialize-runtime")
+    (global.set $init (i32.const 1))
+    (i32.store (i32.const 200) (i32.const 400))
+    (i32.store (i32.const 204) (i32.const 64))
+    (i32.store (i32.const 208) (i32.const 0))
+    (drop (call $fd_read (i32.const 0) (i32.const 200) (i32.const 1) (i32.const 208)))
+    (global.set $evloop (i32.ne (i32.load (i32.const 208)) (i32.const 0))))
+
+  (func (export "config-schema") (result i32)
+    (i32.store (i32.const 500) (i32.const ${A.schema}))
+    (i32.store (i32.const 504) (i32.const ${L.schema}))
+    (i32.const 500))
 
   (func $write (param $fd i32) (param $p i32) (param $n i32)
     (i32.store (i32.const 0) (local.get $p))
@@ -239,6 +261,11 @@ export const FIXTURE_WAT = `(module
       (call $proc_exit (call $atoi (i32.add (local.get $p) (i32.const 5)) (local.get $e)))
       (return)))
     (if (call $eq (local.get $p) (local.get $e) ${s("trap")}) (then unreachable))
+    (if (call $eq (local.get $p) (local.get $e) ${s("config")}) (then
+      (if (global.get $evloop)
+        (then (call $writeln (i32.const 1) ${s("loopOn")}))
+        (else (call $writeln (i32.const 1) ${s("loopOff")})))
+      (return)))
     (if (call $eq (local.get $p) (local.get $e) ${s("wasi")}) (then (return (call $wasi)))))
 
   (func (export "invoke") (param $bc i32) (param $len i32) (param $tag i32) (param $fn i32) (param $fnlen i32)
