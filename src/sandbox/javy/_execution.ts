@@ -1,14 +1,17 @@
 // One execution of a Javy program inside the sandbox worker: the streams its
-// WASI host writes to and reads from, the JSON-lines bridge on the reserved
-// descriptor, the limits and the outcome.
+// WASI host writes to and reads from, the JSON-lines bridge, the limits and
+// the outcome.
 //
-// The bridge protocol, one JSON object a line:
-//   guest → host on BRIDGE_FD:  {"t":"call","id":1,"server":"s","tool":"t","args":{…}}
-//                               {"t":"done","json":"<JSON text of the default export>"}
-//                               {"t":"error","name":"…","message":"…","stack":"…","code":"…"}
-//   host → guest on BRIDGE_FD:  {"id":1,"reply":<CallEnvelope>}
-// A plugin without stream I/O cannot use the descriptor; its prelude writes
-// `done` and `error` frames to stdout behind FRAME_PREFIX instead.
+// Javy's `Javy.IO` reads only stdin (fd 0) and writes only stdout and stderr,
+// so the bridge reserves stdin for replies and, on stdout, the lines that
+// start with FRAME_PREFIX; every other line is console output. One JSON
+// object a line:
+//   guest → host, stdout:  FRAME_PREFIX {"t":"call","id":1,"server":"s","tool":"t","args":{…}}
+//                          FRAME_PREFIX {"t":"done","json":"<JSON text of the default export>"}
+//                          FRAME_PREFIX {"t":"error","name":"…","message":"…","stack":"…","code":"…"}
+//   host → guest, stdin:   {"id":1,"reply":<CallEnvelope>}
+// A plugin without stream I/O writes its `done` and `error` frames with
+// `console.log`, which reaches the same stdout.
 
 import { utf8Length } from "../../_utf8.ts";
 import { SandboxMemoryError, SandboxTimeoutError } from "../../errors.ts";
@@ -16,12 +19,11 @@ import { truncateUtf8, truncationMarker } from "../_guest_runner.ts";
 import type { EngineLimits, ExecuteOutcome, ExecutionError, LogEntry } from "../engine.ts";
 import { MissingImportError, WasiExit, type WasiStreams } from "./wasi_host.ts";
 
-/** The file descriptor of the tool bridge. */
-export const BRIDGE_FD = 3;
-/** Marks a bridge frame written to stdout by a plugin without stream I/O. */
+/** The file descriptor the guest reads bridge replies from (stdin). */
+export const BRIDGE_IN_FD = 0;
+/** Marks a bridge frame among the lines of stdout. */
 export const FRAME_PREFIX = "\u0000mcpx:";
 
-const decoder = new TextDecoder();
 /** The longest bridge frame accepted (tool arguments are capped lower by the bridge). */
 const MAX_FRAME_CHARS = 64 * 1024 * 1024;
 const encoder = new TextEncoder();
@@ -42,11 +44,11 @@ export class JavyExecution implements WasiStreams {
   readonly #sink: CallSink;
   readonly #t0 = performance.now();
   readonly #partial: [string, string] = ["", ""];
+  readonly #decoders = [new TextDecoder(), new TextDecoder()];
   #logs: LogEntry[] = [];
   #logBytes = 0;
   #dropped = 0;
   #truncated = false;
-  #bridgeIn = "";
   #inbox: Uint8Array[] = [];
   #waiting: ((b: Uint8Array | undefined) => void) | undefined;
   #waitMax = 0;
@@ -68,40 +70,22 @@ export class JavyExecution implements WasiStreams {
   }
 
   isOpen(fd: number): boolean {
-    return fd >= 0 && fd <= BRIDGE_FD;
+    return fd >= 0 && fd <= 2;
   }
 
   write(fd: number, bytes: Uint8Array): boolean {
-    if (fd === 1 || fd === 2) {
-      this.#console(fd, decoder.decode(bytes, { stream: true }));
-      return true;
-    }
-    if (fd === BRIDGE_FD) {
-      this.#bridgeIn += decoder.decode(bytes);
-      if (this.#bridgeIn.length > MAX_FRAME_CHARS && !this.#bridgeIn.includes("\n")) {
-        // A frame with no end in sight: refuse it rather than hold it all.
-        this.#protocolError ??= `A bridge frame is longer than ${MAX_FRAME_CHARS} characters`;
-        this.#bridgeIn = "";
-        return false;
-      }
-      let nl: number;
-      while ((nl = this.#bridgeIn.indexOf("\n")) >= 0) {
-        const line = this.#bridgeIn.slice(0, nl);
-        this.#bridgeIn = this.#bridgeIn.slice(nl + 1);
-        if (line.trim() !== "") this.#frame(line);
-      }
-      return true;
-    }
-    return false;
+    if (fd !== 1 && fd !== 2) return false;
+    this.#console(fd, this.#decoders[fd - 1].decode(bytes, { stream: true }));
+    return true;
   }
 
   read(fd: number, max: number): Uint8Array | undefined | Promise<Uint8Array | undefined> {
-    if (fd === 0) {
+    if (fd !== BRIDGE_IN_FD) return undefined;
+    if (this.stdin.length > 0) {
       const out = this.stdin.subarray(0, max);
       this.stdin = this.stdin.subarray(out.length);
       return out;
     }
-    if (fd !== BRIDGE_FD) return undefined;
     if (this.#inbox.length > 0) return this.#take(max);
     // Nothing can arrive: end of file rather than a wait that never ends.
     if (this.#inFlight === 0 && this.#queue.length === 0) return new Uint8Array(0);
@@ -192,10 +176,17 @@ export class JavyExecution implements WasiStreams {
   #console(fd: 1 | 2, text: string): void {
     const buf = this.#partial[fd - 1] + text;
     const lines = buf.split("\n");
-    this.#partial[fd - 1] = lines.pop()!;
-    if (this.#partial[fd - 1].length > this.#limits.maxOutputBytes) {
+    const rest = lines.pop()!;
+    this.#partial[fd - 1] = rest;
+    if (fd === 1 && rest.startsWith(FRAME_PREFIX)) {
+      if (rest.length > MAX_FRAME_CHARS) {
+        // A frame with no end in sight: refuse it rather than hold it all.
+        this.#protocolError ??= `A bridge frame is longer than ${MAX_FRAME_CHARS} characters`;
+        this.#partial[0] = "";
+      }
+    } else if (rest.length > this.#limits.maxOutputBytes) {
       // A line without end past the output limit: count it now, it is cut anyway.
-      lines.push(this.#partial[fd - 1]);
+      lines.push(rest);
       this.#partial[fd - 1] = "";
     }
     for (const line of lines) this.#line(fd, line);

@@ -10,7 +10,7 @@
 
 import { McpxError } from "../../errors.ts";
 import { type FileLookup, resolveSpecifier } from "../_module_paths.ts";
-import { BRIDGE_FD, FRAME_PREFIX } from "./_execution.ts";
+import { BRIDGE_IN_FD, FRAME_PREFIX } from "./_execution.ts";
 
 /** Options of {@link bundleProgram}. */
 export interface BundleOptions {
@@ -27,15 +27,17 @@ let esbuild: Promise<Esbuild> | undefined;
 
 /**
  * The prelude of every bundle. It needs nothing from the plugin but
- * `console`; with `Javy.IO` it offers tool calls over {@link BRIDGE_FD}.
- * Several calls can be in flight: each call writes its request at once and
- * queues one job that reads one reply (blocking, which suspends the
- * WebAssembly stack) and settles whichever call it answers.
+ * `console`; with `Javy.IO` it offers tool calls: a request is a line of
+ * stdout behind {@link FRAME_PREFIX}, a reply a line of stdin. Several calls
+ * can be in flight: each call writes its request at once and queues one job
+ * that reads one reply (blocking, which suspends the WebAssembly stack) and
+ * settles whichever call it answers.
  */
 export const PRELUDE: string = `"use strict";
 const __mcpx = (() => {
   const IO = typeof Javy === "object" && Javy !== null && Javy.IO ? Javy.IO : undefined;
-  const FD = ${BRIDGE_FD};
+  const IN = ${BRIDGE_IN_FD};
+  const PREFIX = ${JSON.stringify(FRAME_PREFIX)};
   const utf8 = (s) => {
     const out = [];
     for (let i = 0; i < s.length; i++) {
@@ -64,8 +66,8 @@ const __mcpx = (() => {
     return s;
   };
   const send = (line) => {
-    if (IO) IO.writeSync(FD, utf8(line + "\\n"));
-    else console.log(${JSON.stringify(FRAME_PREFIX)} + line);
+    if (IO) IO.writeSync(1, utf8(PREFIX + line + "\\n"));
+    else console.log(PREFIX + line);
   };
   const pending = new Map();
   let next = 1;
@@ -79,7 +81,7 @@ const __mcpx = (() => {
         return line;
       }
       const chunk = new Uint8Array(65536);
-      const n = IO.readSync(FD, chunk);
+      const n = IO.readSync(IN, chunk);
       if (n === 0) throw new Error("The mcpx tool bridge closed");
       for (let i = 0; i < n; i++) inbox.push(chunk[i]);
     }

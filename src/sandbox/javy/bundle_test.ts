@@ -3,7 +3,7 @@
 // guest side of the bridge protocol is checked without a javy binary.
 import assert from "node:assert/strict";
 import { McpxError } from "../../errors.ts";
-import { BRIDGE_FD, FRAME_PREFIX } from "./_execution.ts";
+import { BRIDGE_IN_FD, FRAME_PREFIX } from "./_execution.ts";
 import { bundleProgram, stopBundler } from "./bundle.ts";
 
 const RUNTIME = await Deno.readTextFile(new URL("../../../templates/runtime.eta", import.meta.url));
@@ -33,11 +33,13 @@ async function runBundle(
   const Javy = opts.io === false ? undefined : {
     IO: {
       writeSync(fd: number, data: Uint8Array) {
-        assert.equal(fd, BRIDGE_FD);
+        assert.equal(fd, 1);
         written += dec.decode(data);
         let nl;
         while ((nl = written.indexOf("\n")) >= 0) {
-          const f = JSON.parse(written.slice(0, nl));
+          const line = written.slice(0, nl);
+          assert.ok(line.startsWith(FRAME_PREFIX), `not a frame: ${line}`);
+          const f = JSON.parse(line.slice(FRAME_PREFIX.length));
           written = written.slice(nl + 1);
           if (f.t === "call") {
             calls.push(f);
@@ -47,7 +49,7 @@ async function runBundle(
         return data.length;
       },
       readSync(fd: number, buf: Uint8Array) {
-        assert.equal(fd, BRIDGE_FD);
+        assert.equal(fd, BRIDGE_IN_FD);
         if (inbox.length === 0) {
           const f = waiting.pop();
           if (f === undefined) return 0;

@@ -8,8 +8,9 @@
 //
 //   //! out TEXT      write TEXT and a newline to stdout (fd 1)
 //   //! err TEXT      … to stderr (fd 2)
-//   //! bridge TEXT   … to the mcpx bridge (fd 3), for example a call frame
-//   //! read          read one line from the bridge (blocking) and echo it to stdout
+//   //! bridge TEXT   write a bridge frame: "\0mcpx:" TEXT and a newline to stdout
+//   //! read          read one line from stdin, the bridge's replies (blocking), and
+//                     echo it to stdout
 //   //! grow N        grow the memory by N pages; when it cannot, print Rust's
 //                     "memory allocation … failed" to stderr and trap, as Rust aborts
 //   //! spin          loop forever
@@ -48,6 +49,7 @@ const STRINGS = {
   trap: "trap",
   wasi: "wasi",
   nl: "\n",
+  framePrefix: "\u0000mcpx:",
   eof: "eof",
   wasiOk: "wasi ok",
   wasiFail: "wasi fail ",
@@ -198,7 +200,7 @@ export const FIXTURE_WAT = `(module
       (i32.store (i32.const 200) (i32.add (global.get $rbuf) (local.get $n)))
       (i32.store (i32.const 204) (i32.const 1))
       (i32.store (i32.const 208) (i32.const 0))
-      (drop (call $fd_read (i32.const 3) (i32.const 200) (i32.const 1) (i32.const 208)))
+      (drop (call $fd_read (i32.const 0) (i32.const 200) (i32.const 1) (i32.const 208)))
       (if (i32.eqz (i32.load (i32.const 208))) (then
         (call $writeln (i32.const 1) ${s("eof")})
         (return)))
@@ -249,7 +251,8 @@ export const FIXTURE_WAT = `(module
     (if (call $eq (local.get $p) (local.get $e) ${s("err")}) (then
       (return (call $writeln (i32.const 2) (i32.add (local.get $p) (i32.const 4)) (i32.sub (local.get $e) (i32.add (local.get $p) (i32.const 4)))))))
     (if (call $eq (local.get $p) (local.get $e) ${s("bridge")}) (then
-      (return (call $writeln (i32.const 3) (i32.add (local.get $p) (i32.const 7)) (i32.sub (local.get $e) (i32.add (local.get $p) (i32.const 7)))))))
+      (call $write (i32.const 1) ${s("framePrefix")})
+      (return (call $writeln (i32.const 1) (i32.add (local.get $p) (i32.const 7)) (i32.sub (local.get $e) (i32.add (local.get $p) (i32.const 7)))))))
     (if (call $eq (local.get $p) (local.get $e) ${s("read")}) (then (return (call $readline))))
     (if (call $eq (local.get $p) (local.get $e) ${s("grow")}) (then
       (if (i32.eq (memory.grow (call $atoi (i32.add (local.get $p) (i32.const 5)) (local.get $e))) (i32.const -1))
