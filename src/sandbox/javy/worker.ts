@@ -118,7 +118,7 @@ async function compile(
 ): Promise<{ bytecode: Uint8Array } | { error: string }> {
   const ret = await enter(p["compile-src"], write(p, source), source.length);
   const v = new DataView(p.memory.buffer);
-  const tag = v.getUint32(ret, true);
+  const tag = v.getUint8(ret); // the canonical ABI discriminant of `result`
   const ptr = v.getUint32(ret + 4, true);
   const len = v.getUint32(ret + 8, true);
   const bytes = new Uint8Array(p.memory.buffer, ptr, len).slice();
