@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  BUILD_HELP,
   DEMO_HELP,
   GENERATE_HELP,
   INTROSPECT_HELP,
@@ -30,6 +31,7 @@ Deno.test("help texts: every command answers --help with its constant on stdout"
     [["generate", "-h"], GENERATE_HELP],
     [["plugin", "--help"], PLUGIN_HELP],
     [["run", "--help"], RUN_HELP],
+    [["build", "--help"], BUILD_HELP],
     [["serve", "--help"], SERVE_HELP],
     [["tokens", "--help"], TOKENS_HELP],
   ];
