@@ -225,6 +225,35 @@ Deno.test("javy fixture: exit codes, traps, guest errors and bad frames", async 
   assert.match(bad.error!.message, /Malformed bridge frame "not json"/);
 });
 
+Deno.test("javy fixture: a native stack overflow is SANDBOX_STACK, and the next execution runs", async () => {
+  const o = await run(ops("out deep", "recurse"));
+  assert.deepEqual(o.error?.code, "SANDBOX_STACK");
+  assert.deepEqual(messages(o), ["log:deep"]);
+  assert.ok((await run(ops("out after"))).ok);
+});
+
+Deno.test("javy fixture: a tree run again (cached bundle and bytecode) gives the same outcome", async () => {
+  const e = await engine();
+  const files = new Map([["/lib.ts", "export const x = 1;"]]);
+  const req = (n: number) => ({
+    entry: "/main.ts",
+    files,
+    treeId: 4242,
+    extraFiles: new Map([[
+      "/main.ts",
+      ops(`out run ${n}`, call(1, "t"), "read") + `import "./lib.ts";`,
+    ]]),
+    limits: DEFAULT_LIMITS,
+  });
+  const first = await e.execute(req(1), echoHost());
+  const again = await e.execute(req(1), echoHost());
+  const other = await e.execute(req(2), echoHost());
+  assert.deepEqual(messages(again), messages(first));
+  assert.deepEqual(messages(first)[0], "log:run 1");
+  assert.deepEqual(messages(other)[0], "log:run 2");
+  assert.equal(again.stats.toolCalls, 1);
+});
+
 Deno.test("javy fixture: output past the limit is cut with a marker, the result first", async () => {
   const lines = Array.from({ length: 40 }, (_, i) => `out line ${i} ${"x".repeat(40)}`);
   const o = await run(ops(...lines), { maxOutputBytes: 1024 });

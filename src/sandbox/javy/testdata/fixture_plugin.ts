@@ -17,6 +17,7 @@
 //   //! host          call the plugin's own host import `env.fixture_host_call`
 //   //! exit N        proc_exit(N)
 //   //! trap          unreachable
+//   //! recurse       recurse without end, until the native stack overflows
 //   //! config        print "event-loop on" when `initialize-runtime` read a
 //                     configuration from stdin (as Javy's default plugin does), else "… off"
 //   //! wasi          check clocks, random, args, environ, preopens, stdin and
@@ -56,6 +57,7 @@ const STRINGS = {
   path: "etc/passwd",
   allocFailed: "memory allocation failed",
   config: "config",
+  recurse: "recurse",
   loopOn: "event-loop on",
   loopOff: "event-loop off",
   schema: JSON.stringify({
@@ -211,6 +213,9 @@ export const FIXTURE_WAT = `(module
       (br_if $l (i32.lt_u (local.get $n) (i32.const 65535)))))
     (call $write (i32.const 1) (global.get $rbuf) (local.get $n)))
 
+  (func $recurse (param $n i32) (result i32)
+    (i32.add (call $recurse (i32.add (local.get $n) (i32.const 1))) (i32.const 1)))
+
   (func $fail (param $n i32)
     (i32.store8 (i32.const 300) (i32.add (i32.const 48) (local.get $n)))
     (call $write (i32.const 1) ${s("wasiFail")})
@@ -264,6 +269,9 @@ export const FIXTURE_WAT = `(module
       (call $proc_exit (call $atoi (i32.add (local.get $p) (i32.const 5)) (local.get $e)))
       (return)))
     (if (call $eq (local.get $p) (local.get $e) ${s("trap")}) (then unreachable))
+    (if (call $eq (local.get $p) (local.get $e) ${s("recurse")}) (then
+      (drop (call $recurse (i32.const 0)))
+      (return)))
     (if (call $eq (local.get $p) (local.get $e) ${s("config")}) (then
       (if (global.get $evloop)
         (then (call $writeln (i32.const 1) ${s("loopOn")}))
