@@ -157,10 +157,7 @@ export class JavyEngine implements Engine {
     );
     if (bytecode !== undefined) return bytecode;
     const e = outcome.error!;
-    throw new McpxError(
-      e.code === "SANDBOX_COMPILE" ? "SANDBOX_COMPILE" : e.code,
-      e.message,
-    );
+    throw new McpxError(e.code, e.message);
   }
 
   /** Stops every worker; running executions end as `SANDBOX_CANCELLED`. */

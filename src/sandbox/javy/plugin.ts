@@ -75,6 +75,13 @@ export class JavyPlugin {
     if (ns === undefined || ns.length === 0) {
       throw invalid('it has no "import_namespace" custom section');
     }
+    for (const i of WebAssembly.Module.imports(module)) {
+      if (i.kind !== "function") {
+        throw invalid(
+          `it imports the ${i.kind} "${i.module}.${i.name}", which mcpx does not provide`,
+        );
+      }
+    }
     const hostImports = WebAssembly.Module.imports(module)
       .filter((i) => i.module !== "wasi_snapshot_preview1")
       .map((i) => `${i.module}.${i.name}`);

@@ -4,8 +4,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { McpxError } from "../../errors.ts";
-import { findJavy, resolveJavyPlugin } from "./plugin.ts";
-import { fixturePluginBytes } from "./testdata/fixture_plugin.ts";
+import { appendCustomSection, fixturePluginBytes } from "./testdata/fixture_plugin.ts";
+import { findJavy, JavyPlugin, resolveJavyPlugin } from "./plugin.ts";
+import wabtInit from "wabt";
 
 async function withFakeJavy(
   fn: (dir: string, env: Record<string, string>, calls: () => Promise<string[]>) => Promise<void>,
@@ -101,4 +102,31 @@ Deno.test("javy plugin: --javy-plugin FILE is read and checked, errors name the 
         e.message.startsWith(`Cannot read Javy plugin "${join(dir, "missing.wasm")}"`),
     );
   });
+});
+
+Deno.test("javy plugin: a plugin importing a memory, table or global is refused, naming the import", async () => {
+  const wabt = await wabtInit();
+  const parsed = wabt.parseWat(
+    "p.wat",
+    `(module
+      (import "env" "shared" (memory 1))
+      (func (export "initialize-runtime"))
+      (func (export "compile-src") (param i32 i32) (result i32) (i32.const 0))
+      (func (export "invoke") (param i32 i32 i32 i32 i32))
+      (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) (i32.const 0))
+      (export "memory" (memory 0)))`,
+  );
+  const bytes = appendCustomSection(
+    parsed.toBinary({}).buffer,
+    "import_namespace",
+    new TextEncoder().encode("p"),
+  );
+  parsed.destroy();
+  await assert.rejects(
+    () => JavyPlugin.fromBytes(bytes, "p.wasm"),
+    (e: Error) =>
+      e instanceof McpxError && e.code === "JAVY_PLUGIN_INVALID" &&
+      e.message ===
+        'Invalid Javy plugin "p.wasm": it imports the memory "env.shared", which mcpx does not provide',
+  );
 });
