@@ -29,6 +29,8 @@ import type { FromJavyWorker, ToJavyWorker } from "./worker.ts";
 export interface JavyEngineOptions {
   /** The plugin programs are compiled and run with. */
   plugin: JavyPlugin;
+  /** Executions running at once, each in a worker of its own; more wait in turn. Default 4. */
+  maxWorkers?: number;
 }
 
 type RunMessage = Extract<ToJavyWorker, { t: "run" }>;
@@ -48,13 +50,21 @@ export class JavyEngine implements Engine {
   readonly #bundles = new Lru<string, string>(32);
   readonly #bytecode = new Lru<string, Uint8Array>(32);
 
-  private constructor(plugin: JavyPlugin) {
+  readonly #maxWorkers: number;
+  readonly #waiting: (() => void)[] = [];
+  #active = 0;
+
+  private constructor(plugin: JavyPlugin, maxWorkers: number) {
+    if (!Number.isInteger(maxWorkers) || maxWorkers < 1 || maxWorkers > 64) {
+      throw new RangeError(`Invalid maxWorkers ${maxWorkers}: expected an integer from 1 to 64`);
+    }
     this.plugin = plugin;
+    this.#maxWorkers = maxWorkers;
   }
 
   /** Creates the engine and compiles the plugin for the default memory limit. */
   static async create(opts: JavyEngineOptions): Promise<JavyEngine> {
-    const engine = new JavyEngine(opts.plugin);
+    const engine = new JavyEngine(opts.plugin, opts.maxWorkers ?? 4);
     await opts.plugin.moduleFor(DEFAULT_LIMITS.memoryBytes);
     engine.#spare = engine.#spawn();
     return engine;
@@ -189,12 +199,39 @@ export class JavyEngine implements Engine {
     onCompiled?: (bytecode: Uint8Array) => void,
   ): Promise<ExecuteOutcome> {
     const { module, ceiling } = await this.plugin.moduleFor(limits.memoryBytes);
-    if (signal?.aborted) return stoppedOutcome("cancel", limits);
+    if (this.#active >= this.#maxWorkers) {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+    this.#active++;
+    try {
+      return await this.#runIn(module, ceiling, what, limits, host, signal, onCompiled);
+    } finally {
+      this.#active--;
+      this.#waiting.shift()?.();
+    }
+  }
+
+  #runIn(
+    module: WebAssembly.Module,
+    ceiling: number,
+    what: Pick<RunMessage, "source" | "compileOnly" | "dynamic" | "bytecode" | "initialize">,
+    limits: EngineLimits,
+    host: EngineHost,
+    signal: AbortSignal | undefined,
+    onCompiled?: (bytecode: Uint8Array) => void,
+  ): Promise<ExecuteOutcome> {
+    if (this.#closed) {
+      return Promise.resolve({
+        ...stoppedOutcome("cancel", limits),
+        error: { code: "SANDBOX_CANCELLED", name: "McpxError", message: "The sandbox was closed" },
+      });
+    }
+    if (signal?.aborted) return Promise.resolve(stoppedOutcome("cancel", limits));
     const worker = this.#spare ?? this.#spawn();
     this.#spare = undefined;
     this.#running.add(worker);
     const calls = new Map<number, AbortController>();
-    return await new Promise<ExecuteOutcome>((resolve) => {
+    return new Promise<ExecuteOutcome>((resolve) => {
       let settled = false;
       const finish = (outcome: ExecuteOutcome, reusable = false) => {
         if (settled) return;

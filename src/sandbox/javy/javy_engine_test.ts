@@ -340,6 +340,24 @@ Deno.test("javy engine: closing cancels what runs and refuses new work", async (
   );
 });
 
+Deno.test("javy engine: executions past maxWorkers wait for a free worker", async () => {
+  const e = await JavyEngine.create({
+    plugin: await JavyPlugin.fromBytes(await fixturePluginBytes(), "fixture"),
+    maxWorkers: 1,
+  });
+  const host = echoHost(150);
+  const one = (n: number) =>
+    e.execute({
+      entry: "/main.ts",
+      files: new Map([["/main.ts", ops(call(1, `t${n}`), "read")]]),
+      limits: DEFAULT_LIMITS,
+    }, host);
+  const outcomes = await Promise.all([one(1), one(2), one(3)]);
+  assert.ok(outcomes.every((o) => o.ok));
+  assert.equal(host.maxInFlight(), 1);
+  await e.dispose();
+});
+
 Deno.test("javy fixture: teardown", async () => {
   await (await engine()).dispose();
   await stopBundler();
