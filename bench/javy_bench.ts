@@ -6,7 +6,9 @@
  * The Javy engine runs with the fixture plugin (a WAT plugin with Javy's
  * ABI that interprets a fixed protocol instead of JavaScript), because no
  * javy binary is available here; set MCPX_JAVY (or put javy on the PATH) to
- * measure a real plugin instead, with real JavaScript. With the fixture, the
+ * measure a real plugin instead, with real JavaScript. The trivial script also
+ * runs on a real third-party plugin from npm (`@chainlink/cre-sdk-javy-plugin`,
+ * or MCPX_JAVY_PLUGIN), which has no `Javy.IO` and so cannot call tools. With the fixture, the
  * figures cover everything mcpx itself does on the Javy path (bundling,
  * a fresh worker, plugin instances, `compile-src`, `invoke` entered through
  * JSPI, the WASI host and the bridge), not QuickJS executing inside Javy.
@@ -26,6 +28,18 @@ const plugin = real
   ? await resolveJavyPlugin({ pluginDir: await Deno.makeTempDir(), env })
   : await JavyPlugin.fromBytes(await fixturePluginBytes(), "fixture");
 const label = real ? "javy" : "javy (fixture plugin)";
+
+// A real, third-party Javy plugin from npm (no Javy.IO, so console-only programs).
+const npmPluginPath = Deno.env.get("MCPX_JAVY_PLUGIN") ??
+  new URL(
+    "../node_modules/@chainlink/cre-sdk-javy-plugin/dist/javy-chainlink-sdk.plugin.wasm",
+    import.meta.url,
+  ).pathname;
+const npmPlugin = await JavyPlugin.fromFile(npmPluginPath).catch(() => undefined);
+const javyNpm = npmPlugin === undefined ? undefined : await Sandbox.create({
+  engine: await JavyEngine.create({ plugin: npmPlugin }),
+  ownsEngine: true,
+});
 
 const quickjs = await Sandbox.create({ workers: { minWorkers: 1, maxWorkers: 1 } });
 const javy = await Sandbox.create({
@@ -82,6 +96,15 @@ Deno.bench({
   },
 });
 Deno.bench({
+  name: "javy (real plugin from npm)",
+  group: "trivial script, compile and run",
+  ignore: javyNpm === undefined,
+  n: 40,
+  async fn() {
+    await check(javyNpm!, TRIVIAL_JS());
+  },
+});
+Deno.bench({
   name: "quickjs (default engine)",
   group: "one-tool script, compile and run",
   baseline: true,
@@ -102,4 +125,5 @@ Deno.bench({
 globalThis.addEventListener("unload", () => {
   quickjs.close();
   javy.close();
+  javyNpm?.close();
 });

@@ -127,7 +127,7 @@ for (const engine of ["quickjs", "javy"] as const) {
 }
 
 Deno.test({
-  name: `a real Javy plugin given with --javy-plugin runs a console-only program${
+  name: `the plugin of javy emit-plugin runs a console-only program${
     JAVY === undefined ? ` (${NO_JAVY})` : ""
   }`,
   ignore: JAVY === undefined,
@@ -145,6 +145,121 @@ Deno.test({
     const out = JSON.parse(r.stdout);
     assert.deepEqual(out.logs.map((l: { message: string }) => l.message), ["hello from javy"]);
     assert.equal(out.result, 42);
+    await stopBundler();
+  },
+});
+
+// ---------------------------------------------------------------------------
+// A real, third-party Javy plugin from npm (@chainlink/cre-sdk-javy-plugin,
+// used unmodified; MCPX_JAVY_PLUGIN overrides it). It has no `Javy.IO` and
+// imports host functions of its own (`env.*`), which mcpx links as traps.
+
+const REAL_PLUGIN = Deno.env.get("MCPX_JAVY_PLUGIN") ??
+  new URL(
+    "../node_modules/@chainlink/cre-sdk-javy-plugin/dist/javy-chainlink-sdk.plugin.wasm",
+    import.meta.url,
+  ).pathname;
+const HAS_REAL_PLUGIN = (() => {
+  try {
+    return Deno.statSync(REAL_PLUGIN).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name:
+    `a real Javy plugin given with --javy-plugin runs console-only programs, built modules and limits${
+      HAS_REAL_PLUGIN ? "" : ` (skipped: no plugin at ${REAL_PLUGIN}; run deno install)`
+    }`,
+  ignore: !HAS_REAL_PLUGIN,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    await using dir = await tempDir();
+    const file = async (name: string, code: string) => {
+      const path = join(dir.path, name);
+      await Deno.writeTextFile(path, code);
+      return path;
+    };
+    const plugin = ["--javy-plugin", REAL_PLUGIN];
+    const json = (r: { stdout: string }) => JSON.parse(r.stdout);
+    const hello = await file(
+      "hello.ts",
+      `const n: number = 1 + 1;\nconsole.log("hello from javy", n);\nconsole.error("to stderr");\nexport default { n: [1, 2, 3].map((x) => x * n) };`,
+    );
+
+    await t.step("console output and the default export", async () => {
+      const r = await cli(["run", hello, "--engine", "javy", ...plugin, "--json"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(json(r).logs, [
+        { level: "log", message: "hello from javy 2" },
+        { level: "error", message: "to stderr" },
+      ]);
+      assert.deepEqual(json(r).result, { n: [2, 4, 6] });
+    });
+
+    await t.step("mcpx build writes a -C dynamic module that mcpx run runs", async () => {
+      const wasm = join(dir.path, "hello.wasm");
+      const built = await cli(["build", hello, "-o", wasm, ...plugin]);
+      assert.equal(built.code, 0, built.stderr);
+      const plugged = await JavyPlugin.fromFile(REAL_PLUGIN);
+      assert.equal(readDynamicModule(await Deno.readFile(wasm)).namespace, plugged.namespace);
+      const r = await cli(["run", wasm, ...plugin, "--json"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(json(r).result, { n: [2, 4, 6] });
+    });
+
+    await t.step("without Javy.IO a tool call fails saying so", async () => {
+      const code = await file(
+        "tool.ts",
+        `import { callTool } from "./runtime.ts";\nexport default await callTool("everything", "echo", { message: "x" });`,
+      );
+      const r = await cli(["run", code, "--engine", "javy", ...plugin, "--json"]);
+      assert.equal(r.code, 1);
+      assert.match(json(r).error.message, /this Javy plugin lacks stream I\/O \(Javy\.IO\)/);
+    });
+
+    await t.step("an uncaught error, the memory limit and the deadline", async () => {
+      const thrown = await cli([
+        "run",
+        await file("throw.ts", `throw new TypeError("bad " + "input");`),
+        "--engine",
+        "javy",
+        ...plugin,
+        "--json",
+      ]);
+      assert.deepEqual(
+        [json(thrown).error.code, json(thrown).error.name, json(thrown).error.message],
+        ["SANDBOX_RUNTIME", "TypeError", "bad input"],
+      );
+      const bomb = await cli([
+        "run",
+        await file(
+          "bomb.ts",
+          `const a: number[][] = [];\nfor (;;) a.push(new Array(1e6).fill(1));`,
+        ),
+        "--engine",
+        "javy",
+        ...plugin,
+        "--memory",
+        "32",
+        "--json",
+      ]);
+      assert.equal(json(bomb).error.code, "SANDBOX_MEMORY");
+      assert.match(json(bomb).error.message, /32/);
+      const spin = await cli([
+        "run",
+        await file("spin.ts", `for (;;) {}`),
+        "--engine",
+        "javy",
+        ...plugin,
+        "--timeout",
+        "500",
+        "--json",
+      ]);
+      assert.equal(json(spin).error.code, "SANDBOX_TIMEOUT");
+    });
     await stopBundler();
   },
 });

@@ -229,7 +229,13 @@ export class JavyExecution implements WasiStreams {
         message: this.#protocolError,
       });
     }
-    if (this.#guestError !== undefined) return this.#finish(false, undefined, this.#guestError);
+    if (this.#guestError !== undefined) {
+      const e = this.#guestError;
+      if (e.code === "SANDBOX_MEMORY") {
+        e.message = new SandboxMemoryError(this.#limits.memoryBytes).message;
+      }
+      return this.#finish(false, undefined, e);
+    }
     if (this.#result !== undefined) return this.#finish(true, this.#result.json);
     if (thrown === undefined || (thrown instanceof WasiExit && thrown.code === 0)) {
       return this.#finish(true, undefined);
