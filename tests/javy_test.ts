@@ -21,6 +21,19 @@ import { everythingServer } from "./_servers.ts";
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const JAVY = findJavy(Deno.env.toObject());
 const NO_JAVY = "skipped: no javy binary (set MCPX_JAVY or put javy on the PATH)";
+// A real, third-party Javy plugin from npm (see below); MCPX_JAVY_PLUGIN overrides it.
+const REAL_PLUGIN = Deno.env.get("MCPX_JAVY_PLUGIN") ??
+  new URL(
+    "../node_modules/@chainlink/cre-sdk-javy-plugin/dist/javy-chainlink-sdk.plugin.wasm",
+    import.meta.url,
+  ).pathname;
+const HAS_REAL_PLUGIN = (() => {
+  try {
+    return Deno.statSync(REAL_PLUGIN).isFile;
+  } catch {
+    return false;
+  }
+})();
 
 const ops = (...lines: string[]) => lines.map((l) => `//! ${l}`).join("\n") + "\nexport {};\n";
 const call = (id: number, tool: string, args: unknown) =>
@@ -36,12 +49,15 @@ const replies = (logs: { message: string }[]) =>
 interface GuestCase {
   name: string;
   code: string;
+  /** Whether it calls tools (a plugin without `Javy.IO` cannot). */
+  tools: boolean;
   check(r: Awaited<ReturnType<Runtime["execute"]>>): void;
 }
 
 const SUITE: GuestCase[] = [
   {
     name: "console output and a computed default export",
+    tools: false,
     code: `console.log("hi", 1 + 1);\nexport default { n: [1, 2, 3].map((x) => x * 2) };`,
     check(r) {
       assert.ok(r.ok, JSON.stringify(r.error));
@@ -51,6 +67,7 @@ const SUITE: GuestCase[] = [
   },
   {
     name: "one tool call through a generated module",
+    tools: true,
     code: `import { getSum } from "./servers/everything/index.ts";
 import { text } from "./runtime.ts";
 export default text(await getSum({ a: 2, b: 3 }));`,
@@ -62,6 +79,7 @@ export default text(await getSum({ a: 2, b: 3 }));`,
   },
   {
     name: "parallel tool calls",
+    tools: true,
     code: `import { echo } from "./servers/everything/index.ts";
 import { text } from "./runtime.ts";
 const out = await Promise.all(["a", "b", "c"].map((m) => echo({ message: m })));
@@ -78,11 +96,13 @@ export default out.map(text);`,
   },
   {
     name: "a failing tool call is a ToolError the program can catch",
+    tools: true,
     code: `import { callTool } from "./runtime.ts";
 try {
   await callTool("everything", "no-such-tool", {});
 } catch (e) {
   console.log((e as Error).name, (e as { code: string }).code);
+  console.log((e as Error).message);
 }
 export default "caught";`,
     check(r) {
@@ -93,6 +113,7 @@ export default "caught";`,
   },
   {
     name: "an uncaught error fails the execution",
+    tools: false,
     code: `throw new TypeError("bad input");`,
     check(r) {
       assert.equal(r.ok, false);
@@ -127,6 +148,35 @@ for (const engine of ["quickjs", "javy"] as const) {
 }
 
 Deno.test({
+  name:
+    `guest-script suite on the javy engine with a real plugin from npm (no Javy.IO: tool cases must fail saying so)${
+      HAS_REAL_PLUGIN ? "" : ` (skipped: no plugin at ${REAL_PLUGIN}; run deno install)`
+    }`,
+  ignore: !HAS_REAL_PLUGIN,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    await using runtime = await Runtime.create({
+      servers: [everythingServer()],
+      engine: "javy",
+      javy: { plugin: REAL_PLUGIN },
+    });
+    for (const c of SUITE) {
+      await t.step(c.name, async () => {
+        const r = await runtime.execute(c.code);
+        if (!c.tools) return c.check(r);
+        // Uncaught, the refusal fails the program; caught, the program logs it.
+        const message = r.error?.message ?? r.logs[1]?.message;
+        assert.match(message, /lacks stream I\/O \(Javy\.IO\)/);
+        if (r.error !== undefined) assert.equal(r.error.guestCode, "TOOL_DENIED");
+        else assert.equal(r.logs[0].message, "ToolError TOOL_DENIED");
+      });
+    }
+    await stopBundler();
+  },
+});
+
+Deno.test({
   name: `the plugin of javy emit-plugin runs a console-only program${
     JAVY === undefined ? ` (${NO_JAVY})` : ""
   }`,
@@ -153,19 +203,6 @@ Deno.test({
 // A real, third-party Javy plugin from npm (@chainlink/cre-sdk-javy-plugin,
 // used unmodified; MCPX_JAVY_PLUGIN overrides it). It has no `Javy.IO` and
 // imports host functions of its own (`env.*`), which mcpx links as traps.
-
-const REAL_PLUGIN = Deno.env.get("MCPX_JAVY_PLUGIN") ??
-  new URL(
-    "../node_modules/@chainlink/cre-sdk-javy-plugin/dist/javy-chainlink-sdk.plugin.wasm",
-    import.meta.url,
-  ).pathname;
-const HAS_REAL_PLUGIN = (() => {
-  try {
-    return Deno.statSync(REAL_PLUGIN).isFile;
-  } catch {
-    return false;
-  }
-})();
 
 Deno.test({
   name:

@@ -96,9 +96,10 @@ const __mcpx = (() => {
   const hook = {
     callTool(server, tool, args) {
       if (!IO) {
-        return Promise.reject(new Error(
+        // A refusal the generated runtime turns into a ToolError, as for any refused call.
+        return Promise.resolve({ ok: false, error: { code: "TOOL_DENIED", message:
           'Cannot call "' + server + "/" + tool + '": this Javy plugin lacks stream I/O (Javy.IO), so programs can print but not call tools; use a plugin built with stream I/O',
-        ));
+        } });
       }
       const json = JSON.stringify(args === undefined ? {} : args);
       if (typeof json !== "string") {
