@@ -270,6 +270,11 @@ Deno.test({
         [json(thrown).error.code, json(thrown).error.name, json(thrown).error.message],
         ["SANDBOX_RUNTIME", "TypeError", "bad input"],
       );
+      // The stack points at the program's line, not the bundle's.
+      assert.match(
+        json(thrown).error.stack,
+        /^TypeError: bad input\n {4}at <anonymous> \(\/main\.ts:1:\d+\)$/,
+      );
       const bomb = await cli([
         "run",
         await file(

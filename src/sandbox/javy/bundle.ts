@@ -155,6 +155,7 @@ export async function bundleProgram(opts: BundleOptions): Promise<string> {
   const { entry, files } = opts;
   const loader = opts.loader ?? "js";
   let out: string;
+  let map: string | undefined;
   try {
     const result = await build({
       entryPoints: [entry],
@@ -164,6 +165,8 @@ export async function bundleProgram(opts: BundleOptions): Promise<string> {
       platform: "neutral",
       target: "es2022",
       legalComments: "inline",
+      sourcemap: "external",
+      outfile: "bundle.js",
       charset: "utf8",
       logLevel: "silent",
       plugins: [{
@@ -187,7 +190,8 @@ export async function bundleProgram(opts: BundleOptions): Promise<string> {
         },
       }],
     });
-    out = result.outputFiles[0].text;
+    out = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
+    map = result.outputFiles.find((f) => f.path.endsWith(".map"))?.text;
   } catch (e) {
     const errors = (e as {
       errors?: {
@@ -204,7 +208,84 @@ export async function bundleProgram(opts: BundleOptions): Promise<string> {
       : "";
     throw new McpxError("SANDBOX_COMPILE", `${first.text}${at}`, { cause: e });
   }
-  return PRELUDE + wrap(out);
+  const wrapped = wrap(out);
+  const source = PRELUDE + wrapped.code;
+  if (map !== undefined) {
+    remember(source, lineMap(map, PRELUDE.split("\n").length - 1 + wrapped.headerLines));
+  }
+  return source;
+}
+
+/** Where each line of a bundle came from: generated line → [path, line, column] segments. */
+type LineMap = Map<number, [genCol: number, path: string, line: number, col: number][]>;
+
+/** Line maps of recent bundles, by their text. */
+const maps = new Map<string, LineMap>();
+
+function remember(source: string, map: LineMap): void {
+  maps.delete(source);
+  maps.set(source, map);
+  if (maps.size > 64) maps.delete(maps.keys().next().value!);
+}
+
+const VLQ = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Decodes an esbuild source map into a {@link LineMap}, its lines shifted by `offset`. */
+function lineMap(json: string, offset: number): LineMap {
+  const { sources, mappings } = JSON.parse(json) as { sources: string[]; mappings: string };
+  const out: LineMap = new Map();
+  let src = 0;
+  let line = 0;
+  let col = 0;
+  mappings.split(";").forEach((text, i) => {
+    let genCol = 0;
+    const segments: [number, string, number, number][] = [];
+    for (const seg of text.split(",")) {
+      if (seg === "") continue;
+      const fields: number[] = [];
+      let value = 0;
+      let shift = 0;
+      for (const ch of seg) {
+        const digit = VLQ.indexOf(ch);
+        value += (digit & 31) << shift;
+        if ((digit & 32) !== 0) {
+          shift += 5;
+          continue;
+        }
+        fields.push((value & 1) !== 0 ? -(value >>> 1) : value >>> 1);
+        value = 0;
+        shift = 0;
+      }
+      genCol += fields[0];
+      if (fields.length < 4) continue;
+      src += fields[1];
+      line += fields[2];
+      col += fields[3];
+      segments.push([genCol, sources[src].replace(/^mcpx:/, ""), line + 1, col + 1]);
+    }
+    if (segments.length > 0) out.set(i + 1 + offset, segments);
+  });
+  return out;
+}
+
+/**
+ * Rewrites the `function.mjs:LINE:COL` positions of a stack from a bundle
+ * made by {@link bundleProgram} to the program's own files and lines, such
+ * as `/main.ts:4:7`. Unknown bundles and positions are left as they are.
+ */
+export function mapStack(source: string, stack: string): string {
+  const map = maps.get(source);
+  if (map === undefined) return stack;
+  const mapped = stack.replace(/\bfunction\.mjs:(\d+):(\d+)/g, (whole, l: string, c: string) => {
+    const segments = map.get(Number(l));
+    if (segments === undefined) return whole;
+    const column = Number(c) - 1;
+    let best = segments[0];
+    for (const s of segments) if (s[0] <= column) best = s;
+    return `${best[1]}:${best[2]}:${best[3]}`;
+  });
+  // Frames left in the bundle are mcpx's prelude and wrapper: not the program's.
+  return mapped.split("\n").filter((l) => !/^\s+at .*\bfunction\.mjs:\d+/.test(l)).join("\n");
 }
 
 /**
@@ -213,7 +294,7 @@ export async function bundleProgram(opts: BundleOptions): Promise<string> {
  * without `await` finishes without a single pending job (Javy refuses
  * pending jobs when its event loop is off).
  */
-function wrap(code: string): string {
+function wrap(code: string): { code: string; headerLines: number } {
   const m = /\nexport\s*\{([^}]*)\};?\s*$/.exec(code);
   let body = code;
   let result = "undefined";
@@ -225,9 +306,15 @@ function wrap(code: string): string {
     }
   }
   if (/\bawait\b/.test(body)) {
-    return `(async () => {\n${body}\nreturn ${result};\n})().then((v) => __mcpx.done(v), (e) => __mcpx.fail(e));\n`;
+    return {
+      code:
+        `(async () => {\n${body}\nreturn ${result};\n})().then((v) => __mcpx.done(v), (e) => __mcpx.fail(e));\n`,
+      headerLines: 1,
+    };
   }
-  return `try {
+  return {
+    headerLines: 2,
+    code: `try {
   const __mcpxResult = (() => {\n${body}\nreturn ${result};\n})();
   if (__mcpxResult !== null && typeof __mcpxResult === "object" && typeof __mcpxResult.then === "function") {
     __mcpxResult.then((v) => __mcpx.done(v), (e) => __mcpx.fail(e));
@@ -235,7 +322,8 @@ function wrap(code: string): string {
 } catch (e) {
   __mcpx.fail(e);
 }
-`;
+`,
+  };
 }
 
 /** Stops esbuild's service, if it was started (for tests that check for leaks). */

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { McpxError } from "../../errors.ts";
 import { BRIDGE_IN_FD, FRAME_PREFIX } from "./_execution.ts";
-import { bundleProgram, stopBundler } from "./bundle.ts";
+import { bundleProgram, mapStack, stopBundler } from "./bundle.ts";
 
 const RUNTIME = await Deno.readTextFile(new URL("../../../templates/runtime.eta", import.meta.url));
 
@@ -189,6 +189,35 @@ Deno.test("javy bundle: a program without await finishes with no pending job; on
   const a = await runBundle(awaiting);
   assert.equal(a.sync, 0);
   assert.deepEqual(a.frames, [{ t: "done", json: "3" }]);
+});
+
+Deno.test("javy bundle: stack positions in the bundle map back to the program's files and lines", async () => {
+  const source = await bundleProgram({
+    entry: "/main.ts",
+    loader: "ts",
+    files: tree(`import { echo } from "./servers/s/index.ts";
+const n: number = 1;
+
+function fail(): never {
+  throw new TypeError("bad " + n);
+}
+export default fail();`),
+  });
+  const lines = source.split("\n");
+  const at = (text: string) => lines.findIndex((l) => l.includes(text)) + 1;
+  const col = (text: string, part: string) => lines[at(text) - 1].indexOf(part) + 1;
+  const stack = [
+    "TypeError: bad 1",
+    `    at fail (function.mjs:${at("throw new TypeError")}:${
+      col("throw new TypeError", "throw")
+    })`,
+    `    at <anonymous> (function.mjs:${at("= fail()")}:1)`,
+    `    at <anonymous> (function.mjs:${lines.length - 2}:1)`,
+  ].join("\n");
+  assert.equal(
+    mapStack(source, stack),
+    "TypeError: bad 1\n    at fail (/main.ts:5:3)\n    at <anonymous> (/main.ts:7:1)",
+  );
 });
 
 Deno.test("javy bundle: imports outside the tree are compile errors naming the specifier", async () => {

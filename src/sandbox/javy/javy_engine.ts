@@ -19,7 +19,7 @@ import type {
   ExecuteRequest,
 } from "../engine.ts";
 import { DEFAULT_LIMITS } from "../limits.ts";
-import { bundleProgram } from "./bundle.ts";
+import { bundleProgram, mapStack } from "./bundle.ts";
 import { stoppedOutcome } from "./_execution.ts";
 import type { JavyPlugin } from "./plugin.ts";
 import { readDynamicModule } from "./wasm_binary.ts";
@@ -115,6 +115,9 @@ export class JavyEngine implements Engine {
       req.signal,
       (b) => this.#bytecode.set(source!, b),
     );
+    if (outcome.error?.stack !== undefined) {
+      outcome.error.stack = mapStack(source, outcome.error.stack);
+    }
     outcome.stats.durationMs = performance.now() - t0;
     return outcome;
   }
