@@ -121,6 +121,19 @@ export type { EngineLimits, LogEntry } from "./src/sandbox/engine.ts";
 export { DEFAULT_LIMITS } from "./src/sandbox/limits.ts";
 export { type ExecutionResult, Sandbox, type SandboxOptions } from "./src/sandbox/sandbox.ts";
 export { Runtime, type RuntimeExecuteOptions, type RuntimeOptions } from "./src/runtime/runtime.ts";
+export { JavyEngine, type JavyEngineOptions } from "./src/sandbox/javy/javy_engine.ts";
+export {
+  findJavy,
+  JavyPlugin,
+  resolveJavyPlugin,
+  type ResolvePluginOptions,
+} from "./src/sandbox/javy/plugin.ts";
+export { buildDynamicModule, type BuildOptions } from "./src/sandbox/javy/build.ts";
+export {
+  dynamicModule,
+  type DynamicModuleInfo,
+  readDynamicModule,
+} from "./src/sandbox/javy/wasm_binary.ts";
 
 // Serving
 export { SkillStore } from "./src/plugin_store/skill_store.ts";

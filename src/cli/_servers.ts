@@ -128,5 +128,7 @@ export const RUNTIME_OPTIONS = {
   "call-timeout": { type: "string" },
   "connect-timeout": { type: "string" },
   memory: { type: "string" },
+  engine: { type: "string" },
+  "javy-plugin": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;

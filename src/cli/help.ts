@@ -14,6 +14,7 @@ Commands:
   generate [server…]        Generate typed modules (--out DIR) and/or a plugin (--save-plugin)
   plugin <sub>              list | info | load | remove | verify saved plugins
   run <file.ts | ->         Run TypeScript in the sandbox against the servers' modules
+  build <file.ts> -o FILE   Compile a program to a portable WebAssembly module with Javy
   serve                     Serve search, file tree and code execution as one MCP server
   tokens                    Compare upstream tool-definition tokens with mcpx's own
   install --client CLIENT   Move a client's servers behind mcpx
@@ -93,12 +94,12 @@ Options:
 `;
 
 /** `mcpx run --help`. */
-export const RUN_HELP: string = `Usage: mcpx run <file.ts | -> [options]
+export const RUN_HELP: string = `Usage: mcpx run <file.ts | file.wasm | -> [options]
 
 Runs TypeScript in the QuickJS WebAssembly sandbox. The program imports tool
 modules relative to the tree root (import { echo } from "./servers/everything/index.ts")
 and its result is its awaited default export. Console output goes to stdout,
-then the result as JSON.
+then the result as JSON. A .wasm file (from "mcpx build") runs on the javy engine.
 
 Options:
   -c, --config FILE         Server configuration file
@@ -110,6 +111,8 @@ Options:
       --call-timeout MS     Deadline of each tool call (default 25000, below --timeout)
       --connect-timeout MS  Deadline for a server to start and initialize (default 20000)
       --memory MB           Memory limit, 16 to 1024 (default 128)
+      --engine NAME         Sandbox engine: quickjs (default) or javy
+      --javy-plugin FILE    Javy plugin to use (default: from "javy emit-plugin")
       --max-tool-calls N    Tool calls allowed (default 1000)
       --max-output BYTES    Output cap before truncation (default 1048576)
       --json                Print {result, logs, error?, stats}
@@ -138,6 +141,8 @@ Options:
       --call-timeout MS     Deadline of each tool call (default 25000, below --timeout)
       --connect-timeout MS  Deadline for a server to start and initialize (default 20000)
       --memory MB           Per-execution memory limit (default 128)
+      --engine NAME         Sandbox engine: quickjs (default) or javy
+      --javy-plugin FILE    Javy plugin to use (default: from "javy emit-plugin")
       --max-result-chars N  Cut execute_code replies to N characters (default 20000)
       --shutdown-grace MS   On SIGINT/SIGTERM/end of stdin, let executions finish this
                             long, then cancel them (default 1000)
@@ -282,6 +287,24 @@ Options:
   -h, --help                Show this help
 `;
 
+/** `mcpx build --help`. */
+export const BUILD_HELP: string = `Usage: mcpx build <file.ts> -o <out.wasm> [options]
+
+Compiles a program and the tool modules it imports to a WebAssembly module in
+the shape "javy build -C dynamic" writes: the QuickJS bytecode in a passive data
+segment, linked at run time against the Javy plugin's import namespace. Run it
+with "mcpx run out.wasm" (same plugin), or with any host that provides the
+plugin and the mcpx tool bridge. Needs javy on the PATH (or MCPX_JAVY), or
+--javy-plugin FILE.
+
+Options:
+  -o, --out FILE            Where to write the module (required)
+  -c, --config FILE         Server configuration file
+      --plugin-dir DIR      Also use servers from saved plugins in DIR
+      --javy-plugin FILE    Javy plugin to compile with (default: from "javy emit-plugin")
+  -h, --help                Show this help
+`;
+
 /** The help text of every command, by name (also the source of the shell completions). */
 export const COMMAND_HELP: Readonly<Record<string, string>> = {
   demo: DEMO_HELP,
@@ -291,6 +314,7 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   run: RUN_HELP,
   serve: SERVE_HELP,
   tokens: TOKENS_HELP,
+  build: BUILD_HELP,
   install: INSTALL_HELP,
   uninstall: UNINSTALL_HELP,
   add: ADD_HELP,

@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   generate: async () => (await import("./generate_command.ts")).generateCommand,
   plugin: async () => (await import("./plugin_command.ts")).pluginCommand,
   run: async () => (await import("./run_command.ts")).runCommand,
+  build: async () => (await import("./build_command.ts")).buildCommand,
   serve: async () => (await import("./serve_command.ts")).serveCommand,
   tokens: async () => (await import("./tokens_command.ts")).tokensCommand,
   install: async () => (await import("./install_command.ts")).installCommand,

@@ -9,6 +9,7 @@ import { RUN_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import { escapeControl } from "./_safe_text.ts";
 import { UsageError } from "./usage_error.ts";
+import { engineOptions } from "./_engine.ts";
 import {
   intOption,
   loadPlugins,
@@ -58,9 +59,25 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   if (output) limits.maxOutputBytes = output;
 
   const file = positionals[0];
-  let code: string;
+  const wasm = file.endsWith(".wasm");
+  if (wasm && v.engine === "quickjs") {
+    throw new UsageError(
+      `Cannot run "${file}" with --engine quickjs: a .wasm module needs the javy engine`,
+      "run",
+    );
+  }
+  const engine = await engineOptions(
+    "run",
+    wasm ? "javy" : v.engine,
+    v["javy-plugin"],
+    v["plugin-dir"],
+    io.env,
+  );
+  let code = "";
+  let module: Uint8Array | undefined;
   try {
-    code = file === "-" ? await io.readStdin() : await Deno.readTextFile(file);
+    if (wasm) module = await Deno.readFile(file);
+    else code = file === "-" ? await io.readStdin() : await Deno.readTextFile(file);
   } catch (cause) {
     throw new McpxError("USAGE", `Cannot read program "${file}": ${(cause as Error).message}`, {
       cause,
@@ -109,8 +126,11 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     ...(connectTimeout ? { connectTimeoutMs: connectTimeout } : {}),
     eager: true,
     workers: 1,
+    ...engine,
   });
-  const result = await runtime.execute(code);
+  const result = module !== undefined
+    ? await runtime.executeWasm(module)
+    : await runtime.execute(code);
   for (const s of runtime.catalog.status()) {
     if (s.state === "failed") io.err(`warning: server "${s.name}" is unavailable: ${s.error}\n`);
   }

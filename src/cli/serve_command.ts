@@ -9,6 +9,7 @@ import { SERVE_HELP } from "./help.ts";
 import { DEFAULT_SHUTDOWN_GRACE_MS, SignalGuard } from "../lifecycle/shutdown.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./usage_error.ts";
+import { engineOptions } from "./_engine.ts";
 import {
   intOption,
   loadPlugins,
@@ -70,8 +71,16 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     }),
     loadPlugins(new PluginStore(pluginDir), log),
   ]);
+  const engine = await engineOptions(
+    "serve",
+    v.engine,
+    v["javy-plugin"],
+    v["plugin-dir"],
+    io.env,
+  );
   const host = await ServeHost.create({
     runtime: {
+      ...engine,
       servers,
       plugins,
       policy: {

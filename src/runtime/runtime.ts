@@ -11,7 +11,9 @@ import { ClientPool, type Connector } from "../bridge/client_pool.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { connect } from "../introspect/connect.ts";
 import type { LoadedPlugin } from "../plugin_store/plugin_store.ts";
-import type { EngineLimits } from "../sandbox/engine.ts";
+import type { Engine, EngineLimits } from "../sandbox/engine.ts";
+import type { JavyPlugin } from "../sandbox/javy/plugin.ts";
+import type { JavyEngine } from "../sandbox/javy/javy_engine.ts";
 import { type ExecutionResult, Sandbox, type ToolCallback } from "../sandbox/sandbox.ts";
 import type { ExecutionContext } from "../routing/execution_context.ts";
 import { Catalog } from "./catalog.ts";
@@ -28,6 +30,7 @@ export function callTimeoutFor(opts: Pick<RuntimeOptions, "policy" | "limits">):
   const execution = opts.limits?.timeoutMs ?? DEFAULT_LIMITS.timeoutMs;
   return Math.max(1, Math.min(DEFAULT_CALL_TIMEOUT_MS, Math.floor(execution * 5 / 6)));
 }
+import { resolveLimits } from "../sandbox/limits.ts";
 
 /** Options of {@link Runtime.create}. */
 export interface RuntimeOptions {
@@ -52,6 +55,23 @@ export interface RuntimeOptions {
   connect?: Connector;
   /** How many sandbox workers to keep warm (default 2). */
   workers?: number;
+  /**
+   * The sandbox engine: `quickjs` (default, embedded) or `javy` (programs
+   * compiled to QuickJS bytecode by a Javy plugin; see {@link RuntimeOptions.javy}).
+   */
+  engine?: "quickjs" | "javy";
+  /** Where the Javy engine gets its plugin. */
+  javy?: {
+    /**
+     * A loaded plugin, or the path of a plugin file; by default the plugin
+     * the user's javy emits (`javy emit-plugin`), cached in `pluginDir`.
+     */
+    plugin?: string | JavyPlugin;
+    /** Cache folder of emitted plugins' parent (default: the plugin dir). */
+    pluginDir?: string;
+    /** Environment for `MCPX_JAVY` and `PATH` (default: the process's). */
+    env?: Record<string, string | undefined>;
+  };
   /**
    * Start introspecting every server at once, while the sandbox starts,
    * instead of on first need (default false).
@@ -105,13 +125,21 @@ export class Runtime implements AsyncDisposable {
   readonly #pool: ClientPool;
   readonly #inFlight = new Map<Promise<unknown>, AbortController>();
   #draining?: string;
+  readonly #javy: JavyEngine | undefined;
   #closed = false;
 
-  private constructor(catalog: Catalog, bridge: Bridge, sandbox: Sandbox, pool: ClientPool) {
+  private constructor(
+    catalog: Catalog,
+    bridge: Bridge,
+    sandbox: Sandbox,
+    pool: ClientPool,
+    javy: JavyEngine | undefined,
+  ) {
     this.catalog = catalog;
     this.bridge = bridge;
     this.sandbox = sandbox;
     this.#pool = pool;
+    this.#javy = javy;
   }
 
   /** Creates a runtime; servers connect lazily, on first need. */
@@ -146,9 +174,18 @@ export class Runtime implements AsyncDisposable {
     // Servers take the longest to start: begin before the sandbox loads.
     if (opts.eager) catalog.ensure().catch(() => {});
     let sandbox: Sandbox;
+    let javy: JavyEngine | undefined;
     try {
+      let engine: Engine | undefined;
+      if (opts.engine === "javy") {
+        javy = await createJavyEngine(opts.javy ?? {});
+        engine = javy;
+      } else if (opts.engine !== undefined && opts.engine !== "quickjs") {
+        throw new TypeError(`Unknown engine "${opts.engine}": use "quickjs" or "javy"`);
+      }
       sandbox = await Sandbox.create({
         limits: opts.limits,
+        ...(engine ? { engine, ownsEngine: true } : {}),
         ...(opts.workers
           ? { workers: { minWorkers: opts.workers, maxWorkers: Math.max(opts.workers, 4) } }
           : {}),
@@ -160,7 +197,49 @@ export class Runtime implements AsyncDisposable {
     }
     // While servers start, warm the sandbox's cold paths.
     if (opts.eager) sandbox.warmUp().catch(() => {});
-    return new Runtime(catalog, bridge, sandbox, pool);
+    return new Runtime(catalog, bridge, sandbox, pool, javy);
+  }
+
+  /** The Javy engine, when the runtime uses it. */
+  get javy(): JavyEngine | undefined {
+    return this.#javy;
+  }
+
+  /**
+   * Runs a module in the `javy build -C dynamic` shape (as `mcpx build`
+   * writes) with the bridge of this runtime. Needs the `javy` engine.
+   *
+   * @throws {McpxError} `USAGE` when the runtime does not use the Javy engine.
+   * @throws {TypeError} When `wasm` is not such a module.
+   */
+  async executeWasm(
+    wasm: Uint8Array,
+    opts: Pick<RuntimeExecuteOptions, "signal" | "limits" | "context"> = {},
+  ): Promise<ExecutionResult> {
+    if (this.#javy === undefined) {
+      throw new McpxError("USAGE", 'Cannot run a WebAssembly module: use the "javy" engine');
+    }
+    const limits = resolveLimits(opts.limits, this.sandbox.limits);
+    const bridge = this.bridge;
+    const outcome = await this.#javy.executeDynamic(wasm, limits, {
+      async callTool(server, tool, argsJson, signal) {
+        try {
+          return JSON.stringify(
+            await bridge.callTool(server, tool, JSON.parse(argsJson), signal, opts.context),
+          );
+        } catch (e) {
+          return JSON.stringify({
+            ok: false,
+            error: { code: (e as { code?: string }).code ?? "TOOL_ERROR", message: String(e) },
+          });
+        }
+      },
+    }, opts.signal);
+    const result = outcome as ExecutionResult;
+    if (outcome.resultJson !== undefined && outcome.resultTruncated !== true) {
+      result.result = JSON.parse(outcome.resultJson);
+    }
+    return result;
   }
 
   /**
@@ -257,4 +336,18 @@ export class Runtime implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+async function createJavyEngine(o: NonNullable<RuntimeOptions["javy"]>): Promise<JavyEngine> {
+  const [{ JavyEngine }, { resolveJavyPlugin }] = await Promise.all([
+    import("../sandbox/javy/javy_engine.ts"),
+    import("../sandbox/javy/plugin.ts"),
+  ]);
+  const env = o.env ?? Deno.env.toObject();
+  const plugin = typeof o.plugin === "object" ? o.plugin : await resolveJavyPlugin({
+    file: o.plugin,
+    pluginDir: o.pluginDir ?? (env.MCPX_PLUGIN_DIR || "plugins"),
+    env,
+  });
+  return await JavyEngine.create({ plugin });
 }

@@ -50,6 +50,8 @@ export interface SandboxOptions {
   limits?: Partial<EngineLimits>;
   /** The engine to use; by default a {@link QuickJSEngine} the sandbox owns. */
   engine?: Engine;
+  /** Whether closing the sandbox disposes `engine` (default false). */
+  ownsEngine?: boolean;
   /** Worker pool of the default engine. */
   workers?: QuickJSEngineOptions;
 }
@@ -118,7 +120,7 @@ export class Sandbox {
     const limits = resolveLimits(opts.limits, DEFAULT_LIMITS);
     if (opts.engine !== undefined) {
       await loadTranspiler();
-      return new Sandbox(opts.engine, false, limits);
+      return new Sandbox(opts.engine, opts.ownsEngine ?? false, limits);
     }
     const [engine] = await Promise.all([QuickJSEngine.create(opts.workers), loadTranspiler()]);
     return new Sandbox(engine, true, limits);

@@ -1,0 +1,43 @@
+/**
+ * `mcpx build`'s core: a program and the tree it imports, bundled, compiled
+ * to QuickJS bytecode by the plugin and written as a module in the
+ * `javy build -C dynamic` shape.
+ *
+ * @module
+ */
+
+import { bundleProgram } from "./bundle.ts";
+import type { JavyEngine } from "./javy_engine.ts";
+import { dynamicModule } from "./wasm_binary.ts";
+
+/** Options of {@link buildDynamicModule}. */
+export interface BuildOptions {
+  /** The program (TypeScript). */
+  code: string;
+  /** The tree it imports from: absolute path → TypeScript source. */
+  files: ReadonlyMap<string, string>;
+  /** The engine whose plugin compiles it. */
+  engine: JavyEngine;
+  /** Path of the program in the tree; default `/main.ts`. */
+  entry?: string;
+}
+
+/**
+ * Bundles, compiles and wraps a program into a portable module.
+ *
+ * @throws {McpxError} `SANDBOX_COMPILE` with the bundler's or the plugin's message.
+ */
+export async function buildDynamicModule(opts: BuildOptions): Promise<Uint8Array> {
+  const entry = opts.entry ?? "/main.ts";
+  const files = opts.files;
+  const source = await bundleProgram({
+    entry,
+    loader: "ts",
+    files: {
+      get: (p) => p === entry ? opts.code : files.get(p),
+      has: (p) => p === entry || files.has(p),
+    },
+  });
+  const bytecode = await opts.engine.compile(source);
+  return dynamicModule(opts.engine.plugin.namespace, bytecode);
+}
