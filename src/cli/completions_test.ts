@@ -22,6 +22,10 @@ Deno.test("every command of the main help has its help text for completions", ()
     "load",
     "remove",
     "verify",
+    "sign",
+    "trust",
+    "untrust",
+    "keys",
   ]);
 });
 

@@ -77,19 +77,28 @@ Options:
 
 /** `mcpx plugin --help`. */
 export const PLUGIN_HELP: string =
-  `Usage: mcpx plugin <list | info NAME | load NAME | remove NAME | verify NAME> [options]
+  `Usage: mcpx plugin <list | info NAME | load NAME | remove NAME | verify NAME | sign NAME | trust KEY | untrust KEY | keys> [options]
 
   list                      List saved plugins
   info NAME                 Show a plugin's manifest summary
   load NAME                 Verify and print a plugin (-o json | pretty | text)
   remove NAME               Delete a plugin (asks first; -y to skip)
-  verify NAME               Check every BLAKE3 checksum; exit 1 on tampering
+  verify NAME               Check every BLAKE3 checksum and the manifest's signature; exit 1 if not
+  sign NAME                 Show the plugin's server commands and sign it with your key (asks first)
+  trust KEY                 Accept plugins signed by this Ed25519 public key (64 hex digits)
+  untrust KEY               Stop accepting that key
+  keys                      Your public key and the keys you trust
+
+Plugins are signed with your Ed25519 key (kept in mcpx's config directory);
+verify, run and serve refuse unsigned plugins and those signed by keys you do
+not trust.
 
 Options:
       --plugin-dir DIR      Plugin directory (default $MCPX_PLUGIN_DIR or ./plugins)
   -o, --output FORMAT       For load: json, pretty (default) or text
-  -y, --yes                 For remove: do not ask
-      --json                Machine-readable output for list, info and verify
+  -y, --yes                 For remove and sign: do not ask
+      --label TEXT          For trust: a name for the key
+      --json                Machine-readable output for list, info, verify and keys
   -h, --help                Show this help
 `;
 

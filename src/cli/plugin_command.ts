@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { PluginStore } from "../plugin_store/plugin_store.ts";
+import { fingerprint, type SigningKeys } from "../plugin_store/plugin_signing.ts";
 import { PLUGIN_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./usage_error.ts";
@@ -15,6 +16,7 @@ export async function pluginCommand(args: string[], io: CliIo): Promise<number> 
       output: { type: "string", short: "o" },
       yes: { type: "boolean", short: "y" },
       json: { type: "boolean" },
+      label: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -110,7 +112,7 @@ export async function pluginCommand(args: string[], io: CliIo): Promise<number> 
       } else {io.out(
           `Plugin "${n}" is intact: ${
             Object.keys(plugin.manifest.files).length
-          } files match their BLAKE3 checksums\n`,
+          } files match their BLAKE3 checksums, and the manifest is signed by a trusted key\n`,
         );}
       return 0;
     }
@@ -124,12 +126,64 @@ export async function pluginCommand(args: string[], io: CliIo): Promise<number> 
       io.err(`Removed plugin "${n}"\n`);
       return 0;
     }
+    case "sign": {
+      const n = needName();
+      const keys = signingKeys(store);
+      // Show what the plugin starts before vouching for it.
+      const unchecked = await new PluginStore(store.dir, { keys: null }).verify(n);
+      io.err(`Plugin "${n}" starts:\n`);
+      for (const c of unchecked.snapshot.configs ?? []) {
+        io.err(
+          `  ${c.name}: ${
+            c.transport === "stdio" ? [c.command, ...c.args].join(" ") : `${c.transport} ${c.url}`
+          }\n`,
+        );
+      }
+      if (!v.yes && !io.confirm(`Sign plugin "${n}" with your key, vouching for these commands?`)) {
+        throw new UsageError(`Not signing plugin "${n}" without confirmation: pass -y`, "plugin");
+      }
+      await store.sign(n);
+      io.err(`Signed plugin "${n}" with ${fingerprint((await keys.own()).publicKey)}\n`);
+      return 0;
+    }
+    case "trust": {
+      const key = needName();
+      const added = await signingKeys(store).trust(key, v.label ?? "");
+      io.err(
+        `Trusting plugins signed by ${added.fingerprint}${
+          added.label ? ` (${added.label})` : ""
+        }\n`,
+      );
+      return 0;
+    }
+    case "untrust": {
+      const key = needName();
+      const was = await signingKeys(store).untrust(key);
+      io.err(
+        was ? `No longer trusting ${fingerprint(key)}\n` : `${fingerprint(key)} was not trusted\n`,
+      );
+      return 0;
+    }
+    case "keys": {
+      const keys = await signingKeys(store).trusted();
+      if (v.json) io.out(JSON.stringify(keys, null, 2) + "\n");
+      else for (const k of keys) io.out(`${k.publicKey}  ${k.label}\n`);
+      return 0;
+    }
     case undefined:
-      throw new UsageError("Missing subcommand: list, info, load, remove or verify", "plugin");
+      throw new UsageError(
+        "Missing subcommand: list, info, load, remove, verify, sign, trust, untrust or keys",
+        "plugin",
+      );
     default:
       throw new UsageError(
-        `Unknown subcommand "${sub}": use list, info, load, remove or verify`,
+        `Unknown subcommand "${sub}": use list, info, load, remove, verify, sign, trust, untrust or keys`,
         "plugin",
       );
   }
+}
+
+function signingKeys(store: PluginStore): SigningKeys {
+  if (store.keys === null) throw new TypeError("Plugin signing is turned off");
+  return store.keys;
 }

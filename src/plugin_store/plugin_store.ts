@@ -45,6 +45,8 @@ import { VERSION } from "../version.ts";
 import { blake3Hex, checksumsEqual, rootChecksum } from "./checksum.ts";
 import { validatePluginName } from "./plugin_name.ts";
 import { acquirePidLock, removeLeftover } from "./_pid_lock.ts";
+import { mcpxConfigDir } from "../config/user_dirs.ts";
+import { checkSignature, SIGNATURE_FILE, SigningKeys, signManifest } from "./plugin_signing.ts";
 
 /** Version of the manifest format this mcpx writes and reads. */
 export const MANIFEST_SCHEMA_VERSION = 1 as const;
@@ -197,10 +199,20 @@ async function walk(root: string, plugin: string): Promise<string[]> {
 export class PluginStore {
   /** Absolute path of the plugin directory. */
   readonly dir: string;
+  /** The keys plugins are signed with and checked against; `null` when signatures are off. */
+  readonly keys: SigningKeys | null;
 
-  /** @param dir The plugin directory; created on the first save. */
-  constructor(dir: string) {
+  /**
+   * @param dir The plugin directory; created on the first save.
+   * @param opts `keys`: the signing and trusted keys (default: those in mcpx's
+   * config directory, `$MCPX_CONFIG_DIR` or the platform's); `null` turns
+   * signing and signature checks off.
+   */
+  constructor(dir: string, opts: { keys?: SigningKeys | null } = {}) {
     this.dir = resolve(dir);
+    this.keys = opts.keys !== undefined
+      ? opts.keys
+      : new SigningKeys(mcpxConfigDir({ os: Deno.build.os, env: Deno.env.toObject() }));
   }
 
   /** `MCPX_PLUGIN_DIR` when set, else `./plugins`. */
@@ -220,7 +232,7 @@ export class PluginStore {
     for (const f of contents.files) {
       const p = f.path;
       if (
-        p === MANIFEST_FILE || p === SNAPSHOT_FILE || p.startsWith("/") ||
+        p === MANIFEST_FILE || p === SNAPSHOT_FILE || p === SIGNATURE_FILE || p.startsWith("/") ||
         p.split("/").includes("..") || p.includes("\\")
       ) {
         throw new TypeError(`Cannot save file "${p}" in plugin "${name}": reserved or unsafe path`);
@@ -254,6 +266,12 @@ export class PluginStore {
       rootChecksum: rootChecksum(checksums),
     };
 
+    const manifestText = JSON.stringify(manifest, null, 2) + "\n";
+    const signature = this.keys === null ? undefined : JSON.stringify(
+      signManifest(new TextEncoder().encode(manifestText), (await this.keys.own()).secretKey),
+      null,
+      2,
+    ) + "\n";
     await Deno.mkdir(this.dir, { recursive: true });
     await this.#withLock(name, async () => {
       await this.#sweepName(name);
@@ -264,14 +282,49 @@ export class PluginStore {
         await Deno.mkdir(dirname(full), { recursive: true });
         await Deno.writeTextFile(full, content);
       }
+      if (signature !== undefined) {
+        await Deno.writeTextFile(join(versionDir, SIGNATURE_FILE), signature);
+      }
       // The manifest goes last: a directory without one is never a plugin.
-      await Deno.writeTextFile(
-        join(versionDir, MANIFEST_FILE),
-        JSON.stringify(manifest, null, 2) + "\n",
-      );
+      await Deno.writeTextFile(join(versionDir, MANIFEST_FILE), manifestText);
       await this.#publish(name, version);
     });
     return manifest;
+  }
+
+  /**
+   * Signs plugin `name` with the user's key, after checking every checksum:
+   * for a plugin saved unsigned, or signed by a key the user does not trust,
+   * once its server commands were checked. The plugin is written anew as a
+   * whole, like a save.
+   *
+   * @throws {PluginIntegrityError} when a checksum fails.
+   */
+  async sign(name: string): Promise<LoadedPlugin> {
+    if (this.keys === null) throw new TypeError("This plugin store has signing turned off");
+    const keys = this.keys;
+    await this.#withLock(name, async () => {
+      const before = await this.#pointer(name);
+      const from = before?.kind === "link" ? resolve(this.dir, before.version) : this.pathOf(name);
+      await this.#verifyAt(name, from, false);
+      const version = `.v-${name}-${crypto.randomUUID()}`;
+      const versionDir = join(this.dir, version);
+      const manifestBytes = await Deno.readFile(join(from, MANIFEST_FILE));
+      for (const p of await walk(from, name)) {
+        if (p === MANIFEST_FILE || p === SIGNATURE_FILE) continue;
+        const full = join(versionDir, p);
+        await Deno.mkdir(dirname(full), { recursive: true });
+        await Deno.copyFile(join(from, p), full);
+      }
+      const sig = signManifest(manifestBytes, (await keys.own()).secretKey);
+      await Deno.writeTextFile(
+        join(versionDir, SIGNATURE_FILE),
+        JSON.stringify(sig, null, 2) + "\n",
+      );
+      await Deno.writeFile(join(versionDir, MANIFEST_FILE), manifestBytes);
+      await this.#publish(name, version);
+    });
+    return await this.verify(name);
   }
 
   /**
@@ -487,7 +540,7 @@ export class PluginStore {
     return await this.#consistent(name, (dir) => this.#verifyAt(name, dir));
   }
 
-  async #verifyAt(name: string, root: string): Promise<LoadedPlugin> {
+  async #verifyAt(name: string, root: string, signed = true): Promise<LoadedPlugin> {
     const manifest = await this.#infoAt(name, root);
     if (!checksumsEqual(rootChecksum(manifest.files), manifest.rootChecksum)) {
       throw new PluginIntegrityError(
@@ -498,7 +551,9 @@ export class PluginStore {
         },
       );
     }
-    const onDisk = (await walk(root, name)).filter((p) => p !== MANIFEST_FILE);
+    const onDisk = (await walk(root, name)).filter((p) =>
+      p !== MANIFEST_FILE && p !== SIGNATURE_FILE
+    );
     const listed = new Set(Object.keys(manifest.files));
     for (const p of onDisk) {
       if (!listed.has(p)) {
@@ -548,6 +603,17 @@ export class PluginStore {
           file: SNAPSHOT_FILE,
         },
       );
+    }
+    // The checksums hold; the signature tells whether someone the user trusts wrote them.
+    if (signed && this.keys !== null) {
+      const manifestBytes = await Deno.readFile(join(root, MANIFEST_FILE));
+      let signatureText: string | undefined;
+      try {
+        signatureText = await Deno.readTextFile(join(root, SIGNATURE_FILE));
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
+      checkSignature(name, manifestBytes, signatureText, await this.keys.trustedSet());
     }
     return { manifest, files, snapshot };
   }
