@@ -18,6 +18,14 @@ import { ArgValidator } from "./arg_validator.ts";
 import { ClientPool } from "./client_pool.ts";
 import { type CallEnvelope, errorEnvelope, okEnvelope } from "./envelope.ts";
 import type { ExecutionContext } from "../routing/execution_context.ts";
+import {
+  type ApprovalDecision,
+  ApprovalGate,
+  type ApprovalOptions,
+} from "../policy/approval_gate.ts";
+import { argDigest } from "../policy/arg_digest.ts";
+import type { AuditLog } from "../policy/audit_log.ts";
+import type { CallSite } from "../sandbox/sandbox.ts";
 import { RateLimiter, type RateSpec } from "./rate_limiter.ts";
 import { cacheKey, ResultCache } from "./result_cache.ts";
 
@@ -89,6 +97,13 @@ export interface BridgeOptions {
   pool?: ClientPool;
   /** Called after every call, for logging and metrics. */
   onCall?: (event: CallEvent) => void;
+  /**
+   * The `allow` / `ask` / `deny` policy of upstream tools and how approvals
+   * are asked (default: annotation defaults, no rules).
+   */
+  approvals?: ApprovalGate | ApprovalOptions;
+  /** Where every call is recorded (default: not recorded). */
+  audit?: AuditLog;
 }
 
 /** Counters of a {@link Bridge}. */
@@ -107,6 +122,12 @@ export interface BridgeStats {
   inFlight: number;
   /** Failed calls by error code. */
   errors: Record<string, number>;
+}
+
+/** What one call learned on its way, for the audit log. */
+interface CallTrace {
+  cached: boolean;
+  approval?: ApprovalDecision;
 }
 
 interface ToolIndex {
@@ -137,6 +158,8 @@ export class Bridge implements AsyncDisposable {
   readonly #maxArgBytes: number;
   readonly #timeoutMs: number;
   readonly #onCall: ((event: CallEvent) => void) | undefined;
+  readonly #gate: ApprovalGate;
+  readonly #audit: AuditLog | undefined;
   readonly #given: ReadonlyMap<string, readonly Tool[]>;
   readonly #indexes = new Map<string, ToolIndex | Promise<ToolIndex>>();
   #closed = false;
@@ -173,7 +196,16 @@ export class Bridge implements AsyncDisposable {
     this.#maxArgBytes = policy.maxArgBytes ?? DEFAULT_MAX_ARG_BYTES;
     this.#timeoutMs = policy.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.#onCall = opts.onCall;
+    this.#gate = opts.approvals instanceof ApprovalGate
+      ? opts.approvals
+      : new ApprovalGate(opts.approvals);
+    this.#audit = opts.audit;
     this.#given = opts.tools ?? new Map();
+  }
+
+  /** The policy and approvals of this bridge's calls. */
+  get approvals(): ApprovalGate {
+    return this.#gate;
   }
 
   /** The pool of clients this bridge calls through. */
@@ -190,6 +222,7 @@ export class Bridge implements AsyncDisposable {
    * reason is a `TimeoutError`).
    * @param context The execution the call comes from, for routing
    * server-to-client requests, progress and approvals to its client.
+   * @param site Where in the program the call was made (shown when approval is asked).
    */
   async callTool(
     server: string,
@@ -197,15 +230,17 @@ export class Bridge implements AsyncDisposable {
     args: unknown,
     signal?: AbortSignal,
     context?: ExecutionContext,
+    site?: CallSite,
   ): Promise<CallEnvelope> {
     const started = performance.now();
+    const startedAt = this.#audit === undefined ? 0 : Date.now();
     const stats = this.#stats;
     stats.calls++;
     stats.inFlight++;
-    const hit = { cached: false };
+    const hit: CallTrace = { cached: false };
     let reply: CallEnvelope;
     try {
-      reply = await this.#call(server, tool, args, signal, hit, context);
+      reply = await this.#call(server, tool, args, signal, hit, context, site);
     } catch (error) {
       reply = errorEnvelope(
         "SERVER_ERROR",
@@ -230,6 +265,27 @@ export class Bridge implements AsyncDisposable {
           ms: performance.now() - started,
         });
       } catch { /* a listener's failure is its own */ }
+    }
+    if (this.#audit !== undefined && typeof server === "string" && typeof tool === "string") {
+      this.#audit.append({
+        time: new Date(startedAt).toISOString(),
+        session: context?.sessionId ?? "",
+        execution: context?.executionId ?? "",
+        server,
+        tool,
+        digest: argDigest(args),
+        ...(this.#audit.includeArgs ? { args } : {}),
+        ...(site === undefined ? {} : { line: site.line }),
+        ms: Math.round((performance.now() - started) * 100) / 100,
+        outcome: reply.ok ? "ok" : reply.error.code,
+        ...(reply.ok ? {} : { error: reply.error.message }),
+        ...(hit.approval !== undefined
+          ? { approval: hit.approval }
+          : !reply.ok && reply.error.code === "TOOL_DENIED"
+          ? { approval: "deny" as const }
+          : {}),
+        ...(hit.cached ? { cached: true } : {}),
+      });
     }
     return reply;
   }
@@ -263,8 +319,9 @@ export class Bridge implements AsyncDisposable {
     tool: string,
     args: unknown,
     signal: AbortSignal | undefined,
-    hit: { cached: boolean },
-    _context?: ExecutionContext,
+    hit: CallTrace,
+    context: ExecutionContext | undefined,
+    site: CallSite | undefined,
   ): Promise<CallEnvelope> {
     if (this.#closed) return errorEnvelope("SERVER_ERROR", "The tool bridge is closed");
     if (typeof server !== "string" || typeof tool !== "string") {
@@ -350,7 +407,20 @@ export class Bridge implements AsyncDisposable {
       }
     }
 
-    // 3. Rate limit.
+    // 3. Policy: allow, ask (a human approves), deny; dry runs and approved plans.
+    const gate = await this.#gate.check({
+      server,
+      tool,
+      args: wire,
+      def,
+      context,
+      line: site?.line,
+      signal,
+    });
+    hit.approval = gate.decision;
+    if (gate.envelope !== undefined) return gate.envelope;
+
+    // 4. Rate limit.
     const exceeded = this.#limiter?.take(server, tool);
     if (exceeded !== undefined) {
       return errorEnvelope(
@@ -359,7 +429,7 @@ export class Bridge implements AsyncDisposable {
       );
     }
 
-    // 4. Cache.
+    // 5. Cache.
     const key = this.#cacheable(server, tool, def) ? cacheKey(server, tool, wire) : undefined;
     if (key !== undefined) {
       const cached = this.#cache!.get(key);
@@ -370,7 +440,7 @@ export class Bridge implements AsyncDisposable {
       }
     }
 
-    // 5. The call.
+    // 6. The call.
     if (signal?.aborted) return cancelled(name, signal);
     let conn: Connection;
     try {
@@ -386,7 +456,7 @@ export class Bridge implements AsyncDisposable {
       return this.#failure(error, server, tool, signal, conn);
     }
 
-    // 6. The reply.
+    // 7. The reply.
     if (result.isError === true) {
       const text = (result.content ?? [])
         .map((b) => b.type === "text" ? b.text : "")

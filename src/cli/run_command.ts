@@ -2,9 +2,8 @@ import { parseArgs } from "node:util";
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError } from "../errors.ts";
 import { type LoadedPlugin, PluginStore } from "../plugin_store/plugin_store.ts";
-import { Runtime } from "../runtime/runtime.ts";
+import { Runtime, type RuntimeResult } from "../runtime/runtime.ts";
 import type { EngineLimits } from "../sandbox/engine.ts";
-import type { ExecutionResult } from "../sandbox/sandbox.ts";
 import { RUN_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./usage_error.ts";
@@ -12,9 +11,14 @@ import {
   intOption,
   loadPlugins,
   policyOptions,
-  resolveServers,
+  resolveSetup,
   RUNTIME_OPTIONS,
 } from "./_servers.ts";
+import { POLICY_OPTIONS, policySetup } from "./_policy_setup.ts";
+import { formatPlan } from "../policy/format_plan.ts";
+import { askOnTerminal } from "../policy/terminal_prompt.ts";
+import type { ExecutionContext } from "../routing/execution_context.ts";
+import { newExecutionId } from "../routing/execution_context.ts";
 
 /** `mcpx run`. */
 export async function runCommand(args: string[], io: CliIo): Promise<number> {
@@ -23,6 +27,9 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     allowPositionals: true,
     options: {
       ...RUNTIME_OPTIONS,
+      ...POLICY_OPTIONS,
+      "dry-run": { type: "boolean" },
+      approve: { type: "string" },
       server: { type: "string", short: "s", multiple: true },
       "max-tool-calls": { type: "string" },
       "max-output": { type: "string" },
@@ -62,10 +69,18 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   }
 
   const names = v.server ?? [];
-  const [servers, plugins] = await Promise.all([
-    resolveServers("run", { config: v.config, inline: [], names: [], env: io.env, optional: true }),
+  if (v["dry-run"] && v.approve !== undefined) {
+    throw new UsageError("Give either --dry-run or --approve TOKEN, not both", "run");
+  }
+  const [{ servers, mcpx }, plugins] = await Promise.all([
+    resolveSetup("run", { config: v.config, inline: [], names: [], env: io.env, optional: true }),
     loadRunPlugins(v["plugin-dir"], io),
   ]);
+  const setup = await policySetup("run", mcpx, v, io.env, (l) => io.err(`${l}\n`));
+  setup.approvals.requiredHint = (name) =>
+    io.prompt === undefined
+      ? `There is no terminal to ask on: re-run with --yes, with --policy "${name}=allow", or with --dry-run and then --approve TOKEN`
+      : `Re-run with --yes, with --policy "${name}=allow", or with --dry-run and then --approve TOKEN`;
   const known = [
     ...new Set([
       ...servers.map((s) => s.name),
@@ -92,17 +107,38 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     },
   })).filter((p) => p.snapshot.servers.length > 0);
 
+  await using audit = setup.audit;
   await using runtime = await Runtime.create({
     servers: chosen,
     plugins: chosenPlugins,
     limits,
     policy: policyOptions(v.allow, v.deny),
+    approvals: setup.approvals,
+    ...(audit ? { audit } : {}),
     eager: true,
     workers: 1,
   });
-  const result = await runtime.execute(code);
+  const prompt = io.prompt;
+  const context: ExecutionContext = {
+    executionId: newExecutionId(),
+    sessionId: `run-${crypto.randomUUID()}`,
+    ...(prompt ? { elicit: (form) => askOnTerminal(form, prompt) } : {}),
+  };
+  const result = await runtime.execute(code, {
+    context,
+    dryRun: v["dry-run"] === true,
+    ...(v.approve !== undefined ? { approvalToken: v.approve } : {}),
+  });
   for (const s of runtime.catalog.status()) {
     if (s.state === "failed") io.err(`warning: server "${s.name}" is unavailable: ${s.error}\n`);
+  }
+  if (result.plan !== undefined && !v.json) {
+    io.out(
+      formatPlan(
+        result.plan,
+        (token) => `To run it: the same mcpx run command with --approve ${token}`,
+      ) + "\n",
+    );
   }
   printResult(result, io, v.json ?? false);
   return result.ok ? 0 : 1;
@@ -116,13 +152,14 @@ async function loadRunPlugins(dir: string | undefined, io: CliIo): Promise<Loade
 }
 
 /** Prints an execution the way `mcpx run` does. */
-export function printResult(r: ExecutionResult, io: CliIo, json: boolean): void {
+export function printResult(r: RuntimeResult, io: CliIo, json: boolean): void {
   if (json) {
     io.out(
       JSON.stringify({
         result: r.result ?? null,
         logs: r.logs,
         ...(r.error ? { error: r.error } : {}),
+        ...(r.plan ? { plan: r.plan } : {}),
         stats: r.stats,
       }) + "\n",
     );

@@ -12,9 +12,10 @@ import {
   intOption,
   loadPlugins,
   policyOptions,
-  resolveServers,
+  resolveSetup,
   RUNTIME_OPTIONS,
 } from "./_servers.ts";
+import { POLICY_OPTIONS, policySetup } from "./_policy_setup.ts";
 
 /** `mcpx serve`. */
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
@@ -23,6 +24,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     allowPositionals: true,
     options: {
       ...RUNTIME_OPTIONS,
+      ...POLICY_OPTIONS,
       http: { type: "string" },
       host: { type: "string" },
       "max-result-chars": { type: "string" },
@@ -51,8 +53,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
 
   const log = (line: string) => io.err(`${line}\n`);
   const pluginDir = v["plugin-dir"] ?? PluginStore.defaultDir(io.env);
-  const [servers, plugins] = await Promise.all([
-    resolveServers("serve", {
+  const [{ servers, mcpx }, plugins] = await Promise.all([
+    resolveSetup("serve", {
       config: v.config,
       inline: [],
       names: [],
@@ -61,11 +63,15 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     }),
     loadPlugins(new PluginStore(pluginDir), log),
   ]);
+  const setup = await policySetup("serve", mcpx, v, io.env, log);
+  await using audit = setup.audit;
   const host = await ServeHost.create({
     runtime: {
       servers,
       plugins,
       policy: policyOptions(v.allow, v.deny),
+      approvals: setup.approvals,
+      ...(audit ? { audit } : {}),
       ...(Object.keys(limits).length > 0 ? { limits } : {}),
     },
     skills: new SkillStore(pluginDir),

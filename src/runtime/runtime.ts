@@ -12,7 +12,9 @@ import { connect } from "../introspect/connect.ts";
 import type { LoadedPlugin } from "../plugin_store/plugin_store.ts";
 import type { EngineLimits } from "../sandbox/engine.ts";
 import { type ExecutionResult, Sandbox, type ToolCallback } from "../sandbox/sandbox.ts";
-import type { ExecutionContext } from "../routing/execution_context.ts";
+import { type ExecutionContext, newExecutionId } from "../routing/execution_context.ts";
+import type { ApprovalOptions, Plan } from "../policy/approval_gate.ts";
+import type { AuditLog } from "../policy/audit_log.ts";
 import { Catalog } from "./catalog.ts";
 
 /** Options of {@link Runtime.create}. */
@@ -27,6 +29,10 @@ export interface RuntimeOptions {
   plugins?: readonly LoadedPlugin[];
   /** Tool-call policy: allowlist, validation, rate limits, cache, timeouts. */
   policy?: BridgePolicy;
+  /** `allow` / `ask` / `deny` rules of upstream tools, `--yes`, the approval-token key. */
+  approvals?: ApprovalOptions;
+  /** Where every upstream call is recorded (default: not recorded). */
+  audit?: AuditLog;
   /** Default limits of every execution. */
   limits?: Partial<EngineLimits>;
   /** Deadline for starting and initializing a server, in milliseconds. */
@@ -62,6 +68,19 @@ export interface RuntimeExecuteOptions {
   introspectTimeoutMs?: number;
   /** Who the execution runs for; passed with every upstream call. */
   context?: ExecutionContext;
+  /**
+   * Make `allow` calls only; record `ask` and `deny` calls in
+   * {@link RuntimeResult.plan} and give the program placeholder results.
+   */
+  dryRun?: boolean;
+  /** A dry run's approval token: exactly its calls are approved, in order. */
+  approvalToken?: string;
+}
+
+/** An execution's result, with the plan of a dry run. */
+export interface RuntimeResult extends ExecutionResult {
+  /** The calls a dry run recorded instead of making, and their approval token. */
+  plan?: Plan;
 }
 
 /**
@@ -114,7 +133,14 @@ export class Runtime implements AsyncDisposable {
     });
     const catalog = new Catalog({ servers, plugins: opts.plugins, pool });
     const known = new Map(catalog.snapshots().map((s) => [s.name, s.tools]));
-    const bridge = new Bridge({ servers, tools: known, policy: opts.policy, pool });
+    const bridge = new Bridge({
+      servers,
+      tools: known,
+      policy: opts.policy,
+      pool,
+      approvals: opts.approvals,
+      audit: opts.audit,
+    });
     catalog.onChange((name) => {
       const tools = catalog.snapshot(name)?.tools;
       if (tools) bridge.setTools(name, tools);
@@ -143,14 +169,34 @@ export class Runtime implements AsyncDisposable {
    * Runs `code` (TypeScript) with the generated tree at its root. Its result
    * is its awaited `export default`.
    */
-  async execute(code: string, opts: RuntimeExecuteOptions = {}): Promise<ExecutionResult> {
-    await this.catalog.ensure({ timeoutMs: opts.introspectTimeoutMs ?? 30_000 });
+  async execute(code: string, opts: RuntimeExecuteOptions = {}): Promise<RuntimeResult> {
+    const context: ExecutionContext = opts.context ??
+      { executionId: newExecutionId(), sessionId: "local" };
+    // A bad approval token fails here, before anything runs.
+    const scope = this.bridge.approvals.begin(context, {
+      dryRun: opts.dryRun,
+      approvalToken: opts.approvalToken,
+    });
+    try {
+      await this.catalog.ensure({ timeoutMs: opts.introspectTimeoutMs ?? 30_000 });
+      const result: RuntimeResult = await this.#execute(code, opts, context);
+      if (opts.dryRun) result.plan = scope.plan();
+      return result;
+    } finally {
+      scope.end();
+    }
+  }
+
+  #execute(
+    code: string,
+    opts: RuntimeExecuteOptions,
+    context: ExecutionContext,
+  ): Promise<ExecutionResult> {
     const files = this.catalog.files();
     const bridge = this.bridge;
     const intercept = opts.intercept;
-    const context = opts.context;
     const callTool: ToolCallback = intercept
-      ? async (server, tool, args, signal) => {
+      ? async (server, tool, args, signal, site) => {
         const handled = intercept(server, tool, args);
         if (handled !== undefined) {
           try {
@@ -165,10 +211,11 @@ export class Runtime implements AsyncDisposable {
             };
           }
         }
-        return await bridge.callTool(server, tool, args, signal, context);
+        return await bridge.callTool(server, tool, args, signal, context, site);
       }
-      : (server, tool, args, signal) => bridge.callTool(server, tool, args, signal, context);
-    return await this.sandbox.execute(code, {
+      : (server, tool, args, signal, site) =>
+        bridge.callTool(server, tool, args, signal, context, site);
+    return this.sandbox.execute(code, {
       files,
       extraFiles: opts.files,
       callTool,

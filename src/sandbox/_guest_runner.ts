@@ -25,7 +25,15 @@ import { type FileLookup, resolveSpecifier } from "./_module_paths.ts";
 
 /** Where the runner sends what it produces. */
 export interface RunnerIO {
-  call(id: number, call: number, server: string, tool: string, args: string): void;
+  /** A tool call; `line` is the entry program's line that made it, when known. */
+  call(
+    id: number,
+    call: number,
+    server: string,
+    tool: string,
+    args: string,
+    line: number | undefined,
+  ): void;
   done(id: number, outcome: ExecuteOutcome, recycle: boolean): void;
   poisoned(message: string): void;
 }
@@ -45,6 +53,8 @@ interface Prepared {
   /** The guest's `JSON.stringify` and `JSON.parse`, captured before user code runs. */
   stringify: QuickJSHandle;
   parse: QuickJSHandle;
+  /** A function returning a fresh guest stack trace, made before user code runs. */
+  stackOf: QuickJSHandle;
   /** Guest functions fetched when first needed: `String.prototype.slice`, `Promise.resolve`. */
   lazy: Map<string, QuickJSHandle>;
   exec: Execution | undefined;
@@ -172,6 +182,11 @@ export class GuestRunner {
       ctx,
       stringify: ctx.getProp(json, "stringify"),
       parse: ctx.getProp(json, "parse"),
+      stackOf: ctx.unwrapResult(
+        ctx.evalCode(
+          "(() => { const E = Error; return function () { return new E().stack; }; })()",
+        ),
+      ),
       lazy: new Map(),
       exec: undefined,
     };
@@ -249,7 +264,7 @@ class Execution {
   #pending: QuickJSHandle | undefined;
   #inspect: QuickJSHandle | undefined;
   readonly #deferreds = new Map<number, QuickJSDeferredPromise>();
-  readonly #queue: [number, string, string, string][] = [];
+  readonly #queue: [number, string, string, string, number | undefined][] = [];
   readonly #refusals: QuickJSDeferredPromise[] = [];
   #refusal = "";
   #inFlight = 0;
@@ -424,13 +439,30 @@ class Execution {
     const id = this.#nextCall++;
     this.#forwarded++;
     this.#deferreds.set(id, deferred);
+    const line = this.#callSite();
     if (this.#inFlight < this.#limits.maxConcurrentToolCalls) {
       this.#inFlight++;
-      this.#io.call(this.id, id, server, tool, args);
+      this.#io.call(this.id, id, server, tool, args, line);
     } else {
-      this.#queue.push([id, server, tool, args]);
+      this.#queue.push([id, server, tool, args, line]);
     }
     return deferred.handle;
+  }
+
+  /** The line of the entry program in the current guest stack (the call site), if any. */
+  #callSite(): number | undefined {
+    const ctx = this.#ctx;
+    const r = ctx.callFunction(this.#p.stackOf, ctx.undefined);
+    if (r.error) {
+      r.error.dispose();
+      return undefined;
+    }
+    const stack = ctx.typeof(r.value) === "string" ? ctx.getString(r.value) : "";
+    r.value.dispose();
+    const at = stack.indexOf(`${this.#entry}:`);
+    if (at < 0) return undefined;
+    const line = parseInt(stack.slice(at + this.#entry.length + 1), 10);
+    return Number.isInteger(line) && line > 0 ? line : undefined;
   }
 
   reply(call: number, json: string): void {
@@ -440,9 +472,9 @@ class Execution {
     this.#deferreds.delete(call);
     this.#inFlight--;
     while (this.#queue.length > 0 && this.#inFlight < this.#limits.maxConcurrentToolCalls) {
-      const [id, server, tool, args] = this.#queue.shift()!;
+      const [id, server, tool, args, line] = this.#queue.shift()!;
       this.#inFlight++;
-      this.#io.call(this.id, id, server, tool, args);
+      this.#io.call(this.id, id, server, tool, args, line);
     }
     try {
       this.#settle(deferred, json);
@@ -470,6 +502,7 @@ class Execution {
     p.exec = undefined;
     p.stringify.dispose();
     p.parse.dispose();
+    p.stackOf.dispose();
     for (const h of p.lazy.values()) h.dispose();
     p.ctx.dispose();
     p.rt.dispose();

@@ -33,6 +33,15 @@ export type ToWorker =
 export type FromWorker =
   | { t: "ready" }
   | { t: "initError"; message: string }
-  | { t: "call"; id: number; call: number; server: string; tool: string; args: string }
+  | {
+    t: "call";
+    id: number;
+    call: number;
+    server: string;
+    tool: string;
+    args: string;
+    /** The entry program's line that made the call, when known. */
+    line?: number;
+  }
   | { t: "done"; id: number; outcome: ExecuteOutcome; recycle: boolean }
   | { t: "poisoned"; message: string };

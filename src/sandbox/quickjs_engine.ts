@@ -270,7 +270,7 @@ export class QuickJSEngine implements Engine {
         job.calls.set(m.call, controller);
         let reply: Promise<string>;
         try {
-          reply = job.host.callTool(m.server, m.tool, m.args, controller.signal);
+          reply = job.host.callTool(m.server, m.tool, m.args, controller.signal, m.line);
         } catch (e) {
           reply = Promise.reject(e);
         }

@@ -42,7 +42,14 @@ export type ToolCallback = (
   tool: string,
   args: unknown,
   signal: AbortSignal,
+  site?: CallSite,
 ) => Promise<CallEnvelope>;
+
+/** Where in the program a tool call was made. */
+export interface CallSite {
+  /** Line of the entry program (1-based). */
+  line: number;
+}
 
 /** Options of {@link Sandbox.create}. */
 export interface SandboxOptions {
@@ -348,10 +355,16 @@ const noBridge: EngineHost = {
 function hostFor(callTool: ToolCallback | undefined): EngineHost {
   if (callTool === undefined) return noBridge;
   return {
-    async callTool(server, tool, argsJson, signal) {
+    async callTool(server, tool, argsJson, signal, line) {
       let envelope: CallEnvelope;
       try {
-        envelope = await callTool(server, tool, JSON.parse(argsJson), signal);
+        envelope = await callTool(
+          server,
+          tool,
+          JSON.parse(argsJson),
+          signal,
+          line === undefined ? undefined : { line },
+        );
       } catch (e) {
         const code: McpxErrorCode | "TOOL_ERROR" = e instanceof McpxError ? e.code : "TOOL_ERROR";
         envelope = {

@@ -81,7 +81,8 @@ async function init(
     qjs,
     guard,
     {
-      call: (id, call, server, tool, args) => post({ t: "call", id, call, server, tool, args }),
+      call: (id, call, server, tool, args, line) =>
+        post({ t: "call", id, call, server, tool, args, ...(line === undefined ? {} : { line }) }),
       done: (id, outcome, recycle) => post({ t: "done", id, outcome, recycle }),
       poisoned: (message) => post({ t: "poisoned", message }),
     },

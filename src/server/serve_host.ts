@@ -20,6 +20,12 @@ import {
 } from "../_sdk.ts";
 import { Server } from "../_sdk_server.ts";
 import { McpxError } from "../errors.ts";
+import { formatPlan } from "../policy/format_plan.ts";
+import {
+  type ElicitAnswer,
+  type ExecutionContext,
+  newExecutionId,
+} from "../routing/execution_context.ts";
 import type { SkillStore } from "../plugin_store/skill_store.ts";
 import { validateSkillName } from "../plugin_store/skill_store.ts";
 import { Runtime, type RuntimeOptions } from "../runtime/runtime.ts";
@@ -197,6 +203,11 @@ export class ServeHost implements AsyncDisposable {
   /** @internal */
   _forget(session: ServeSession): void {
     this.#sessions.delete(session);
+  }
+
+  /** @internal Drops a closed session's "approve all" answers. */
+  _forgetApprovals(sessionId: string): void {
+    this.#runtime?.then((rt) => rt.bridge.approvals.forgetSession(sessionId), () => {});
   }
 
   /** @internal Runs one tool call of `session`. */
@@ -392,6 +403,11 @@ export class ServeHost implements AsyncDisposable {
 
   async #execute(session: ServeSession, args: Args, signal: AbortSignal): Promise<CallToolResult> {
     const code = stringArg(args, "code", true)!;
+    const approvalToken = stringArg(args, "approvalToken");
+    const dryRun = args.dryRun ?? false;
+    if (typeof dryRun !== "boolean") {
+      throw invalid(`Invalid argument "dryRun": expected a boolean, got ${typeof dryRun}`);
+    }
     const tooBig = this.#checkSize("code", code);
     if (tooBig) return errorText(tooBig);
     const rt = await this.#runtimeOrError();
@@ -417,16 +433,28 @@ export class ServeHost implements AsyncDisposable {
           server === WORKSPACE_SERVER
             ? new Promise((resolve) => resolve(workspace.handle(tool, a)))
             : undefined,
+        context: session.executionContext(),
+        dryRun,
+        ...(approvalToken === undefined ? {} : { approvalToken }),
       });
       if (!result.ok) {
         stats.failed++;
         if (result.error?.code === "SANDBOX_CANCELLED") stats.cancelled++;
       }
       const out = formatExecution(result, this.#maxResultChars);
+      if (result.plan !== undefined) {
+        const plan = formatPlan(
+          result.plan,
+          (token) =>
+            `To run it: show this plan to the user; once they approve, call execute_code with the same code and approvalToken: "${token}"`,
+        );
+        out.text = `${plan}\n\n${out.text}`;
+      }
       return out.isError ? errorText(out.text) : text(out.text);
     } catch (e) {
       stats.failed++;
       if (signal.aborted) stats.cancelled++;
+      if (e instanceof McpxError) return errorText(e.message);
       return errorText(`${(e as Error).name}: ${(e as Error).message}`);
     } finally {
       stats.running--;
@@ -553,6 +581,8 @@ export class ServeSession implements AsyncDisposable {
   readonly server: Server;
   /** Files kept across the executions of this session. */
   readonly workspace: Workspace;
+  /** Identity of this session in approvals and the audit log. */
+  readonly id: string = crypto.randomUUID();
   readonly #host: ServeHost;
   #closed = false;
   /** Called once when the session closes. */
@@ -585,6 +615,30 @@ export class ServeSession implements AsyncDisposable {
     this.server = server;
   }
 
+  /**
+   * A fresh execution context of this session; `elicit` asks this session's
+   * client when it declared elicitation.
+   */
+  executionContext(): ExecutionContext {
+    const server = this.server;
+    const canElicit = server.getClientCapabilities()?.elicitation !== undefined;
+    return {
+      executionId: newExecutionId(),
+      sessionId: this.id,
+      ...(canElicit
+        ? {
+          elicit: async (form, signal): Promise<ElicitAnswer> => {
+            const r = await server.elicitInput(
+              { message: form.message, requestedSchema: form.requestedSchema as never },
+              { signal, timeout: 600_000 },
+            );
+            return { action: r.action, ...(r.content ? { content: r.content } : {}) };
+          },
+        }
+        : {}),
+    };
+  }
+
   /** Whether the session has closed. */
   get closed(): boolean {
     return this.#closed;
@@ -596,6 +650,7 @@ export class ServeSession implements AsyncDisposable {
     this.#closed = true;
     this.workspace.clear();
     this.#host._forget(this);
+    this.#host._forgetApprovals(this.id);
     // Closing the transport aborts the signals of requests still running.
     await this.server.close().catch(() => {});
     this.onclose?.();
