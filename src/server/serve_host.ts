@@ -216,6 +216,7 @@ export class ServeHost implements AsyncDisposable {
     name: string,
     args: Args,
     signal: AbortSignal,
+    requestId?: string | number,
   ): Promise<CallToolResult> {
     switch (name as McpxToolName) {
       case "search_tools":
@@ -225,7 +226,7 @@ export class ServeHost implements AsyncDisposable {
       case "read_file":
         return await this.#readFile(session, args);
       case "execute_code":
-        return await this.#execute(session, args, signal);
+        return await this.#execute(session, args, signal, requestId);
       case "save_skill":
         return await this.#saveSkill(args);
       default:
@@ -401,7 +402,12 @@ export class ServeHost implements AsyncDisposable {
 
   // ---- execute_code -------------------------------------------------------
 
-  async #execute(session: ServeSession, args: Args, signal: AbortSignal): Promise<CallToolResult> {
+  async #execute(
+    session: ServeSession,
+    args: Args,
+    signal: AbortSignal,
+    requestId?: string | number,
+  ): Promise<CallToolResult> {
     const code = stringArg(args, "code", true)!;
     const approvalToken = stringArg(args, "approvalToken");
     const dryRun = args.dryRun ?? false;
@@ -433,7 +439,7 @@ export class ServeHost implements AsyncDisposable {
           server === WORKSPACE_SERVER
             ? new Promise((resolve) => resolve(workspace.handle(tool, a)))
             : undefined,
-        context: session.executionContext(),
+        context: session.executionContext(requestId),
         dryRun,
         ...(approvalToken === undefined ? {} : { approvalToken }),
       });
@@ -604,7 +610,7 @@ export class ServeSession implements AsyncDisposable {
       const other = opts.requestSignal?.(extra.requestId);
       if (other) signal = AbortSignal.any([signal, other]);
       try {
-        return await host._call(this, name, args, signal);
+        return await host._call(this, name, args, signal, extra.requestId);
       } catch (e) {
         if (e instanceof McpError) throw e;
         if (e instanceof McpxError) return errorText(e.message);
@@ -617,9 +623,10 @@ export class ServeSession implements AsyncDisposable {
 
   /**
    * A fresh execution context of this session; `elicit` asks this session's
-   * client when it declared elicitation.
+   * client when it declared elicitation (on the stream of request
+   * `relatedRequestId`, when given).
    */
-  executionContext(): ExecutionContext {
+  executionContext(relatedRequestId?: string | number): ExecutionContext {
     const server = this.server;
     const canElicit = server.getClientCapabilities()?.elicitation !== undefined;
     return {
@@ -630,7 +637,7 @@ export class ServeSession implements AsyncDisposable {
           elicit: async (form, signal): Promise<ElicitAnswer> => {
             const r = await server.elicitInput(
               { message: form.message, requestedSchema: form.requestedSchema as never },
-              { signal, timeout: 600_000 },
+              { signal, timeout: 600_000, relatedRequestId },
             );
             return { action: r.action, ...(r.content ? { content: r.content } : {}) };
           },
