@@ -26,6 +26,15 @@ import {
 import { argDigest } from "../policy/arg_digest.ts";
 import type { AuditLog } from "../policy/audit_log.ts";
 import type { CallSite } from "../sandbox/sandbox.ts";
+import {
+  type Context,
+  endSpan,
+  mcpxTracer,
+  metaFromContext,
+  SpanKind,
+  traceOf,
+} from "../policy/tracing.ts";
+import { trace } from "@opentelemetry/api";
 import { RateLimiter, type RateSpec } from "./rate_limiter.ts";
 import { cacheKey, ResultCache } from "./result_cache.ts";
 
@@ -124,10 +133,17 @@ export interface BridgeStats {
   errors: Record<string, number>;
 }
 
-/** What one call learned on its way, for the audit log. */
+/** The trace context of a tool call, and of its upstream request once sent. */
+interface UpstreamParent {
+  ctx: Context;
+  upstream?: Context;
+}
+
+/** What one call learned on its way, for the audit log and its span. */
 interface CallTrace {
   cached: boolean;
   approval?: ApprovalDecision;
+  otel: UpstreamParent;
 }
 
 interface ToolIndex {
@@ -237,7 +253,14 @@ export class Bridge implements AsyncDisposable {
     const stats = this.#stats;
     stats.calls++;
     stats.inFlight++;
-    const hit: CallTrace = { cached: false };
+    const span = mcpxTracer().startSpan(`mcpx.tool_call`, {
+      kind: SpanKind.INTERNAL,
+      attributes: { "mcp.server": String(server), "mcp.tool": String(tool) },
+    }, traceOf(context));
+    const hit: CallTrace = {
+      cached: false,
+      otel: { ctx: trace.setSpan(traceOf(context), span) },
+    };
     let reply: CallEnvelope;
     try {
       reply = await this.#call(server, tool, args, signal, hit, context, site);
@@ -266,6 +289,12 @@ export class Bridge implements AsyncDisposable {
         });
       } catch { /* a listener's failure is its own */ }
     }
+    if (span.isRecording()) {
+      if (hit.approval !== undefined) span.setAttribute("mcpx.approval", hit.approval);
+      span.setAttribute("mcpx.cached", hit.cached);
+      if (site !== undefined) span.setAttribute("code.lineno", site.line);
+    }
+    endSpan(span, reply.ok ? undefined : reply.error);
     if (this.#audit !== undefined && typeof server === "string" && typeof tool === "string") {
       this.#audit.append({
         time: new Date(startedAt).toISOString(),
@@ -451,7 +480,12 @@ export class Bridge implements AsyncDisposable {
     let result: CallToolResult;
     this.#stats.upstreamCalls++;
     try {
-      result = await this.#send(conn, tool, wire, signal);
+      result = await this.#traced(
+        server,
+        tool,
+        hit.otel,
+        () => this.#send(conn, tool, wire, signal, hit.otel),
+      );
     } catch (error) {
       return this.#failure(error, server, tool, signal, conn);
     }
@@ -469,14 +503,46 @@ export class Bridge implements AsyncDisposable {
     return okEnvelope(value);
   }
 
+  /** Runs one upstream request inside a client span; its context is set on `parent.upstream`. */
+  async #traced<T>(
+    server: string,
+    tool: string,
+    parent: UpstreamParent,
+    send: () => Promise<T>,
+  ): Promise<T> {
+    const span = mcpxTracer().startSpan("tools/call", {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        "rpc.system": "jsonrpc",
+        "rpc.method": "tools/call",
+        "mcp.server": server,
+        "mcp.tool": tool,
+      },
+    }, parent.ctx);
+    parent.upstream = trace.setSpan(parent.ctx, span);
+    try {
+      const r = await send();
+      endSpan(span);
+      return r;
+    } catch (e) {
+      endSpan(span, { code: "SERVER_ERROR", message: (e as Error).message ?? String(e) });
+      throw e;
+    }
+  }
+
   async #send(
     conn: Connection,
     tool: string,
     args: Record<string, unknown>,
     signal: AbortSignal | undefined,
+    otel: UpstreamParent,
   ): Promise<CallToolResult> {
+    const meta = otel.upstream === undefined ? {} : metaFromContext(otel.upstream);
+    const params = meta.traceparent === undefined
+      ? { name: tool, arguments: args }
+      : { name: tool, arguments: args, _meta: meta };
     if (signal === undefined) {
-      return await conn.client.callTool({ name: tool, arguments: args }, undefined, {
+      return await conn.client.callTool(params, undefined, {
         timeout: this.#timeoutMs,
       }) as CallToolResult;
     }
@@ -485,7 +551,7 @@ export class Bridge implements AsyncDisposable {
     const onAbort = () => ac.abort(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
     try {
-      return await conn.client.callTool({ name: tool, arguments: args }, undefined, {
+      return await conn.client.callTool(params, undefined, {
         timeout: this.#timeoutMs,
         signal: ac.signal,
       }) as CallToolResult;

@@ -15,6 +15,7 @@ import {
   RUNTIME_OPTIONS,
 } from "./_servers.ts";
 import { POLICY_OPTIONS, policySetup } from "./_policy_setup.ts";
+import { startTracing } from "../policy/trace_exporter.ts";
 import { formatPlan } from "../policy/format_plan.ts";
 import { askOnTerminal } from "../policy/terminal_prompt.ts";
 import type { ExecutionContext } from "../routing/execution_context.ts";
@@ -107,6 +108,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     },
   })).filter((p) => p.snapshot.servers.length > 0);
 
+  const tracing = await startTracing(io.env);
+  await using _flush = { [Symbol.asyncDispose]: async () => await tracing?.shutdown() };
   await using audit = setup.audit;
   await using runtime = await Runtime.create({
     servers: chosen,

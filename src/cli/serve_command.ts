@@ -16,6 +16,7 @@ import {
   RUNTIME_OPTIONS,
 } from "./_servers.ts";
 import { POLICY_OPTIONS, policySetup } from "./_policy_setup.ts";
+import { startTracing } from "../policy/trace_exporter.ts";
 
 /** `mcpx serve`. */
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
@@ -64,6 +65,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     loadPlugins(new PluginStore(pluginDir), log),
   ]);
   const setup = await policySetup("serve", mcpx, v, io.env, log);
+  const tracing = await startTracing(io.env);
+  await using _flush = { [Symbol.asyncDispose]: async () => await tracing?.shutdown() };
   await using audit = setup.audit;
   const host = await ServeHost.create({
     runtime: {

@@ -15,6 +15,8 @@ import { type ExecutionResult, Sandbox, type ToolCallback } from "../sandbox/san
 import { type ExecutionContext, newExecutionId } from "../routing/execution_context.ts";
 import type { ApprovalOptions, Plan } from "../policy/approval_gate.ts";
 import type { AuditLog } from "../policy/audit_log.ts";
+import { bindTrace, contextFromMeta, endSpan, mcpxTracer, SpanKind } from "../policy/tracing.ts";
+import { trace } from "@opentelemetry/api";
 import { Catalog } from "./catalog.ts";
 
 /** Options of {@link Runtime.create}. */
@@ -75,6 +77,8 @@ export interface RuntimeExecuteOptions {
   dryRun?: boolean;
   /** A dry run's approval token: exactly its calls are approved, in order. */
   approvalToken?: string;
+  /** The caller's W3C `traceparent` (from a request's `_meta`): the parent of the execution's span. */
+  traceparent?: string;
 }
 
 /** An execution's result, with the plan of a dry run. */
@@ -177,13 +181,35 @@ export class Runtime implements AsyncDisposable {
       dryRun: opts.dryRun,
       approvalToken: opts.approvalToken,
     });
+    const parent = contextFromMeta({ traceparent: opts.traceparent });
+    const span = mcpxTracer().startSpan("mcpx.execute", {
+      kind: SpanKind.INTERNAL,
+      attributes: {
+        "mcpx.execution_id": context.executionId,
+        "mcpx.session_id": context.sessionId,
+        "mcpx.dry_run": opts.dryRun === true,
+      },
+    }, parent);
+    bindTrace(context, trace.setSpan(parent, span));
+    let failure: { code: string; message: string } | undefined;
     try {
       await this.catalog.ensure({ timeoutMs: opts.introspectTimeoutMs ?? 30_000 });
       const result: RuntimeResult = await this.#execute(code, opts, context);
       if (opts.dryRun) result.plan = scope.plan();
+      span.setAttribute("mcpx.tool_calls", result.stats.toolCalls);
+      if (!result.ok) {
+        failure = {
+          code: result.error?.code ?? "SANDBOX_RUNTIME",
+          message: result.error?.message ?? "failed",
+        };
+      }
       return result;
+    } catch (e) {
+      failure = { code: "SANDBOX_CRASHED", message: (e as Error).message };
+      throw e;
     } finally {
       scope.end();
+      endSpan(span, failure);
     }
   }
 

@@ -103,6 +103,12 @@ interface SkillEntry {
 
 type Args = Record<string, unknown>;
 
+/** The JSON-RPC request a tool call came in: its id and `_meta`. */
+interface RequestInfo {
+  id?: string | number;
+  meta?: Record<string, unknown>;
+}
+
 /** The state every session of one `mcpx serve` shares. */
 export class ServeHost implements AsyncDisposable {
   #runtime?: Promise<Runtime>;
@@ -216,7 +222,7 @@ export class ServeHost implements AsyncDisposable {
     name: string,
     args: Args,
     signal: AbortSignal,
-    requestId?: string | number,
+    request?: RequestInfo,
   ): Promise<CallToolResult> {
     switch (name as McpxToolName) {
       case "search_tools":
@@ -226,7 +232,7 @@ export class ServeHost implements AsyncDisposable {
       case "read_file":
         return await this.#readFile(session, args);
       case "execute_code":
-        return await this.#execute(session, args, signal, requestId);
+        return await this.#execute(session, args, signal, request);
       case "save_skill":
         return await this.#saveSkill(args);
       default:
@@ -406,7 +412,7 @@ export class ServeHost implements AsyncDisposable {
     session: ServeSession,
     args: Args,
     signal: AbortSignal,
-    requestId?: string | number,
+    request?: RequestInfo,
   ): Promise<CallToolResult> {
     const code = stringArg(args, "code", true)!;
     const approvalToken = stringArg(args, "approvalToken");
@@ -439,7 +445,10 @@ export class ServeHost implements AsyncDisposable {
           server === WORKSPACE_SERVER
             ? new Promise((resolve) => resolve(workspace.handle(tool, a)))
             : undefined,
-        context: session.executionContext(requestId),
+        context: session.executionContext(request?.id),
+        ...(typeof request?.meta?.traceparent === "string"
+          ? { traceparent: request.meta.traceparent }
+          : {}),
         dryRun,
         ...(approvalToken === undefined ? {} : { approvalToken }),
       });
@@ -610,7 +619,10 @@ export class ServeSession implements AsyncDisposable {
       const other = opts.requestSignal?.(extra.requestId);
       if (other) signal = AbortSignal.any([signal, other]);
       try {
-        return await host._call(this, name, args, signal, extra.requestId);
+        return await host._call(this, name, args, signal, {
+          id: extra.requestId,
+          ...(request.params._meta ? { meta: request.params._meta } : {}),
+        });
       } catch (e) {
         if (e instanceof McpError) throw e;
         if (e instanceof McpxError) return errorText(e.message);
