@@ -45,14 +45,19 @@ export async function policySetup(
   }
   const dir = dataDir(env);
   let key: Uint8Array | undefined;
-  try {
-    key = await ledgerKey(dir);
-  } catch (e) {
-    log(`warning: cannot keep the approval-token key in "${dir}": ${(e as Error).message}`);
+  if (dir !== undefined) {
+    try {
+      key = await ledgerKey(dir);
+    } catch (e) {
+      log(`warning: cannot keep the approval-token key in "${dir}": ${(e as Error).message}`);
+    }
   }
   const a = settings?.audit;
-  const audit = a?.enabled === false || env.MCPX_AUDIT === "0" ? undefined : new AuditLog({
-    path: a?.path ?? env.MCPX_AUDIT_LOG ?? auditPath(dir),
+  const path = a?.path ?? env.MCPX_AUDIT_LOG ?? (dir === undefined ? undefined : auditPath(dir));
+  const off = a?.enabled === false || env.MCPX_AUDIT === "0";
+  // No home at all (a bare test environment): no log rather than one in the working directory.
+  const audit = off || path === undefined ? undefined : new AuditLog({
+    path,
     includeArgs: a?.args,
     maxBytes: a?.maxBytes,
     keep: a?.keep,

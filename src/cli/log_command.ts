@@ -27,7 +27,14 @@ export async function logCommand(args: string[], io: CliIo): Promise<number> {
     throw new UsageError(`Unexpected argument "${positionals[0]}"`, "log");
   }
   const since = v.since === undefined ? undefined : parseSince(v.since, Date.now());
-  const path = v.file ?? io.env.MCPX_AUDIT_LOG ?? auditPath(dataDir(io.env));
+  const dir = dataDir(io.env);
+  const path = v.file ?? io.env.MCPX_AUDIT_LOG ?? (dir === undefined ? undefined : auditPath(dir));
+  if (path === undefined) {
+    throw new UsageError(
+      "No audit log: set HOME, XDG_DATA_HOME or MCPX_DATA_DIR, or give --file",
+      "log",
+    );
+  }
   const entries = await readAudit(path, {
     ...(since ? { since } : {}),
     ...(v.tool ? { tool: v.tool } : {}),

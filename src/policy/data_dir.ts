@@ -1,13 +1,14 @@
 /**
  * Where mcpx keeps per-user data such as the audit log: `$MCPX_DATA_DIR`,
- * else `$XDG_DATA_HOME/mcpx`, else `~/.local/share/mcpx`.
+ * else `$XDG_DATA_HOME/mcpx`, else `~/.local/share/mcpx`; none when the
+ * environment names no home.
  *
  * @module
  */
 import { join } from "node:path";
 
 /**
- * The user's mcpx data directory.
+ * The user's mcpx data directory, or `undefined` when there is no home.
  *
  * @example
  * ```ts
@@ -15,12 +16,11 @@ import { join } from "node:path";
  * dataDir({ XDG_DATA_HOME: "/x" }); // "/x/mcpx"
  * ```
  */
-export function dataDir(env: Record<string, string | undefined>): string {
+export function dataDir(env: Record<string, string | undefined>): string | undefined {
   if (env.MCPX_DATA_DIR) return env.MCPX_DATA_DIR;
   if (env.XDG_DATA_HOME) return join(env.XDG_DATA_HOME, "mcpx");
   const home = env.HOME ?? env.USERPROFILE;
-  if (!home) return join(Deno.cwd(), ".mcpx");
-  return join(home, ".local", "share", "mcpx");
+  return home ? join(home, ".local", "share", "mcpx") : undefined;
 }
 
 /**
