@@ -104,7 +104,39 @@ export { installHostRuntime } from "./src/bridge/host_runtime.ts";
 export type { EngineLimits, LogEntry } from "./src/sandbox/engine.ts";
 export { DEFAULT_LIMITS } from "./src/sandbox/limits.ts";
 export { type ExecutionResult, Sandbox, type SandboxOptions } from "./src/sandbox/sandbox.ts";
-export { Runtime, type RuntimeExecuteOptions, type RuntimeOptions } from "./src/runtime/runtime.ts";
+export {
+  Runtime,
+  type RuntimeExecuteOptions,
+  type RuntimeOptions,
+  type RuntimeResult,
+} from "./src/runtime/runtime.ts";
+
+// Policy, approvals, audit and traces
+export {
+  defaultDecision,
+  type PolicyDecision,
+  type PolicyRules,
+  type PolicyVerdict,
+  ToolPolicy,
+} from "./src/policy/tool_policy.ts";
+export {
+  type ApprovalDecision,
+  ApprovalGate,
+  type ApprovalOptions,
+  type ExecutionApprovals,
+  type Plan,
+  type PlannedCall,
+} from "./src/policy/approval_gate.ts";
+export { approvalForm, type ApprovalRequest } from "./src/policy/approval_form.ts";
+export { PlanLedger } from "./src/policy/plan_ledger.ts";
+export {
+  type AuditEntry,
+  type AuditFilter,
+  AuditLog,
+  type AuditLogOptions,
+  readAudit,
+} from "./src/policy/audit_log.ts";
+export { startTracing, type TracingHandle } from "./src/policy/trace_exporter.ts";
 
 // Serving
 export { SkillStore } from "./src/plugin_store/skill_store.ts";

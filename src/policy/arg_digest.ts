@@ -4,10 +4,7 @@
  *
  * @module
  */
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
-
-const encoder = new TextEncoder();
+import { createHash } from "node:crypto";
 
 /**
  * JSON with object keys sorted at every level.
@@ -32,7 +29,7 @@ export function canonicalJson(value: unknown): string {
  * ```
  */
 export function argDigest(args: unknown): string {
-  return bytesToHex(sha256(encoder.encode(canonicalJson(args ?? {}))));
+  return createHash("sha256").update(canonicalJson(args ?? {})).digest("hex");
 }
 
 function sortKeys(value: unknown): unknown {

@@ -6,6 +6,7 @@
  */
 import { dirname, join } from "node:path";
 import type { ApprovalDecision } from "./approval_gate.ts";
+import { utf8Length } from "../_utf8.ts";
 import { redact, redactText } from "./redact.ts";
 
 /** One upstream call as the audit log records it. */
@@ -50,6 +51,9 @@ export interface AuditLogOptions {
 
 /** Default rotation size: 10 MiB. */
 export const DEFAULT_AUDIT_MAX_BYTES: number = 10 * 1024 * 1024;
+
+/** How long entries wait to be written with others, in milliseconds. */
+const FLUSH_DELAY_MS = 20;
 
 /** The audit file in `dir`. */
 export function auditPath(dir: string): string {
@@ -101,7 +105,8 @@ export class AuditLog implements AsyncDisposable {
     this.#queue.push(JSON.stringify(clean) + "\n");
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setTimeout(() => this.#schedule(), 0);
+      // Batched: one write per FLUSH_DELAY_MS at most, not one per call.
+      setTimeout(() => this.#schedule(), FLUSH_DELAY_MS);
     }
   }
 
@@ -137,13 +142,29 @@ export class AuditLog implements AsyncDisposable {
       this.#file = await Deno.open(this.path, { append: true, create: true, mode: 0o600 });
       this.#size = (await this.#file.stat()).size;
     }
+    // One write per batch, split where the size cap falls.
+    let chunk: string[] = [];
+    let chunkBytes = 0;
     for (const line of lines) {
-      const bytes = encoder.encode(line);
-      if (this.#size > 0 && this.#size + bytes.length > this.#maxBytes) await this.#rotate();
-      let rest = bytes;
-      while (rest.length > 0) rest = rest.subarray(await this.#file!.write(rest));
-      this.#size += bytes.length;
+      const n = utf8Length(line);
+      if (this.#size + chunkBytes > 0 && this.#size + chunkBytes + n > this.#maxBytes) {
+        await this.#writeAll(chunk);
+        chunk = [];
+        chunkBytes = 0;
+        if (this.#size > 0) await this.#rotate();
+      }
+      chunk.push(line);
+      chunkBytes += n;
     }
+    await this.#writeAll(chunk);
+  }
+
+  async #writeAll(lines: string[]): Promise<void> {
+    if (lines.length === 0) return;
+    const bytes = encoder.encode(lines.join(""));
+    let rest = bytes;
+    while (rest.length > 0) rest = rest.subarray(await this.#file!.write(rest));
+    this.#size += bytes.length;
   }
 
   async #rotate(): Promise<void> {

@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { hmac } from "@noble/hashes/hmac.js";
-import { sha256 } from "@noble/hashes/sha2.js";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { McpxError } from "../errors.ts";
 
 /** One call of a ledger. */
@@ -75,7 +74,7 @@ export class PlanLedger {
     if (parts.length !== 3 || parts[0] !== PREFIX) throw invalid("not an mcpx approval token");
     const mac = this.#mac(parts[1]);
     const given = unb64url(parts[2]);
-    if (given === undefined || !equal(mac, given)) {
+    if (given === undefined || given.length !== mac.length || !timingSafeEqual(mac, given)) {
       throw invalid("its signature does not match (it was changed, or signed by another mcpx)");
     }
     let body: { c: [string, string, string][]; e: number; n: string };
@@ -92,15 +91,8 @@ export class PlanLedger {
   }
 
   #mac(payload: string): Uint8Array {
-    return hmac(sha256, this.#key, encoder.encode(payload));
+    return new Uint8Array(createHmac("sha256", this.#key).update(payload).digest());
   }
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
-  return d === 0;
 }
 
 function b64url(bytes: Uint8Array): string {
