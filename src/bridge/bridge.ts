@@ -447,7 +447,8 @@ export class Bridge implements AsyncDisposable {
       signal,
     });
     hit.approval = gate.decision;
-    if (gate.envelope !== undefined) return gate.envelope;
+    if (gate.refusal !== undefined) return errorEnvelope(gate.refusal.code, gate.refusal.message);
+    if (gate.placeholder !== undefined) return okEnvelope(gate.placeholder.value);
 
     // 4. Rate limit.
     const exceeded = this.#limiter?.take(server, tool);

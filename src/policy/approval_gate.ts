@@ -6,8 +6,7 @@
  * @module
  */
 import type { Tool } from "../_sdk.ts";
-import { type CallEnvelope, errorEnvelope, okEnvelope } from "../bridge/envelope.ts";
-import { McpxError } from "../errors.ts";
+import { McpxError, type McpxErrorCode } from "../errors.ts";
 import type { ExecutionContext } from "../routing/execution_context.ts";
 import { approvalForm, readAnswer } from "./approval_form.ts";
 import { argDigest } from "./arg_digest.ts";
@@ -102,11 +101,13 @@ export interface GateCall {
   signal?: AbortSignal;
 }
 
-/** The outcome of {@link ApprovalGate.check}: run the call, or reply with `envelope`. */
+/** The outcome of {@link ApprovalGate.check}: run the call, refuse it, or answer for it. */
 export interface GateResult {
   decision: ApprovalDecision;
-  /** Set when the call must not be made: the reply to give instead. */
-  envelope?: CallEnvelope;
+  /** The call must not be made: it fails with this error. */
+  refusal?: { code: McpxErrorCode; message: string };
+  /** A dry run: the call is not made and the program gets this stand-in result. */
+  placeholder?: { value: unknown };
 }
 
 interface Scope {
@@ -126,7 +127,7 @@ const MAX_SESSIONS = 10_000;
  * ```ts ignore
  * const gate = new ApprovalGate({ rules: { "memory/delete_*": "ask" } });
  * const r = await gate.check({ server, tool, args, def, context });
- * if (r.envelope) return r.envelope; // refused, planned or declined
+ * if (r.refusal) return errorEnvelope(r.refusal.code, r.refusal.message);
  * ```
  */
 export class ApprovalGate {
@@ -279,13 +280,13 @@ export class ApprovalGate {
     });
     return {
       decision: "planned",
-      envelope: okEnvelope(
-        placeholderResult(
+      placeholder: {
+        value: placeholderResult(
           call.server,
           call.tool,
           call.def.outputSchema as Record<string, unknown> | undefined,
         ),
-      ),
+      },
     };
   }
 
@@ -337,8 +338,8 @@ export class ApprovalGate {
   }
 }
 
-function refuse(decision: ApprovalDecision, code: string, message: string): GateResult {
-  return { decision, envelope: errorEnvelope(code as "APPROVAL_DENIED", message) };
+function refuse(decision: ApprovalDecision, code: McpxErrorCode, message: string): GateResult {
+  return { decision, refusal: { code, message } };
 }
 
 function defaultHint(name: string): string {

@@ -50,24 +50,21 @@ Deno.test("allow passes, deny refuses, ask asks the execution's client", async (
   );
   const denied = await gate.check(call(undefined, {}, read));
   assert.equal(denied.decision, "deny");
-  assert.deepEqual(denied.envelope, {
-    ok: false,
-    error: {
-      code: "TOOL_DENIED",
-      message: 'Tool "memory/read_graph" is denied by the policy (rule "memory/read_*")',
-    },
+  assert.deepEqual(denied.refusal, {
+    code: "TOOL_DENIED",
+    message: 'Tool "memory/read_graph" is denied by the policy (rule "memory/read_*")',
   });
   const c = ctx("s1", () => ({ action: "accept" }));
   assert.deepEqual(await gate.check(call(c, { entityNames: ["a"] })), { decision: "approved" });
   assert.match(c.asked[0], /Called from: line 3/);
   const no = await gate.check(call(ctx("s1", () => ({ action: "decline" })), {}));
   assert.equal(no.decision, "declined");
-  assert.equal(no.envelope?.ok === false && no.envelope.error.code, "APPROVAL_DENIED");
+  assert.equal(no.refusal?.code, "APPROVAL_DENIED");
   const failing = await gate.check(call(ctx("s1", () => Promise.reject(new Error("gone"))), {}));
-  assert.equal(failing.envelope?.ok === false && failing.envelope.error.code, "APPROVAL_DENIED");
+  assert.equal(failing.refusal?.code, "APPROVAL_DENIED");
   const nobody = await gate.check(call(ctx("s1"), {}));
   assert.equal(nobody.decision, "required");
-  assert.equal(nobody.envelope?.ok === false && nobody.envelope.error.code, "APPROVAL_REQUIRED");
+  assert.equal(nobody.refusal?.code, "APPROVAL_REQUIRED");
   assert.equal(
     (await new ApprovalGate({ yes: true }).check(call(ctx("s"), {}))).decision,
     "approved-yes",
@@ -101,8 +98,7 @@ Deno.test("dry run plans ask and deny calls; the token approves exactly that lis
   const scope = gate.begin(dry, { dryRun: true });
   const r1 = await gate.check(call(dry, { entityNames: ["a"], token: "secret" }));
   assert.equal(r1.decision, "planned");
-  assert.deepEqual(r1.envelope, {
-    ok: true,
+  assert.deepEqual(r1.placeholder, {
     value: [{ type: "text", text: "[dry run] memory/delete_entities was not called" }],
   });
   await gate.check(call(dry, {}, { ...read, name: "forbidden" }));
@@ -127,7 +123,7 @@ Deno.test("dry run plans ask and deny calls; the token approves exactly that lis
   const stray = await gate.check(call(real, { entityNames: ["c"] }));
   assert.equal(stray.decision, "strayed");
   assert.match(
-    stray.envelope?.ok === false ? stray.envelope.error.message : "",
+    stray.refusal?.message ?? "",
     /differs from the approved plan: call 2 of the plan is "memory\/delete_entities" with other arguments/,
   );
   // Once strayed, even the planned call is refused.
