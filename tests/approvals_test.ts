@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Client } from "../src/_sdk.ts";
+import { Client, getDefaultEnvironment, StdioClientTransport } from "../src/_sdk.ts";
 import { StreamableHTTPClientTransport } from "../src/_sdk_remote.ts";
 // @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/types"
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
@@ -320,4 +320,41 @@ console.log("NAMES=" + JSON.stringify(graph.entities.map((e) => e.name).sort()))
     const a = entries.filter((e) => e.outcome === "ok" && e.approval === "approved-session");
     assert.ok(new Set(a.map((e) => e.session)).size >= 2);
   });
+});
+
+Deno.test("approvals through mcpx serve over stdio: the session's client is asked", async () => {
+  await using tmp = await tempDir("mcpx-approvals-stdio-");
+  const config = await writeConfig(tmp.path, [memoryServer(join(tmp.path, "memory.jsonl"))]);
+  const client = new Client(
+    { name: "approvals-stdio", version: "1.0.0" },
+    { capabilities: { elicitation: {} } },
+  );
+  const asked: string[] = [];
+  client.setRequestHandler(ElicitRequestSchema, (req) => {
+    asked.push(req.params.message);
+    return { action: asked.length === 1 ? "decline" : "accept", content: {} };
+  });
+  await client.connect(
+    new StdioClientTransport({
+      command: Deno.execPath(),
+      args: ["run", "-A", CLI, "serve", "-c", config],
+      env: { ...getDefaultEnvironment(), MCPX_DATA_DIR: join(tmp.path, "data") },
+      stderr: "pipe",
+    }),
+  );
+  try {
+    const run = async (code: string) => {
+      const r = await client.callTool({ name: "execute_code", arguments: { code } });
+      return (r.content as { text: string }[])[0].text;
+    };
+    const first = await run(deleteProgram(["s"], ["s"]));
+    assert.equal(codeOf(first), "APPROVAL_DENIED", first);
+    const second = await run(deleteProgram([], ["s"]));
+    assert.equal(codeOf(second), "none", second);
+    assert.ok(!names(second).includes("s"));
+    assert.equal(asked.length, 2);
+    assert.match(asked[0], /Allow "memory\/delete_entities"\?/);
+  } finally {
+    await client.close();
+  }
 });

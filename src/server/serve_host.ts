@@ -640,7 +640,9 @@ export class ServeSession implements AsyncDisposable {
    */
   executionContext(relatedRequestId?: string | number): ExecutionContext {
     const server = this.server;
-    const canElicit = server.getClientCapabilities()?.elicitation !== undefined;
+    // Form elicitation: `elicitation: {}` (2025-06-18) or `elicitation: { form: {} }`.
+    const caps = server.getClientCapabilities()?.elicitation as Record<string, unknown> | undefined;
+    const canElicit = caps !== undefined && (Object.keys(caps).length === 0 || "form" in caps);
     return {
       executionId: newExecutionId(),
       sessionId: this.id,
