@@ -144,6 +144,8 @@ interface CallTrace {
   cached: boolean;
   approval?: ApprovalDecision;
   otel: UpstreamParent;
+  /** The arguments as sent (plain JSON), once known. */
+  wire?: Record<string, unknown>;
 }
 
 interface ToolIndex {
@@ -302,7 +304,7 @@ export class Bridge implements AsyncDisposable {
         execution: context?.executionId ?? "",
         server,
         tool,
-        digest: argDigest(args),
+        digest: argDigest(hit.wire ?? args),
         ...(this.#audit.includeArgs ? { args } : {}),
         ...(site === undefined ? {} : { line: site.line }),
         ms: Math.round((performance.now() - started) * 100) / 100,
@@ -426,6 +428,7 @@ export class Bridge implements AsyncDisposable {
     }
     // What the server will receive: plain JSON, detached from the caller's objects.
     const wire = JSON.parse(json) as Record<string, unknown>;
+    hit.wire = wire;
     if (this.#validator !== undefined) {
       const problems = this.#validator.validate(def, wire);
       if (problems.length > 0) {
