@@ -18,23 +18,10 @@ import { ArgValidator } from "./arg_validator.ts";
 import { ClientPool } from "./client_pool.ts";
 import { type CallEnvelope, errorEnvelope, okEnvelope } from "./envelope.ts";
 import type { ExecutionContext } from "../routing/execution_context.ts";
-import {
-  type ApprovalDecision,
-  ApprovalGate,
-  type ApprovalOptions,
-} from "../policy/approval_gate.ts";
-import { argDigest } from "../policy/arg_digest.ts";
+import { ApprovalGate, type ApprovalOptions } from "../policy/approval_gate.ts";
 import type { AuditLog } from "../policy/audit_log.ts";
+import { type CallRecord, recordCall } from "../policy/call_record.ts";
 import type { CallSite } from "../sandbox/sandbox.ts";
-import {
-  type Context,
-  endSpan,
-  mcpxTracer,
-  metaFromContext,
-  SpanKind,
-  traceOf,
-} from "../policy/tracing.ts";
-import { trace } from "@opentelemetry/api";
 import { RateLimiter, type RateSpec } from "./rate_limiter.ts";
 import { cacheKey, ResultCache } from "./result_cache.ts";
 
@@ -131,21 +118,6 @@ export interface BridgeStats {
   inFlight: number;
   /** Failed calls by error code. */
   errors: Record<string, number>;
-}
-
-/** The trace context of a tool call, and of its upstream request once sent. */
-interface UpstreamParent {
-  ctx: Context;
-  upstream?: Context;
-}
-
-/** What one call learned on its way, for the audit log and its span. */
-interface CallTrace {
-  cached: boolean;
-  approval?: ApprovalDecision;
-  otel: UpstreamParent;
-  /** The arguments as sent (plain JSON), once known. */
-  wire?: Record<string, unknown>;
 }
 
 interface ToolIndex {
@@ -251,18 +223,10 @@ export class Bridge implements AsyncDisposable {
     site?: CallSite,
   ): Promise<CallEnvelope> {
     const started = performance.now();
-    const startedAt = this.#audit === undefined ? 0 : Date.now();
     const stats = this.#stats;
     stats.calls++;
     stats.inFlight++;
-    const span = mcpxTracer().startSpan(`mcpx.tool_call`, {
-      kind: SpanKind.INTERNAL,
-      attributes: { "mcp.server": String(server), "mcp.tool": String(tool) },
-    }, traceOf(context));
-    const hit: CallTrace = {
-      cached: false,
-      otel: { ctx: trace.setSpan(traceOf(context), span) },
-    };
+    const hit = recordCall(server, tool, args, context, site?.line, this.#audit);
     let reply: CallEnvelope;
     try {
       reply = await this.#call(server, tool, args, signal, hit, context, site);
@@ -291,33 +255,7 @@ export class Bridge implements AsyncDisposable {
         });
       } catch { /* a listener's failure is its own */ }
     }
-    if (span.isRecording()) {
-      if (hit.approval !== undefined) span.setAttribute("mcpx.approval", hit.approval);
-      span.setAttribute("mcpx.cached", hit.cached);
-      if (site !== undefined) span.setAttribute("code.lineno", site.line);
-    }
-    endSpan(span, reply.ok ? undefined : reply.error);
-    if (this.#audit !== undefined && typeof server === "string" && typeof tool === "string") {
-      this.#audit.append({
-        time: new Date(startedAt).toISOString(),
-        session: context?.sessionId ?? "",
-        execution: context?.executionId ?? "",
-        server,
-        tool,
-        digest: argDigest(hit.wire ?? args),
-        ...(this.#audit.includeArgs ? { args } : {}),
-        ...(site === undefined ? {} : { line: site.line }),
-        ms: Math.round((performance.now() - started) * 100) / 100,
-        outcome: reply.ok ? "ok" : reply.error.code,
-        ...(reply.ok ? {} : { error: reply.error.message }),
-        ...(hit.approval !== undefined
-          ? { approval: hit.approval }
-          : !reply.ok && reply.error.code === "TOOL_DENIED"
-          ? { approval: "deny" as const }
-          : {}),
-        ...(hit.cached ? { cached: true } : {}),
-      });
-    }
+    hit.end(reply);
     return reply;
   }
 
@@ -350,7 +288,7 @@ export class Bridge implements AsyncDisposable {
     tool: string,
     args: unknown,
     signal: AbortSignal | undefined,
-    hit: CallTrace,
+    hit: CallRecord,
     context: ExecutionContext | undefined,
     site: CallSite | undefined,
   ): Promise<CallEnvelope> {
@@ -484,12 +422,7 @@ export class Bridge implements AsyncDisposable {
     let result: CallToolResult;
     this.#stats.upstreamCalls++;
     try {
-      result = await this.#traced(
-        server,
-        tool,
-        hit.otel,
-        () => this.#send(conn, tool, wire, signal, hit.otel),
-      );
+      result = await hit.upstream((meta) => this.#send(conn, tool, wire, signal, meta));
     } catch (error) {
       return this.#failure(error, server, tool, signal, conn);
     }
@@ -507,41 +440,13 @@ export class Bridge implements AsyncDisposable {
     return okEnvelope(value);
   }
 
-  /** Runs one upstream request inside a client span; its context is set on `parent.upstream`. */
-  async #traced<T>(
-    server: string,
-    tool: string,
-    parent: UpstreamParent,
-    send: () => Promise<T>,
-  ): Promise<T> {
-    const span = mcpxTracer().startSpan("tools/call", {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        "rpc.system": "jsonrpc",
-        "rpc.method": "tools/call",
-        "mcp.server": server,
-        "mcp.tool": tool,
-      },
-    }, parent.ctx);
-    parent.upstream = trace.setSpan(parent.ctx, span);
-    try {
-      const r = await send();
-      endSpan(span);
-      return r;
-    } catch (e) {
-      endSpan(span, { code: "SERVER_ERROR", message: (e as Error).message ?? String(e) });
-      throw e;
-    }
-  }
-
   async #send(
     conn: Connection,
     tool: string,
     args: Record<string, unknown>,
     signal: AbortSignal | undefined,
-    otel: UpstreamParent,
+    meta: Record<string, string>,
   ): Promise<CallToolResult> {
-    const meta = otel.upstream === undefined ? {} : metaFromContext(otel.upstream);
     const params = meta.traceparent === undefined
       ? { name: tool, arguments: args }
       : { name: tool, arguments: args, _meta: meta };
