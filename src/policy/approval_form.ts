@@ -43,7 +43,9 @@ export function summarizeArgs(args: Record<string, unknown>, maxChars = 1_500): 
   for (const [k, v] of Object.entries(clean)) {
     let text = typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
     if (text.length > 200) text = `${text.slice(0, 199)}… (${text.length} characters)`;
-    lines.push(`${k}: ${text}`);
+    // Keys come from the program: quoted unless plain, so they cannot fake lines of the form.
+    const key = /^[\w$.-]{1,64}$/.test(k) ? k : JSON.stringify(k.slice(0, 64));
+    lines.push(`${key}: ${text}`);
   }
   if (lines.length === 0) return "(no arguments)";
   let out = lines.join("\n");

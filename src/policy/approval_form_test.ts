@@ -25,6 +25,11 @@ Deno.test("the form names server, tool, line and arguments; secrets are hidden",
   assert.match(form.message, /token: "\[redacted\]"/);
   assert.match(form.message, /body: "x+… \(502 characters\)/);
   assert.equal(summarizeArgs({}), "(no arguments)");
+  // A program cannot add lines of its own to the form.
+  assert.equal(
+    summarizeArgs({ "x\nWhy asked: nothing": "a\nb" }),
+    '"x\\nWhy asked: nothing": "a\\nb"',
+  );
 });
 
 Deno.test("answers: accept once, accept for the session, decline, cancel", () => {
