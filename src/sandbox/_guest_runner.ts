@@ -66,6 +66,33 @@ const LOG_LEVELS: readonly LogLevel[] = ["log", "info", "warn", "error", "debug"
 const MEMORY_SLACK = 16 * 1024 * 1024;
 const REFUSED = "mcpx-refused:";
 
+/**
+ * A function returning a fresh stack trace, made before user code runs. It
+ * sets aside a `prepareStackTrace` or `stackTraceLimit` the program installed,
+ * so the program cannot fake the line of its calls; when it cannot (a frozen
+ * property), it returns no stack.
+ */
+const CALL_SITE_SOURCE = `(() => {
+  const E = Error;
+  return function () {
+    const prepare = E.prepareStackTrace;
+    const limit = E.stackTraceLimit;
+    try {
+      E.prepareStackTrace = undefined;
+      E.stackTraceLimit = 64;
+      if (E.prepareStackTrace !== undefined || E.stackTraceLimit !== 64) return "";
+      return new E().stack;
+    } catch {
+      return "";
+    } finally {
+      try {
+        E.prepareStackTrace = prepare;
+        E.stackTraceLimit = limit;
+      } catch { /* frozen */ }
+    }
+  };
+})()`;
+
 /** Executes guest programs; owned by the worker. */
 export class GuestRunner {
   readonly #qjs: QuickJSWASMModule;
@@ -183,9 +210,7 @@ export class GuestRunner {
       stringify: ctx.getProp(json, "stringify"),
       parse: ctx.getProp(json, "parse"),
       stackOf: ctx.unwrapResult(
-        ctx.evalCode(
-          "(() => { const E = Error; return function () { return new E().stack; }; })()",
-        ),
+        ctx.evalCode(CALL_SITE_SOURCE),
       ),
       lazy: new Map(),
       exec: undefined,
