@@ -62,6 +62,17 @@ Deno.test("mcpx run: terminal prompt, --yes, --policy, config policy, dry run, m
     assert.equal(all.stderr.match(/Allow\? \[y\]/g)?.length, 1);
   });
 
+  await t.step("time spent answering does not count against --timeout", async () => {
+    const io = memoryIo({ env, answers: [] });
+    io.prompt = {
+      write: (text) => void (io.stderr += text),
+      readLine: () => new Promise((r) => setTimeout(() => r("a"), 2_500)),
+    };
+    const code = await main(["run", "-c", config, program, "--timeout", "1500"], io);
+    assert.equal(code, 0, io.stderr);
+    assert.equal(io.stdout.trim(), "0");
+  });
+
   await t.step("--yes, --policy and the config's policy", async () => {
     assert.equal((await run([program, "--yes"])).code, 0);
     assert.equal((await run([program, "--policy", "memory=allow"])).code, 0);

@@ -21,7 +21,7 @@ import type { ExecutionContext } from "../routing/execution_context.ts";
 import { ApprovalGate, type ApprovalOptions } from "../policy/approval_gate.ts";
 import type { AuditLog } from "../policy/audit_log.ts";
 import { type CallRecord, recordCall } from "../policy/call_record.ts";
-import type { CallSite } from "../sandbox/sandbox.ts";
+import type { CallInfo } from "../sandbox/sandbox.ts";
 import { RateLimiter, type RateSpec } from "./rate_limiter.ts";
 import { cacheKey, ResultCache } from "./result_cache.ts";
 
@@ -212,7 +212,8 @@ export class Bridge implements AsyncDisposable {
    * reason is a `TimeoutError`).
    * @param context The execution the call comes from, for routing
    * server-to-client requests, progress and approvals to its client.
-   * @param site Where in the program the call was made (shown when approval is asked).
+   * @param info The program line of the call (shown when approval is asked),
+   * and how to stop the execution's clock while a person is asked.
    */
   async callTool(
     server: string,
@@ -220,16 +221,16 @@ export class Bridge implements AsyncDisposable {
     args: unknown,
     signal?: AbortSignal,
     context?: ExecutionContext,
-    site?: CallSite,
+    info?: CallInfo,
   ): Promise<CallEnvelope> {
     const started = performance.now();
     const stats = this.#stats;
     stats.calls++;
     stats.inFlight++;
-    const hit = recordCall(server, tool, args, context, site?.line, this.#audit);
+    const hit = recordCall(server, tool, args, context, info?.line, this.#audit);
     let reply: CallEnvelope;
     try {
-      reply = await this.#call(server, tool, args, signal, hit, context, site);
+      reply = await this.#call(server, tool, args, signal, hit, context, info);
     } catch (error) {
       reply = errorEnvelope(
         "SERVER_ERROR",
@@ -290,7 +291,7 @@ export class Bridge implements AsyncDisposable {
     signal: AbortSignal | undefined,
     hit: CallRecord,
     context: ExecutionContext | undefined,
-    site: CallSite | undefined,
+    info: CallInfo | undefined,
   ): Promise<CallEnvelope> {
     if (this.#closed) return errorEnvelope("SERVER_ERROR", "The tool bridge is closed");
     if (typeof server !== "string" || typeof tool !== "string") {
@@ -384,7 +385,8 @@ export class Bridge implements AsyncDisposable {
       args: wire,
       def,
       context,
-      line: site?.line,
+      line: info?.line,
+      pauseClock: info?.pauseClock,
       signal,
     });
     hit.approval = gate.decision;

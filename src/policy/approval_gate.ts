@@ -99,6 +99,8 @@ export interface GateCall {
   context?: ExecutionContext;
   line?: number;
   signal?: AbortSignal;
+  /** Stops the execution's time limit while a person is asked; call the result to restart it. */
+  pauseClock?: () => () => void;
 }
 
 /** The outcome of {@link ApprovalGate.check}: run the call, refuse it, or answer for it. */
@@ -237,6 +239,7 @@ export class ApprovalGate {
         about: call.def.title ?? call.def.annotations?.title ?? firstLine(call.def.description),
       });
       let answer;
+      const resume = call.pauseClock?.();
       try {
         answer = readAnswer(await elicit(form, call.signal));
       } catch (e) {
@@ -248,6 +251,8 @@ export class ApprovalGate {
           "APPROVAL_DENIED",
           `Approval of "${name}" could not be asked: ${(e as Error).message}; it was not called`,
         );
+      } finally {
+        resume?.();
       }
       if (answer === "session" && session !== undefined) this.#remember(session, name);
       if (answer === "once" || answer === "session") {

@@ -171,6 +171,12 @@ export class GuestRunner {
     if (exec !== undefined && exec.id === id) exec.stop("cancel");
   }
 
+  /** Stops (`on`) or restarts the clock of execution `id` if it is running. */
+  hold(id: number, on: boolean): void {
+    const exec = this.#current;
+    if (exec !== undefined && exec.id === id) exec.hold(on);
+  }
+
   /** Called by an execution once its outcome is known. */
   finished(exec: Execution, outcome: ExecuteOutcome, poisoned: boolean): void {
     this.#guard.unlimit();
@@ -278,7 +284,10 @@ class Execution {
   readonly #limits: EngineLimits;
   readonly #cancel: Int32Array;
   readonly #memory: WebAssembly.Memory;
-  readonly #deadline: number;
+  #deadline: number;
+  /** Holds of the clock in force, and the time that was left when it stopped. */
+  #held = 0;
+  #remaining = 0;
   readonly #memoryCeiling: number;
   readonly #t0 = performance.now();
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -506,6 +515,21 @@ class Execution {
       this.#pump();
     } catch (e) {
       this.#crash(e);
+    }
+  }
+
+  /** Stops the clock on the first hold and restarts it with the time left after the last. */
+  hold(on: boolean): void {
+    if (this.#done) return;
+    if (on) {
+      if (this.#held++ > 0) return;
+      clearTimeout(this.#timer);
+      this.#remaining = Math.max(0, this.#deadline - Date.now());
+      this.#deadline = Infinity;
+    } else {
+      if (this.#held === 0 || --this.#held > 0) return;
+      this.#deadline = Date.now() + this.#remaining;
+      this.#timer = setTimeout(() => this.stop("timeout"), this.#remaining);
     }
   }
 

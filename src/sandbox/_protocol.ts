@@ -27,7 +27,9 @@ export type ToWorker =
     limits: EngineLimits;
   }
   | { t: "reply"; id: number; call: number; json: string }
-  | { t: "cancel"; id: number };
+  | { t: "cancel"; id: number }
+  /** Stops (`on`) or restarts the clock of execution `id`, while a person is asked. */
+  | { t: "hold"; id: number; on: boolean };
 
 /** Worker → host. */
 export type FromWorker =

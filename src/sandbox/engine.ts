@@ -58,7 +58,9 @@ export interface EngineHost {
    * Calls `tool` on `server` with the JSON text of the guest's arguments and
    * returns the JSON text of a {@link CallEnvelope}. `signal` aborts when the
    * execution ends before the call does. `line` is the line of the entry
-   * program that made the call, when the engine knows it.
+   * program that made the call, when the engine knows it. `pauseClock`, when
+   * the engine offers it, stops the execution's time limit until the function
+   * it returns is called.
    */
   callTool(
     server: string,
@@ -66,6 +68,7 @@ export interface EngineHost {
     argsJson: string,
     signal: AbortSignal,
     line?: number,
+    pauseClock?: () => () => void,
   ): Promise<string>;
 }
 

@@ -42,13 +42,18 @@ export type ToolCallback = (
   tool: string,
   args: unknown,
   signal: AbortSignal,
-  site?: CallSite,
+  info?: CallInfo,
 ) => Promise<CallEnvelope>;
 
-/** Where in the program a tool call was made. */
-export interface CallSite {
-  /** Line of the entry program (1-based). */
-  line: number;
+/** What the engine knows about a tool call besides its arguments. */
+export interface CallInfo {
+  /** Line of the entry program that made the call (1-based), when known. */
+  line?: number;
+  /**
+   * Stops the execution's clock (its time limit) until the returned function
+   * is called, for time spent waiting for a person, such as an approval.
+   */
+  pauseClock?: () => () => void;
 }
 
 /** Options of {@link Sandbox.create}. */
@@ -355,7 +360,7 @@ const noBridge: EngineHost = {
 function hostFor(callTool: ToolCallback | undefined): EngineHost {
   if (callTool === undefined) return noBridge;
   return {
-    async callTool(server, tool, argsJson, signal, line) {
+    async callTool(server, tool, argsJson, signal, line, pauseClock) {
       let envelope: CallEnvelope;
       try {
         envelope = await callTool(
@@ -363,7 +368,7 @@ function hostFor(callTool: ToolCallback | undefined): EngineHost {
           tool,
           JSON.parse(argsJson),
           signal,
-          line === undefined ? undefined : { line },
+          { ...(line === undefined ? {} : { line }), ...(pauseClock ? { pauseClock } : {}) },
         );
       } catch (e) {
         const code: McpxErrorCode | "TOOL_ERROR" = e instanceof McpxError ? e.code : "TOOL_ERROR";

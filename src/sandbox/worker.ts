@@ -59,6 +59,9 @@ scope.onmessage = (e: MessageEvent<ToWorker>): void => {
     case "cancel":
       runner?.cancel(m.id);
       return;
+    case "hold":
+      runner?.hold(m.id, m.on);
+      return;
     case "init":
       init(m.wasm, m.cancel, m.recycleBytes).then(
         () => post({ t: "ready" }),
