@@ -140,7 +140,8 @@ export class ApprovalGate {
   readonly #scopes = new Map<string, Scope>();
   readonly #sessions = new Map<string, Set<string>>();
   readonly #asking = new Map<string, Promise<unknown>>();
-  readonly #usedNonces = new Set<string>();
+  /** Tokens already used, until they expire. */
+  readonly #usedNonces = new Map<string, number>();
 
   /** @throws {TypeError} for an invalid rule. */
   constructor(opts: ApprovalOptions = {}) {
@@ -161,14 +162,18 @@ export class ApprovalGate {
   begin(context: ExecutionContext, opts: ExecutionApprovals = {}): ExecutionScope {
     const scope: Scope = { dryRun: opts.dryRun === true, planned: [], cursor: 0, strayed: false };
     if (opts.approvalToken !== undefined && !scope.dryRun) {
-      const { entries, nonce } = this.#ledger.open(opts.approvalToken);
+      const { entries, nonce, expires } = this.#ledger.open(opts.approvalToken);
       if (this.#usedNonces.has(nonce)) {
         throw new McpxError(
           "APPROVAL_INVALID",
           "Invalid approval token: it was already used; make a new dry run",
         );
       }
-      this.#usedNonces.add(nonce);
+      if (this.#usedNonces.size >= 1_000) {
+        const now = Date.now();
+        for (const [n, e] of this.#usedNonces) if (e < now) this.#usedNonces.delete(n);
+      }
+      this.#usedNonces.set(nonce, expires);
       scope.ledger = entries;
     }
     const id = context.executionId;

@@ -66,7 +66,10 @@ export class PlanLedger {
    *
    * @throws {McpxError} `APPROVAL_INVALID` for a token that is malformed, forged or expired.
    */
-  open(token: string, now: number = Date.now()): { entries: LedgerEntry[]; nonce: string } {
+  open(
+    token: string,
+    now: number = Date.now(),
+  ): { entries: LedgerEntry[]; nonce: string; expires: number } {
     const invalid = (why: string) =>
       new McpxError("APPROVAL_INVALID", `Invalid approval token: ${why}; make a new dry run`);
     if (typeof token !== "string") throw invalid("not a string");
@@ -87,6 +90,7 @@ export class PlanLedger {
     return {
       entries: body.c.map(([server, tool, digest]) => ({ server, tool, digest })),
       nonce: body.n,
+      expires: body.e,
     };
   }
 
