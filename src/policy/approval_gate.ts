@@ -203,6 +203,16 @@ export class ApprovalGate {
     const verdict = this.policy.decide(server, tool, call.def.annotations);
     const scope = context === undefined ? undefined : this.#scopes.get(context.executionId);
     const name = `${server}/${tool}`;
+    if (scope?.strayed) {
+      // A program that left its approved plan is stopped: nothing more goes upstream.
+      return refuse(
+        "strayed",
+        "PLAN_MISMATCH",
+        `Call to "${name}"${
+          call.line === undefined ? "" : ` (line ${call.line})`
+        } refused: the program already left its approved plan`,
+      );
+    }
     if (verdict.decision === "allow") return { decision: "allow" };
     if (scope?.dryRun) return this.#plan(scope, call, verdict.decision);
     if (verdict.decision === "deny") {
@@ -303,13 +313,6 @@ export class ApprovalGate {
   #follow(scope: Scope, call: GateCall): GateResult {
     const name = `${call.server}/${call.tool}`;
     const at = call.line === undefined ? "" : ` (line ${call.line})`;
-    if (scope.strayed) {
-      return refuse(
-        "strayed",
-        "PLAN_MISMATCH",
-        `Call to "${name}"${at} refused: the program already left its approved plan`,
-      );
-    }
     const expected = scope.ledger![scope.cursor];
     const digest = argDigest(call.args);
     if (
@@ -331,7 +334,7 @@ export class ApprovalGate {
     return refuse(
       "strayed",
       "PLAN_MISMATCH",
-      `Call to "${name}"${at} differs from the approved plan: ${why}. It was not made, and no further approved call will run; make a new dry run`,
+      `Call to "${name}"${at} differs from the approved plan: ${why}. It was not made, and no further call of this program will run; make a new dry run`,
     );
   }
 

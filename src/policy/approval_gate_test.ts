@@ -126,8 +126,9 @@ Deno.test("dry run plans ask and deny calls; the token approves exactly that lis
     stray.refusal?.message ?? "",
     /differs from the approved plan: call 2 of the plan is "memory\/delete_entities" with other arguments/,
   );
-  // Once strayed, even the planned call is refused.
+  // Once strayed, even the planned call is refused, and so is an allowed one.
   assert.equal((await gate.check(call(real, { entityNames: ["b"] }))).decision, "strayed");
+  assert.equal((await gate.check(call(real, {}, read))).decision, "strayed");
   run.end();
   assert.throws(() => gate.begin(ctx("s"), { approvalToken: plan.token }), /already used/);
   assert.throws(
