@@ -120,7 +120,12 @@ export {
 export type { EngineLimits, LogEntry } from "./src/sandbox/engine.ts";
 export { DEFAULT_LIMITS } from "./src/sandbox/limits.ts";
 export { type ExecutionResult, Sandbox, type SandboxOptions } from "./src/sandbox/sandbox.ts";
-export { Runtime, type RuntimeExecuteOptions, type RuntimeOptions } from "./src/runtime/runtime.ts";
+export {
+  Runtime,
+  type RuntimeExecuteOptions,
+  type RuntimeOptions,
+  type RuntimeResult,
+} from "./src/runtime/runtime.ts";
 export { JavyEngine, type JavyEngineOptions } from "./src/sandbox/javy/javy_engine.ts";
 export {
   findJavy,
@@ -134,6 +139,34 @@ export {
   type DynamicModuleInfo,
   readDynamicModule,
 } from "./src/sandbox/javy/wasm_binary.ts";
+
+
+// Policy, approvals, audit and traces
+export {
+  defaultDecision,
+  type PolicyDecision,
+  type PolicyRules,
+  type PolicyVerdict,
+  ToolPolicy,
+} from "./src/policy/tool_policy.ts";
+export {
+  type ApprovalDecision,
+  ApprovalGate,
+  type ApprovalOptions,
+  type ExecutionApprovals,
+  type Plan,
+  type PlannedCall,
+} from "./src/policy/approval_gate.ts";
+export { approvalForm, type ApprovalRequest } from "./src/policy/approval_form.ts";
+export { PlanLedger } from "./src/policy/plan_ledger.ts";
+export {
+  type AuditEntry,
+  type AuditFilter,
+  AuditLog,
+  type AuditLogOptions,
+  readAudit,
+} from "./src/policy/audit_log.ts";
+export { startTracing, type TracingHandle } from "./src/policy/trace_exporter.ts";
 
 // Serving
 export { SkillStore } from "./src/plugin_store/skill_store.ts";

@@ -27,7 +27,12 @@ export interface InMemoryServerOptions {
   /** The tools, or a function returning the page for a cursor. */
   tools: Tool[] | ((cursor: string | undefined) => ToolPage);
   /** Answers `tools/call`; the default echoes the arguments as text. */
-  call?: (name: string, args: Record<string, unknown>, signal: AbortSignal) =>
+  call?: (
+    name: string,
+    args: Record<string, unknown>,
+    signal: AbortSignal,
+    meta: Record<string, unknown> | undefined,
+  ) =>
     | CallToolResult
     | Promise<CallToolResult>;
 }
@@ -78,7 +83,9 @@ export function inMemoryServer(opts: InMemoryServerOptions): InMemoryServer {
       maxInFlight = Math.max(maxInFlight, inFlight);
       try {
         const args = (request.params.arguments ?? {}) as Record<string, unknown>;
-        if (opts.call) return await opts.call(request.params.name, args, extra.signal);
+        if (opts.call) {
+          return await opts.call(request.params.name, args, extra.signal, request.params._meta);
+        }
         return { content: [{ type: "text", text: JSON.stringify(args) }] };
       } finally {
         inFlight--;

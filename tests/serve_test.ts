@@ -121,7 +121,17 @@ Deno.test("mcpx serve over stdio and Streamable HTTP with real servers", async (
     },
   ];
   const config = await writeConfig(tmp.path, servers);
-  const common = ["--config", config, "--plugin-dir", pluginDir, "--timeout", "60000"];
+  const common = [
+    "--config",
+    config,
+    "--plugin-dir",
+    pluginDir,
+    "--timeout",
+    "60000",
+    // write_file is destructiveHint: this client cannot be asked, so the policy allows it.
+    "--policy",
+    "filesystem/write_file=allow",
+  ];
 
   const a = await stdioClient(common);
   try {

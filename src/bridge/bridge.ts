@@ -18,6 +18,10 @@ import { ArgValidator } from "./arg_validator.ts";
 import { ClientPool } from "./client_pool.ts";
 import { type CallEnvelope, errorEnvelope, okEnvelope } from "./envelope.ts";
 import type { ExecutionContext } from "../routing/execution_context.ts";
+import { ApprovalGate, type ApprovalOptions } from "../policy/approval_gate.ts";
+import type { AuditLog } from "../policy/audit_log.ts";
+import { type CallRecord, recordCall } from "../policy/call_record.ts";
+import type { CallInfo } from "../sandbox/sandbox.ts";
 import { RateLimiter, type RateSpec } from "./rate_limiter.ts";
 import { cacheKey, ResultCache } from "./result_cache.ts";
 import { describeUpstreamError } from "./upstream_errors.ts";
@@ -97,6 +101,13 @@ export interface BridgeOptions {
   pool?: ClientPool;
   /** Called after every call, for logging and metrics. */
   onCall?: (event: CallEvent) => void;
+  /**
+   * The `allow` / `ask` / `deny` policy of upstream tools and how approvals
+   * are asked (default: annotation defaults, no rules).
+   */
+  approvals?: ApprovalGate | ApprovalOptions;
+  /** Where every call is recorded (default: not recorded). */
+  audit?: AuditLog;
 }
 
 /** Counters of a {@link Bridge}. */
@@ -145,6 +156,8 @@ export class Bridge implements AsyncDisposable {
   readonly #maxArgBytes: number;
   readonly #timeoutMs: number;
   readonly #onCall: ((event: CallEvent) => void) | undefined;
+  readonly #gate: ApprovalGate;
+  readonly #audit: AuditLog | undefined;
   readonly #given: ReadonlyMap<string, readonly Tool[]>;
   readonly #indexes = new Map<string, ToolIndex | Promise<ToolIndex>>();
   #closed = false;
@@ -181,7 +194,16 @@ export class Bridge implements AsyncDisposable {
     this.#maxArgBytes = policy.maxArgBytes ?? DEFAULT_MAX_ARG_BYTES;
     this.#timeoutMs = policy.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.#onCall = opts.onCall;
+    this.#gate = opts.approvals instanceof ApprovalGate
+      ? opts.approvals
+      : new ApprovalGate(opts.approvals);
+    this.#audit = opts.audit;
     this.#given = opts.tools ?? new Map();
+  }
+
+  /** The policy and approvals of this bridge's calls. */
+  get approvals(): ApprovalGate {
+    return this.#gate;
   }
 
   /** The pool of clients this bridge calls through. */
@@ -198,6 +220,8 @@ export class Bridge implements AsyncDisposable {
    * reason is a `TimeoutError`).
    * @param context The execution the call comes from, for routing
    * server-to-client requests, progress and approvals to its client.
+   * @param info The program line of the call (shown when approval is asked),
+   * and how to stop the execution's clock while a person is asked.
    */
   async callTool(
     server: string,
@@ -205,15 +229,16 @@ export class Bridge implements AsyncDisposable {
     args: unknown,
     signal?: AbortSignal,
     context?: ExecutionContext,
+    info?: CallInfo,
   ): Promise<CallEnvelope> {
     const started = performance.now();
     const stats = this.#stats;
     stats.calls++;
     stats.inFlight++;
-    const hit = { cached: false };
+    const hit = recordCall(server, tool, args, context, info?.line, this.#audit);
     let reply: CallEnvelope;
     try {
-      reply = await this.#call(server, tool, args, signal, hit, context);
+      reply = await this.#call(server, tool, args, signal, hit, context, info);
     } catch (error) {
       reply = errorEnvelope(
         "SERVER_ERROR",
@@ -239,6 +264,7 @@ export class Bridge implements AsyncDisposable {
         });
       } catch { /* a listener's failure is its own */ }
     }
+    hit.end(reply);
     return reply;
   }
 
@@ -271,8 +297,9 @@ export class Bridge implements AsyncDisposable {
     tool: string,
     args: unknown,
     signal: AbortSignal | undefined,
-    hit: { cached: boolean },
-    _context?: ExecutionContext,
+    hit: CallRecord,
+    context: ExecutionContext | undefined,
+    info: CallInfo | undefined,
   ): Promise<CallEnvelope> {
     if (this.#closed) return errorEnvelope("SERVER_ERROR", "The tool bridge is closed");
     if (typeof server !== "string" || typeof tool !== "string") {
@@ -348,6 +375,7 @@ export class Bridge implements AsyncDisposable {
     }
     // What the server will receive: plain JSON, detached from the caller's objects.
     const wire = JSON.parse(json) as Record<string, unknown>;
+    hit.wire = wire;
     if (this.#validator !== undefined) {
       const problems = await this.#validator.validate(def, wire, name);
       if (problems.length > 0) {
@@ -358,7 +386,22 @@ export class Bridge implements AsyncDisposable {
       }
     }
 
-    // 3. Rate limit.
+    // 3. Policy: allow, ask (a human approves), deny; dry runs and approved plans.
+    const gate = await this.#gate.check({
+      server,
+      tool,
+      args: wire,
+      def,
+      context,
+      line: info?.line,
+      pauseClock: info?.pauseClock,
+      signal,
+    });
+    hit.approval = gate.decision;
+    if (gate.refusal !== undefined) return errorEnvelope(gate.refusal.code, gate.refusal.message);
+    if (gate.placeholder !== undefined) return okEnvelope(gate.placeholder.value);
+
+    // 4. Rate limit.
     const exceeded = this.#limiter?.take(server, tool);
     if (exceeded !== undefined) {
       return errorEnvelope(
@@ -367,7 +410,7 @@ export class Bridge implements AsyncDisposable {
       );
     }
 
-    // 4. Cache.
+    // 5. Cache.
     const key = this.#cacheable(server, tool, def) ? cacheKey(server, tool, wire) : undefined;
     if (key !== undefined) {
       const cached = this.#cache!.get(key);
@@ -378,22 +421,24 @@ export class Bridge implements AsyncDisposable {
       }
     }
 
-    // 5. The call, on a connection that heals itself (see ClientPool.run).
+    // 6. The call, on a connection that heals itself (see ClientPool.run).
     if (signal?.aborted) return cancelled(name, signal);
     const timeoutMs = this.#timeoutFor(server, tool);
     let used: Connection | undefined;
     let result: CallToolResult;
     try {
-      result = await this.#pool.run(server, (conn) => {
-        used = conn;
-        this.#stats.upstreamCalls++;
-        return this.#send(conn, tool, wire, signal, timeoutMs);
-      }, signal);
+      result = await hit.upstream((meta) =>
+        this.#pool.run(server, (conn) => {
+          used = conn;
+          this.#stats.upstreamCalls++;
+          return this.#send(conn, tool, wire, signal, timeoutMs, meta);
+        }, signal)
+      );
     } catch (error) {
       return this.#failure(error, server, tool, signal, used, timeoutMs);
     }
 
-    // 6. The reply.
+    // 7. The reply.
     if (result.isError === true) {
       const text = (result.content ?? [])
         .map((b) => b.type === "text" ? b.text : "")
@@ -417,9 +462,13 @@ export class Bridge implements AsyncDisposable {
     args: Record<string, unknown>,
     signal: AbortSignal | undefined,
     timeoutMs: number,
+    meta: Record<string, string>,
   ): Promise<CallToolResult> {
+    const params = meta.traceparent === undefined
+      ? { name: tool, arguments: args }
+      : { name: tool, arguments: args, _meta: meta };
     if (signal === undefined) {
-      return await conn.client.callTool({ name: tool, arguments: args }, undefined, {
+      return await conn.client.callTool(params, undefined, {
         timeout: timeoutMs,
       }) as CallToolResult;
     }
@@ -428,7 +477,7 @@ export class Bridge implements AsyncDisposable {
     const onAbort = () => ac.abort(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
     try {
-      return await conn.client.callTool({ name: tool, arguments: args }, undefined, {
+      return await conn.client.callTool(params, undefined, {
         timeout: timeoutMs,
         signal: ac.signal,
       }) as CallToolResult;

@@ -6,7 +6,7 @@ import {
   loadConfig,
   selectServers,
 } from "../config/load_config.ts";
-import type { ServerConfig } from "../config/types.ts";
+import type { McpxSettings, ServerConfig } from "../config/types.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Options every server-using command shares. */
@@ -26,6 +26,14 @@ export interface ServerOptions {
 
 /** Resolves the servers a command should use: inline, or from a config file. */
 export async function resolveServers(command: string, o: ServerOptions): Promise<ServerConfig[]> {
+  return (await resolveSetup(command, o)).servers;
+}
+
+/** The servers and the config file's `"mcpx"` block, when there is a file. */
+export async function resolveSetup(
+  command: string,
+  o: ServerOptions,
+): Promise<{ servers: ServerConfig[]; mcpx?: McpxSettings }> {
   if (o.transport !== undefined && o.transport !== "http" && o.transport !== "sse") {
     throw new UsageError(`Invalid --transport "${o.transport}": use "http" or "sse"`, command);
   }
@@ -36,13 +44,15 @@ export async function resolveServers(command: string, o: ServerOptions): Promise
     if (o.inline.length > 0 && o.url !== undefined) {
       throw new UsageError("Give either -- <command> or --url, not both", command);
     }
-    return [
-      inlineServer(
-        o.url !== undefined
-          ? { name: o.name, url: o.url, transport: o.transport as "http" | "sse" | undefined }
-          : { name: o.name, command: o.inline[0], args: o.inline.slice(1) },
-      ),
-    ];
+    return {
+      servers: [
+        inlineServer(
+          o.url !== undefined
+            ? { name: o.name, url: o.url, transport: o.transport as "http" | "sse" | undefined }
+            : { name: o.name, command: o.inline[0], args: o.inline.slice(1) },
+        ),
+      ],
+    };
   }
   if (o.name !== undefined) {
     throw new UsageError(
@@ -52,14 +62,15 @@ export async function resolveServers(command: string, o: ServerOptions): Promise
   }
   const path = o.config ?? findDefaultConfig(Deno.cwd());
   if (path === undefined) {
-    if (o.optional) return [];
+    if (o.optional) return { servers: [] };
     throw new UsageError(
       "No servers: pass --config FILE, or an inline server (--name NAME -- <command>), or create ./mcpx.json or ./.mcp.json",
       command,
     );
   }
   const config = await loadConfig(path, { env: o.env as Record<string, string> });
-  return o.names.length > 0 ? selectServers(config, o.names) : config.servers;
+  const servers = o.names.length > 0 ? selectServers(config, o.names) : config.servers;
+  return { servers, ...(config.mcpx ? { mcpx: config.mcpx } : {}) };
 }
 
 /** Splits `args` at the first `--`: options before, inline command after. */

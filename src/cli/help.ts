@@ -11,6 +11,7 @@ Usage: mcpx <command> [options]
 Commands:
   demo                      Generate, save and run against a real MCP server from npm
   introspect <server>       Show a server's info, tools, resources and prompts
+  log                       Show the audit log of upstream calls
   generate [server…]        Generate typed modules (--out DIR) and/or a plugin (--save-plugin)
   plugin <sub>              list | info | load | remove | verify saved plugins
   run <file.ts | ->         Run TypeScript in the sandbox against the servers' modules
@@ -116,6 +117,13 @@ Options:
   -s, --server NAME         Use only this server (repeatable)
       --allow PATTERN       Only these tools may be called: "fs/read_*", "memory" (repeatable)
       --deny PATTERN        These tools may not be called (repeatable)
+      --policy PATTERN=allow|ask|deny
+                            Policy of matching tools, over the config and the
+                            annotation defaults (repeatable; the last match wins)
+  -y, --yes                 Approve every call the policy would ask about
+      --dry-run             Make allowed calls only; print the plan of the others
+                            and an approval token
+      --approve TOKEN       Run with a dry run's token: exactly its calls are approved
       --timeout MS          Wall-clock limit (default 30000)
       --call-timeout MS     Deadline of each tool call (default 25000, below --timeout)
       --connect-timeout MS  Deadline for a server to start and initialize (default 20000)
@@ -126,6 +134,10 @@ Options:
       --max-output BYTES    Output cap before truncation (default 1048576)
       --json                Print {result, logs, error?, stats}
   -h, --help                Show this help
+
+Calls the policy says "ask" about are asked on the terminal; without a
+terminal they are refused (APPROVAL_REQUIRED) unless --yes or a policy allows
+them. Every upstream call is recorded in the audit log (see "mcpx log").
 
 Exit code 1 when the program fails or breaks a limit.
 `;
@@ -144,6 +156,9 @@ Options:
       --plugin-dir DIR      Saved plugins and skills (default $MCPX_PLUGIN_DIR or ./plugins)
       --allow PATTERN       Only these tools may be called: "fs/read_*", "memory" (repeatable)
       --deny PATTERN        These tools may not be called (repeatable)
+      --policy PATTERN=allow|ask|deny
+                            Policy of matching tools (repeatable; the last match wins)
+  -y, --yes                 Approve every call the policy would ask about
       --http PORT           Listen for Streamable HTTP on PORT
       --host HOST           Interface for --http (default 127.0.0.1)
       --timeout MS          Per-execution time limit (default 30000)
@@ -155,6 +170,24 @@ Options:
       --max-result-chars N  Cut execute_code replies to N characters (default 20000)
       --shutdown-grace MS   On SIGINT/SIGTERM/end of stdin, let executions finish this
                             long, then cancel them (default 1000)
+  -h, --help                Show this help
+`;
+
+/** `mcpx log --help`. */
+export const LOG_HELP: string = `Usage: mcpx log [options]
+
+Shows the audit log: one line per upstream call of every execution of
+"mcpx run" and "mcpx serve", oldest first, with its time, server/tool,
+outcome, approval decision, duration, program line and execution id. The log
+is audit.jsonl in $MCPX_DATA_DIR, else $XDG_DATA_HOME/mcpx, else
+~/.local/share/mcpx (or $MCPX_AUDIT_LOG, or "mcpx.audit.path" in the config).
+
+Options:
+      --since WHEN          Entries since a time ago (30s, 15m, 2h, 7d) or an ISO date
+      --tool PATTERN        Only these tools: "memory/delete_*", "memory", "write_file"
+      --execution ID        Only one execution
+      --file PATH           Read this log file instead
+      --json                Print the entries as JSON lines
   -h, --help                Show this help
 `;
 

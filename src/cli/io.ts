@@ -1,3 +1,5 @@
+import { lineReader, type PromptIo } from "../policy/terminal_prompt.ts";
+
 /** Where the CLI writes and what it knows about its surroundings. */
 export interface CliIo {
   /** Writes data (results) to standard output. */
@@ -12,6 +14,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Asks a yes/no question on the terminal; `false` when there is none. */
   confirm(question: string): boolean;
+  /** The terminal to ask approvals on; absent when standard input is not a terminal. */
+  prompt?: PromptIo;
 }
 
 const encoder = new TextEncoder();
@@ -25,6 +29,15 @@ export function denoIo(): CliIo {
     isTty: Deno.stdout.isTerminal(),
     env: Deno.env.toObject(),
     confirm: (q) => Deno.stdin.isTerminal() && confirm(q),
+    ...(Deno.stdin.isTerminal() ? { prompt: terminalPrompt() } : {}),
+  };
+}
+
+function terminalPrompt(): PromptIo {
+  let read: (() => Promise<string | null>) | undefined;
+  return {
+    write: (t) => writeAll(Deno.stderr, t),
+    readLine: () => (read ??= lineReader(Deno.stdin.readable))(),
   };
 }
 
@@ -35,7 +48,13 @@ function writeAll(w: { writeSync(p: Uint8Array): number }, text: string): void {
 
 /** An in-memory `CliIo` for tests: captures output, takes stdin and answers as given. */
 export function memoryIo(
-  init: { stdin?: string; env?: Record<string, string>; confirm?: boolean } = {},
+  init: {
+    stdin?: string;
+    env?: Record<string, string>;
+    confirm?: boolean;
+    /** Lines typed at approval prompts; with it the io has a {@link CliIo.prompt}. */
+    answers?: string[];
+  } = {},
 ): CliIo & { stdout: string; stderr: string } {
   const io = {
     stdout: "",
@@ -50,6 +69,14 @@ export function memoryIo(
     isTty: false,
     env: init.env ?? {},
     confirm: () => init.confirm ?? false,
+    ...(init.answers
+      ? {
+        prompt: {
+          write: (t: string) => void (io.stderr += t),
+          readLine: () => Promise.resolve(init.answers!.shift() ?? null),
+        },
+      }
+      : {}),
   };
   return io;
 }

@@ -16,6 +16,7 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import("./demo_command.ts")).demoCommand,
   introspect: async () => (await import("./introspect_command.ts")).introspectCommand,
+  log: async () => (await import("./log_command.ts")).logCommand,
   generate: async () => (await import("./generate_command.ts")).generateCommand,
   plugin: async () => (await import("./plugin_command.ts")).pluginCommand,
   run: async () => (await import("./run_command.ts")).runCommand,

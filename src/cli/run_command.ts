@@ -2,9 +2,8 @@ import { parseArgs } from "node:util";
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError } from "../errors.ts";
 import { type LoadedPlugin, PluginStore } from "../plugin_store/plugin_store.ts";
-import { Runtime } from "../runtime/runtime.ts";
+import { Runtime, type RuntimeResult } from "../runtime/runtime.ts";
 import type { EngineLimits } from "../sandbox/engine.ts";
-import type { ExecutionResult } from "../sandbox/sandbox.ts";
 import { RUN_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import { escapeControl } from "./_safe_text.ts";
@@ -14,9 +13,15 @@ import {
   intOption,
   loadPlugins,
   policyOptions,
-  resolveServers,
+  resolveSetup,
   RUNTIME_OPTIONS,
 } from "./_servers.ts";
+import { POLICY_OPTIONS, policySetup } from "./_policy_setup.ts";
+import { startTracing } from "../policy/trace_exporter.ts";
+import { formatPlan } from "../policy/format_plan.ts";
+import { askOnTerminal } from "../policy/terminal_prompt.ts";
+import type { ExecutionContext } from "../routing/execution_context.ts";
+import { newExecutionId } from "../routing/execution_context.ts";
 
 /** `mcpx run`. */
 export async function runCommand(args: string[], io: CliIo): Promise<number> {
@@ -25,6 +30,9 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     allowPositionals: true,
     options: {
       ...RUNTIME_OPTIONS,
+      ...POLICY_OPTIONS,
+      "dry-run": { type: "boolean" },
+      approve: { type: "string" },
       server: { type: "string", short: "s", multiple: true },
       "max-tool-calls": { type: "string" },
       "max-output": { type: "string" },
@@ -85,10 +93,18 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   }
 
   const names = v.server ?? [];
-  const [servers, plugins] = await Promise.all([
-    resolveServers("run", { config: v.config, inline: [], names: [], env: io.env, optional: true }),
+  if (v["dry-run"] && v.approve !== undefined) {
+    throw new UsageError("Give either --dry-run or --approve TOKEN, not both", "run");
+  }
+  const [{ servers, mcpx }, plugins] = await Promise.all([
+    resolveSetup("run", { config: v.config, inline: [], names: [], env: io.env, optional: true }),
     loadRunPlugins(v["plugin-dir"], io),
   ]);
+  const setup = await policySetup("run", mcpx, v, io.env, (l) => io.err(`${l}\n`));
+  setup.approvals.requiredHint = (name) =>
+    io.prompt === undefined
+      ? `There is no terminal to ask on: re-run with --yes, with --policy "${name}=allow", or with --dry-run and then --approve TOKEN`
+      : `Re-run with --yes, with --policy "${name}=allow", or with --dry-run and then --approve TOKEN`;
   const known = [
     ...new Set([
       ...servers.map((s) => s.name),
@@ -115,6 +131,9 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     },
   })).filter((p) => p.snapshot.servers.length > 0);
 
+  const tracing = await startTracing(io.env);
+  await using _flush = { [Symbol.asyncDispose]: async () => await tracing?.shutdown() };
+  await using audit = setup.audit;
   await using runtime = await Runtime.create({
     servers: chosen,
     plugins: chosenPlugins,
@@ -124,15 +143,35 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       ...(callTimeout ? { callTimeoutMs: callTimeout } : {}),
     },
     ...(connectTimeout ? { connectTimeoutMs: connectTimeout } : {}),
+    approvals: setup.approvals,
+    ...(audit ? { audit } : {}),
     eager: true,
     workers: 1,
     ...engine,
   });
-  const result = module !== undefined
+  const prompt = io.prompt;
+  const context: ExecutionContext = {
+    executionId: newExecutionId(),
+    sessionId: `run-${crypto.randomUUID()}`,
+    ...(prompt ? { elicit: (form) => askOnTerminal(form, prompt) } : {}),
+  };
+  const result: RuntimeResult = module !== undefined
     ? await runtime.executeWasm(module)
-    : await runtime.execute(code);
+    : await runtime.execute(code, {
+      context,
+      dryRun: v["dry-run"] === true,
+      ...(v.approve !== undefined ? { approvalToken: v.approve } : {}),
+    });
   for (const s of runtime.catalog.status()) {
     if (s.state === "failed") io.err(`warning: server "${s.name}" is unavailable: ${s.error}\n`);
+  }
+  if (result.plan !== undefined && !v.json) {
+    io.out(
+      formatPlan(
+        result.plan,
+        (token) => `To run it: the same mcpx run command with --approve ${token}`,
+      ) + "\n",
+    );
   }
   printResult(result, io, v.json ?? false);
   return result.ok ? 0 : 1;
@@ -146,13 +185,14 @@ async function loadRunPlugins(dir: string | undefined, io: CliIo): Promise<Loade
 }
 
 /** Prints an execution the way `mcpx run` does. */
-export function printResult(r: ExecutionResult, io: CliIo, json: boolean): void {
+export function printResult(r: RuntimeResult, io: CliIo, json: boolean): void {
   if (json) {
     io.out(
       JSON.stringify({
         result: r.result ?? null,
         logs: r.logs,
         ...(r.error ? { error: r.error } : {}),
+        ...(r.plan ? { plan: r.plan } : {}),
         stats: r.stats,
       }) + "\n",
     );

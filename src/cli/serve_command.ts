@@ -14,9 +14,11 @@ import {
   intOption,
   loadPlugins,
   policyOptions,
-  resolveServers,
+  resolveSetup,
   RUNTIME_OPTIONS,
 } from "./_servers.ts";
+import { POLICY_OPTIONS, policySetup } from "./_policy_setup.ts";
+import { startTracing } from "../policy/trace_exporter.ts";
 
 /** `mcpx serve`. */
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
@@ -25,6 +27,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     allowPositionals: true,
     options: {
       ...RUNTIME_OPTIONS,
+      ...POLICY_OPTIONS,
       http: { type: "string" },
       host: { type: "string" },
       "max-result-chars": { type: "string" },
@@ -61,8 +64,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
 
   const log = (line: string) => io.err(`${line}\n`);
   const pluginDir = v["plugin-dir"] ?? PluginStore.defaultDir(io.env);
-  const [servers, plugins] = await Promise.all([
-    resolveServers("serve", {
+  const [{ servers, mcpx }, plugins] = await Promise.all([
+    resolveSetup("serve", {
       config: v.config,
       inline: [],
       names: [],
@@ -78,6 +81,10 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     v["plugin-dir"],
     io.env,
   );
+  const setup = await policySetup("serve", mcpx, v, io.env, log);
+  const tracing = await startTracing(io.env);
+  await using _flush = { [Symbol.asyncDispose]: async () => await tracing?.shutdown() };
+  await using audit = setup.audit;
   const host = await ServeHost.create({
     runtime: {
       ...engine,
@@ -88,6 +95,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
         ...(callTimeout ? { callTimeoutMs: callTimeout } : {}),
       },
       ...(connectTimeout ? { connectTimeoutMs: connectTimeout } : {}),
+      approvals: setup.approvals,
+      ...(audit ? { audit } : {}),
       ...(Object.keys(limits).length > 0 ? { limits } : {}),
     },
     skills: new SkillStore(pluginDir),

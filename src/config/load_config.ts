@@ -12,6 +12,7 @@ import { z } from "zod";
 import { ConfigError, quoteList } from "../errors.ts";
 import { expandEnv, ExpandError } from "./_expand_env.ts";
 import { JsoncSyntaxError, parseJsonc } from "./_jsonc.ts";
+import { parseMcpxSettings } from "./mcpx_settings.ts";
 import type { McpxConfig, ServerConfig, ServerTimeouts } from "./types.ts";
 
 /** Options of {@link loadConfig} and {@link parseConfig}. */
@@ -254,6 +255,11 @@ export function parseConfig(text: string, source: string, opts?: ParseConfigOpti
         ...(timeouts ? { timeouts } : {}),
       });
     }
+  }
+  if (raw.mcpx !== undefined) {
+    const mcpx = parseMcpxSettings(raw.mcpx);
+    if (typeof mcpx === "string") fail(mcpx);
+    return { source, servers, mcpx: mcpx as Exclude<typeof mcpx, string> };
   }
   return { source, servers };
 }

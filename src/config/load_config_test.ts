@@ -348,4 +348,28 @@ Deno.test("parseConfig reads per-server timeouts and names a bad one", () => {
     parseConfig(JSON.stringify({ mcpServers: { s: { command: "x", timeouts: { cal: 5 } } } }), SRC)
   );
   assert.match(err2.message, /mcpServers\.s\.timeouts/);
+Deno.test("the optional mcpx block: policy and audit settings, validated by key", () => {
+  const text = (mcpx: unknown) => JSON.stringify({ mcpServers: { a: { command: "x" } }, mcpx });
+  const ok = parseConfig(
+    text({ policy: { "github/delete_*": "ask", memory: "allow" }, audit: { args: true } }),
+    "/c.json",
+  );
+  assert.deepEqual(ok.mcpx, {
+    policy: { "github/delete_*": "ask", memory: "allow" },
+    audit: { args: true },
+  });
+  assert.equal(ok.servers.length, 1);
+  assert.equal(parseConfig(text(undefined), "/c.json").mcpx, undefined);
+  assert.throws(
+    () => parseConfig(text({ policy: { "github/delete_*": "maybe" } }), "/c.json"),
+    /Invalid config "\/c.json": mcpx\.policy\["github\/delete_\*"\]: expected "allow", "ask" or "deny"/,
+  );
+  assert.throws(
+    () => parseConfig(text({ polcy: {} }), "/c.json"),
+    /mcpx: Unrecognized key: "polcy"/,
+  );
+  assert.throws(
+    () => parseConfig(text({ audit: { maxBytes: 10 } }), "/c.json"),
+    /mcpx\.audit\.maxBytes/,
+  );
 });

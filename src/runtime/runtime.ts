@@ -15,7 +15,11 @@ import type { Engine, EngineLimits } from "../sandbox/engine.ts";
 import type { JavyPlugin } from "../sandbox/javy/plugin.ts";
 import type { JavyEngine } from "../sandbox/javy/javy_engine.ts";
 import { type ExecutionResult, Sandbox, type ToolCallback } from "../sandbox/sandbox.ts";
-import type { ExecutionContext } from "../routing/execution_context.ts";
+import { type ExecutionContext, newExecutionId } from "../routing/execution_context.ts";
+import type { ApprovalOptions, Plan } from "../policy/approval_gate.ts";
+import type { AuditLog } from "../policy/audit_log.ts";
+import { bindTrace, contextFromMeta, endSpan, mcpxTracer, SpanKind } from "../policy/tracing.ts";
+import { trace } from "@opentelemetry/api";
 import { Catalog } from "./catalog.ts";
 import { McpxError } from "../errors.ts";
 import type { DrainReport } from "../lifecycle/shutdown.ts";
@@ -44,6 +48,10 @@ export interface RuntimeOptions {
   plugins?: readonly LoadedPlugin[];
   /** Tool-call policy: allowlist, validation, rate limits, cache, timeouts. */
   policy?: BridgePolicy;
+  /** `allow` / `ask` / `deny` rules of upstream tools, `--yes`, the approval-token key. */
+  approvals?: ApprovalOptions;
+  /** Where every upstream call is recorded (default: not recorded). */
+  audit?: AuditLog;
   /** Default limits of every execution. */
   limits?: Partial<EngineLimits>;
   /** Deadline for starting and initializing a server, in milliseconds. */
@@ -99,6 +107,21 @@ export interface RuntimeExecuteOptions {
   introspectTimeoutMs?: number;
   /** Who the execution runs for; passed with every upstream call. */
   context?: ExecutionContext;
+  /**
+   * Make `allow` calls only; record `ask` and `deny` calls in
+   * {@link RuntimeResult.plan} and give the program placeholder results.
+   */
+  dryRun?: boolean;
+  /** A dry run's approval token: exactly its calls are approved, in order. */
+  approvalToken?: string;
+  /** The caller's W3C `traceparent` (from a request's `_meta`): the parent of the execution's span. */
+  traceparent?: string;
+}
+
+/** An execution's result, with the plan of a dry run. */
+export interface RuntimeResult extends ExecutionResult {
+  /** The calls a dry run recorded instead of making, and their approval token. */
+  plan?: Plan;
 }
 
 /**
@@ -166,6 +189,8 @@ export class Runtime implements AsyncDisposable {
       tools: known,
       policy: { ...opts.policy, callTimeoutMs: callTimeoutFor(opts) },
       pool,
+      approvals: opts.approvals,
+      audit: opts.audit,
     });
     catalog.onChange((name) => {
       const tools = catalog.snapshot(name)?.tools;
@@ -246,13 +271,13 @@ export class Runtime implements AsyncDisposable {
    * Runs `code` (TypeScript) with the generated tree at its root. Its result
    * is its awaited `export default`.
    */
-  async execute(code: string, opts: RuntimeExecuteOptions = {}): Promise<ExecutionResult> {
+  async execute(code: string, opts: RuntimeExecuteOptions = {}): Promise<RuntimeResult> {
     if (this.#draining !== undefined) {
       throw new McpxError("SANDBOX_CANCELLED", `Execution refused: ${this.#draining}`);
     }
     const stop = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
-    const running = this.#execute(code, { ...opts, signal });
+    const running = this.#traced(code, { ...opts, signal });
     this.#inFlight.set(running, stop);
     try {
       const result = await running;
@@ -284,22 +309,64 @@ export class Runtime implements AsyncDisposable {
     return { finished: running.length - left.length, cancelled: left.length };
   }
 
-  async #execute(code: string, opts: RuntimeExecuteOptions): Promise<ExecutionResult> {
-    // Only the servers this program imports are waited for: a slow or down
-    // server never delays a program that does not use it.
-    const names = this.catalog.serversUsedBy(code, opts.files);
-    if (names === undefined || names.length > 0) {
-      await this.catalog.ensure({
-        ...(names ? { names } : {}),
-        timeoutMs: opts.introspectTimeoutMs ?? 30_000,
-      });
+  async #traced(code: string, opts: RuntimeExecuteOptions): Promise<RuntimeResult> {
+    const context: ExecutionContext = opts.context ??
+      { executionId: newExecutionId(), sessionId: "local" };
+    // A bad approval token fails here, before anything runs.
+    const scope = this.bridge.approvals.begin(context, {
+      dryRun: opts.dryRun,
+      approvalToken: opts.approvalToken,
+    });
+    const parent = contextFromMeta({ traceparent: opts.traceparent });
+    const span = mcpxTracer().startSpan("mcpx.execute", {
+      kind: SpanKind.INTERNAL,
+      attributes: {
+        "mcpx.execution_id": context.executionId,
+        "mcpx.session_id": context.sessionId,
+        "mcpx.dry_run": opts.dryRun === true,
+      },
+    }, parent);
+    bindTrace(context, trace.setSpan(parent, span));
+    let failure: { code: string; message: string } | undefined;
+    try {
+      // Only the servers this program imports are waited for: a slow or down
+      // server never delays a program that does not use it.
+      const names = this.catalog.serversUsedBy(code, opts.files);
+      if (names === undefined || names.length > 0) {
+        await this.catalog.ensure({
+          ...(names ? { names } : {}),
+          timeoutMs: opts.introspectTimeoutMs ?? 30_000,
+        });
+      }
+      const result: RuntimeResult = await this.#execute(code, opts, context);
+      if (opts.dryRun) result.plan = scope.plan();
+      span.setAttribute("mcpx.tool_calls", result.stats.toolCalls);
+      if (!result.ok) {
+        failure = {
+          code: result.error?.code ?? "SANDBOX_RUNTIME",
+          message: result.error?.message ?? "failed",
+        };
+      }
+      return result;
+    } catch (e) {
+      failure = { code: "SANDBOX_CRASHED", message: (e as Error).message };
+      throw e;
+    } finally {
+      scope.end();
+      endSpan(span, failure);
     }
+  }
+
+  #execute(
+    code: string,
+    opts: RuntimeExecuteOptions,
+    context: ExecutionContext,
+  ): Promise<ExecutionResult> {
     const files = this.catalog.files();
     const bridge = this.bridge;
     const intercept = opts.intercept;
-    const context = opts.context;
     const callTool: ToolCallback = intercept
-      ? async (server, tool, args, signal) => {
+      ? async (server, tool, args, signal, site) => {
         const handled = intercept(server, tool, args);
         if (handled !== undefined) {
           try {
@@ -314,10 +381,11 @@ export class Runtime implements AsyncDisposable {
             };
           }
         }
-        return await bridge.callTool(server, tool, args, signal, context);
+        return await bridge.callTool(server, tool, args, signal, context, site);
       }
-      : (server, tool, args, signal) => bridge.callTool(server, tool, args, signal, context);
-    return await this.sandbox.execute(code, {
+      : (server, tool, args, signal, site) =>
+        bridge.callTool(server, tool, args, signal, context, site);
+    return this.sandbox.execute(code, {
       files,
       extraFiles: opts.files,
       callTool,

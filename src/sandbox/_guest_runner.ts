@@ -25,7 +25,15 @@ import { type FileLookup, resolveSpecifier } from "./_module_paths.ts";
 
 /** Where the runner sends what it produces. */
 export interface RunnerIO {
-  call(id: number, call: number, server: string, tool: string, args: string): void;
+  /** A tool call; `line` is the entry program's line that made it, when known. */
+  call(
+    id: number,
+    call: number,
+    server: string,
+    tool: string,
+    args: string,
+    line: number | undefined,
+  ): void;
   done(id: number, outcome: ExecuteOutcome, recycle: boolean): void;
   poisoned(message: string): void;
 }
@@ -45,6 +53,8 @@ interface Prepared {
   /** The guest's `JSON.stringify` and `JSON.parse`, captured before user code runs. */
   stringify: QuickJSHandle;
   parse: QuickJSHandle;
+  /** A function returning a fresh guest stack trace, made before user code runs. */
+  stackOf: QuickJSHandle;
   /** Guest functions fetched when first needed: `String.prototype.slice`, `Promise.resolve`. */
   lazy: Map<string, QuickJSHandle>;
   exec: Execution | undefined;
@@ -55,6 +65,33 @@ type StopReason = "timeout" | "memory" | "cancel";
 const LOG_LEVELS: readonly LogLevel[] = ["log", "info", "warn", "error", "debug"];
 const MEMORY_SLACK = 16 * 1024 * 1024;
 const REFUSED = "mcpx-refused:";
+
+/**
+ * A function returning a fresh stack trace, made before user code runs. It
+ * sets aside a `prepareStackTrace` or `stackTraceLimit` the program installed,
+ * so the program cannot fake the line of its calls; when it cannot (a frozen
+ * property), it returns no stack.
+ */
+const CALL_SITE_SOURCE = `(() => {
+  const E = Error;
+  return function () {
+    const prepare = E.prepareStackTrace;
+    const limit = E.stackTraceLimit;
+    try {
+      E.prepareStackTrace = undefined;
+      E.stackTraceLimit = 64;
+      if (E.prepareStackTrace !== undefined || E.stackTraceLimit !== 64) return "";
+      return new E().stack;
+    } catch {
+      return "";
+    } finally {
+      try {
+        E.prepareStackTrace = prepare;
+        E.stackTraceLimit = limit;
+      } catch { /* frozen */ }
+    }
+  };
+})()`;
 
 /** Executes guest programs; owned by the worker. */
 export class GuestRunner {
@@ -134,6 +171,12 @@ export class GuestRunner {
     if (exec !== undefined && exec.id === id) exec.stop("cancel");
   }
 
+  /** Stops (`on`) or restarts the clock of execution `id` if it is running. */
+  hold(id: number, on: boolean): void {
+    const exec = this.#current;
+    if (exec !== undefined && exec.id === id) exec.hold(on);
+  }
+
   /** Called by an execution once its outcome is known. */
   finished(exec: Execution, outcome: ExecuteOutcome, poisoned: boolean): void {
     this.#guard.unlimit();
@@ -172,6 +215,9 @@ export class GuestRunner {
       ctx,
       stringify: ctx.getProp(json, "stringify"),
       parse: ctx.getProp(json, "parse"),
+      stackOf: ctx.unwrapResult(
+        ctx.evalCode(CALL_SITE_SOURCE),
+      ),
       lazy: new Map(),
       exec: undefined,
     };
@@ -238,7 +284,10 @@ class Execution {
   readonly #limits: EngineLimits;
   readonly #cancel: Int32Array;
   readonly #memory: WebAssembly.Memory;
-  readonly #deadline: number;
+  #deadline: number;
+  /** Holds of the clock in force, and the time that was left when it stopped. */
+  #held = 0;
+  #remaining = 0;
   readonly #memoryCeiling: number;
   readonly #t0 = performance.now();
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -249,7 +298,7 @@ class Execution {
   #pending: QuickJSHandle | undefined;
   #inspect: QuickJSHandle | undefined;
   readonly #deferreds = new Map<number, QuickJSDeferredPromise>();
-  readonly #queue: [number, string, string, string][] = [];
+  readonly #queue: [number, string, string, string, number | undefined][] = [];
   readonly #refusals: QuickJSDeferredPromise[] = [];
   #refusal = "";
   #inFlight = 0;
@@ -424,13 +473,30 @@ class Execution {
     const id = this.#nextCall++;
     this.#forwarded++;
     this.#deferreds.set(id, deferred);
+    const line = this.#callSite();
     if (this.#inFlight < this.#limits.maxConcurrentToolCalls) {
       this.#inFlight++;
-      this.#io.call(this.id, id, server, tool, args);
+      this.#io.call(this.id, id, server, tool, args, line);
     } else {
-      this.#queue.push([id, server, tool, args]);
+      this.#queue.push([id, server, tool, args, line]);
     }
     return deferred.handle;
+  }
+
+  /** The line of the entry program in the current guest stack (the call site), if any. */
+  #callSite(): number | undefined {
+    const ctx = this.#ctx;
+    const r = ctx.callFunction(this.#p.stackOf, ctx.undefined);
+    if (r.error) {
+      r.error.dispose();
+      return undefined;
+    }
+    const stack = ctx.typeof(r.value) === "string" ? ctx.getString(r.value) : "";
+    r.value.dispose();
+    const at = stack.indexOf(`${this.#entry}:`);
+    if (at < 0) return undefined;
+    const line = parseInt(stack.slice(at + this.#entry.length + 1), 10);
+    return Number.isInteger(line) && line > 0 ? line : undefined;
   }
 
   reply(call: number, json: string): void {
@@ -440,15 +506,30 @@ class Execution {
     this.#deferreds.delete(call);
     this.#inFlight--;
     while (this.#queue.length > 0 && this.#inFlight < this.#limits.maxConcurrentToolCalls) {
-      const [id, server, tool, args] = this.#queue.shift()!;
+      const [id, server, tool, args, line] = this.#queue.shift()!;
       this.#inFlight++;
-      this.#io.call(this.id, id, server, tool, args);
+      this.#io.call(this.id, id, server, tool, args, line);
     }
     try {
       this.#settle(deferred, json);
       this.#pump();
     } catch (e) {
       this.#crash(e);
+    }
+  }
+
+  /** Stops the clock on the first hold and restarts it with the time left after the last. */
+  hold(on: boolean): void {
+    if (this.#done) return;
+    if (on) {
+      if (this.#held++ > 0) return;
+      clearTimeout(this.#timer);
+      this.#remaining = Math.max(0, this.#deadline - Date.now());
+      this.#deadline = Infinity;
+    } else {
+      if (this.#held === 0 || --this.#held > 0) return;
+      this.#deadline = Date.now() + this.#remaining;
+      this.#timer = setTimeout(() => this.stop("timeout"), this.#remaining);
     }
   }
 
@@ -470,6 +551,7 @@ class Execution {
     p.exec = undefined;
     p.stringify.dispose();
     p.parse.dispose();
+    p.stackOf.dispose();
     for (const h of p.lazy.values()) h.dispose();
     p.ctx.dispose();
     p.rt.dispose();

@@ -27,12 +27,23 @@ export type ToWorker =
     limits: EngineLimits;
   }
   | { t: "reply"; id: number; call: number; json: string }
-  | { t: "cancel"; id: number };
+  | { t: "cancel"; id: number }
+  /** Stops (`on`) or restarts the clock of execution `id`, while a person is asked. */
+  | { t: "hold"; id: number; on: boolean };
 
 /** Worker → host. */
 export type FromWorker =
   | { t: "ready" }
   | { t: "initError"; message: string }
-  | { t: "call"; id: number; call: number; server: string; tool: string; args: string }
+  | {
+    t: "call";
+    id: number;
+    call: number;
+    server: string;
+    tool: string;
+    args: string;
+    /** The entry program's line that made the call, when known. */
+    line?: number;
+  }
   | { t: "done"; id: number; outcome: ExecuteOutcome; recycle: boolean }
   | { t: "poisoned"; message: string };

@@ -57,9 +57,19 @@ export interface EngineHost {
   /**
    * Calls `tool` on `server` with the JSON text of the guest's arguments and
    * returns the JSON text of a {@link CallEnvelope}. `signal` aborts when the
-   * execution ends before the call does.
+   * execution ends before the call does. `line` is the line of the entry
+   * program that made the call, when the engine knows it. `pauseClock`, when
+   * the engine offers it, stops the execution's time limit until the function
+   * it returns is called.
    */
-  callTool(server: string, tool: string, argsJson: string, signal: AbortSignal): Promise<string>;
+  callTool(
+    server: string,
+    tool: string,
+    argsJson: string,
+    signal: AbortSignal,
+    line?: number,
+    pauseClock?: () => () => void,
+  ): Promise<string>;
 }
 
 /** The reply to one tool call, as the guest's runtime module receives it. */

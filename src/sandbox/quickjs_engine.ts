@@ -68,6 +68,11 @@ interface Job {
   settled: boolean;
   worker?: PooledWorker;
   watchdog?: ReturnType<typeof setTimeout>;
+  /** When the watchdog fires (ms since the epoch). */
+  watchdogAt: number;
+  /** Holds of the clock in force, and the watchdog time left when it stopped. */
+  held: number;
+  remaining: number;
   killTimer?: ReturnType<typeof setTimeout>;
   calls: Map<number, AbortController>;
   unlisten?: () => void;
@@ -155,6 +160,9 @@ export class QuickJSEngine implements Engine {
         t0: performance.now(),
         settled: false,
         calls: new Map(),
+        watchdogAt: 0,
+        held: 0,
+        remaining: 0,
       };
       const signal = req.signal;
       if (signal !== undefined) {
@@ -237,10 +245,31 @@ export class QuickJSEngine implements Engine {
         limits,
       } satisfies ToWorker,
     );
+    this.#arm(job, w, limits.timeoutMs + this.#graceMs);
+  }
+
+  /** Starts the watchdog that stops a worker missing its deadline by more than the grace period. */
+  #arm(job: Job, w: PooledWorker, ms: number): void {
+    job.watchdogAt = Date.now() + ms;
     job.watchdog = setTimeout(() => {
-      const e = new SandboxTimeoutError(limits.timeoutMs);
+      const e = new SandboxTimeoutError(job.req.limits.timeoutMs);
       this.#kill(w, failed(e.code, e.name, e.message));
-    }, limits.timeoutMs + this.#graceMs);
+    }, ms);
+  }
+
+  /** Stops (`on`) or restarts the clocks of a running job, on the host and in its worker. */
+  #hold(job: Job, on: boolean): void {
+    const w = job.worker;
+    if (job.settled || w === undefined || w.job !== job) return;
+    if (on) {
+      if (job.held++ > 0) return;
+      clearTimeout(job.watchdog);
+      job.remaining = Math.max(0, job.watchdogAt - Date.now());
+    } else {
+      if (job.held === 0 || --job.held > 0) return;
+      this.#arm(job, w, job.remaining);
+    }
+    w.worker.postMessage({ t: "hold", id: job.id, on } satisfies ToWorker);
   }
 
   #cancel(job: Job): void {
@@ -270,7 +299,23 @@ export class QuickJSEngine implements Engine {
         job.calls.set(m.call, controller);
         let reply: Promise<string>;
         try {
-          reply = job.host.callTool(m.server, m.tool, m.args, controller.signal);
+          const pauseClock = () => {
+            this.#hold(job, true);
+            let resumed = false;
+            return () => {
+              if (resumed) return;
+              resumed = true;
+              this.#hold(job, false);
+            };
+          };
+          reply = job.host.callTool(
+            m.server,
+            m.tool,
+            m.args,
+            controller.signal,
+            m.line,
+            pauseClock,
+          );
         } catch (e) {
           reply = Promise.reject(e);
         }

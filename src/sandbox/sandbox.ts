@@ -42,7 +42,19 @@ export type ToolCallback = (
   tool: string,
   args: unknown,
   signal: AbortSignal,
+  info?: CallInfo,
 ) => Promise<CallEnvelope>;
+
+/** What the engine knows about a tool call besides its arguments. */
+export interface CallInfo {
+  /** Line of the entry program that made the call (1-based), when known. */
+  line?: number;
+  /**
+   * Stops the execution's clock (its time limit) until the returned function
+   * is called, for time spent waiting for a person, such as an approval.
+   */
+  pauseClock?: () => () => void;
+}
 
 /** Options of {@link Sandbox.create}. */
 export interface SandboxOptions {
@@ -358,10 +370,16 @@ const noBridge: EngineHost = {
 function hostFor(callTool: ToolCallback | undefined): EngineHost {
   if (callTool === undefined) return noBridge;
   return {
-    async callTool(server, tool, argsJson, signal) {
+    async callTool(server, tool, argsJson, signal, line, pauseClock) {
       let envelope: CallEnvelope;
       try {
-        envelope = await callTool(server, tool, JSON.parse(argsJson), signal);
+        envelope = await callTool(
+          server,
+          tool,
+          JSON.parse(argsJson),
+          signal,
+          { ...(line === undefined ? {} : { line }), ...(pauseClock ? { pauseClock } : {}) },
+        );
       } catch (e) {
         const code: McpxErrorCode | "TOOL_ERROR" = e instanceof McpxError ? e.code : "TOOL_ERROR";
         envelope = {

@@ -59,6 +59,9 @@ scope.onmessage = (e: MessageEvent<ToWorker>): void => {
     case "cancel":
       runner?.cancel(m.id);
       return;
+    case "hold":
+      runner?.hold(m.id, m.on);
+      return;
     case "init":
       init(m.wasm, m.cancel, m.recycleBytes).then(
         () => post({ t: "ready" }),
@@ -81,7 +84,8 @@ async function init(
     qjs,
     guard,
     {
-      call: (id, call, server, tool, args) => post({ t: "call", id, call, server, tool, args }),
+      call: (id, call, server, tool, args, line) =>
+        post({ t: "call", id, call, server, tool, args, ...(line === undefined ? {} : { line }) }),
       done: (id, outcome, recycle) => post({ t: "done", id, outcome, recycle }),
       poisoned: (message) => post({ t: "poisoned", message }),
     },

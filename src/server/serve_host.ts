@@ -20,6 +20,12 @@ import {
 } from "../_sdk.ts";
 import { Server } from "../_sdk_server.ts";
 import { McpxError } from "../errors.ts";
+import { formatPlan } from "../policy/format_plan.ts";
+import {
+  type ElicitAnswer,
+  type ExecutionContext,
+  newExecutionId,
+} from "../routing/execution_context.ts";
 import type { SkillStore } from "../plugin_store/skill_store.ts";
 import { validateSkillName } from "../plugin_store/skill_store.ts";
 import { Runtime, type RuntimeOptions } from "../runtime/runtime.ts";
@@ -96,6 +102,12 @@ interface SkillEntry {
 }
 
 type Args = Record<string, unknown>;
+
+/** The JSON-RPC request a tool call came in: its id and `_meta`. */
+interface RequestInfo {
+  id?: string | number;
+  meta?: Record<string, unknown>;
+}
 
 /** The state every session of one `mcpx serve` shares. */
 export class ServeHost implements AsyncDisposable {
@@ -199,12 +211,18 @@ export class ServeHost implements AsyncDisposable {
     this.#sessions.delete(session);
   }
 
+  /** @internal Drops a closed session's "approve all" answers. */
+  _forgetApprovals(sessionId: string): void {
+    this.#runtime?.then((rt) => rt.bridge.approvals.forgetSession(sessionId), () => {});
+  }
+
   /** @internal Runs one tool call of `session`. */
   async _call(
     session: ServeSession,
     name: string,
     args: Args,
     signal: AbortSignal,
+    request?: RequestInfo,
   ): Promise<CallToolResult> {
     switch (name as McpxToolName) {
       case "search_tools":
@@ -214,7 +232,7 @@ export class ServeHost implements AsyncDisposable {
       case "read_file":
         return await this.#readFile(session, args);
       case "execute_code":
-        return await this.#execute(session, args, signal);
+        return await this.#execute(session, args, signal, request);
       case "save_skill":
         return await this.#saveSkill(args);
       default:
@@ -390,8 +408,18 @@ export class ServeHost implements AsyncDisposable {
 
   // ---- execute_code -------------------------------------------------------
 
-  async #execute(session: ServeSession, args: Args, signal: AbortSignal): Promise<CallToolResult> {
+  async #execute(
+    session: ServeSession,
+    args: Args,
+    signal: AbortSignal,
+    request?: RequestInfo,
+  ): Promise<CallToolResult> {
     const code = stringArg(args, "code", true)!;
+    const approvalToken = stringArg(args, "approvalToken");
+    const dryRun = args.dryRun ?? false;
+    if (typeof dryRun !== "boolean") {
+      throw invalid(`Invalid argument "dryRun": expected a boolean, got ${typeof dryRun}`);
+    }
     const tooBig = this.#checkSize("code", code);
     if (tooBig) return errorText(tooBig);
     const rt = await this.#runtimeOrError();
@@ -417,16 +445,31 @@ export class ServeHost implements AsyncDisposable {
           server === WORKSPACE_SERVER
             ? new Promise((resolve) => resolve(workspace.handle(tool, a)))
             : undefined,
+        context: session.executionContext(request?.id),
+        ...(typeof request?.meta?.traceparent === "string"
+          ? { traceparent: request.meta.traceparent }
+          : {}),
+        dryRun,
+        ...(approvalToken === undefined ? {} : { approvalToken }),
       });
       if (!result.ok) {
         stats.failed++;
         if (result.error?.code === "SANDBOX_CANCELLED") stats.cancelled++;
       }
       const out = formatExecution(result, this.#maxResultChars);
+      if (result.plan !== undefined) {
+        const plan = formatPlan(
+          result.plan,
+          (token) =>
+            `To run it: show this plan to the user; once they approve, call execute_code with the same code and approvalToken: "${token}"`,
+        );
+        out.text = `${plan}\n\n${out.text}`;
+      }
       return out.isError ? errorText(out.text) : text(out.text);
     } catch (e) {
       stats.failed++;
       if (signal.aborted) stats.cancelled++;
+      if (e instanceof McpxError) return errorText(e.message);
       return errorText(`${(e as Error).name}: ${(e as Error).message}`);
     } finally {
       stats.running--;
@@ -553,6 +596,8 @@ export class ServeSession implements AsyncDisposable {
   readonly server: Server;
   /** Files kept across the executions of this session. */
   readonly workspace: Workspace;
+  /** Identity of this session in approvals and the audit log. */
+  readonly id: string = crypto.randomUUID();
   readonly #host: ServeHost;
   #closed = false;
   /** Called once when the session closes. */
@@ -574,7 +619,10 @@ export class ServeSession implements AsyncDisposable {
       const other = opts.requestSignal?.(extra.requestId);
       if (other) signal = AbortSignal.any([signal, other]);
       try {
-        return await host._call(this, name, args, signal);
+        return await host._call(this, name, args, signal, {
+          id: extra.requestId,
+          ...(request.params._meta ? { meta: request.params._meta } : {}),
+        });
       } catch (e) {
         if (e instanceof McpError) throw e;
         if (e instanceof McpxError) return errorText(e.message);
@@ -583,6 +631,33 @@ export class ServeSession implements AsyncDisposable {
     });
     server.onclose = () => void this.close();
     this.server = server;
+  }
+
+  /**
+   * A fresh execution context of this session; `elicit` asks this session's
+   * client when it declared elicitation (on the stream of request
+   * `relatedRequestId`, when given).
+   */
+  executionContext(relatedRequestId?: string | number): ExecutionContext {
+    const server = this.server;
+    // Form elicitation: `elicitation: {}` (2025-06-18) or `elicitation: { form: {} }`.
+    const caps = server.getClientCapabilities()?.elicitation as Record<string, unknown> | undefined;
+    const canElicit = caps !== undefined && (Object.keys(caps).length === 0 || "form" in caps);
+    return {
+      executionId: newExecutionId(),
+      sessionId: this.id,
+      ...(canElicit
+        ? {
+          elicit: async (form, signal): Promise<ElicitAnswer> => {
+            const r = await server.elicitInput(
+              { message: form.message, requestedSchema: form.requestedSchema as never },
+              { signal, timeout: 600_000, relatedRequestId },
+            );
+            return { action: r.action, ...(r.content ? { content: r.content } : {}) };
+          },
+        }
+        : {}),
+    };
   }
 
   /** Whether the session has closed. */
@@ -596,6 +671,7 @@ export class ServeSession implements AsyncDisposable {
     this.#closed = true;
     this.workspace.clear();
     this.#host._forget(this);
+    this.#host._forgetApprovals(this.id);
     // Closing the transport aborts the signals of requests still running.
     await this.server.close().catch(() => {});
     this.onclose?.();

@@ -55,7 +55,22 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
     name: "execute_code",
     description:
       'Run TypeScript in a sandbox: import tools from "./servers/<server>/index.ts", `export default` the result. Returns logs and result.',
-    inputSchema: { type: "object", properties: { code: str }, required: ["code"] },
+    inputSchema: {
+      type: "object",
+      properties: {
+        code: str,
+        dryRun: {
+          type: "boolean",
+          description:
+            "Make only allowed calls; record calls that need approval. Returns the plan and an approval token",
+        },
+        approvalToken: {
+          type: "string",
+          description: "A dry run's token: approves its planned calls",
+        },
+      },
+      required: ["code"],
+    },
   },
   {
     name: "save_skill",

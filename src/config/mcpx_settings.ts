@@ -1,0 +1,48 @@
+/**
+ * The optional top-level `"mcpx"` block of a configuration file: tool policy
+ * and audit-log settings. Other clients ignore the key, so the same file
+ * still works with them.
+ *
+ * ```json
+ * {
+ *   "mcpServers": { "memory": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"] } },
+ *   "mcpx": {
+ *     "policy": { "memory/delete_*": "ask", "github": "allow" },
+ *     "audit": { "args": true, "maxBytes": 10485760 }
+ *   }
+ * }
+ * ```
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { McpxSettings } from "./types.ts";
+
+const Settings = z.strictObject({
+  policy: z.record(z.string().min(1), z.enum(["allow", "ask", "deny"])).optional(),
+  audit: z.strictObject({
+    enabled: z.boolean().optional(),
+    path: z.string().min(1).optional(),
+    args: z.boolean().optional(),
+    maxBytes: z.number().int().min(1024).optional(),
+    keep: z.number().int().min(1).max(20).optional(),
+  }).optional(),
+});
+
+/**
+ * Validates the `"mcpx"` block.
+ *
+ * @returns the settings, or a message naming the offending key.
+ */
+export function parseMcpxSettings(raw: unknown): McpxSettings | string {
+  const parsed = Settings.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = ["mcpx", ...issue.path.map(String)].map((k, i) =>
+    i === 0 ? k : /^[A-Za-z_]\w*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`
+  ).join("");
+  const message = issue.code === "invalid_value"
+    ? 'expected "allow", "ask" or "deny"'
+    : issue.message;
+  return `${path}: ${message}`;
+}
