@@ -357,6 +357,7 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   serve: SERVE_HELP,
   tokens: TOKENS_HELP,
   build: BUILD_HELP,
+  log: LOG_HELP,
   install: INSTALL_HELP,
   uninstall: UNINSTALL_HELP,
   add: ADD_HELP,

@@ -348,6 +348,8 @@ Deno.test("parseConfig reads per-server timeouts and names a bad one", () => {
     parseConfig(JSON.stringify({ mcpServers: { s: { command: "x", timeouts: { cal: 5 } } } }), SRC)
   );
   assert.match(err2.message, /mcpServers\.s\.timeouts/);
+});
+
 Deno.test("the optional mcpx block: policy and audit settings, validated by key", () => {
   const text = (mcpx: unknown) => JSON.stringify({ mcpServers: { a: { command: "x" } }, mcpx });
   const ok = parseConfig(
