@@ -19,6 +19,7 @@ import { ClientPool } from "./client_pool.ts";
 import { type CallEnvelope, errorEnvelope, okEnvelope } from "./envelope.ts";
 import type { ExecutionContext } from "../routing/execution_context.ts";
 import { RateLimiter, type RateSpec } from "./rate_limiter.ts";
+import { shapeResult } from "./result_shape.ts";
 import { cacheKey, ResultCache } from "./result_cache.ts";
 
 /** Default limit on the JSON size of one call's arguments: 1 MiB. */
@@ -394,9 +395,10 @@ export class Bridge implements AsyncDisposable {
         .join("\n");
       return errorEnvelope("TOOL_ERROR", text || "Tool reported an error", result.content);
     }
-    const value = result.structuredContent ?? result.content;
-    if (key !== undefined) this.#cache!.set(key, structuredClone(value));
-    return okEnvelope(value);
+    const shaped = shapeResult(server, def, result);
+    if (!shaped.ok) return errorEnvelope("SERVER_ERROR", shaped.message, result.content);
+    if (key !== undefined) this.#cache!.set(key, structuredClone(shaped.value));
+    return okEnvelope(shaped.value);
   }
 
   async #send(
