@@ -53,6 +53,12 @@ import * as gw from "./servers/gw/index.ts";
 import { echo, getStructuredContent } from "./servers/everything/index.ts";
 import { text } from "./runtime.ts";
 const weather = await getStructuredContent({ location: "Chicago" });
+let wrong = "";
+try {
+  await echo({ mesage: "typo" } as unknown as { message: string });
+} catch (e) {
+  wrong = (e as Error).message;
+}
 export default {
   callTool: text(await gw.callTool()),
   callTool2: text(await gw.callTool_2({ q: "x" })),
@@ -61,6 +67,7 @@ export default {
   jsonText: text(await gw.jsonText()),
   echo: text(await echo({ message: "hi" })),
   weather: typeof weather.temperature,
+  wrong,
 };
 `);
   assert.equal(r.ok, true, JSON.stringify(r.error));
@@ -72,5 +79,7 @@ export default {
     jsonText: '{"items":3}',
     echo: "Echo: hi",
     weather: "number",
+    wrong: 'Invalid arguments for "everything/echo": missing required property "message". ' +
+      'Unknown argument "mesage": did you mean "message"? Call it as echo(args: { message: string }).',
   });
 });

@@ -20,6 +20,7 @@ import { type CallEnvelope, errorEnvelope, okEnvelope } from "./envelope.ts";
 import type { ExecutionContext } from "../routing/execution_context.ts";
 import { RateLimiter, type RateSpec } from "./rate_limiter.ts";
 import { shapeResult } from "./result_shape.ts";
+import { callAdvice } from "./call_hints.ts";
 import { cacheKey, ResultCache } from "./result_cache.ts";
 
 /** Default limit on the JSON size of one call's arguments: 1 MiB. */
@@ -316,7 +317,9 @@ export class Bridge implements AsyncDisposable {
       const kind = Array.isArray(args) ? "an array" : `a ${typeof args}`;
       return errorEnvelope(
         "TOOL_INVALID_ARGS",
-        `Invalid arguments for "${name}": expected an object, got ${kind}`,
+        `Invalid arguments for "${name}": expected an object, got ${kind}.${
+          callAdvice(def, undefined)
+        }`,
       );
     }
     let json: string;
@@ -346,7 +349,7 @@ export class Bridge implements AsyncDisposable {
       if (problems.length > 0) {
         return errorEnvelope(
           "TOOL_INVALID_ARGS",
-          `Invalid arguments for "${name}": ${problems.join("; ")}`,
+          `Invalid arguments for "${name}": ${problems.join("; ")}.${callAdvice(def, wire)}`,
         );
       }
     }
@@ -384,7 +387,7 @@ export class Bridge implements AsyncDisposable {
     try {
       result = await this.#send(conn, tool, wire, signal);
     } catch (error) {
-      return this.#failure(error, server, tool, signal, conn);
+      return this.#failure(error, server, tool, signal, conn, def, wire);
     }
 
     // 6. The reply.
@@ -393,7 +396,11 @@ export class Bridge implements AsyncDisposable {
         .map((b) => b.type === "text" ? b.text : "")
         .filter((t) => t !== "")
         .join("\n");
-      return errorEnvelope("TOOL_ERROR", text || "Tool reported an error", result.content);
+      return errorEnvelope(
+        "TOOL_ERROR",
+        `Tool "${name}" reported an error: ${text || "no message"}.${callAdvice(def, wire)}`,
+        result.content,
+      );
     }
     const shaped = shapeResult(server, def, result);
     if (!shaped.ok) return errorEnvelope("SERVER_ERROR", shaped.message, result.content);
@@ -467,6 +474,8 @@ export class Bridge implements AsyncDisposable {
     tool: string,
     signal: AbortSignal | undefined,
     conn?: Connection,
+    def?: Tool,
+    args?: Record<string, unknown>,
   ): CallEnvelope {
     const name = `${server}/${tool}`;
     if (signal?.aborted) return cancelled(name, signal);
@@ -487,10 +496,15 @@ export class Bridge implements AsyncDisposable {
       if (error.code === ErrorCode.InvalidParams) {
         return errorEnvelope(
           "TOOL_INVALID_ARGS",
-          `Server "${server}" rejected the arguments of "${tool}": ${text}`,
+          `Server "${server}" rejected the arguments of "${tool}": ${text}.${
+            def === undefined ? "" : callAdvice(def, args)
+          }`,
         );
       }
-      return errorEnvelope("TOOL_ERROR", `Tool "${name}" failed: ${text}`);
+      return errorEnvelope(
+        "TOOL_ERROR",
+        `Tool "${name}" failed: ${text}.${def === undefined ? "" : callAdvice(def, args)}`,
+      );
     }
     if (conn?.closed === true) {
       return errorEnvelope("SERVER_ERROR", closedMessage(server, tool, conn));
