@@ -63,6 +63,8 @@ Options:
       --save-plugin         Save each server as a checksummed plugin
       --plugin-dir DIR      Plugin directory (default $MCPX_PLUGIN_DIR or ./plugins)
       --templates DIR       Eta templates overriding the built-in ones
+      --learn               Type results of tools without an output schema from real
+                            responses (calls read-only tools that need no arguments)
       --timeout MS          Connect timeout (default 20000)
       --json                Print a JSON summary
   -h, --help                Show this help
