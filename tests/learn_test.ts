@@ -56,3 +56,46 @@ export default typeof path;
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.equal(JSON.parse(run.stdout).result, "string");
 });
+
+Deno.test("CLI: run --learn keeps the shapes of the program's own calls in the plugin", async () => {
+  await using dir = await tempDir();
+  const config = await writeConfig(dir.path, [everythingServer()]);
+  const plugins = join(dir.path, "plugins");
+  const saved = await cli([
+    "generate",
+    "--config",
+    config,
+    "--save-plugin",
+    "--plugin-dir",
+    plugins,
+  ]);
+  assert.equal(saved.code, 0, saved.stderr);
+
+  // Before learning, the tool returns its content blocks.
+  const first = await cli(["run", "-", "--plugin-dir", plugins, "--learn", "--json"], {
+    stdin: `import { getEnv } from "./servers/everything/index.ts";
+import { text } from "./runtime.ts";
+export default JSON.parse(text(await getEnv())).PATH !== undefined;`,
+  });
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  assert.equal(JSON.parse(first.stdout).result, true);
+  assert.match(
+    first.stderr,
+    /^learned: everything\/get-env \(1 response\), saved in plugin "everything"$/m,
+  );
+  assert.equal((await cli(["plugin", "verify", "everything", "--plugin-dir", plugins])).code, 0);
+
+  // The regenerated plugin types the result, and the bridge returns that value.
+  const loaded = await cli(["plugin", "load", "everything", "-o", "json", "--plugin-dir", plugins]);
+  const module =
+    JSON.parse(loaded.stdout).files.find((f: { path: string }) =>
+      f.path === "servers/everything/getEnv.ts"
+    ).content;
+  assert.match(module, /Learned by mcpx from 1 response/);
+  const second = await cli(["run", "-", "--plugin-dir", plugins, "--json"], {
+    stdin: `import { getEnv } from "./servers/everything/index.ts";
+export default typeof (await getEnv()).PATH;`,
+  });
+  assert.equal(second.code, 0, second.stdout + second.stderr);
+  assert.equal(JSON.parse(second.stdout).result, "string");
+});

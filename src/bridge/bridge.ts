@@ -91,6 +91,12 @@ export interface BridgeOptions {
   pool?: ClientPool;
   /** Called after every call, for logging and metrics. */
   onCall?: (event: CallEvent) => void;
+  /**
+   * Called with every successful upstream result (not cached ones, not
+   * errors) and the tool's definition, before it is shaped for the program;
+   * `mcpx run --learn` learns result types from it.
+   */
+  onResult?: (server: string, tool: Tool, result: CallToolResult) => void;
 }
 
 /** Counters of a {@link Bridge}. */
@@ -139,6 +145,7 @@ export class Bridge implements AsyncDisposable {
   readonly #maxArgBytes: number;
   readonly #timeoutMs: number;
   readonly #onCall: ((event: CallEvent) => void) | undefined;
+  readonly #onResult: BridgeOptions["onResult"];
   readonly #given: ReadonlyMap<string, readonly Tool[]>;
   readonly #indexes = new Map<string, ToolIndex | Promise<ToolIndex>>();
   #closed = false;
@@ -175,6 +182,7 @@ export class Bridge implements AsyncDisposable {
     this.#maxArgBytes = policy.maxArgBytes ?? DEFAULT_MAX_ARG_BYTES;
     this.#timeoutMs = policy.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.#onCall = opts.onCall;
+    this.#onResult = opts.onResult;
     this.#given = opts.tools ?? new Map();
   }
 
@@ -401,6 +409,11 @@ export class Bridge implements AsyncDisposable {
         `Tool "${name}" reported an error: ${text || "no message"}.${callAdvice(def, wire)}`,
         result.content,
       );
+    }
+    if (this.#onResult !== undefined) {
+      try {
+        this.#onResult(server, def, result);
+      } catch { /* a listener's failure is its own */ }
     }
     const shaped = shapeResult(server, def, result);
     if (!shaped.ok) return errorEnvelope("SERVER_ERROR", shaped.message, result.content);

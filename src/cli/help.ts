@@ -106,6 +106,8 @@ Options:
       --memory MB           Memory limit, 16 to 1024 (default 128)
       --max-tool-calls N    Tool calls allowed (default 1000)
       --max-output BYTES    Output cap before truncation (default 1048576)
+      --learn               Learn result types of tools without an output schema from
+                            this program's calls, into their saved plugins
       --json                Print {result, logs, error?, stats}
   -h, --help                Show this help
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { ToolListChangedNotificationSchema } from "../_sdk.ts";
-import { Bridge, type BridgePolicy } from "../bridge/bridge.ts";
+import { Bridge, type BridgeOptions, type BridgePolicy } from "../bridge/bridge.ts";
 import { ClientPool, type Connector } from "../bridge/client_pool.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { connect } from "../introspect/connect.ts";
@@ -27,6 +27,8 @@ export interface RuntimeOptions {
   plugins?: readonly LoadedPlugin[];
   /** Tool-call policy: allowlist, validation, rate limits, cache, timeouts. */
   policy?: BridgePolicy;
+  /** Sees every successful upstream tool result (see `BridgeOptions.onResult`). */
+  onToolResult?: BridgeOptions["onResult"];
   /** Default limits of every execution. */
   limits?: Partial<EngineLimits>;
   /** Deadline for starting and initializing a server, in milliseconds. */
@@ -114,7 +116,13 @@ export class Runtime implements AsyncDisposable {
     });
     const catalog = new Catalog({ servers, plugins: opts.plugins, pool });
     const known = new Map(catalog.snapshots().map((s) => [s.name, s.tools]));
-    const bridge = new Bridge({ servers, tools: known, policy: opts.policy, pool });
+    const bridge = new Bridge({
+      servers,
+      tools: known,
+      policy: opts.policy,
+      pool,
+      onResult: opts.onToolResult,
+    });
     catalog.onChange((name) => {
       const tools = catalog.snapshot(name)?.tools;
       if (tools) bridge.setTools(name, tools);
