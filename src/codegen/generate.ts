@@ -139,7 +139,8 @@ function toolDoc(tool: Tool): string {
   if (a?.openWorldHint === true) hints.push("open-world");
   while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
   if (hints.length > 0) lines.push(`@remarks ${hints.join(", ")}`);
-  return jsdoc(lines);
+  // A one-line description stays on one line, however long: the frame costs tokens.
+  return jsdoc(lines, "", Infinity);
 }
 
 /** What a server is about: its title, else its instructions without Markdown headings. */
@@ -303,6 +304,9 @@ export function generate(
   return { files, servers, warnings };
 }
 
+// Tabs and one-line small objects: each saves a model a token or more per line.
+const CODE_STYLE = { indent: "\t", compact: true } as const;
+
 /** Renders one tool's module. Throws when the tool cannot be expressed. */
 function toolModule(
   t: CompiledTemplates,
@@ -313,14 +317,14 @@ function toolModule(
   warnings: string[],
 ): { content: string; result: ResultKind } {
   const typeBase = fn[0].toUpperCase() + fn.slice(1);
-  const input = schemaToTypeScript(tool.inputSchema, `${typeBase}Input`);
+  const input = schemaToTypeScript(tool.inputSchema, `${typeBase}Input`, CODE_STYLE);
   for (const w of input.warnings) warnings.push(`${where} input: ${w}`);
   const result = resultKind(tool);
   let outputCode = `export type ${typeBase}Output = $.ToolContent;`;
   if (result !== "content") {
     const learned = result === "learned" ? learnedOutput(tool) : undefined;
     const schema = learned?.schema ?? tool.outputSchema;
-    const output = schemaToTypeScript(schema, `${typeBase}Output`);
+    const output = schemaToTypeScript(schema, `${typeBase}Output`, CODE_STYLE);
     for (const w of output.warnings) warnings.push(`${where} output: ${w}`);
     outputCode = output.code.trimEnd();
     if (learned !== undefined) {

@@ -54,6 +54,16 @@ export interface SchemaToTypeScriptOptions {
   /** Deepest nesting of schemas converted; deeper ones become `unknown`. Default 64. */
   maxDepth?: number;
   /**
+   * One level of indentation: two spaces by default. A tab costs a model one
+   * token less per member line (o200k), which the generator uses.
+   */
+  indent?: "  " | "\t";
+  /**
+   * Write an object type of at most three undocumented one-line members on
+   * one line (`{ path: string; depth?: number }`). Default `false`.
+   */
+  compact?: boolean;
+  /**
    * Names already declared in the module the code goes into; named helper
    * types avoid them (compared case-insensitively).
    */
@@ -155,6 +165,23 @@ function refKey(ref: string): string {
   const path = hash < 0 ? ref : ref.slice(0, hash);
   const last = path.slice(path.lastIndexOf("/") + 1).replace(/\.json$/, "");
   return last;
+}
+
+/**
+ * `{ a: string; b?: number }` for member lines (each at `ind`) that are at
+ * most three, undocumented and single-line, and fit in 80 columns together.
+ */
+function oneLine(code: string, ind: string): string | undefined {
+  const lines = code.split("\n");
+  if (lines.length > 3) return undefined;
+  const parts: string[] = [];
+  for (const line of lines) {
+    const member = line.slice(ind.length);
+    if (!line.startsWith(ind) || member.startsWith("/*") || !member.endsWith(";")) return undefined;
+    parts.push(member.slice(0, -1));
+  }
+  const one = `{ ${parts.join("; ")} }`;
+  return one.length <= 80 ? one : undefined;
 }
 
 function isEmptyObject(v: unknown): boolean {
@@ -524,6 +551,8 @@ class Converter {
     private readonly docs: boolean,
     private readonly maxDepth: number,
     reserved: Iterable<string>,
+    private readonly indent: string,
+    private readonly compact: boolean,
   ) {
     for (const name of reserved) this.used.add(name.toLowerCase());
     this.used.add(rootName.toLowerCase());
@@ -646,12 +675,15 @@ class Converter {
     let body: string | undefined;
     if (k !== undefined && isPlainObject(k) && this.enter(schema as object, pointer, 0)) {
       this.deferred = 1;
-      const members = this.members(k, pointer, 0, "  ");
+      const members = this.members(k, pointer, 0, this.indent);
       this.deferred = 0;
       this.active.delete(schema as object);
       if (members.code === "") {
         body = `export type ${name} = ${members.open ? this.recordUnknown : this.recordNever};`;
-      } else body = `export interface ${name} {\n${members.code}\n}`;
+      } else {
+        const one = this.compact ? oneLine(members.code, this.indent) : undefined;
+        body = `export interface ${name} ${one ?? `{\n${members.code}\n}`}`;
+      }
     }
     body ??= `export type ${name} = ${this.convert(schema, pointer, 0, "")};`;
     return {
@@ -913,11 +945,13 @@ class Converter {
 
   private objectType(k: Keywords, pointer: string, depth: number, ind: string): string {
     this.deferred++;
-    const members = this.members(k, pointer, depth, `${ind}  `);
+    const members = this.members(k, pointer, depth, ind + this.indent);
     this.deferred--;
     this.prec = PRIMARY;
     if (members.code === "") return members.open ? this.recordUnknown : this.recordNever;
     if (members.single !== undefined) return `{ ${members.single} }`;
+    const one = this.compact ? oneLine(members.code, ind + this.indent) : undefined;
+    if (one !== undefined) return one;
     return `{\n${members.code}\n${ind}}`;
   }
 
@@ -1459,5 +1493,7 @@ export function schemaToTypeScript(
     options.description ?? true,
     maxDepth,
     options.reservedNames ?? [],
+    options.indent ?? "  ",
+    options.compact ?? false,
   ).run();
 }
