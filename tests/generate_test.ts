@@ -151,7 +151,7 @@ Deno.test("CLI: generate --out, --save-plugin, and plugin list/info/load/verify/
   await t.step("a tampered plugin is refused, naming the file", async () => {
     const file = join(plugins, "everything", "servers", "everything", "echo.ts");
     const original = await Deno.readTextFile(file);
-    await Deno.writeTextFile(file, original.replace("callTool", "fetch"));
+    await Deno.writeTextFile(file, original.replace("$.tool", "fetch"));
     for (const sub of ["verify", "load"]) {
       const r = await cli(["plugin", sub, "everything", "--plugin-dir", plugins]);
       assert.equal(r.code, 1);

@@ -40,8 +40,8 @@ export interface GeneratedTool {
   description?: string;
   /** Whether the function returns typed `structuredContent` (declared or learned). */
   structured: boolean;
-  /** What the function returns: see {@link resultKind}. */
-  result: ResultKind;
+  /** What the function returns (see `resultKind`); absent in manifests of earlier versions. */
+  result?: ResultKind;
 }
 
 /** Where one server landed in the tree. */
