@@ -38,7 +38,7 @@ export function callSignature(tool: Tool): string {
       description: false,
     });
     optional = acceptsEmptyObject;
-    const root = code.split("\n\n")[0];
+    const root = code.split("\n\n")[0].trim();
     type = root.startsWith("export interface Args {")
       ? `{ ${
         root.slice("export interface Args {".length, root.lastIndexOf("}")).trim()
