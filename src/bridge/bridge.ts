@@ -314,7 +314,9 @@ export class Bridge implements AsyncDisposable {
       return errorEnvelope(
         "UNKNOWN_TOOL",
         guess !== undefined
-          ? `Unknown tool "${name}": did you mean "${guess}"?`
+          ? `Unknown tool "${name}": did you mean "${guess}"?${
+            callAdvice(index.byName.get(guess)!, undefined)
+          }`
           : `Unknown tool "${name}": server "${server}" has ${shown}`,
       );
     }

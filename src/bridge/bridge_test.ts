@@ -80,7 +80,7 @@ Deno.test("bridge: policy and replies against real servers", async (t) => {
       );
       assert.equal(
         failed(await bridge.callTool("everything", "ech", {}), "UNKNOWN_TOOL").message,
-        `Unknown tool "everything/ech": did you mean "echo"?`,
+        `Unknown tool "everything/ech": did you mean "echo"? Call it as echo(args: { message: string }).`,
       );
       const unknown = failed(await bridge.callTool("everything", "zzzzzz", {}), "UNKNOWN_TOOL");
       assert.match(
