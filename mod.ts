@@ -76,6 +76,17 @@ export {
 } from "./src/codegen/generate.ts";
 export { type SchemaConversion, schemaToTypeScript } from "./src/codegen/json_schema_to_ts.ts";
 export {
+  LEARNED_META_KEY,
+  type LearnedOutput,
+  learnedOutput,
+  type ResultKind,
+  resultKind,
+  type ShapedResult,
+  shapeResult,
+} from "./src/bridge/result_shape.ts";
+export { learnFromResult, learnRefusal, type LearnReport, learnTools } from "./src/learn/learn.ts";
+export { type InferredSchema, mergeSchemas, schemaOf } from "./src/learn/infer_schema.ts";
+export {
   type CompiledTemplates,
   DEFAULT_TEMPLATES,
   loadTemplates,

@@ -15,6 +15,23 @@ for (const count of [10, 50, 1000]) {
   });
 }
 
+// A 100,000-value enum: generation stays linear in the size of the schema.
+{
+  const values = Array.from({ length: 100_000 }, (_, i) => `value-${i}`);
+  const tools = [{
+    name: "pick",
+    inputSchema: { type: "object" as const, properties: { v: { type: "string", enum: values } } },
+  }];
+  const snapshot = { ...syntheticSnapshot(0), tools };
+  const group = "codegen 100,000-value enum";
+  Deno.bench({ name: "JSON.stringify the enum schema (baseline)", group, baseline: true }, () => {
+    JSON.stringify(tools, null, 2);
+  });
+  Deno.bench({ name: "generate the tool with the enum", group }, () => {
+    generate([snapshot]);
+  });
+}
+
 // Heap held by a 1,000-tool tree (run with --v8-flags=--expose-gc for exact figures).
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc) {

@@ -15,7 +15,7 @@ Deno.test("mcpx demo generates, saves and verifies a plugin, shows the tree and 
     r.stdout.includes("│   │   ├── getSum.ts"),
     "the tree shows servers/everything/getSum.ts",
   );
-  assert.match(r.stdout, /export async function getSum\(args: GetSumInput\)/);
+  assert.match(r.stdout, /export const getSum = \$\.tool<GetSumInput, GetSumOutput>/);
   assert.match(r.stdout, /image payload: \d+ base64 characters, kept inside the sandbox/);
   assert.match(r.stdout, /"sum": "The sum of \d+ and 1000 is \d+\."/);
   assert.match(r.stdout, /again, warm: [\d.]+ ms/);

@@ -179,7 +179,7 @@ Deno.test("mcpx serve over stdio and Streamable HTTP with real servers", async (
       assert.match(full.text, /\* Returns the sum of two numbers/);
       assert.match(
         full.text,
-        /export async function getSum\(args: GetSumInput\): Promise<GetSumOutput>;/,
+        /export const getSum = \$\.tool<GetSumInput, GetSumOutput>\("everything", "get-sum"\);/,
       );
       assert.doesNotMatch(full.text, /^import /m);
       assert.doesNotMatch(full.text, /return await callTool/);
@@ -211,8 +211,10 @@ Deno.test("mcpx serve over stdio and Streamable HTTP with real servers", async (
       const fs = await call(a.client, "list_files", { path: "servers/filesystem" });
       assert.match(fs.text, /^readTextFile\.ts$/m);
       const mod = await call(a.client, "read_file", { path: "/servers/everything/getSum.ts" });
-      assert.match(mod.text, /export async function getSum\(args: GetSumInput\)/);
-      assert.match(mod.text, /callTool<GetSumOutput>\("everything", "get-sum", args\)/);
+      assert.match(
+        mod.text,
+        /export const getSum = \$\.tool<GetSumInput, GetSumOutput>\("everything", "get-sum"\);/,
+      );
       const miss = await call(a.client, "read_file", { path: "servers/everything/getsum.ts" });
       assert.equal(miss.isError, true);
       assert.match(

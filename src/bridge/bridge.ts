@@ -23,6 +23,8 @@ import type { AuditLog } from "../policy/audit_log.ts";
 import { type CallRecord, recordCall } from "../policy/call_record.ts";
 import type { CallInfo } from "../sandbox/sandbox.ts";
 import { RateLimiter, type RateSpec } from "./rate_limiter.ts";
+import { shapeResult } from "./result_shape.ts";
+import { callAdvice } from "./call_hints.ts";
 import { cacheKey, ResultCache } from "./result_cache.ts";
 import { describeUpstreamError } from "./upstream_errors.ts";
 
@@ -108,6 +110,12 @@ export interface BridgeOptions {
   approvals?: ApprovalGate | ApprovalOptions;
   /** Where every call is recorded (default: not recorded). */
   audit?: AuditLog;
+  /**
+   * Called with every successful upstream result (not cached ones, not
+   * errors) and the tool's definition, before it is shaped for the program;
+   * `mcpx run --learn` learns result types from it.
+   */
+  onResult?: (server: string, tool: Tool, result: CallToolResult) => void;
 }
 
 /** Counters of a {@link Bridge}. */
@@ -158,6 +166,7 @@ export class Bridge implements AsyncDisposable {
   readonly #onCall: ((event: CallEvent) => void) | undefined;
   readonly #gate: ApprovalGate;
   readonly #audit: AuditLog | undefined;
+  readonly #onResult: BridgeOptions["onResult"];
   readonly #given: ReadonlyMap<string, readonly Tool[]>;
   readonly #indexes = new Map<string, ToolIndex | Promise<ToolIndex>>();
   #closed = false;
@@ -198,6 +207,7 @@ export class Bridge implements AsyncDisposable {
       ? opts.approvals
       : new ApprovalGate(opts.approvals);
     this.#audit = opts.audit;
+    this.#onResult = opts.onResult;
     this.#given = opts.tools ?? new Map();
   }
 
@@ -339,7 +349,9 @@ export class Bridge implements AsyncDisposable {
       return errorEnvelope(
         "UNKNOWN_TOOL",
         guess !== undefined
-          ? `Unknown tool "${name}": did you mean "${guess}"?`
+          ? `Unknown tool "${name}": did you mean "${guess}"?${
+            callAdvice(index.byName.get(guess)!, undefined)
+          }`
           : `Unknown tool "${name}": server "${server}" has ${shown}`,
       );
     }
@@ -350,7 +362,9 @@ export class Bridge implements AsyncDisposable {
       const kind = Array.isArray(args) ? "an array" : `a ${typeof args}`;
       return errorEnvelope(
         "TOOL_INVALID_ARGS",
-        `Invalid arguments for "${name}": expected an object, got ${kind}`,
+        `Invalid arguments for "${name}": expected an object, got ${kind}.${
+          callAdvice(def, undefined)
+        }`,
       );
     }
     let json: string;
@@ -381,7 +395,7 @@ export class Bridge implements AsyncDisposable {
       if (problems.length > 0) {
         return errorEnvelope(
           "TOOL_INVALID_ARGS",
-          `Invalid arguments for "${name}": ${problems.join("; ")}`,
+          `Invalid arguments for "${name}": ${problems.join("; ")}.${callAdvice(def, wire)}`,
         );
       }
     }
@@ -435,7 +449,7 @@ export class Bridge implements AsyncDisposable {
         }, signal)
       );
     } catch (error) {
-      return this.#failure(error, server, tool, signal, used, timeoutMs);
+      return this.#failure(error, server, tool, signal, used, timeoutMs, def, wire);
     }
 
     // 7. The reply.
@@ -444,11 +458,21 @@ export class Bridge implements AsyncDisposable {
         .map((b) => b.type === "text" ? b.text : "")
         .filter((t) => t !== "")
         .join("\n");
-      return errorEnvelope("TOOL_ERROR", text || "Tool reported an error", result.content);
+      return errorEnvelope(
+        "TOOL_ERROR",
+        `Tool "${name}" reported an error: ${text || "no message"}.${callAdvice(def, wire)}`,
+        result.content,
+      );
     }
-    const value = result.structuredContent ?? result.content;
-    if (key !== undefined) this.#cache!.set(key, structuredClone(value));
-    return okEnvelope(value);
+    if (this.#onResult !== undefined) {
+      try {
+        this.#onResult(server, def, result);
+      } catch { /* a listener's failure is its own */ }
+    }
+    const shaped = shapeResult(server, def, result);
+    if (!shaped.ok) return errorEnvelope("SERVER_ERROR", shaped.message, result.content);
+    if (key !== undefined) this.#cache!.set(key, structuredClone(shaped.value));
+    return okEnvelope(shaped.value);
   }
 
   #timeoutFor(server: string, tool: string): number {
@@ -528,6 +552,8 @@ export class Bridge implements AsyncDisposable {
     signal: AbortSignal | undefined,
     conn?: Connection,
     timeoutMs = this.#timeoutMs,
+    def?: Tool,
+    args?: Record<string, unknown>,
   ): CallEnvelope {
     const name = `${server}/${tool}`;
     if (signal?.aborted) return cancelled(name, signal);
@@ -556,10 +582,15 @@ export class Bridge implements AsyncDisposable {
       if (error.code === ErrorCode.InvalidParams) {
         return errorEnvelope(
           "TOOL_INVALID_ARGS",
-          `Server "${server}" rejected the arguments of "${tool}": ${text}`,
+          `Server "${server}" rejected the arguments of "${tool}": ${text}.${
+            def === undefined ? "" : callAdvice(def, args)
+          }`,
         );
       }
-      return errorEnvelope("TOOL_ERROR", `Tool "${name}" failed: ${text}`);
+      return errorEnvelope(
+        "TOOL_ERROR",
+        `Tool "${name}" failed: ${text}.${def === undefined ? "" : callAdvice(def, args)}`,
+      );
     }
     if (conn?.closed === true) {
       return errorEnvelope("SERVER_ERROR", closedMessage(server, tool, conn));

@@ -80,7 +80,7 @@ Deno.test("bridge: policy and replies against real servers", async (t) => {
       );
       assert.equal(
         failed(await bridge.callTool("everything", "ech", {}), "UNKNOWN_TOOL").message,
-        `Unknown tool "everything/ech": did you mean "echo"?`,
+        `Unknown tool "everything/ech": did you mean "echo"? Call it as echo(args: { message: string }).`,
       );
       const unknown = failed(await bridge.callTool("everything", "zzzzzz", {}), "UNKNOWN_TOOL");
       assert.match(
@@ -146,16 +146,22 @@ Deno.test("bridge: policy and replies against real servers", async (t) => {
           "TOOL_INVALID_ARGS",
         )
           .message,
-        `Invalid arguments for "everything/get-sum": /a: expected number, got string`,
+        `Invalid arguments for "everything/get-sum": /a: expected number, got string. Call it as getSum(args: { a: number; b: number }).`,
       );
       assert.equal(
         failed(await bridge.callTool("everything", "get-sum", { a: 1 }), "TOOL_INVALID_ARGS")
           .message,
-        `Invalid arguments for "everything/get-sum": missing required property "b"`,
+        `Invalid arguments for "everything/get-sum": missing required property "b". Call it as getSum(args: { a: number; b: number }).`,
+      );
+      // A misspelt argument name gets a suggestion.
+      assert.equal(
+        failed(await bridge.callTool("everything", "get-sum", { a: 1, bb: 2 }), "TOOL_INVALID_ARGS")
+          .message,
+        `Invalid arguments for "everything/get-sum": missing required property "b". Unknown argument "bb": did you mean "b"? Call it as getSum(args: { a: number; b: number }).`,
       );
       assert.equal(
         failed(await bridge.callTool("everything", "get-sum", [1, 2]), "TOOL_INVALID_ARGS").message,
-        `Invalid arguments for "everything/get-sum": expected an object, got an array`,
+        `Invalid arguments for "everything/get-sum": expected an object, got an array. Call it as getSum(args: { a: number; b: number }).`,
       );
       const cyclic: Record<string, unknown> = {};
       cyclic.self = cyclic;
@@ -178,7 +184,11 @@ Deno.test("bridge: policy and replies against real servers", async (t) => {
         await bridge.callTool("fs", "read_text_file", { path: `${dir}/missing.txt` }),
         "TOOL_ERROR",
       );
-      assert.match(missing.message, /ENOENT|no such file/i);
+      assert.match(
+        missing.message,
+        /^Tool "fs\/read_text_file" reported an error: .*(ENOENT|no such file)/is,
+      );
+      assert.match(missing.message, /Call it as readTextFile\(args: \{ path: string;/);
       assert.ok(Array.isArray(missing.content) && missing.content.length > 0);
       // With validation off, the server's own validation answers (also isError).
       const upstream = failed(

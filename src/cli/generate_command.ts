@@ -5,6 +5,8 @@ import { loadTemplates } from "../codegen/templates.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError } from "../errors.ts";
 import { introspectAll } from "../introspect/introspect.ts";
+import { connect } from "../introspect/connect.ts";
+import { learnRefusal, learnTools } from "../learn/learn.ts";
 import type { ServerSnapshot } from "../introspect/types.ts";
 import { PluginStore } from "../plugin_store/plugin_store.ts";
 import { GENERATE_HELP } from "./help.ts";
@@ -23,6 +25,7 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
       "save-plugin": { type: "boolean" },
       "plugin-dir": { type: "string" },
       templates: { type: "string" },
+      learn: { type: "boolean" },
     },
   });
   if (v.help) {
@@ -48,9 +51,12 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
   }
 
   const started = performance.now();
-  const { snapshots, failures } = await introspectAll(servers, { connect: { timeoutMs } });
+  const introspected = await introspectAll(servers, { connect: { timeoutMs } });
+  const { failures } = introspected;
+  let snapshots = introspected.snapshots;
   for (const f of failures) io.err(`error: ${f.error.message}\n`);
   if (snapshots.length === 0) return 1;
+  if (v.learn) snapshots = await learnAll(snapshots, servers, timeoutMs, io);
 
   const genStarted = performance.now();
   const result = generate(snapshots, { templates });
@@ -93,6 +99,39 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
     if (!v.out && !saveTo) { for (const f of result.files) io.out(`${f.path}\n`); }
   }
   return failures.length > 0 ? 1 : 0;
+}
+
+/**
+ * `--learn`: calls the read-only tools without required arguments and output
+ * schema of every server once, and records the shapes of their responses.
+ */
+async function learnAll(
+  snapshots: ServerSnapshot[],
+  servers: readonly ServerConfig[],
+  timeoutMs: number,
+  io: CliIo,
+): Promise<ServerSnapshot[]> {
+  const out: ServerSnapshot[] = [];
+  for (const snapshot of snapshots) {
+    const config = servers.find((c) => c.name === snapshot.name)!;
+    if (!snapshot.tools.some((t) => learnRefusal(t) === undefined)) {
+      out.push(snapshot);
+      continue;
+    }
+    try {
+      await using conn = await connect(config, { timeoutMs });
+      const report = await learnTools(conn, snapshot);
+      for (const tool of report.learned) io.err(`learned: ${snapshot.name}/${tool}\n`);
+      for (const { tool, reason } of report.skipped) {
+        io.err(`note: not learned ${snapshot.name}/${tool}: ${reason}\n`);
+      }
+      out.push(report.snapshot);
+    } catch (error) {
+      io.err(`warning: cannot learn from server "${snapshot.name}": ${(error as Error).message}\n`);
+      out.push(snapshot);
+    }
+  }
+  return out;
 }
 
 /** One saved plugin, as reported. */

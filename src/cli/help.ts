@@ -71,6 +71,8 @@ Options:
       --save-plugin         Save each server as a checksummed plugin
       --plugin-dir DIR      Plugin directory (default $MCPX_PLUGIN_DIR or ./plugins)
       --templates DIR       Eta templates overriding the built-in ones
+      --learn               Type results of tools without an output schema from real
+                            responses (calls read-only tools that need no arguments)
       --timeout MS          Connect timeout (default 20000)
       --json                Print a JSON summary
   -h, --help                Show this help
@@ -132,6 +134,8 @@ Options:
       --javy-plugin FILE    Javy plugin to use (default: from "javy emit-plugin")
       --max-tool-calls N    Tool calls allowed (default 1000)
       --max-output BYTES    Output cap before truncation (default 1048576)
+      --learn               Learn result types of tools without an output schema from
+                            this program's calls, into their saved plugins
       --json                Print {result, logs, error?, stats}
   -h, --help                Show this help
 

@@ -1,4 +1,8 @@
 import { parseArgs } from "node:util";
+import type { CallToolResult, Tool } from "../_sdk.ts";
+import { learnedOutput } from "../bridge/result_shape.ts";
+import { learnFromResult } from "../learn/learn.ts";
+import { savePlugins } from "./generate_command.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError } from "../errors.ts";
 import { type LoadedPlugin, PluginStore } from "../plugin_store/plugin_store.ts";
@@ -37,6 +41,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       "max-tool-calls": { type: "string" },
       "max-output": { type: "string" },
       json: { type: "boolean" },
+      learn: { type: "boolean" },
     },
   });
   if (v.help) {
@@ -134,6 +139,18 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const tracing = await startTracing(io.env);
   await using _flush = { [Symbol.asyncDispose]: async () => await tracing?.shutdown() };
   await using audit = setup.audit;
+  // --learn: the shapes of the responses this program's own calls receive.
+  const learned = new Map<string, Map<string, Tool>>();
+  const onToolResult = v.learn
+    ? (server: string, tool: Tool, result: CallToolResult) => {
+      const tools = learned.get(server) ?? new Map<string, Tool>();
+      const next = learnFromResult(tools.get(tool.name) ?? tool, result);
+      if (next !== tool) {
+        tools.set(tool.name, next);
+        learned.set(server, tools);
+      }
+    }
+    : undefined;
   await using runtime = await Runtime.create({
     servers: chosen,
     plugins: chosenPlugins,
@@ -148,6 +165,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     eager: true,
     workers: 1,
     ...engine,
+    onToolResult,
   });
   const prompt = io.prompt;
   const context: ExecutionContext = {
@@ -162,6 +180,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       dryRun: v["dry-run"] === true,
       ...(v.approve !== undefined ? { approvalToken: v.approve } : {}),
     });
+  if (learned.size > 0) await keepLearned(learned, plugins, v["plugin-dir"], io);
   for (const s of runtime.catalog.status()) {
     if (s.state === "failed") io.err(`warning: server "${s.name}" is unavailable: ${s.error}\n`);
   }
@@ -175,6 +194,44 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   }
   printResult(result, io, v.json ?? false);
   return result.ok ? 0 : 1;
+}
+
+/**
+ * Saves the learned result shapes into the plugins of their servers, which
+ * are regenerated; shapes of servers that are not saved plugins are reported
+ * and dropped.
+ */
+async function keepLearned(
+  learned: Map<string, Map<string, Tool>>,
+  plugins: readonly LoadedPlugin[],
+  dir: string | undefined,
+  io: CliIo,
+): Promise<void> {
+  const store = new PluginStore(dir ?? PluginStore.defaultDir(io.env));
+  for (const [server, tools] of learned) {
+    const names = [...tools.keys()].map((t) => `"${server}/${t}"`).join(", ");
+    const plugin = plugins.find((p) =>
+      p.manifest.name === server && p.snapshot.servers.length === 1 &&
+      p.snapshot.servers[0].name === server
+    );
+    if (plugin === undefined) {
+      io.err(
+        `note: not keeping the learned result types of ${names}: server "${server}" is not a saved plugin (mcpx generate --save-plugin)\n`,
+      );
+      continue;
+    }
+    const snapshot = plugin.snapshot.servers[0];
+    const updated = { ...snapshot, tools: snapshot.tools.map((t) => tools.get(t.name) ?? t) };
+    await savePlugins(store, [updated], plugin.snapshot.configs);
+    for (const tool of tools.values()) {
+      const n = learnedOutput(tool)?.samples ?? 0;
+      io.err(
+        `learned: ${server}/${tool.name} (${n} ${
+          n === 1 ? "response" : "responses"
+        }), saved in plugin "${server}"\n`,
+      );
+    }
+  }
 }
 
 async function loadRunPlugins(dir: string | undefined, io: CliIo): Promise<LoadedPlugin[]> {

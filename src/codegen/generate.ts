@@ -17,6 +17,7 @@ import type { ServerSnapshot } from "../introspect/types.ts";
 import { VERSION } from "../version.ts";
 import { schemaToTypeScript } from "./json_schema_to_ts.ts";
 import { assignIdentifiers, toCamelIdentifier } from "./identifiers.ts";
+import { learnedOutput, type ResultKind, resultKind } from "../bridge/result_shape.ts";
 import { jsdoc, sanitizeCommentText, tsStringLiteral } from "./jsdoc.ts";
 import { type CompiledTemplates, defaultTemplates } from "./templates.ts";
 
@@ -37,8 +38,10 @@ export interface GeneratedTool {
   path: string;
   title?: string;
   description?: string;
-  /** Whether the function returns typed `structuredContent`. */
+  /** Whether the function returns typed `structuredContent` (declared or learned). */
   structured: boolean;
+  /** What the function returns (see `resultKind`); absent in manifests of earlier versions. */
+  result?: ResultKind;
 }
 
 /** Where one server landed in the tree. */
@@ -99,16 +102,34 @@ function header(snapshot: ServerSnapshot): string {
   } (${from}). Do not edit.`;
 }
 
-function hasRequired(schema: unknown): boolean {
-  if (typeof schema !== "object" || schema === null) return false;
-  const req = (schema as { required?: unknown }).required;
-  return Array.isArray(req) && req.length > 0;
+/** A name for messages and comments: quoted, and cut when it is very long. */
+function shown(name: string): string {
+  return name.length > 100 ? `${name.slice(0, 60)}…${name.slice(-20)}` : name;
 }
 
-function toolDoc(tool: Tool, server: string): string {
+/** Why a tool cannot be generated, or `undefined` when it can. */
+function unusable(tool: Tool): string | undefined {
+  if (typeof tool.name !== "string" || tool.name === "") {
+    return "its name is not a non-empty string";
+  }
+  const input: unknown = tool.inputSchema;
+  if (
+    input !== undefined && input !== null && typeof input !== "boolean" &&
+    (typeof input !== "object" || Array.isArray(input))
+  ) return "its input schema is not a JSON Schema object";
+  const output: unknown = tool.outputSchema;
+  if (
+    output !== undefined && (typeof output !== "object" || output === null || Array.isArray(output))
+  ) {
+    return "its output schema is not a JSON Schema object";
+  }
+  return undefined;
+}
+
+function toolDoc(tool: Tool): string {
   const lines: string[] = [];
   const title = tool.title ?? tool.annotations?.title;
-  if (title && title !== tool.name) lines.push(sanitizeCommentText(title), "");
+  if (title && title !== tool.name) lines.push(sanitizeCommentText(title));
   if (tool.description) lines.push(...sanitizeCommentText(tool.description).split("\n"));
   const a = tool.annotations;
   const hints: string[] = [];
@@ -117,10 +138,9 @@ function toolDoc(tool: Tool, server: string): string {
   if (a?.idempotentHint) hints.push("idempotent");
   if (a?.openWorldHint === true) hints.push("open-world");
   while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
-  if (lines.length > 0) lines.push("");
-  lines.push(`@tool ${sanitizeCommentText(`${server}/${tool.name}`)}`);
   if (hints.length > 0) lines.push(`@remarks ${hints.join(", ")}`);
-  return jsdoc(lines);
+  // A one-line description stays on one line, however long: the frame costs tokens.
+  return jsdoc(lines, "", Infinity);
 }
 
 /** What a server is about: its title, else its instructions without Markdown headings. */
@@ -178,7 +198,19 @@ export function generate(
   ) {
     const dir = serverDirs.get(snapshot.name)!;
     const head = header(snapshot);
-    const names = snapshot.tools.map((tool) => tool.name);
+    const usable: Tool[] = [];
+    for (const tool of snapshot.tools) {
+      const why = unusable(tool);
+      if (why === undefined) usable.push(tool);
+      else {
+        warnings.push(
+          `Skipped tool ${
+            JSON.stringify(shown(String(tool.name)))
+          } of server "${snapshot.name}": ${why}`,
+        );
+      }
+    }
+    const names = usable.map((tool) => tool.name);
     if (new Set(names).size !== names.length) {
       warnings.push(
         `Server "${snapshot.name}" lists a tool name twice: only the first is generated`,
@@ -188,48 +220,30 @@ export function generate(
     const serverLiteral = tsStringLiteral(snapshot.name);
     const done = new Set<string>();
     const tools: GeneratedTool[] = [];
-    for (const tool of snapshot.tools) {
+    for (const tool of usable) {
       if (done.has(tool.name)) continue;
       done.add(tool.name);
       const fn = fns.get(tool.name)!;
-      const typeBase = fn[0].toUpperCase() + fn.slice(1);
-      const where = `"${snapshot.name}/${tool.name}"`;
-      const input = schemaToTypeScript(tool.inputSchema, `${typeBase}Input`);
-      for (const w of input.warnings) warnings.push(`${where} input: ${w}`);
-      const structured = tool.outputSchema !== undefined;
-      let outputCode: string;
-      if (structured) {
-        const output = schemaToTypeScript(tool.outputSchema, `${typeBase}Output`);
-        for (const w of output.warnings) warnings.push(`${where} output: ${w}`);
-        outputCode = output.code;
-      } else {
-        outputCode =
-          `/** The tool's content blocks (it declares no output schema). */\nexport type ${typeBase}Output = ToolContent;`;
+      const where = `"${snapshot.name}/${shown(tool.name)}"`;
+      let module: { content: string; result: ResultKind };
+      try {
+        module = toolModule(t, tool, fn, serverLiteral, where, warnings);
+      } catch (error) {
+        warnings.push(
+          `Skipped tool ${where}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        continue;
       }
       const path = `servers/${dir}/${fn}.ts`;
-      files.push({
-        path,
-        content: t.render("tool", {
-          header: head,
-          importsContent: !structured,
-          inputCode: input.code.trimEnd(),
-          outputCode: outputCode.trimEnd(),
-          doc: toolDoc(tool, snapshot.name),
-          fn,
-          inputType: `${typeBase}Input`,
-          outputType: `${typeBase}Output`,
-          argsOptional: !hasRequired(tool.inputSchema),
-          serverLiteral,
-          toolLiteral: tsStringLiteral(tool.name),
-        }),
-      });
+      files.push({ path, content: module.content });
       tools.push({
         name: tool.name,
         fn,
         path,
         title: tool.title ?? tool.annotations?.title,
         description: tool.description,
-        structured,
+        structured: module.result !== "content",
+        result: module.result,
       });
     }
     tools.sort((a, b) => cmp(a.fn, b.fn));
@@ -288,6 +302,54 @@ export function generate(
   });
   files.sort((a, b) => cmp(a.path, b.path));
   return { files, servers, warnings };
+}
+
+// Tabs and one-line small objects: each saves a model a token or more per line.
+const CODE_STYLE = { indent: "\t", compact: true } as const;
+
+/** Renders one tool's module. Throws when the tool cannot be expressed. */
+function toolModule(
+  t: CompiledTemplates,
+  tool: Tool,
+  fn: string,
+  serverLiteral: string,
+  where: string,
+  warnings: string[],
+): { content: string; result: ResultKind } {
+  const typeBase = fn[0].toUpperCase() + fn.slice(1);
+  const input = schemaToTypeScript(tool.inputSchema, `${typeBase}Input`, CODE_STYLE);
+  for (const w of input.warnings) warnings.push(`${where} input: ${w}`);
+  const result = resultKind(tool);
+  let outputCode = `export type ${typeBase}Output = $.ToolContent;`;
+  if (result !== "content") {
+    const learned = result === "learned" ? learnedOutput(tool) : undefined;
+    const schema = learned?.schema ?? tool.outputSchema;
+    const output = schemaToTypeScript(schema, `${typeBase}Output`, CODE_STYLE);
+    for (const w of output.warnings) warnings.push(`${where} output: ${w}`);
+    outputCode = output.code.trimEnd();
+    if (learned !== undefined) {
+      const n = learned.samples;
+      outputCode = `${
+        jsdoc([
+          `Learned by mcpx from ${n} ${n === 1 ? "response" : "responses"} (${
+            learned.from === "text" ? "JSON text" : "structuredContent"
+          }); the tool declares no output schema.`,
+        ])
+      }\n${outputCode.replace(/^\/\*\*[\s\S]*?\*\/\n/, "")}`;
+    }
+  }
+  const content = t.render("tool", {
+    inputCode: input.code.trimEnd(),
+    outputCode,
+    doc: toolDoc(tool),
+    fn,
+    inputType: `${typeBase}Input`,
+    outputType: `${typeBase}Output`,
+    argsOptional: input.acceptsEmptyObject,
+    serverLiteral,
+    toolLiteral: tsStringLiteral(tool.name),
+  });
+  return { content, result };
 }
 
 function cmp(a: string, b: string): number {

@@ -4,9 +4,13 @@
  * collisions.
  *
  * Rules shared by {@link toCamelIdentifier} and {@link toPascalIdentifier}:
- * - Non-ASCII text is transliterated deterministically: NFKD normalization,
- *   combining marks dropped, any remaining non-ASCII code point written as
- *   `u` + its lower-case hex code point (`日` → `u65e5`).
+ * - Non-ASCII text is transliterated deterministically with `any-ascii`
+ *   (`查询天气` → `chaXunTianQi`, `délete` → `delete`, `получить` →
+ *   `poluchit`); a code point it cannot transliterate is dropped.
+ * - Identifiers are at most {@link MAX_IDENTIFIER_LENGTH} characters: a
+ *   longer one keeps its start and ends with `_` and a short stable hash of
+ *   the whole name (`veryLong…_k3x9a1`), so file names stay far below any file
+ *   system's limit.
  * - Every run of characters other than `A-Z`, `a-z`, `0-9` separates words.
  * - A word written in capitals only (`URL`, `GET`) counts as one word and is
  *   lower-cased before casing is applied (`get_URL` → `getUrl`).
@@ -16,6 +20,8 @@
  *
  * @module
  */
+
+import anyAscii from "any-ascii";
 
 /**
  * Names a generated identifier must never be: JavaScript and TypeScript
@@ -80,25 +86,33 @@ export const RESERVED_IDENTIFIERS: ReadonlySet<string> = new Set([
   "__proto__",
 ]);
 
+/** Longest identifier (and file name stem) the mapping functions return. */
+export const MAX_IDENTIFIER_LENGTH = 64;
+
 const WINDOWS_DEVICE_NAME = /^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
 const NON_ASCII = /[\u0080-\uffff]/;
-const COMBINING_MARK = /^\p{M}$/u;
 const SEPARATORS = /[^A-Za-z0-9]+/;
 const ALL_CAPS = /^[A-Z0-9]+$/;
 
-/** Replaces non-ASCII text by ASCII, deterministically (see the module doc). */
-function transliterate(name: string): string {
-  let out = "";
-  for (const ch of name.normalize("NFKD")) {
-    const cp = ch.codePointAt(0)!;
-    if (cp < 0x80) out += ch;
-    else if (!COMBINING_MARK.test(ch)) out += `u${cp.toString(16)}`;
+// Longer names are cut before any work on them: only the start is shown.
+const MAX_NAME_SCAN = 1024;
+
+/**
+ * A short stable hash of `text` (FNV-1a, 32 bits, base 36), for names that
+ * had to be shortened or had nothing readable left.
+ */
+export function stableHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
   }
-  return out;
+  return (h >>> 0).toString(36);
 }
 
 function splitWords(name: string): string[] {
-  const ascii = NON_ASCII.test(name) ? transliterate(name) : name;
+  const head = name.length > MAX_NAME_SCAN ? name.slice(0, MAX_NAME_SCAN) : name;
+  const ascii = NON_ASCII.test(head) ? anyAscii(head) : head;
   const words = ascii.split(SEPARATORS);
   let n = 0;
   for (const w of words) if (w !== "") words[n++] = w;
@@ -127,8 +141,12 @@ function lowerFirst(word: string): string {
   return word.slice(0, cut).toLowerCase() + word.slice(cut);
 }
 
-function finish(id: string, fallback: string): string {
-  if (id === "") return fallback;
+function finish(id: string, fallback: string, name: string): string {
+  if (id === "") return name === "" ? fallback : `${fallback}_${stableHash(name)}`;
+  if (id.length > MAX_IDENTIFIER_LENGTH || name.length > MAX_NAME_SCAN) {
+    const hash = stableHash(name);
+    id = `${id.slice(0, MAX_IDENTIFIER_LENGTH - hash.length - 1)}_${hash}`;
+  }
   const c = id.charCodeAt(0);
   if (c >= 48 && c <= 57) id = `_${id}`;
   if (RESERVED_IDENTIFIERS.has(id) || WINDOWS_DEVICE_NAME.test(id)) id += "_";
@@ -155,10 +173,10 @@ function finish(id: string, fallback: string): string {
  */
 export function toCamelIdentifier(name: string): string {
   const words = splitWords(name);
-  if (words.length === 0) return "tool";
+  if (words.length === 0) return finish("", "tool", name);
   let id = lowerFirst(words[0]);
   for (let i = 1; i < words.length; i++) id += capitalize(words[i]);
-  return finish(id, "tool");
+  return finish(id, "tool", name);
 }
 
 /**
@@ -179,7 +197,7 @@ export function toPascalIdentifier(name: string): string {
   const words = splitWords(name);
   let id = "";
   for (const w of words) id += capitalize(w);
-  return finish(id, "Tool");
+  return finish(id, "Tool", name);
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   assignIdentifiers,
+  MAX_IDENTIFIER_LENGTH,
   RESERVED_IDENTIFIERS,
   toCamelIdentifier,
   toPascalIdentifier,
@@ -60,16 +61,32 @@ Deno.test("toCamelIdentifier", async (t) => {
     assert.equal(toCamelIdentifier("café_crème"), "cafeCreme");
     assert.equal(toCamelIdentifier("Ünïcödé"), "unicode");
     assert.equal(toCamelIdentifier("ｆｕｌｌｗｉｄｔｈ"), "fullwidth"); // NFKD folds width
-    assert.equal(toCamelIdentifier("日本"), "u65e5u672c");
-    assert.equal(toCamelIdentifier("get_日本"), "getU65e5u672c");
-    assert.equal(toCamelIdentifier("🚀launch"), "u1f680launch");
-    assert.equal(toCamelIdentifier("a\u200Bb"), "au200bb");
+    assert.equal(toCamelIdentifier("日本"), "riBen");
+    assert.equal(toCamelIdentifier("get_日本"), "getRiBen");
+    assert.equal(toCamelIdentifier("查询天气"), "chaXunTianQi");
+    assert.equal(toCamelIdentifier("получить_погоду"), "poluchitPogodu");
+    assert.equal(toCamelIdentifier("🚀launch"), "rocketLaunch");
+    assert.equal(toCamelIdentifier("a\u200Bb"), "ab");
   });
 
-  await t.step("falls back to `tool` when nothing is left", () => {
+  await t.step("falls back to `tool` when nothing is left, with a stable hash of the name", () => {
     assert.equal(toCamelIdentifier(""), "tool");
-    assert.equal(toCamelIdentifier("___"), "tool");
-    assert.equal(toCamelIdentifier("\u0301"), "tool");
+    assert.match(toCamelIdentifier("___"), /^tool_[0-9a-z]+$/);
+    assert.equal(toCamelIdentifier("___"), toCamelIdentifier("___"));
+    assert.notEqual(toCamelIdentifier("___"), toCamelIdentifier("\u0301"));
+  });
+
+  await t.step("caps long names with a stable hash, so file names stay short", () => {
+    const long = "x".repeat(5000);
+    const id = toCamelIdentifier(long);
+    assert.ok(id.length <= MAX_IDENTIFIER_LENGTH, id);
+    assert.match(id, /^x+_[0-9a-z]+$/);
+    assert.equal(toCamelIdentifier(long), id);
+    assert.notEqual(toCamelIdentifier(`${long}y`), id, "names that differ past the cut differ");
+    const cjk = "查询".repeat(40); // 80 CJK characters
+    const cjkId = toCamelIdentifier(cjk);
+    assert.ok(cjkId.length <= MAX_IDENTIFIER_LENGTH && cjkId.startsWith("chaXun"), cjkId);
+    assert.ok(new TextEncoder().encode(`${cjkId}.ts`).length < 255);
   });
 
   await t.step("always yields a valid, non-reserved identifier", () => {
@@ -91,7 +108,7 @@ Deno.test("toPascalIdentifier", () => {
   assert.equal(toPascalIdentifier("2fa"), "_2fa");
   assert.equal(toPascalIdentifier("NaN"), "NaN_");
   assert.equal(toPascalIdentifier("Infinity"), "Infinity_");
-  assert.equal(toPascalIdentifier("Straße"), "Strau" + "df" + "e");
+  assert.equal(toPascalIdentifier("Straße"), "Strasse");
   assert.equal(toPascalIdentifier(""), "Tool");
 });
 

@@ -181,9 +181,15 @@ const SINGLE_LINE_WIDTH = 100;
  *
  * @param lines Comment lines, without `*` prefixes.
  * @param indent Indentation put before every line of the block.
+ * @param singleLineWidth Widest single-line block (default 100 columns);
+ *   `Infinity` keeps every one-line comment on one line.
  * @returns The block without a final line break, or `""` when there is nothing to say.
  */
-export function jsdoc(lines: readonly string[], indent = ""): string {
+export function jsdoc(
+  lines: readonly string[],
+  indent = "",
+  singleLineWidth: number = SINGLE_LINE_WIDTH,
+): string {
   const flat: string[] = [];
   for (const line of lines) {
     if (ANY_LINE_BREAK.test(line)) {
@@ -195,7 +201,7 @@ export function jsdoc(lines: readonly string[], indent = ""): string {
   while (start < end && flat[start] === "") start++;
   while (end > start && flat[end - 1] === "") end--;
   if (start === end) return "";
-  if (end - start === 1 && indent.length + flat[start].length + 7 <= SINGLE_LINE_WIDTH) {
+  if (end - start === 1 && indent.length + flat[start].length + 7 <= singleLineWidth) {
     return `${indent}/** ${flat[start]} */`;
   }
   let out = `${indent}/**`;

@@ -28,6 +28,13 @@ export interface SchemaConversion {
   /** Name of the root type (the `rootName` argument). */
   rootName: string;
   /**
+   * Whether an empty object is a valid value of the schema, as far as
+   * `required`, `type`, `enum`/`const` and references, `allOf`, `anyOf` and
+   * `oneOf` tell: when false, a function taking this type must not make its
+   * argument optional.
+   */
+  acceptsEmptyObject: boolean;
+  /**
    * Human-readable warnings about parts of the schema that could not be
    * expressed, such as
    * `Unsupported schema at "#/properties/x": expected a schema, got number (used unknown)`.
@@ -46,6 +53,16 @@ export interface SchemaToTypeScriptOptions {
   description?: boolean;
   /** Deepest nesting of schemas converted; deeper ones become `unknown`. Default 64. */
   maxDepth?: number;
+  /**
+   * One level of indentation: two spaces by default. A tab costs a model one
+   * token less per member line (o200k), which the generator uses.
+   */
+  indent?: "  " | "\t";
+  /**
+   * Write an object type of at most three undocumented one-line members on
+   * one line (`{ path: string; depth?: number }`). Default `false`.
+   */
+  compact?: boolean;
   /**
    * Names already declared in the module the code goes into; named helper
    * types avoid them (compared case-insensitively).
@@ -67,6 +84,16 @@ const INTERSECTION = 1;
 const PRIMARY = 2;
 
 const NON_WORD = /[^a-z0-9]/g;
+const WHITE_SPACE_RUN = /\s+/g;
+const OBJECT_MEMBERS = new Set([
+  "constructor",
+  "toString",
+  "toLocaleString",
+  "valueOf",
+  "hasOwnProperty",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
+]);
 const TS_RESERVED_TYPE_NAMES = new Set([
   "any",
   "bigint",
@@ -99,6 +126,66 @@ interface Pending {
   name: string;
   schema: Schema;
   pointer: string;
+  /** The `$defs` key or anchor the type is named after. */
+  key: string;
+}
+
+/** Base URI of a schema without `$id`: references relative to it stay local. */
+const DEFAULT_BASE = "https://schema.mcpx.invalid/root.json";
+// Keywords whose values are data, not schemas: `$id` inside them means nothing.
+const DATA_KEYWORDS = new Set(["enum", "const", "default", "examples", "example"]);
+
+function withoutFragment(uri: string): string {
+  const i = uri.indexOf("#");
+  return i < 0 ? uri : uri.slice(0, i);
+}
+
+function resolveUri(ref: string, base: string): string | undefined {
+  try {
+    return new URL(ref, base).href;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a named type is called after: the `$defs` key, the anchor, the last
+ * part of a `$id` path, or the whole pointer.
+ */
+function refKey(ref: string): string {
+  const hash = ref.indexOf("#");
+  const fragment = hash < 0 ? "" : ref.slice(hash + 1);
+  if (fragment.startsWith("/")) {
+    const segments = pointerSegments(`#${fragment}`);
+    return segments.length === 2 && (segments[0] === "$defs" || segments[0] === "definitions")
+      ? segments[1]
+      : segments.join(" ");
+  }
+  if (fragment !== "") return fragment;
+  const path = hash < 0 ? ref : ref.slice(0, hash);
+  const last = path.slice(path.lastIndexOf("/") + 1).replace(/\.json$/, "");
+  return last;
+}
+
+/**
+ * `{ a: string; b?: number }` for member lines (each at `ind`) that are at
+ * most three, undocumented and single-line, and fit in 80 columns together.
+ */
+function oneLine(code: string, ind: string): string | undefined {
+  const lines = code.split("\n");
+  if (lines.length > 3) return undefined;
+  const parts: string[] = [];
+  for (const line of lines) {
+    const member = line.slice(ind.length);
+    if (!line.startsWith(ind) || member.startsWith("/*") || !member.endsWith(";")) return undefined;
+    parts.push(member.slice(0, -1));
+  }
+  const one = `{ ${parts.join("; ")} }`;
+  return one.length <= 80 ? one : undefined;
+}
+
+function isEmptyObject(v: unknown): boolean {
+  return isSchemaObject(v) && Object.keys(v).length === 0;
 }
 
 function isSchemaObject(v: unknown): v is Schema {
@@ -396,6 +483,38 @@ function sameWords(a: string, b: string): boolean {
   return a.toLowerCase().replace(NON_WORD, "") === b.toLowerCase().replace(NON_WORD, "");
 }
 
+/** Whether the JSON value `v` is of one of the JSON Schema `types`. */
+function fitsType(v: unknown, types: readonly string[]): boolean {
+  for (const t of types) {
+    switch (t) {
+      case "string":
+        if (typeof v === "string") return true;
+        break;
+      case "boolean":
+        if (typeof v === "boolean") return true;
+        break;
+      case "number":
+        if (typeof v === "number") return true;
+        break;
+      case "integer":
+        if (Number.isInteger(v)) return true;
+        break;
+      case "null":
+        if (v === null) return true;
+        break;
+      case "array":
+        if (Array.isArray(v)) return true;
+        break;
+      case "object":
+        if (isSchemaObject(v)) return true;
+        break;
+      default:
+        return true; // an unknown type name constrains nothing here
+    }
+  }
+  return false;
+}
+
 function formatBound(n: number): string {
   return Object.is(n, -0) ? "0" : String(n);
 }
@@ -413,6 +532,14 @@ class Converter {
   private readonly named = new Map<object, string>();
   private readonly used = new Set<string>();
   private readonly queue: Pending[] = [];
+  /** Schema resources by absolute URI (without fragment), from `$id`. */
+  private readonly resources = new Map<string, Schema>();
+  /** Schemas by absolute URI + `#` + anchor, from `$anchor`, `$dynamicAnchor` and `$id: "#x"`. */
+  private readonly anchors = new Map<string, Schema>();
+  /** The base URI of every schema object under a `$id`, for relative references. */
+  private readonly bases = new WeakMap<object, string>();
+  /** Base URI of the schema being converted. */
+  private base = DEFAULT_BASE;
   private readonly recordNever: string;
   private readonly recordUnknown: string;
   /** Keywords of the schema object the last `convert` call converted, if any. */
@@ -424,6 +551,8 @@ class Converter {
     private readonly docs: boolean,
     private readonly maxDepth: number,
     reserved: Iterable<string>,
+    private readonly indent: string,
+    private readonly compact: boolean,
   ) {
     for (const name of reserved) this.used.add(name.toLowerCase());
     this.used.add(rootName.toLowerCase());
@@ -435,11 +564,13 @@ class Converter {
 
   run(): SchemaConversion {
     const decls: Declaration[] = [];
+    this.indexResources();
     let root = this.root;
     let rootDoc: Schema | undefined = isSchemaObject(root) ? root : undefined;
     if (isSchemaObject(root)) this.named.set(root, this.rootName);
     // `{ "$ref": "#/$defs/Main", "$defs": {…} }`: `Main` is the root type itself.
     for (let hop = 0; hop < 8 && isSchemaObject(root) && this.isPureRef(root); hop++) {
+      this.base = this.bases.get(root) ?? this.base;
       const target = this.lookup(root.$ref as string);
       if (!isSchemaObject(target) || this.named.has(target)) break;
       this.named.set(target, this.rootName);
@@ -455,14 +586,53 @@ class Converter {
       });
     } else decls.push(this.declare(this.rootName, root, "#", rootDoc, null));
     for (let i = 0; i < this.queue.length; i++) {
-      const { name, schema, pointer } = this.queue[i];
-      const segments = pointerSegments(pointer);
-      decls.push(this.declare(name, schema, pointer, schema, segments[segments.length - 1]));
+      const { name, schema, pointer, key } = this.queue[i];
+      decls.push(this.declare(name, schema, pointer, schema, key));
     }
     this.breakAliasCycles(decls);
     const code = decls.map((d) => d.code).join("\n\n") + "\n";
     if (this.dropped > 0) this.warnings.push(`${this.dropped} more warnings were left out`);
-    return { code, rootName: this.rootName, warnings: this.warnings };
+    const acceptsEmptyObject = this.acceptsEmpty(this.root, 0);
+    return { code, rootName: this.rootName, acceptsEmptyObject, warnings: this.warnings };
+  }
+
+  /** See {@link SchemaConversion.acceptsEmptyObject}. */
+  private acceptsEmpty(s: unknown, depth: number): boolean {
+    if (s === undefined || s === null || s === true) return true;
+    if (depth > 32) return true;
+    if (!isSchemaObject(s)) return false;
+    const outerBase = this.base;
+    this.base = this.bases.get(s) ?? outerBase;
+    try {
+      const req = s.required;
+      if (Array.isArray(req) && req.length > 0) return false;
+      const type = s.type;
+      if (typeof type === "string" && type !== "object") return false;
+      if (Array.isArray(type) && !type.includes("object")) return false;
+      if ("const" in s && !isEmptyObject(s.const)) return false;
+      if (Array.isArray(s.enum) && !s.enum.some(isEmptyObject)) return false;
+      for (const keyword of ["$ref", "$recursiveRef", "$dynamicRef"]) {
+        const ref = s[keyword];
+        if (typeof ref === "string") {
+          const target = this.lookup(ref);
+          if (target !== undefined && target !== s && !this.acceptsEmpty(target, depth + 1)) {
+            return false;
+          }
+        }
+      }
+      if (Array.isArray(s.allOf) && !s.allOf.every((x) => this.acceptsEmpty(x, depth + 1))) {
+        return false;
+      }
+      for (const keyword of ["anyOf", "oneOf"]) {
+        const list = s[keyword];
+        if (Array.isArray(list) && list.length > 0) {
+          if (!list.some((x) => this.acceptsEmpty(x, depth + 1))) return false;
+        }
+      }
+      return true;
+    } finally {
+      this.base = outerBase;
+    }
   }
 
   private isPureRef(s: Schema): boolean {
@@ -498,18 +668,22 @@ class Converter {
   ): Declaration {
     this.direct = new Set();
     this.deferred = 0;
+    this.base = (isSchemaObject(schema) ? this.bases.get(schema) : undefined) ?? DEFAULT_BASE;
     const k = isSchemaObject(schema) ? readKeywords(schema) : undefined;
     const docKeywords = this.docs && doc ? (doc === schema ? k : readKeywords(doc)) : undefined;
     const comment = docKeywords?.doc ? jsdoc(this.docLines(docKeywords, key)) : "";
     let body: string | undefined;
     if (k !== undefined && isPlainObject(k) && this.enter(schema as object, pointer, 0)) {
       this.deferred = 1;
-      const members = this.members(k, pointer, 0, "  ");
+      const members = this.members(k, pointer, 0, this.indent);
       this.deferred = 0;
       this.active.delete(schema as object);
       if (members.code === "") {
         body = `export type ${name} = ${members.open ? this.recordUnknown : this.recordNever};`;
-      } else body = `export interface ${name} {\n${members.code}\n}`;
+      } else {
+        const one = this.compact ? oneLine(members.code, this.indent) : undefined;
+        body = `export interface ${name} ${one ?? `{\n${members.code}\n}`}`;
+      }
     }
     body ??= `export type ${name} = ${this.convert(schema, pointer, 0, "")};`;
     return {
@@ -552,11 +726,14 @@ class Converter {
     }
     if (!this.enter(s, pointer, depth)) return "unknown";
     const k = readKeywords(s);
+    const outerBase = this.base;
+    this.base = this.bases.get(s) ?? outerBase;
     let type: string;
     if (k.simple) {
       type = this.typed(k, pointer, depth, ind) ?? "unknown";
       if (type === "unknown") this.prec = PRIMARY;
     } else type = this.combined(k, pointer, depth, ind);
+    this.base = outerBase;
     this.active.delete(s);
     this.last = k;
     return type;
@@ -578,7 +755,7 @@ class Converter {
     let core: string | undefined;
     if (k.hasConst) core = this.valueType(k.constValue, `${pointer}/const`, depth + 1);
     else if (k.enumValues !== undefined) {
-      core = this.enumType(k.enumValues, `${pointer}/enum`, depth + 1);
+      core = this.enumType(k.enumValues, k.type, `${pointer}/enum`, depth + 1);
     } else if (ref === undefined || hasShapeBesideRef(k)) {
       core = this.typed(k, pointer, depth, ind);
     }
@@ -626,16 +803,34 @@ class Converter {
     const types: string[] = [];
     const precs: number[] = [];
     for (let i = 0; i < list.length; i++) {
-      types.push(this.convert(list[i], `${pointer}/${keyword}/${i}`, depth + 1, ind));
+      types.push(
+        this.described(this.convert(list[i], `${pointer}/${keyword}/${i}`, depth + 1, ind)),
+      );
       precs.push(this.prec);
     }
     return this.union(types, precs);
   }
 
+  /**
+   * Puts the description of the schema last converted (a union branch, array
+   * items, map values) in front of its type as a one-line comment, where it
+   * would otherwise be lost.
+   */
+  private described(type: string): string {
+    const d = this.last?.description;
+    if (!this.docs || typeof d !== "string" || d === "" || type === "unknown" || type === "never") {
+      return type;
+    }
+    const line = sanitizeCommentText(d, 300).replace(WHITE_SPACE_RUN, " ");
+    return line === "" ? type : `/** ${line} */ ${type}`;
+  }
+
   /** Joins alternatives; `unknown` absorbs, `never` vanishes, duplicates go. Sets `prec`. */
   private union(types: string[], precs: number[]): string {
-    // Unions are short: a linear scan beats a Set.
+    // Short unions: a linear scan beats a Set; long ones (enums of 100,000
+    // values) need the Set to stay linear.
     const seen: string[] = [];
+    let set: Set<string> | undefined;
     let lastPrec = PRIMARY;
     for (let i = 0; i < types.length; i++) {
       const t = types[i];
@@ -643,10 +838,12 @@ class Converter {
         this.prec = PRIMARY;
         return "unknown";
       }
-      if (t !== "never" && (seen.length < 16 ? !seen.includes(t) : !new Set(seen).has(t))) {
-        seen.push(t);
-        lastPrec = precs[i];
-      }
+      if (t === "never") continue;
+      if (set === undefined && seen.length >= 16) set = new Set(seen);
+      if (set !== undefined ? set.has(t) : seen.includes(t)) continue;
+      seen.push(t);
+      set?.add(t);
+      lastPrec = precs[i];
     }
     if (seen.length === 0) {
       this.prec = PRIMARY;
@@ -748,11 +945,13 @@ class Converter {
 
   private objectType(k: Keywords, pointer: string, depth: number, ind: string): string {
     this.deferred++;
-    const members = this.members(k, pointer, depth, `${ind}  `);
+    const members = this.members(k, pointer, depth, ind + this.indent);
     this.deferred--;
     this.prec = PRIMARY;
     if (members.code === "") return members.open ? this.recordUnknown : this.recordNever;
     if (members.single !== undefined) return `{ ${members.single} }`;
+    const one = this.compact ? oneLine(members.code, ind + this.indent) : undefined;
+    if (one !== undefined) return one;
     return `{\n${members.code}\n${ind}}`;
   }
 
@@ -785,9 +984,12 @@ class Converter {
         const keys = Object.keys(props);
         for (let i = 0; i < keys.length; i++) {
           const key = keys[i];
-          const type = this.convert(props[key], base + pointerSegment(key), depth + 1, ind);
+          let type = this.convert(props[key], base + pointerSegment(key), depth + 1, ind);
           const keywords = this.last;
           const opt = required === undefined || !required.includes(key);
+          // A value without this key still has Object.prototype's member of
+          // that name, so TypeScript compares the member against the type.
+          if (opt && OBJECT_MEMBERS.has(key)) type = `${type} | Object[${tsStringLiteral(key)}]`;
           if (keywords?.doc === true && this.docs) {
             const comment = jsdoc(this.docLines(keywords, key), ind);
             if (comment !== "") lines.push(comment);
@@ -814,7 +1016,9 @@ class Converter {
         const base = `${pointer}/patternProperties/`;
         for (const key of Object.keys(pp)) {
           patterns.push(key);
-          indexTypes.push(this.convert(pp[key], base + pointerSegment(key), depth + 1, ind));
+          indexTypes.push(
+            this.described(this.convert(pp[key], base + pointerSegment(key), depth + 1, ind)),
+          );
           indexPrecs.push(this.prec);
         }
       } else {
@@ -830,7 +1034,9 @@ class Converter {
       // describe the intended shape, so no index signature is added to them.
       if (props === undefined && pp === undefined) open = true;
     } else if (ap !== false) {
-      indexTypes.push(this.convert(ap, `${pointer}/additionalProperties`, depth + 1, ind));
+      indexTypes.push(
+        this.described(this.convert(ap, `${pointer}/additionalProperties`, depth + 1, ind)),
+      );
       indexPrecs.push(this.prec);
     }
     if (indexTypes.length === 0 && lines.length === 0) return { code: "", open };
@@ -880,7 +1086,9 @@ class Converter {
       const elements: string[] = [];
       const count = Math.min(prefix.length, max);
       for (let i = 0; i < count; i++) {
-        const t = this.convert(prefix[i], `${pointer}/${prefixKeyword}/${i}`, depth + 1, ind);
+        const t = this.described(
+          this.convert(prefix[i], `${pointer}/${prefixKeyword}/${i}`, depth + 1, ind),
+        );
         elements.push(i >= min ? `${paren(t, this.prec, PRIMARY)}?` : t);
       }
       if (rest !== false && max > prefix.length) {
@@ -895,24 +1103,41 @@ class Converter {
       type = `[${elements.join(", ")}]`;
     } else {
       const items = k.items;
-      const t = items === undefined
-        ? "unknown"
-        : this.convert(items, `${pointer}/items`, depth + 1, ind);
-      type = `${paren(t, items === undefined ? PRIMARY : this.prec, PRIMARY)}[]`;
+      let t = "unknown";
+      let prec = PRIMARY;
+      if (items !== undefined) {
+        const plain = this.convert(items, `${pointer}/items`, depth + 1, ind);
+        t = this.described(plain);
+        // `/** A tag *\/ string[]` would read as if the comment were about the array.
+        prec = t === plain ? this.prec : UNION;
+      }
+      type = `${paren(t, prec, PRIMARY)}[]`;
     }
     this.deferred--;
     this.prec = PRIMARY;
     return type;
   }
 
-  private enumType(values: unknown, pointer: string, depth: number): string | undefined {
+  /** A union of the `values` that fit the declared `type` (values that cannot validate are dropped). */
+  private enumType(
+    values: unknown,
+    declared: unknown,
+    pointer: string,
+    depth: number,
+  ): string | undefined {
     if (!Array.isArray(values)) {
       this.warn(pointer, `expected an array, got ${describeValue(values)} (ignored)`);
       return undefined;
     }
+    const allowed = typeof declared === "string"
+      ? [declared]
+      : Array.isArray(declared) && declared.every((t) => typeof t === "string")
+      ? declared as string[]
+      : undefined;
     const types: string[] = [];
     const precs: number[] = [];
     for (const v of values) {
+      if (allowed !== undefined && !fitsType(v, allowed)) continue;
       types.push(this.valueType(v, pointer, depth));
       precs.push(this.prec);
     }
@@ -960,11 +1185,74 @@ class Converter {
     }
   }
 
+  /**
+   * Records every `$id` (schema resources) and `$anchor` in the schema, and
+   * the base URI of each schema object, walking at most
+   * {@link MAX_SCHEMA_NODES} objects.
+   */
+  private indexResources(): void {
+    if (!isSchemaObject(this.root)) return;
+    const stack: [unknown, string][] = [[this.root, DEFAULT_BASE]];
+    const seen = new Set<object>();
+    this.resources.set(DEFAULT_BASE, this.root);
+    while (stack.length > 0 && seen.size < MAX_SCHEMA_NODES) {
+      const [node, parentBase] = stack.pop()!;
+      if (typeof node !== "object" || node === null || seen.has(node)) continue;
+      seen.add(node);
+      if (Array.isArray(node)) {
+        for (const item of node) stack.push([item, parentBase]);
+        continue;
+      }
+      const schema = node as Schema;
+      let base = parentBase;
+      const id = schema.$id ?? schema.id;
+      if (typeof id === "string" && id !== "") {
+        if (id.startsWith("#")) this.anchors.set(`${withoutFragment(base)}#${id.slice(1)}`, schema);
+        else {
+          const uri = resolveUri(id, base);
+          if (uri !== undefined) {
+            base = withoutFragment(uri);
+            if (!this.resources.has(base)) this.resources.set(base, schema);
+          }
+        }
+      }
+      if (base !== DEFAULT_BASE) this.bases.set(schema, base);
+      for (const keyword of ["$anchor", "$dynamicAnchor"]) {
+        const anchor = schema[keyword];
+        if (typeof anchor === "string" && anchor !== "") {
+          const key = `${base}#${anchor}`;
+          if (!this.anchors.has(key)) this.anchors.set(key, schema);
+        }
+      }
+      for (const key in schema) {
+        if (!DATA_KEYWORDS.has(key)) stack.push([schema[key], base]);
+      }
+    }
+  }
+
+  /**
+   * The schema `ref` points to, relative to the current base URI: a JSON
+   * pointer, an anchor, or a `$id` of the schema (with an optional fragment).
+   * `undefined` when it is not in the schema.
+   */
   private lookup(ref: string): unknown {
-    if (ref === "#") return this.root;
-    if (!ref.startsWith("#/")) return undefined;
-    let target: unknown = this.root;
-    for (const seg of pointerSegments(ref)) {
+    const uri = resolveUri(ref, this.base);
+    if (uri === undefined) return undefined;
+    const hash = uri.indexOf("#");
+    const doc = hash < 0 ? uri : uri.slice(0, hash);
+    const fragment = hash < 0 ? "" : uri.slice(hash + 1);
+    const resource = this.resources.get(doc);
+    if (resource === undefined) return undefined;
+    if (fragment === "") return resource;
+    if (!fragment.startsWith("/")) {
+      let anchor = fragment;
+      try {
+        anchor = decodeURIComponent(fragment);
+      } catch { /* keep it as written */ }
+      return this.anchors.get(`${doc}#${anchor}`);
+    }
+    let target: unknown = resource;
+    for (const seg of pointerSegments(`#${fragment}`)) {
       if (Array.isArray(target)) {
         const i = /^(?:0|[1-9][0-9]*)$/.test(seg) ? Number(seg) : -1;
         if (i < 0 || i >= target.length) return undefined;
@@ -979,15 +1267,14 @@ class Converter {
   /** The type a reference stands for; queues a named declaration on first sight. */
   private reference(ref: string, pointer: string): string {
     this.prec = PRIMARY;
-    if (!ref.startsWith("#")) {
-      this.warn(pointer, `external reference ${quote(ref)} is not supported (used unknown)`);
-      return "unknown";
-    }
-    if (ref !== "#" && !ref.startsWith("#/")) {
-      this.warn(pointer, `anchor reference ${quote(ref)} is not supported (used unknown)`);
-      return "unknown";
-    }
     const target = this.lookup(ref);
+    if (target === undefined && !ref.startsWith("#")) {
+      const uri = resolveUri(ref, this.base);
+      if (uri === undefined || !this.resources.has(withoutFragment(uri))) {
+        this.warn(pointer, `external reference ${quote(ref)} is not supported (used unknown)`);
+        return "unknown";
+      }
+    }
     if (target === true) return "unknown";
     if (target === false) return "never";
     if (!isSchemaObject(target)) {
@@ -1001,20 +1288,17 @@ class Converter {
     }
     let name = this.named.get(target);
     if (name === undefined) {
-      name = this.newName(ref);
+      const key = refKey(ref);
+      name = this.newName(key);
       this.named.set(target, name);
-      this.queue.push({ name, schema: target, pointer: ref });
+      this.queue.push({ name, schema: target, pointer: ref, key });
     }
     if (this.deferred === 0) this.direct.add(name);
     return name;
   }
 
-  private newName(ref: string): string {
-    const segments = pointerSegments(ref);
-    const base = segments.length === 2 && (segments[0] === "$defs" || segments[0] === "definitions")
-      ? segments[1]
-      : segments.join(" ");
-    let part = base === "" ? "Def" : toPascalIdentifier(base);
+  private newName(key: string): string {
+    let part = key === "" ? "Def" : toPascalIdentifier(key);
     if (part.length > MAX_NAME_PART) part = part.slice(0, MAX_NAME_PART);
     const stem = this.rootName + part;
     let name = stem;
@@ -1209,5 +1493,7 @@ export function schemaToTypeScript(
     options.description ?? true,
     maxDepth,
     options.reservedNames ?? [],
+    options.indent ?? "  ",
+    options.compact ?? false,
   ).run();
 }

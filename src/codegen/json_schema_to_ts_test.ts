@@ -375,7 +375,7 @@ Deno.test("schemaToTypeScript: behaviour", async (t) => {
       'Unsupported schema at "#/properties/we~1ird~0": expected a schema, got string (used unknown)',
       'Unsupported schema at "#/properties/c": expected a schema, got an array (used unknown)',
       'Unsupported schema at "#/properties/x/$ref": external reference "https://example.com/s.json" is not supported (used unknown)',
-      'Unsupported schema at "#/properties/y/$ref": anchor reference "#anchor" is not supported (used unknown)',
+      'Unsupported schema at "#/properties/y/$ref": reference "#anchor" cannot be resolved (used unknown)',
       'Unsupported schema at "#/properties/z/$ref": reference "#/$defs/missing" cannot be resolved (used unknown)',
       'Unsupported schema at "#/properties/t/type": unknown type "strange" (used unknown)',
     ]);

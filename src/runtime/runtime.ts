@@ -5,7 +5,12 @@
  * @module
  */
 import { ToolListChangedNotificationSchema } from "../_sdk.ts";
-import { Bridge, type BridgePolicy, DEFAULT_CALL_TIMEOUT_MS } from "../bridge/bridge.ts";
+import {
+  Bridge,
+  type BridgeOptions,
+  type BridgePolicy,
+  DEFAULT_CALL_TIMEOUT_MS,
+} from "../bridge/bridge.ts";
 import { DEFAULT_LIMITS } from "../sandbox/limits.ts";
 import { ClientPool, type Connector } from "../bridge/client_pool.ts";
 import type { ServerConfig } from "../config/types.ts";
@@ -52,6 +57,8 @@ export interface RuntimeOptions {
   approvals?: ApprovalOptions;
   /** Where every upstream call is recorded (default: not recorded). */
   audit?: AuditLog;
+  /** Sees every successful upstream tool result (see `BridgeOptions.onResult`). */
+  onToolResult?: BridgeOptions["onResult"];
   /** Default limits of every execution. */
   limits?: Partial<EngineLimits>;
   /** Deadline for starting and initializing a server, in milliseconds. */
@@ -191,6 +198,7 @@ export class Runtime implements AsyncDisposable {
       pool,
       approvals: opts.approvals,
       audit: opts.audit,
+      onResult: opts.onToolResult,
     });
     catalog.onChange((name) => {
       const tools = catalog.snapshot(name)?.tools;

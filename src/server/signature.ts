@@ -1,7 +1,9 @@
 /**
  * The part of a generated tool module a model needs to call the tool: its
- * input and output types and its documented function signature, without the
- * header comment, the imports and the function body.
+ * input and output types and its documented definition, without the imports.
+ * A generated module is already that compact form plus one `import` line, so
+ * `search_tools` with `detail: "full"` shows the module as the model would
+ * read it.
  *
  * @module
  */
@@ -10,15 +12,14 @@ const BODY = /\)\s*:\s*(Promise<[^\n]*>)\s*\{\s*\n\s*return await callTool\b[^\n
 
 /**
  * Cuts the declarations out of a generated module's `source`: leading `//`
- * comments and `import` lines are dropped, and the body of the last exported
- * function becomes `;`. Modules that do not follow the generated shape are
- * returned without their header and imports.
+ * comments and `import` lines are dropped. Modules of earlier mcpx versions,
+ * whose last exported function had a body, get `;` in place of the body.
  *
  * @example
  * ```ts
  * import { toolSignature } from "./signature.ts";
- * const src = `// Generated\nimport { callTool } from "../../runtime.ts";\n\nexport interface EchoInput { message: string }\n\n/** Echoes. *\/\nexport async function echo(args: EchoInput): Promise<string> {\n  return await callTool<string>("e", "echo", args);\n}\n`;
- * toolSignature(src).endsWith("export async function echo(args: EchoInput): Promise<string>;"); // true
+ * const src = `import * as $ from "../../runtime.ts";\n\nexport interface EchoInput { message: string }\nexport type EchoOutput = $.ToolContent;\n\n/** Echoes. *\/\nexport const echo = $.tool<EchoInput, EchoOutput>("e", "echo");\n`;
+ * toolSignature(src).startsWith("export interface EchoInput"); // true
  * ```
  */
 export function toolSignature(source: string): string {
