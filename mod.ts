@@ -105,6 +105,16 @@ export type { EngineLimits, LogEntry } from "./src/sandbox/engine.ts";
 export { DEFAULT_LIMITS } from "./src/sandbox/limits.ts";
 export { type ExecutionResult, Sandbox, type SandboxOptions } from "./src/sandbox/sandbox.ts";
 export { Runtime, type RuntimeExecuteOptions, type RuntimeOptions } from "./src/runtime/runtime.ts";
+export {
+  TypeChecker,
+  type TypeCheckerOptions,
+  type TypeCheckOptions,
+} from "./src/typecheck/type_checker.ts";
+export {
+  formatTypeErrors,
+  type TypeCheckResult,
+  type TypeDiagnostic,
+} from "./src/typecheck/diagnostics.ts";
 
 // Serving
 export { SkillStore } from "./src/plugin_store/skill_store.ts";

@@ -34,6 +34,8 @@ export type McpxErrorCode =
   | "TOOL_TIMEOUT"
   | "TOOL_CANCELLED"
   | "TOOL_ERROR"
+  | "TYPE_ERROR"
+  | "TYPE_CHECK_FAILED"
   | "WORKSPACE_LIMIT"
   | "FILE_NOT_FOUND"
   | "USAGE";

@@ -92,7 +92,8 @@ export const RUN_HELP: string = `Usage: mcpx run <file.ts | -> [options]
 Runs TypeScript in the QuickJS WebAssembly sandbox. The program imports tool
 modules relative to the tree root (import { echo } from "./servers/everything/index.ts")
 and its result is its awaited default export. Console output goes to stdout,
-then the result as JSON.
+then the result as JSON. The program is type-checked against the tree first:
+one with a type error is refused before any tool is called.
 
 Options:
   -c, --config FILE         Server configuration file
@@ -105,9 +106,10 @@ Options:
       --max-tool-calls N    Tool calls allowed (default 1000)
       --max-output BYTES    Output cap before truncation (default 1048576)
       --json                Print {result, logs, error?, stats}
+      --no-check            Run without type-checking first
   -h, --help                Show this help
 
-Exit code 1 when the program fails or breaks a limit.
+Exit code 1 when the program fails, does not type-check or breaks a limit.
 `;
 
 /** `mcpx serve --help`. */
@@ -129,6 +131,7 @@ Options:
       --timeout MS          Per-execution time limit (default 30000)
       --memory MB           Per-execution memory limit (default 128)
       --max-result-chars N  Cut execute_code replies to N characters (default 20000)
+      --no-check            Run execute_code programs without type-checking first
   -h, --help                Show this help
 `;
 

@@ -27,6 +27,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       "max-tool-calls": { type: "string" },
       "max-output": { type: "string" },
       json: { type: "boolean" },
+      "no-check": { type: "boolean" },
     },
   });
   if (v.help) {
@@ -99,6 +100,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     policy: policyOptions(v.allow, v.deny),
     eager: true,
     workers: 1,
+    ...(v["no-check"] ? { typeCheck: false } : {}),
   });
   const result = await runtime.execute(code);
   for (const s of runtime.catalog.status()) {

@@ -26,6 +26,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       http: { type: "string" },
       host: { type: "string" },
       "max-result-chars": { type: "string" },
+      "no-check": { type: "boolean" },
     },
   });
   if (v.help) {
@@ -67,6 +68,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       plugins,
       policy: policyOptions(v.allow, v.deny),
       ...(Object.keys(limits).length > 0 ? { limits } : {}),
+      ...(v["no-check"] ? { typeCheck: false } : {}),
     },
     skills: new SkillStore(pluginDir),
     ...(maxResultChars ? { maxResultChars } : {}),

@@ -13,6 +13,10 @@ import type { LoadedPlugin } from "../plugin_store/plugin_store.ts";
 import type { EngineLimits } from "../sandbox/engine.ts";
 import { type ExecutionResult, Sandbox, type ToolCallback } from "../sandbox/sandbox.ts";
 import type { ExecutionContext } from "../routing/execution_context.ts";
+import type { McpxErrorCode } from "../errors.ts";
+import { embedded } from "../sandbox/_embedded.ts";
+import { formatTypeErrors } from "../typecheck/diagnostics.ts";
+import { TypeChecker, type TypeCheckerOptions } from "../typecheck/type_checker.ts";
 import { Catalog } from "./catalog.ts";
 
 /** Options of {@link Runtime.create}. */
@@ -43,6 +47,13 @@ export interface RuntimeOptions {
    * instead of on first need (default false).
    */
   eager?: boolean;
+  /**
+   * Type-check every program against the generated tree before it runs, in a
+   * warm worker started with the runtime (default true; false in the
+   * single-file build, which does not carry the compiler). An object sets the
+   * checker's deadlines.
+   */
+  typeCheck?: boolean | TypeCheckerOptions;
 }
 
 /** Options of {@link Runtime.execute}. */
@@ -62,6 +73,12 @@ export interface RuntimeExecuteOptions {
   introspectTimeoutMs?: number;
   /** Who the execution runs for; passed with every upstream call. */
   context?: ExecutionContext;
+  /**
+   * Type-check this program before it runs (default: whether the runtime
+   * has a checker, see {@link RuntimeOptions.typeCheck}). A program with a
+   * type error is refused with `TYPE_ERROR` before any tool is called.
+   */
+  check?: boolean;
 }
 
 /**
@@ -85,14 +102,27 @@ export class Runtime implements AsyncDisposable {
   readonly bridge: Bridge;
   /** The WebAssembly sandbox. */
   readonly sandbox: Sandbox;
+  #checker: TypeChecker | undefined;
   readonly #pool: ClientPool;
   #closed = false;
 
-  private constructor(catalog: Catalog, bridge: Bridge, sandbox: Sandbox, pool: ClientPool) {
+  private constructor(
+    catalog: Catalog,
+    bridge: Bridge,
+    sandbox: Sandbox,
+    pool: ClientPool,
+    checker: TypeChecker | undefined,
+  ) {
     this.catalog = catalog;
     this.bridge = bridge;
     this.sandbox = sandbox;
     this.#pool = pool;
+    this.#checker = checker;
+  }
+
+  /** The type-checker of programs; `undefined` while type-checking is off. */
+  get typeChecker(): TypeChecker | undefined {
+    return this.#checker;
   }
 
   /** Creates a runtime; servers connect lazily, on first need. */
@@ -121,6 +151,12 @@ export class Runtime implements AsyncDisposable {
     });
     // Servers take the longest to start: begin before the sandbox loads.
     if (opts.eager) catalog.ensure().catch(() => {});
+    const typeCheck = opts.typeCheck ?? embedded.workerSource === undefined;
+    const checker = typeCheck === false
+      ? undefined
+      : new TypeChecker(typeCheck === true ? {} : typeCheck);
+    // The compiler loads in its worker while servers and the sandbox start.
+    checker?.warmUp().catch(() => {});
     let sandbox: Sandbox;
     try {
       sandbox = await Sandbox.create({
@@ -131,21 +167,27 @@ export class Runtime implements AsyncDisposable {
       });
     } catch (e) {
       // Servers may already be starting: stop them before giving up.
-      await pool.close();
+      await Promise.allSettled([pool.close(), checker?.close()]);
       throw e;
     }
     // While servers start, warm the sandbox's cold paths.
     if (opts.eager) sandbox.warmUp().catch(() => {});
-    return new Runtime(catalog, bridge, sandbox, pool);
+    return new Runtime(catalog, bridge, sandbox, pool, checker);
   }
 
   /**
    * Runs `code` (TypeScript) with the generated tree at its root. Its result
-   * is its awaited `export default`.
+   * is its awaited `export default`. Unless type-checking is off, a program
+   * with a type error is refused first: `error.code` is `TYPE_ERROR` and
+   * `error.message` lists the first errors with their lines.
    */
   async execute(code: string, opts: RuntimeExecuteOptions = {}): Promise<ExecutionResult> {
     await this.catalog.ensure({ timeoutMs: opts.introspectTimeoutMs ?? 30_000 });
     const files = this.catalog.files();
+    if (opts.check ?? this.typeChecker !== undefined) {
+      const refused = await this.#typeCheck(code, files, opts);
+      if (refused !== undefined) return refused;
+    }
     const bridge = this.bridge;
     const intercept = opts.intercept;
     const context = opts.context;
@@ -177,11 +219,50 @@ export class Runtime implements AsyncDisposable {
     });
   }
 
-  /** Closes the sandbox and every server connection. Idempotent. */
+  /** The refusal of a program that does not type-check, or `undefined` to run it. */
+  async #typeCheck(
+    code: string,
+    files: ReadonlyMap<string, string>,
+    opts: RuntimeExecuteOptions,
+  ): Promise<ExecutionResult | undefined> {
+    const t0 = performance.now();
+    const refuse = (code: McpxErrorCode, message: string): ExecutionResult & {
+      error: { code: McpxErrorCode };
+    } => ({
+      ok: false,
+      logs: [],
+      error: { code, name: "TypeCheckError", message },
+      stats: { durationMs: performance.now() - t0, toolCalls: 0, outputBytes: 0, truncated: false },
+    });
+    // Off for the runtime but asked for by this execution: started now, kept.
+    const checker = this.#checker ??= new TypeChecker();
+    try {
+      const r = await checker.check(code, {
+        files,
+        extraFiles: opts.files,
+        signal: opts.signal,
+      });
+      return r.ok ? undefined : refuse("TYPE_ERROR", formatTypeErrors(r));
+    } catch (e) {
+      if (opts.signal?.aborted) {
+        const cancelled = refuse("TYPE_CHECK_FAILED", "Execution cancelled while type-checking");
+        cancelled.error.code = "SANDBOX_CANCELLED";
+        return cancelled;
+      }
+      return refuse("TYPE_CHECK_FAILED", (e as Error).message);
+    }
+  }
+
+  /** Closes the sandbox, the type-checker and every server connection. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.allSettled([this.sandbox.close(), this.bridge.close(), this.#pool.close()]);
+    await Promise.allSettled([
+      this.sandbox.close(),
+      this.bridge.close(),
+      this.#pool.close(),
+      this.typeChecker?.close(),
+    ]);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
