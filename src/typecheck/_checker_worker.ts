@@ -1,15 +1,18 @@
 // The checker's worker: loads the TypeScript compiler, asks the host for the
 // declaration files (it has no file access), then checks programs one at a
 // time with a warm language service.
-/// <reference lib="deno.worker" />
 import ts from "typescript";
 import type { FromChecker, ToChecker } from "./_protocol.ts";
 import { TreeChecker } from "./tree_checker.ts";
 
+const scope = self as unknown as {
+  postMessage(m: FromChecker): void;
+  onmessage: ((e: MessageEvent<ToChecker>) => void) | null;
+};
 let checker: TreeChecker | undefined;
-const post = (m: FromChecker) => self.postMessage(m);
+const post = (m: FromChecker) => scope.postMessage(m);
 
-self.onmessage = (e: MessageEvent<ToChecker>) => {
+scope.onmessage = (e: MessageEvent<ToChecker>) => {
   const m = e.data;
   if (m.t === "libs") {
     checker = new TreeChecker(ts, m.libs);
