@@ -5,6 +5,8 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { Client, StdioClientTransport } from "../src/_sdk.ts";
+import { Runtime } from "../src/runtime/runtime.ts";
+import { WORKSPACE_MODULE } from "../src/server/workspace.ts";
 import { cli, tempDir, writeConfig } from "./_helpers.ts";
 import { everythingServer } from "./_servers.ts";
 
@@ -171,4 +173,60 @@ Deno.test("mcpx serve: execute_code is type-checked against the tree and saved s
   } finally {
     await unchecked.close();
   }
+});
+
+/** Type-checking this takes far longer than the deadline below; it runs at once. */
+const HOSTILE = `type D = "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9";
+type A = \`\${D}\${D}\${D}\${D}\`;
+type B = { [K in A]: { [J in A]: K } };
+const c: B[A][A] = "x" as any;
+export default c;
+`;
+
+Deno.test("Runtime: a program that is too costly to check is refused at the deadline without blocking the host", async () => {
+  await using runtime = await Runtime.create({ typeCheck: { timeoutMs: 1_500 } });
+  await runtime.typeChecker!.warmUp();
+  let ticks = 0;
+  const interval = setInterval(() => ticks++, 50);
+  const t0 = performance.now();
+  const r = await runtime.execute(HOSTILE).finally(() => clearInterval(interval));
+  const elapsed = performance.now() - t0;
+  assert.equal(r.ok, false);
+  assert.equal(r.error?.code, "TYPE_CHECK_FAILED");
+  assert.match(r.error!.message, /took longer than 1500 ms.*--no-check/);
+  assert.ok(elapsed < 4_000, `refused after ${elapsed} ms`);
+  assert.ok(ticks >= 10, `the host's timers ran only ${ticks} times in ${elapsed} ms`);
+  // Unchecked, it runs; checked again, a fresh worker answers.
+  const unchecked = await runtime.execute(HOSTILE, { check: false });
+  assert.equal(unchecked.result, "x");
+  const next = await runtime.execute(`const n: number = "1";`);
+  assert.equal(next.error?.code, "TYPE_ERROR");
+  assert.equal(runtime.typeChecker!.workersStarted, 2);
+});
+
+Deno.test("Runtime: typeCheck and check options; the session's workspace module is typed", async () => {
+  await using unchecked = await Runtime.create({ typeCheck: false });
+  assert.equal(unchecked.typeChecker, undefined);
+  const code = `const n: number = "1" as unknown as string;\nexport default n;`;
+  assert.equal((await unchecked.execute(code)).result, "1");
+  const asked = await unchecked.execute(code, { check: true });
+  assert.equal(asked.error?.code, "TYPE_ERROR");
+  assert.match(asked.error!.message, /main\.ts:1:7 - TS2322/);
+
+  await using runtime = await Runtime.create();
+  const files = new Map([["/workspace.ts", WORKSPACE_MODULE]]);
+  const r = await runtime.execute(
+    `import { listFiles } from "./workspace.ts";\nconst files = await listFiles();\nexport default files.map((f) => f.size);`,
+    { files, intercept: () => Promise.resolve([]) },
+  );
+  assert.equal(r.error?.code, "TYPE_ERROR");
+  assert.match(
+    r.error!.message,
+    /main\.ts:3:35 - TS2339: Property 'size' does not exist on type '\{ path: string; bytes: number; \}'/,
+  );
+  const ok = await runtime.execute(
+    `import { listFiles } from "./workspace.ts";\nconst files = await listFiles();\nexport default files.map((f) => f.bytes);`,
+    { files, intercept: () => Promise.resolve([{ path: "a", bytes: 1 }]) },
+  );
+  assert.deepEqual(ok.result, [1]);
 });
