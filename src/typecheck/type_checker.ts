@@ -244,9 +244,14 @@ export class TypeChecker implements AsyncDisposable {
           break;
         case "failed":
           w.pending.get(m.id)?.reject(
-            new McpxError("TYPE_CHECK_FAILED", `Type-checking failed: ${m.message}`),
+            new McpxError(
+              "TYPE_CHECK_FAILED",
+              `Type-checking failed: ${m.message}. Simplify the program, or run it without type-checking (--no-check)`,
+            ),
           );
           w.pending.delete(m.id);
+          // The compiler threw midway: its state is not to be trusted.
+          this.#kill(w, "The checker failed");
           break;
       }
     };

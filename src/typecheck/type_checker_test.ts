@@ -61,6 +61,18 @@ Deno.test("TypeChecker: a hostile program meets the deadline, the host stays res
   assert.equal(checker.workersStarted, 2);
 });
 
+Deno.test("TypeChecker: a program that overflows the compiler's stack is refused; a fresh worker goes on", async () => {
+  await using checker = new TypeChecker();
+  const nested = `export default ${"[".repeat(20_000)}${"]".repeat(20_000)};`;
+  await assert.rejects(checker.check(nested), (e: unknown) => {
+    assert.equal((e as McpxError).code, "TYPE_CHECK_FAILED");
+    assert.match((e as Error).message, /Maximum call stack size exceeded.*--no-check/);
+    return true;
+  });
+  assert.equal((await checker.check(`const s: string = 1;`)).total, 1);
+  assert.equal(checker.workersStarted, 2);
+});
+
 Deno.test("TypeChecker: cancellation and close", async () => {
   const checker = new TypeChecker();
   await checker.warmUp();
