@@ -212,6 +212,8 @@ Deno.test("Runtime: typeCheck and check options; the session's workspace module 
   const asked = await unchecked.execute(code, { check: true });
   assert.equal(asked.error?.code, "TYPE_ERROR");
   assert.match(asked.error!.message, /main\.ts:1:7 - TS2322/);
+  // One checked execution does not turn checking on for the next ones.
+  assert.equal((await unchecked.execute(code)).result, "1");
 
   await using runtime = await Runtime.create();
   const files = new Map([["/workspace.ts", WORKSPACE_MODULE]]);

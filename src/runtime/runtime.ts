@@ -103,6 +103,7 @@ export class Runtime implements AsyncDisposable {
   /** The WebAssembly sandbox. */
   readonly sandbox: Sandbox;
   #checker: TypeChecker | undefined;
+  readonly #checkByDefault: boolean;
   readonly #pool: ClientPool;
   #closed = false;
 
@@ -118,6 +119,7 @@ export class Runtime implements AsyncDisposable {
     this.sandbox = sandbox;
     this.#pool = pool;
     this.#checker = checker;
+    this.#checkByDefault = checker !== undefined;
   }
 
   /** The type-checker of programs; `undefined` while type-checking is off. */
@@ -184,7 +186,7 @@ export class Runtime implements AsyncDisposable {
   async execute(code: string, opts: RuntimeExecuteOptions = {}): Promise<ExecutionResult> {
     await this.catalog.ensure({ timeoutMs: opts.introspectTimeoutMs ?? 30_000 });
     const files = this.catalog.files();
-    if (opts.check ?? this.typeChecker !== undefined) {
+    if (opts.check ?? this.#checkByDefault) {
       const refused = await this.#typeCheck(code, files, opts);
       if (refused !== undefined) return refused;
     }

@@ -135,13 +135,20 @@ export class TreeChecker {
    */
   check(req: TreeCheckRequest): TypeCheckResult {
     const t0 = performance.now();
-    if (req.tree !== undefined || req.treeId !== this.#treeId) {
+    const newTree = req.tree !== undefined || req.treeId !== this.#treeId;
+    if (newTree) {
       this.#tree = req.tree ?? new Map();
       this.#treeId = req.treeId;
     }
     this.#extra = req.extra ?? new Map();
     this.#entry = req.entry ?? "/main.ts";
     this.#code = req.code;
+    if (newTree || this.#versions.size > 10_000) {
+      // Forget files that are gone; unchanged ones keep their version and their parse.
+      for (const path of this.#versions.keys()) {
+        if (this.#text(path) === undefined) this.#versions.delete(path);
+      }
+    }
     const done = (diagnostics: TypeDiagnostic[], total: number): TypeCheckResult => ({
       ok: total === 0,
       diagnostics,
