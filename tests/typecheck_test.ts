@@ -201,7 +201,7 @@ Deno.test("Runtime: a program that is too costly to check is refused at the dead
   assert.equal(unchecked.result, "x");
   const next = await runtime.execute(`const n: number = "1";`);
   assert.equal(next.error?.code, "TYPE_ERROR");
-  assert.equal(runtime.typeChecker!.workersStarted, 2);
+  assert.equal(runtime.typeChecker!.processesStarted, 2);
 });
 
 Deno.test("Runtime: typeCheck and check options; the session's workspace module is typed", async () => {

@@ -1,15 +1,26 @@
-// Messages between the host (TypeChecker) and the checker's worker.
+// Messages between the host (TypeChecker) and the checker's process: one
+// JSON document a line, on the process's standard input and output. Maps
+// travel as arrays of [key, value] pairs.
 
 import type { TypeCheckResult } from "./diagnostics.ts";
-import type { TreeCheckRequest } from "./tree_checker.ts";
 
-/** Host → worker. */
+/** A {@link TreeCheckRequest} with its maps as entry arrays. */
+export interface WireCheckRequest {
+  treeId: number;
+  tree?: [string, string][];
+  extra?: [string, string][];
+  entry?: string;
+  code: string;
+  max?: number;
+}
+
+/** Host → checker. */
 export type ToChecker =
-  /** The ECMAScript declaration files the worker asked for, by name. */
-  | { t: "libs"; libs: ReadonlyMap<string, string> }
-  | { t: "check"; id: number; req: TreeCheckRequest };
+  /** The ECMAScript declaration files the checker asked for, by name. */
+  | { t: "libs"; libs: [string, string][] }
+  | { t: "check"; id: number; req: WireCheckRequest };
 
-/** Worker → host. */
+/** Checker → host. */
 export type FromChecker =
   /** The compiler is loaded; it needs the declaration files of `dir` (it cannot read files). */
   | { t: "needLibs"; dir: string; version: string }

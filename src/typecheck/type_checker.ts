@@ -1,12 +1,16 @@
 /**
- * Type-checking of guest programs before they run, in a worker: the compiler
- * works on guest-supplied code, so it never runs on the host's main thread.
- * The worker is started once and kept warm (the compiler, the ECMAScript
- * declarations and the last generated tree stay loaded); a check that passes
- * its deadline, or a worker that crashes, gets the worker replaced.
+ * Type-checking of guest programs before they run, in a separate process: the
+ * compiler works on guest-supplied code, so it never runs on the host's main
+ * thread, and a program that makes it run away can be stopped for sure (a
+ * Deno worker busy in a long computation does not stop on `terminate()`) and
+ * cannot exhaust the host's memory. The process is started once and kept warm
+ * (the compiler, the ECMAScript declarations and the last generated tree stay
+ * loaded); a check that passes its deadline, or a process that crashes or
+ * runs out of its heap, gets the process replaced.
  *
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { McpxError } from "../errors.ts";
 import type { TypeCheckResult } from "./diagnostics.ts";
 import type { FromChecker, ToChecker } from "./_protocol.ts";
@@ -15,8 +19,10 @@ import type { FromChecker, ToChecker } from "./_protocol.ts";
 export interface TypeCheckerOptions {
   /** Deadline of one check once the worker is ready, in milliseconds (default 10,000). */
   timeoutMs?: number;
-  /** Deadline for loading the compiler in a new worker, in milliseconds (default 60,000). */
+  /** Deadline for loading the compiler in a new process, in milliseconds (default 60,000). */
   startTimeoutMs?: number;
+  /** Heap limit of the checker's process, in MiB (default 1024). */
+  maxHeapMiB?: number;
   /** Most diagnostics a result carries (default 5). */
   maxDiagnostics?: number;
 }
@@ -29,11 +35,11 @@ export interface TypeCheckOptions {
   extraFiles?: ReadonlyMap<string, string>;
   /** Path of the program (default `/main.ts`). */
   entry?: string;
-  /** Cancels the check (the worker is then replaced). */
+  /** Cancels the check (the process is then replaced). */
   signal?: AbortSignal;
 }
 
-/** Environment variables the compiler reads when it loads; the worker may read only these. */
+/** Environment variables the compiler reads when it loads; the process may read only these. */
 const COMPILER_ENV: readonly string[] = [
   "NODE_ENV",
   "NODE_INSPECTOR_IPC",
@@ -50,20 +56,26 @@ const COMPILER_ENV: readonly string[] = [
 const LIB_FILE = /^lib\.(es5|es20\d\d(\.[a-z0-9]+)*|decorators(\.legacy)?)\.d\.ts$/;
 
 interface CheckerWorker {
-  worker: Worker;
+  child: Deno.ChildProcess;
+  stdin: WritableStreamDefaultWriter<Uint8Array>;
   ready: Promise<void>;
-  /** Id of the tree the worker holds. */
+  /** Id of the tree the process holds. */
   treeId: number;
   pending: Map<number, { resolve: (r: TypeCheckResult) => void; reject: (e: Error) => void }>;
   dead: boolean;
 }
+
+const CHECKER_ENTRY = new URL("./_checker_process.ts", import.meta.url);
+/** The project's configuration, for the compiler's npm import. */
+const CONFIG = new URL("../../deno.json", import.meta.url);
+const encoder = new TextEncoder();
 
 let nextTreeId = 1;
 const treeIds = new WeakMap<ReadonlyMap<string, string>, number>();
 const EMPTY_TREE: ReadonlyMap<string, string> = new Map();
 
 /**
- * Checks TypeScript programs against a generated tree in a warm worker.
+ * Checks TypeScript programs against a generated tree in a warm process.
  *
  * @example
  * ```ts ignore
@@ -77,11 +89,12 @@ export class TypeChecker implements AsyncDisposable {
   readonly #timeoutMs: number;
   readonly #startTimeoutMs: number;
   readonly #max: number;
+  readonly #maxHeapMiB: number;
   #current: CheckerWorker | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #nextId = 1;
   #closed = false;
-  /** Workers started so far (replacements included). */
+  /** Processes started so far (replacements included). */
   #started = 0;
 
   /** @param opts Deadlines and caps. */
@@ -89,19 +102,28 @@ export class TypeChecker implements AsyncDisposable {
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
     this.#startTimeoutMs = opts.startTimeoutMs ?? 60_000;
     this.#max = opts.maxDiagnostics ?? 5;
-    if (!(this.#timeoutMs > 0) || !(this.#startTimeoutMs > 0) || !(this.#max >= 1)) {
+    this.#maxHeapMiB = opts.maxHeapMiB ?? 1024;
+    if (
+      !(this.#timeoutMs > 0) || !(this.#startTimeoutMs > 0) || !(this.#max >= 1) ||
+      !(this.#maxHeapMiB >= 64)
+    ) {
       throw new RangeError(
-        `Invalid type-checker options: timeoutMs ${this.#timeoutMs}, startTimeoutMs ${this.#startTimeoutMs} and maxDiagnostics ${this.#max} must be positive`,
+        `Invalid type-checker options: timeoutMs ${this.#timeoutMs}, startTimeoutMs ${this.#startTimeoutMs} and maxDiagnostics ${this.#max} must be positive, maxHeapMiB ${this.#maxHeapMiB} at least 64`,
       );
     }
   }
 
-  /** How many workers have been started, replacements included. */
-  get workersStarted(): number {
+  /** How many checker processes have been started, replacements included. */
+  get processesStarted(): number {
     return this.#started;
   }
 
-  /** Starts the worker (if it is not running) and waits until it can check. */
+  /** Process id of the running checker, if one runs. */
+  get pid(): number | undefined {
+    return this.#current?.dead === false ? this.#current.child.pid : undefined;
+  }
+
+  /** Starts the process (if it is not running) and waits until it can check. */
   async warmUp(): Promise<void> {
     await this.#worker().ready;
   }
@@ -142,19 +164,19 @@ export class TypeChecker implements AsyncDisposable {
       id,
       req: {
         treeId,
-        ...(w.treeId === treeId ? {} : { tree }),
-        extra: opts.extraFiles,
-        entry: opts.entry,
+        ...(w.treeId === treeId ? {} : { tree: [...tree] }),
+        ...(opts.extraFiles ? { extra: [...opts.extraFiles] } : {}),
+        ...(opts.entry ? { entry: opts.entry } : {}),
         code,
         max: this.#max,
       },
     };
     w.treeId = treeId;
-    w.worker.postMessage(msg);
+    this.#send(w, msg);
     return await this.#deadline(w, result, this.#timeoutMs, "type-checking", opts.signal);
   }
 
-  /** Waits for `p`, replacing the worker when `ms` pass or `signal` aborts first. */
+  /** Waits for `p`, replacing the process when `ms` pass or `signal` aborts first. */
   #deadline<T>(
     w: CheckerWorker,
     p: Promise<T>,
@@ -187,26 +209,27 @@ export class TypeChecker implements AsyncDisposable {
     if (this.#current !== undefined && !this.#current.dead) return this.#current;
     if (this.#closed) throw new McpxError("USAGE", "Cannot type-check: the checker is closed");
     this.#started++;
-    const worker = new Worker(new URL("./_checker_worker.ts", import.meta.url), {
-      type: "module",
-      name: "mcpx-typecheck",
-      deno: {
-        permissions: {
-          env: COMPILER_ENV,
-          read: false,
-          write: false,
-          net: false,
-          run: false,
-          ffi: false,
-          sys: false,
-          import: false,
-        },
-      },
-    } as WorkerOptions);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--no-prompt",
+        `--config=${fileURLToPath(CONFIG)}`,
+        `--allow-env=${COMPILER_ENV.join(",")}`,
+        `--v8-flags=--max-old-space-size=${this.#maxHeapMiB}`,
+        fileURLToPath(CHECKER_ENTRY),
+      ],
+      cwd: fileURLToPath(new URL(".", CONFIG)),
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+      env: { NO_COLOR: "1" },
+    }).spawn();
     let ready!: () => void;
     let failStart!: (e: Error) => void;
     const w: CheckerWorker = {
-      worker,
+      child,
+      stdin: child.stdin.getWriter(),
       ready: new Promise<void>((res, rej) => {
         ready = res;
         failStart = rej;
@@ -216,22 +239,17 @@ export class TypeChecker implements AsyncDisposable {
       dead: false,
     };
     w.ready.catch(() => {});
-    worker.onmessage = (e: MessageEvent<FromChecker>) => {
-      const m = e.data;
+    const onMessage = (m: FromChecker) => {
       switch (m.t) {
         case "needLibs":
           readLibs(m.dir).then(
-            (libs) => w.worker.postMessage({ t: "libs", libs } satisfies ToChecker),
+            (libs) => this.#send(w, { t: "libs", libs: [...libs] }),
             (err) => {
-              failStart(
-                new McpxError(
-                  "TYPE_CHECK_FAILED",
-                  `Cannot load the TypeScript declaration files from "${m.dir}": ${
-                    (err as Error).message
-                  }`,
-                ),
-              );
-              this.#kill(w, "The checker could not start");
+              const message = `Cannot load the TypeScript declaration files from "${m.dir}": ${
+                (err as Error).message
+              }`;
+              failStart(new McpxError("TYPE_CHECK_FAILED", message));
+              this.#kill(w, message);
             },
           );
           break;
@@ -255,26 +273,47 @@ export class TypeChecker implements AsyncDisposable {
           break;
       }
     };
-    worker.onerror = (e) => {
-      e.preventDefault();
-      const message = `Type-checking failed: the checker crashed (${e.message})`;
+    (async () => {
+      let buffered = "";
+      for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+        buffered += chunk;
+        let nl: number;
+        while ((nl = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          if (line !== "") onMessage(JSON.parse(line) as FromChecker);
+        }
+      }
+    })().catch(() => {}).finally(async () => {
+      // Output closed: the process ended (crashed, ran out of heap, or was killed).
+      const status = await child.status;
+      const message = `Type-checking failed: the checker stopped (${
+        status.signal ?? `exit code ${status.code}`
+      }). Simplify the program, or run it without type-checking (--no-check)`;
       failStart(new McpxError("TYPE_CHECK_FAILED", message));
       this.#kill(w, message);
-    };
+    });
     this.#current = w;
     return w;
+  }
+
+  #send(w: CheckerWorker, m: ToChecker): void {
+    w.stdin.write(encoder.encode(JSON.stringify(m) + "\n")).catch(() => {});
   }
 
   #kill(w: CheckerWorker, message: string): void {
     if (w.dead) return;
     w.dead = true;
-    w.worker.terminate();
+    try {
+      w.child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    w.stdin.close().catch(() => {});
     for (const p of w.pending.values()) p.reject(new McpxError("TYPE_CHECK_FAILED", message));
     w.pending.clear();
     if (this.#current === w) this.#current = undefined;
   }
 
-  /** Stops the worker; later checks reject. Idempotent. */
+  /** Stops the process; later checks reject. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -11,7 +11,7 @@ const c: B[A][A] = "x" as any;
 
 const tree = new Map([["/lib/n.ts", `export const n: number = 1;`]]);
 
-Deno.test("TypeChecker: one warm worker checks many programs off the main thread", async () => {
+Deno.test("TypeChecker: one warm process checks many programs off the main thread", async () => {
   await using checker = new TypeChecker();
   await checker.warmUp();
   const bad = await checker.check(`import { n } from "./lib/n.ts";\nconst s: string = n;`, {
@@ -27,17 +27,18 @@ Deno.test("TypeChecker: one warm worker checks many programs off the main thread
     files: tree,
   });
   assert.equal(good.ok, true);
-  // Checks queued together all answer, in order, from the same worker.
+  // Checks queued together all answer, in order, from the same process.
   const many = await Promise.all(
     Array.from({ length: 5 }, (_, i) => checker.check(`const x: number = ${i % 2 ? "1" : '"1"'};`)),
   );
   assert.deepEqual(many.map((r) => r.ok), [false, true, false, true, false]);
-  assert.equal(checker.workersStarted, 1);
+  assert.equal(checker.processesStarted, 1);
 });
 
-Deno.test("TypeChecker: a hostile program meets the deadline, the host stays responsive, the worker is replaced", async () => {
+Deno.test("TypeChecker: a hostile program meets the deadline, the host stays responsive, the process is killed and replaced", async () => {
   await using checker = new TypeChecker({ timeoutMs: 1_500 });
   await checker.warmUp();
+  const pid = checker.pid!;
   let ticks = 0;
   const interval = setInterval(() => ticks++, 50);
   const t0 = performance.now();
@@ -53,15 +54,28 @@ Deno.test("TypeChecker: a hostile program meets the deadline, the host stays res
   }
   const elapsed = performance.now() - t0;
   assert.ok(elapsed < 3_000, `the deadline took ${elapsed} ms`);
-  // The main thread kept running its timers while the worker was busy.
+  // The main thread kept running its timers while the checker was busy.
   assert.ok(ticks >= 10, `only ${ticks} timer ticks in ${elapsed} ms`);
-  // The next check gets a fresh worker and works.
+  // The runaway checker is gone, not left computing in the background.
+  const gone = async () => {
+    for (let i = 0; i < 40; i++) {
+      try {
+        Deno.kill(pid, "SIGCONT");
+      } catch {
+        return true;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return false;
+  };
+  assert.ok(await gone(), `checker process ${pid} still runs`);
+  // The next check gets a fresh process and works.
   const r = await checker.check(`const s: string = 1;`);
   assert.equal(r.ok, false);
-  assert.equal(checker.workersStarted, 2);
+  assert.equal(checker.processesStarted, 2);
 });
 
-Deno.test("TypeChecker: a program that overflows the compiler's stack is refused; a fresh worker goes on", async () => {
+Deno.test("TypeChecker: a program that overflows the compiler's stack is refused; a fresh process goes on", async () => {
   await using checker = new TypeChecker();
   const nested = `export default ${"[".repeat(20_000)}${"]".repeat(20_000)};`;
   await assert.rejects(checker.check(nested), (e: unknown) => {
@@ -70,7 +84,7 @@ Deno.test("TypeChecker: a program that overflows the compiler's stack is refused
     return true;
   });
   assert.equal((await checker.check(`const s: string = 1;`)).total, 1);
-  assert.equal(checker.workersStarted, 2);
+  assert.equal(checker.processesStarted, 2);
 });
 
 Deno.test("TypeChecker: cancellation and close", async () => {
