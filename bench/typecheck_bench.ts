@@ -1,6 +1,6 @@
 // Type-checking a 30-line program against a generated tree of 100 tools,
-// as `execute_code` does before every run: through the warm worker, in
-// process without a worker, and after the tree changed. The baseline is
+// as `execute_code` does before every run: through the warm checker process,
+// directly on the bench thread, and after the tree changed. The baseline is
 // running the same program in the warm sandbox (tools answer at once).
 import ts from "typescript";
 import { generate } from "../src/codegen/generate.ts";
@@ -93,7 +93,7 @@ Deno.bench({
 });
 
 Deno.bench({
-  name: "type-check in the warm worker (TypeChecker.check)",
+  name: "type-check in the warm checker process (TypeChecker.check)",
   group: "30-line program, 100-tool tree",
   n: 50,
   warmup: 5,
@@ -103,7 +103,7 @@ Deno.bench({
 });
 
 Deno.bench({
-  name: "type-check in process, no worker (TreeChecker.check)",
+  name: "type-check on the host thread, no process (TreeChecker.check)",
   group: "30-line program, 100-tool tree",
   n: 50,
   warmup: 5,

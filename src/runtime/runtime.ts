@@ -49,7 +49,7 @@ export interface RuntimeOptions {
   eager?: boolean;
   /**
    * Type-check every program against the generated tree before it runs, in a
-   * warm worker started with the runtime (default true; false in the
+   * warm process started with the runtime (default true; false in the
    * single-file build, which does not carry the compiler). An object sets the
    * checker's deadlines.
    */

@@ -5,7 +5,7 @@
  * files across checks: a file is parsed again only when its text changes.
  *
  * It is handed the `typescript` module rather than importing it, so that
- * only the checker's worker loads the compiler.
+ * only the checker's process loads the compiler.
  *
  * @module
  */

@@ -17,7 +17,7 @@ import type { FromChecker, ToChecker } from "./_protocol.ts";
 
 /** Options of {@link TypeChecker}. */
 export interface TypeCheckerOptions {
-  /** Deadline of one check once the worker is ready, in milliseconds (default 10,000). */
+  /** Deadline of one check once the process is ready, in milliseconds (default 10,000). */
   timeoutMs?: number;
   /** Deadline for loading the compiler in a new process, in milliseconds (default 60,000). */
   startTimeoutMs?: number;
@@ -55,7 +55,7 @@ const COMPILER_ENV: readonly string[] = [
 /** ECMAScript declaration files: the ES5…ES2023 chain and decorators, no DOM. */
 const LIB_FILE = /^lib\.(es5|es20\d\d(\.[a-z0-9]+)*|decorators(\.legacy)?)\.d\.ts$/;
 
-interface CheckerWorker {
+interface CheckerProcess {
   child: Deno.ChildProcess;
   stdin: WritableStreamDefaultWriter<Uint8Array>;
   ready: Promise<void>;
@@ -90,7 +90,7 @@ export class TypeChecker implements AsyncDisposable {
   readonly #startTimeoutMs: number;
   readonly #max: number;
   readonly #maxHeapMiB: number;
-  #current: CheckerWorker | undefined;
+  #current: CheckerProcess | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #nextId = 1;
   #closed = false;
@@ -125,7 +125,7 @@ export class TypeChecker implements AsyncDisposable {
 
   /** Starts the process (if it is not running) and waits until it can check. */
   async warmUp(): Promise<void> {
-    await this.#worker().ready;
+    await this.#process().ready;
   }
 
   /**
@@ -133,7 +133,7 @@ export class TypeChecker implements AsyncDisposable {
    * with syntax errors resolves as `ok`, for the sandbox's compiler to report.
    *
    * @throws {McpxError} `TYPE_CHECK_FAILED` when the check passed its deadline,
-   *   was cancelled, or the worker failed; `USAGE` when the checker is closed.
+   *   was cancelled, or the process failed; `USAGE` when the checker is closed.
    */
   check(code: string, opts: TypeCheckOptions = {}): Promise<TypeCheckResult> {
     const run = this.#queue.then(() => this.#check(code, opts));
@@ -144,7 +144,7 @@ export class TypeChecker implements AsyncDisposable {
   async #check(code: string, opts: TypeCheckOptions): Promise<TypeCheckResult> {
     if (this.#closed) throw new McpxError("USAGE", "Cannot type-check: the checker is closed");
     opts.signal?.throwIfAborted();
-    const w = this.#worker();
+    const w = this.#process();
     await this.#deadline(
       w,
       w.ready,
@@ -178,7 +178,7 @@ export class TypeChecker implements AsyncDisposable {
 
   /** Waits for `p`, replacing the process when `ms` pass or `signal` aborts first. */
   #deadline<T>(
-    w: CheckerWorker,
+    w: CheckerProcess,
     p: Promise<T>,
     ms: number,
     what: string,
@@ -205,7 +205,7 @@ export class TypeChecker implements AsyncDisposable {
     });
   }
 
-  #worker(): CheckerWorker {
+  #process(): CheckerProcess {
     if (this.#current !== undefined && !this.#current.dead) return this.#current;
     if (this.#closed) throw new McpxError("USAGE", "Cannot type-check: the checker is closed");
     this.#started++;
@@ -227,7 +227,7 @@ export class TypeChecker implements AsyncDisposable {
     }).spawn();
     let ready!: () => void;
     let failStart!: (e: Error) => void;
-    const w: CheckerWorker = {
+    const w: CheckerProcess = {
       child,
       stdin: child.stdin.getWriter(),
       ready: new Promise<void>((res, rej) => {
@@ -297,11 +297,11 @@ export class TypeChecker implements AsyncDisposable {
     return w;
   }
 
-  #send(w: CheckerWorker, m: ToChecker): void {
+  #send(w: CheckerProcess, m: ToChecker): void {
     w.stdin.write(encoder.encode(JSON.stringify(m) + "\n")).catch(() => {});
   }
 
-  #kill(w: CheckerWorker, message: string): void {
+  #kill(w: CheckerProcess, message: string): void {
     if (w.dead) return;
     w.dead = true;
     try {
