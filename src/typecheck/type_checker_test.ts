@@ -87,6 +87,19 @@ Deno.test("TypeChecker: a program that overflows the compiler's stack is refused
   assert.equal(checker.processesStarted, 2);
 });
 
+Deno.test("TypeChecker: a program that exhausts the checker's heap is refused; the host is untouched", async () => {
+  await using checker = new TypeChecker({ timeoutMs: 60_000, maxHeapMiB: 128 });
+  await checker.warmUp();
+  await assert.rejects(checker.check(HOSTILE), (e: unknown) => {
+    assert.equal((e as McpxError).code, "TYPE_CHECK_FAILED");
+    assert.match((e as Error).message, /the checker stopped \(.+\).*--no-check/);
+    return true;
+  });
+  assert.equal((await checker.check(`const s: string = 1;`)).total, 1);
+  assert.equal(checker.processesStarted, 2);
+  assert.throws(() => new TypeChecker({ maxHeapMiB: 8 }), RangeError);
+});
+
 Deno.test("TypeChecker: cancellation and close", async () => {
   const checker = new TypeChecker();
   await checker.warmUp();
