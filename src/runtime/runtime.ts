@@ -50,8 +50,8 @@ export interface RuntimeOptions {
   /**
    * Type-check every program against the generated tree before it runs, in a
    * warm process started with the runtime (default true; false in the
-   * single-file build, which does not carry the compiler). An object sets the
-   * checker's deadlines.
+   * single-file build, which does not carry the compiler, and when mcpx is
+   * loaded from a remote URL). An object sets the checker's deadlines.
    */
   typeCheck?: boolean | TypeCheckerOptions;
 }
@@ -153,7 +153,8 @@ export class Runtime implements AsyncDisposable {
     });
     // Servers take the longest to start: begin before the sandbox loads.
     if (opts.eager) catalog.ensure().catch(() => {});
-    const typeCheck = opts.typeCheck ?? embedded.workerSource === undefined;
+    const typeCheck = opts.typeCheck ??
+      (embedded.workerSource === undefined && TypeChecker.supported);
     const checker = typeCheck === false
       ? undefined
       : new TypeChecker(typeCheck === true ? {} : typeCheck);

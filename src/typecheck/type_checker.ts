@@ -113,6 +113,14 @@ export class TypeChecker implements AsyncDisposable {
     }
   }
 
+  /**
+   * Whether checker processes can be started here: mcpx's sources are files
+   * on disk next to its `deno.json` (not so when loaded from a remote URL).
+   */
+  static get supported(): boolean {
+    return CHECKER_ENTRY.protocol === "file:";
+  }
+
   /** How many checker processes have been started, replacements included. */
   get processesStarted(): number {
     return this.#started;
@@ -208,6 +216,12 @@ export class TypeChecker implements AsyncDisposable {
   #process(): CheckerProcess {
     if (this.#current !== undefined && !this.#current.dead) return this.#current;
     if (this.#closed) throw new McpxError("USAGE", "Cannot type-check: the checker is closed");
+    if (!TypeChecker.supported) {
+      throw new McpxError(
+        "TYPE_CHECK_FAILED",
+        `Cannot type-check: mcpx runs from "${CHECKER_ENTRY.origin}", not from files on disk; run without type-checking (--no-check)`,
+      );
+    }
     this.#started++;
     const child = new Deno.Command(Deno.execPath(), {
       args: [
