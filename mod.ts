@@ -178,6 +178,16 @@ export {
   readAudit,
 } from "./src/policy/audit_log.ts";
 export { startTracing, type TracingHandle } from "./src/policy/trace_exporter.ts";
+export {
+  TypeChecker,
+  type TypeCheckerOptions,
+  type TypeCheckOptions,
+} from "./src/typecheck/type_checker.ts";
+export {
+  formatTypeErrors,
+  type TypeCheckResult,
+  type TypeDiagnostic,
+} from "./src/typecheck/diagnostics.ts";
 
 // Serving
 export { SkillStore } from "./src/plugin_store/skill_store.ts";

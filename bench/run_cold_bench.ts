@@ -46,4 +46,13 @@ Deno.bench({ name: "mcpx run, one call", group: "cold run", n: 15, warmup: 2 }, 
   await run(["run", "-A", "cli.ts", "run", program, "--config", config]);
 });
 
+Deno.bench({
+  name: "mcpx run --no-check, one call",
+  group: "cold run",
+  n: 15,
+  warmup: 2,
+}, async () => {
+  await run(["run", "-A", "cli.ts", "run", program, "--config", config, "--no-check"]);
+});
+
 globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));

@@ -42,6 +42,8 @@ export type McpxErrorCode =
   | "APPROVAL_REQUIRED"
   | "APPROVAL_INVALID"
   | "PLAN_MISMATCH"
+  | "TYPE_ERROR"
+  | "TYPE_CHECK_FAILED"
   | "WORKSPACE_LIMIT"
   | "FILE_NOT_FOUND"
   | "INSTALL"

@@ -116,7 +116,7 @@ Deno.test("bridge: policy and replies against real servers", async (t) => {
             "TOOL_INVALID_ARGS",
           )
             .message,
-          `Invalid arguments for "everything/echo": missing required property "id"`,
+          `Invalid arguments for "everything/echo": missing required property "id". Call it as echo(args: { message: string; tag?: string }).`,
         );
         const t0 = performance.now();
         assert.equal(

@@ -111,7 +111,9 @@ export const RUN_HELP: string = `Usage: mcpx run <file.ts | file.wasm | -> [opti
 Runs TypeScript in the QuickJS WebAssembly sandbox. The program imports tool
 modules relative to the tree root (import { echo } from "./servers/everything/index.ts")
 and its result is its awaited default export. Console output goes to stdout,
-then the result as JSON. A .wasm file (from "mcpx build") runs on the javy engine.
+then the result as JSON. The program is type-checked against the tree first:
+one with a type error is refused before any tool is called. A .wasm file (from
+"mcpx build") runs on the javy engine.
 
 Options:
   -c, --config FILE         Server configuration file
@@ -137,13 +139,14 @@ Options:
       --learn               Learn result types of tools without an output schema from
                             this program's calls, into their saved plugins
       --json                Print {result, logs, error?, stats}
+      --no-check            Run without type-checking first
   -h, --help                Show this help
 
 Calls the policy says "ask" about are asked on the terminal; without a
 terminal they are refused (APPROVAL_REQUIRED) unless --yes or a policy allows
 them. Every upstream call is recorded in the audit log (see "mcpx log").
 
-Exit code 1 when the program fails or breaks a limit.
+Exit code 1 when the program fails, does not type-check or breaks a limit.
 `;
 
 /** `mcpx serve --help`. */
@@ -172,6 +175,7 @@ Options:
       --engine NAME         Sandbox engine: quickjs (default) or javy
       --javy-plugin FILE    Javy plugin to use (default: from "javy emit-plugin")
       --max-result-chars N  Cut execute_code replies to N characters (default 20000)
+      --no-check            Run execute_code programs without type-checking first
       --shutdown-grace MS   On SIGINT/SIGTERM/end of stdin, let executions finish this
                             long, then cancel them (default 1000)
   -h, --help                Show this help

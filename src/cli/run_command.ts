@@ -42,6 +42,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       "max-output": { type: "string" },
       json: { type: "boolean" },
       learn: { type: "boolean" },
+      "no-check": { type: "boolean" },
     },
   });
   if (v.help) {
@@ -166,6 +167,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     workers: 1,
     ...engine,
     onToolResult,
+    ...(v["no-check"] ? { typeCheck: false } : {}),
   });
   const prompt = io.prompt;
   const context: ExecutionContext = {

@@ -32,6 +32,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       host: { type: "string" },
       "max-result-chars": { type: "string" },
       "shutdown-grace": { type: "string" },
+      "no-check": { type: "boolean" },
     },
   });
   if (v.help) {
@@ -98,6 +99,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       approvals: setup.approvals,
       ...(audit ? { audit } : {}),
       ...(Object.keys(limits).length > 0 ? { limits } : {}),
+      ...(v["no-check"] ? { typeCheck: false } : {}),
     },
     skills: new SkillStore(pluginDir),
     ...(maxResultChars ? { maxResultChars } : {}),

@@ -25,6 +25,10 @@ import type { ApprovalOptions, Plan } from "../policy/approval_gate.ts";
 import type { AuditLog } from "../policy/audit_log.ts";
 import { bindTrace, contextFromMeta, endSpan, mcpxTracer, SpanKind } from "../policy/tracing.ts";
 import { trace } from "@opentelemetry/api";
+import type { McpxErrorCode } from "../errors.ts";
+import { embedded } from "../sandbox/_embedded.ts";
+import { formatTypeErrors } from "../typecheck/diagnostics.ts";
+import { TypeChecker, type TypeCheckerOptions } from "../typecheck/type_checker.ts";
 import { Catalog } from "./catalog.ts";
 import { McpxError } from "../errors.ts";
 import type { DrainReport } from "../lifecycle/shutdown.ts";
@@ -92,6 +96,13 @@ export interface RuntimeOptions {
    * instead of on first need (default false).
    */
   eager?: boolean;
+  /**
+   * Type-check every program against the generated tree before it runs, in a
+   * warm process started with the runtime (default true; false in the
+   * single-file build, which does not carry the compiler, and when mcpx is
+   * loaded from a remote URL). An object sets the checker's deadlines.
+   */
+  typeCheck?: boolean | TypeCheckerOptions;
 }
 
 /** Options of {@link Runtime.execute}. */
@@ -114,6 +125,12 @@ export interface RuntimeExecuteOptions {
   introspectTimeoutMs?: number;
   /** Who the execution runs for; passed with every upstream call. */
   context?: ExecutionContext;
+  /**
+   * Type-check this program before it runs (default: whether the runtime
+   * has a checker, see {@link RuntimeOptions.typeCheck}). A program with a
+   * type error is refused with `TYPE_ERROR` before any tool is called.
+   */
+  check?: boolean;
   /**
    * Make `allow` calls only; record `ask` and `deny` calls in
    * {@link RuntimeResult.plan} and give the program placeholder results.
@@ -152,6 +169,8 @@ export class Runtime implements AsyncDisposable {
   readonly bridge: Bridge;
   /** The WebAssembly sandbox. */
   readonly sandbox: Sandbox;
+  #checker: TypeChecker | undefined;
+  readonly #checkByDefault: boolean;
   readonly #pool: ClientPool;
   readonly #inFlight = new Map<Promise<unknown>, AbortController>();
   #draining?: string;
@@ -164,12 +183,20 @@ export class Runtime implements AsyncDisposable {
     sandbox: Sandbox,
     pool: ClientPool,
     javy: JavyEngine | undefined,
+    checker: TypeChecker | undefined,
   ) {
     this.catalog = catalog;
     this.bridge = bridge;
     this.sandbox = sandbox;
     this.#pool = pool;
     this.#javy = javy;
+    this.#checker = checker;
+    this.#checkByDefault = checker !== undefined;
+  }
+
+  /** The type-checker of programs; `undefined` while type-checking is off. */
+  get typeChecker(): TypeChecker | undefined {
+    return this.#checker;
   }
 
   /** Creates a runtime; servers connect lazily, on first need. */
@@ -206,6 +233,13 @@ export class Runtime implements AsyncDisposable {
     });
     // Servers take the longest to start: begin before the sandbox loads.
     if (opts.eager) catalog.ensure().catch(() => {});
+    const typeCheck = opts.typeCheck ??
+      (embedded.workerSource === undefined && TypeChecker.supported);
+    const checker = typeCheck === false
+      ? undefined
+      : new TypeChecker(typeCheck === true ? {} : typeCheck);
+    // The compiler loads in its worker while servers and the sandbox start.
+    checker?.warmUp().catch(() => {});
     let sandbox: Sandbox;
     let javy: JavyEngine | undefined;
     try {
@@ -225,12 +259,12 @@ export class Runtime implements AsyncDisposable {
       });
     } catch (e) {
       // Servers may already be starting: stop them before giving up.
-      await pool.close();
+      await Promise.allSettled([pool.close(), checker?.close()]);
       throw e;
     }
     // While servers start, warm the sandbox's cold paths.
     if (opts.eager) sandbox.warmUp().catch(() => {});
-    return new Runtime(catalog, bridge, sandbox, pool, javy);
+    return new Runtime(catalog, bridge, sandbox, pool, javy, checker);
   }
 
   /** The Javy engine, when the runtime uses it. */
@@ -277,7 +311,9 @@ export class Runtime implements AsyncDisposable {
 
   /**
    * Runs `code` (TypeScript) with the generated tree at its root. Its result
-   * is its awaited `export default`.
+   * is its awaited `export default`. Unless type-checking is off, a program
+   * with a type error is refused first: `error.code` is `TYPE_ERROR` and
+   * `error.message` lists the first errors with their lines.
    */
   async execute(code: string, opts: RuntimeExecuteOptions = {}): Promise<RuntimeResult> {
     if (this.#draining !== undefined) {
@@ -365,12 +401,16 @@ export class Runtime implements AsyncDisposable {
     }
   }
 
-  #execute(
+  async #execute(
     code: string,
     opts: RuntimeExecuteOptions,
     context: ExecutionContext,
   ): Promise<ExecutionResult> {
     const files = this.catalog.files();
+    if (opts.check ?? this.#checkByDefault) {
+      const refused = await this.#typeCheck(code, files, opts);
+      if (refused !== undefined) return refused;
+    }
     const bridge = this.bridge;
     const intercept = opts.intercept;
     const callTool: ToolCallback = intercept
@@ -393,7 +433,7 @@ export class Runtime implements AsyncDisposable {
       }
       : (server, tool, args, signal, site) =>
         bridge.callTool(server, tool, args, signal, context, site);
-    return this.sandbox.execute(code, {
+    return await this.sandbox.execute(code, {
       files,
       extraFiles: opts.files,
       callTool,
@@ -402,11 +442,50 @@ export class Runtime implements AsyncDisposable {
     });
   }
 
-  /** Closes the sandbox and every server connection. Idempotent. */
+  /** The refusal of a program that does not type-check, or `undefined` to run it. */
+  async #typeCheck(
+    code: string,
+    files: ReadonlyMap<string, string>,
+    opts: RuntimeExecuteOptions,
+  ): Promise<ExecutionResult | undefined> {
+    const t0 = performance.now();
+    const refuse = (code: McpxErrorCode, message: string): ExecutionResult & {
+      error: { code: McpxErrorCode };
+    } => ({
+      ok: false,
+      logs: [],
+      error: { code, name: "TypeCheckError", message },
+      stats: { durationMs: performance.now() - t0, toolCalls: 0, outputBytes: 0, truncated: false },
+    });
+    // Off for the runtime but asked for by this execution: started now, kept.
+    const checker = this.#checker ??= new TypeChecker();
+    try {
+      const r = await checker.check(code, {
+        files,
+        extraFiles: opts.files,
+        signal: opts.signal,
+      });
+      return r.ok ? undefined : refuse("TYPE_ERROR", formatTypeErrors(r));
+    } catch (e) {
+      if (opts.signal?.aborted) {
+        const cancelled = refuse("TYPE_CHECK_FAILED", "Execution cancelled while type-checking");
+        cancelled.error.code = "SANDBOX_CANCELLED";
+        return cancelled;
+      }
+      return refuse("TYPE_CHECK_FAILED", (e as Error).message);
+    }
+  }
+
+  /** Closes the sandbox, the type-checker and every server connection. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.allSettled([this.sandbox.close(), this.bridge.close(), this.#pool.close()]);
+    await Promise.allSettled([
+      this.sandbox.close(),
+      this.bridge.close(),
+      this.#pool.close(),
+      this.typeChecker?.close(),
+    ]);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
