@@ -128,7 +128,7 @@ Deno.test("bridge: policy and replies against real servers", async (t) => {
             }),
             "TOOL_INVALID_ARGS",
           ).message,
-          `Invalid arguments for "everything/echo": /tag: does not match the pattern "^(a+)+$"`,
+          `Invalid arguments for "everything/echo": /tag: does not match the pattern "^(a+)+$". Call it as echo(args: { message: string; tag?: string }).`,
         );
         assert.ok(performance.now() - t0 < 1_000);
         assert.deepEqual(
