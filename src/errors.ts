@@ -36,6 +36,8 @@ export type McpxErrorCode =
   | "TOOL_ERROR"
   | "WORKSPACE_LIMIT"
   | "FILE_NOT_FOUND"
+  | "CLIENT_UNSUPPORTED"
+  | "REQUEST_STATE_INVALID"
   | "USAGE";
 
 /** Base class of every error mcpx throws on purpose. */

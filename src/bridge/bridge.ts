@@ -18,6 +18,7 @@ import { ArgValidator } from "./arg_validator.ts";
 import { ClientPool } from "./client_pool.ts";
 import { type CallEnvelope, errorEnvelope, okEnvelope } from "./envelope.ts";
 import type { ExecutionContext } from "../routing/execution_context.ts";
+import { progressFor, trackUpstreamCall } from "../routing/upstream_router.ts";
 import { RateLimiter, type RateSpec } from "./rate_limiter.ts";
 import { cacheKey, ResultCache } from "./result_cache.ts";
 
@@ -264,7 +265,7 @@ export class Bridge implements AsyncDisposable {
     args: unknown,
     signal: AbortSignal | undefined,
     hit: { cached: boolean },
-    _context?: ExecutionContext,
+    context?: ExecutionContext,
   ): Promise<CallEnvelope> {
     if (this.#closed) return errorEnvelope("SERVER_ERROR", "The tool bridge is closed");
     if (typeof server !== "string" || typeof tool !== "string") {
@@ -381,7 +382,7 @@ export class Bridge implements AsyncDisposable {
     let result: CallToolResult;
     this.#stats.upstreamCalls++;
     try {
-      result = await this.#send(conn, tool, wire, signal);
+      result = await this.#send(conn, tool, wire, signal, context);
     } catch (error) {
       return this.#failure(error, server, tool, signal, conn);
     }
@@ -404,11 +405,22 @@ export class Bridge implements AsyncDisposable {
     tool: string,
     args: Record<string, unknown>,
     signal: AbortSignal | undefined,
+    context: ExecutionContext | undefined,
   ): Promise<CallToolResult> {
+    // Server-to-client requests, progress and logs of this call go to the
+    // client of the execution that made it.
+    const release = trackUpstreamCall(conn.client, context);
+    const onprogress = progressFor(context);
+    const progress = onprogress ? { onprogress, resetTimeoutOnProgress: true } : {};
     if (signal === undefined) {
-      return await conn.client.callTool({ name: tool, arguments: args }, undefined, {
-        timeout: this.#timeoutMs,
-      }) as CallToolResult;
+      try {
+        return await conn.client.callTool({ name: tool, arguments: args }, undefined, {
+          timeout: this.#timeoutMs,
+          ...progress,
+        }) as CallToolResult;
+      } finally {
+        release();
+      }
     }
     // A per-call controller: the SDK never removes its listener from the signal it is given.
     const ac = new AbortController();
@@ -418,9 +430,11 @@ export class Bridge implements AsyncDisposable {
       return await conn.client.callTool({ name: tool, arguments: args }, undefined, {
         timeout: this.#timeoutMs,
         signal: ac.signal,
+        ...progress,
       }) as CallToolResult;
     } finally {
       signal.removeEventListener("abort", onAbort);
+      release();
     }
   }
 

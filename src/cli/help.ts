@@ -129,6 +129,8 @@ Options:
       --timeout MS          Per-execution time limit (default 30000)
       --memory MB           Per-execution memory limit (default 128)
       --max-result-chars N  Cut execute_code replies to N characters (default 20000)
+      --root DIR            A root given to upstream servers that ask while no client
+                            call is waiting (repeatable)
   -h, --help                Show this help
 `;
 

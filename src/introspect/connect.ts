@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Client, ErrorCode, McpError, type Transport } from "../_sdk.ts";
+import { Client, type ClientCapabilities, ErrorCode, McpError, type Transport } from "../_sdk.ts";
 import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from "../config/types.ts";
 import { McpxError, ServerConnectionError } from "../errors.ts";
 import { VERSION } from "../version.ts";
@@ -30,6 +30,13 @@ export interface ConnectOptions {
    * in-memory transport to an in-process server). `server.name` still names it.
    */
   transport?: Transport;
+  /** Capabilities declared to the server (default none). */
+  capabilities?: ClientCapabilities;
+  /**
+   * Called with the SDK client before it connects, to install request and
+   * notification handlers (for the capabilities declared).
+   */
+  setup?: (client: Client) => void;
 }
 
 /** How a connection ended, given to {@link Connection.onClose} listeners. */
@@ -153,8 +160,9 @@ async function open(
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const client = new Client(
     { name: opts.clientName ?? "mcpx", version: opts.clientVersion ?? VERSION },
-    { capabilities: {} },
+    { capabilities: opts.capabilities ?? {} },
   );
+  opts.setup?.(client);
   let protocolVersion: string | undefined;
   const setVersion = transport.setProtocolVersion?.bind(transport);
   transport.setProtocolVersion = (version: string) => {

@@ -4,7 +4,11 @@
  *
  * @module
  */
-import { ToolListChangedNotificationSchema } from "../_sdk.ts";
+import {
+  type Client,
+  type ClientCapabilities,
+  ToolListChangedNotificationSchema,
+} from "../_sdk.ts";
 import { Bridge, type BridgePolicy } from "../bridge/bridge.ts";
 import { ClientPool, type Connector } from "../bridge/client_pool.ts";
 import type { ServerConfig } from "../config/types.ts";
@@ -43,6 +47,19 @@ export interface RuntimeOptions {
    * instead of on first need (default false).
    */
   eager?: boolean;
+  /**
+   * Capabilities declared to upstream servers and a hook that installs their
+   * handlers on each new connection (server-to-client requests, logs).
+   */
+  upstream?: UpstreamHooks;
+}
+
+/** See {@link RuntimeOptions.upstream}. */
+export interface UpstreamHooks {
+  /** Declared to every upstream server. */
+  capabilities: ClientCapabilities;
+  /** Called with each new SDK client before it connects. */
+  setup(server: string, client: Client): void;
 }
 
 /** Options of {@link Runtime.execute}. */
@@ -104,7 +121,11 @@ export class Runtime implements AsyncDisposable {
     const pool = new ClientPool(servers, {
       connectTimeoutMs: opts.connectTimeoutMs,
       connect: async (server, o) => {
-        const conn = await (opts.connect ?? connect)(server, o);
+        const up = opts.upstream;
+        const conn = await (opts.connect ?? connect)(
+          server,
+          up ? { ...o, capabilities: up.capabilities, setup: (c) => up.setup(server.name, c) } : o,
+        );
         // The catalogue re-reads the tool list; its change listener below updates the bridge.
         conn.client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
           await catalog.refreshTools(server.name).catch(() => {});

@@ -44,18 +44,26 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
   {
     name: "list_files",
     description: "List a directory of the code tree: servers/, skills/, workspace/.",
-    inputSchema: { type: "object", properties: { path: str } },
+    inputSchema: { type: "object", properties: { path: str, workspace: str } },
   },
   {
     name: "read_file",
     description: "Read a file of the code tree, such as a tool module.",
-    inputSchema: { type: "object", properties: { path: str }, required: ["path"] },
+    inputSchema: {
+      type: "object",
+      properties: { path: str, workspace: str },
+      required: ["path"],
+    },
   },
   {
     name: "execute_code",
     description:
       'Run TypeScript in a sandbox: import tools from "./servers/<server>/index.ts", `export default` the result. Returns logs and result.',
-    inputSchema: { type: "object", properties: { code: str }, required: ["code"] },
+    inputSchema: {
+      type: "object",
+      properties: { code: str, workspace: str },
+      required: ["code"],
+    },
   },
   {
     name: "save_skill",

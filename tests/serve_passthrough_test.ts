@@ -1,0 +1,307 @@
+// End-to-end: what upstream servers ask of the client (elicitation, sampling,
+// roots), their progress and their logs pass through `mcpx serve` to the
+// client whose program caused them, in both protocol eras, over stdio and
+// Streamable HTTP. Driven by the SDK's v1 client (2025-11-25) and its v2
+// client in auto mode (2026-07-28), against the real server-everything.
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { Client, StdioClientTransport } from "../src/_sdk.ts";
+import {
+  V2Client,
+  V2StdioClientTransport,
+  V2StreamableHTTPClientTransport,
+} from "../src/_sdk_client.ts";
+import { StreamableHTTPClientTransport } from "../src/_sdk_remote.ts";
+import { tempDir, writeConfig } from "./_helpers.ts";
+import { everythingServer, freePort } from "./_servers.ts";
+
+const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
+
+const CAPS = {
+  elicitation: { form: {}, url: {} },
+  sampling: {},
+  roots: { listChanged: true },
+};
+
+interface Answers {
+  /** Name put in accepted elicitations. */
+  name: string;
+  /** Called when an elicitation arrives; resolves when it may be answered. */
+  onElicit?: () => Promise<void>;
+  elicitations: number;
+  samplings: number;
+}
+
+type AnyClient = {
+  setRequestHandler: (...a: never[]) => void;
+};
+
+function answer(client: AnyClient, a: Answers, v1: boolean): void {
+  const set = client.setRequestHandler.bind(client) as unknown as (
+    m: unknown,
+    h: (req: { params: Record<string, unknown> }) => unknown,
+  ) => void;
+  const method = async (name: string) =>
+    v1 ? (await import("../src/_sdk.ts") as Record<string, unknown>)[name] : undefined;
+  return void (async () => {})().then(async () => {
+    set(
+      v1 ? await method("ElicitRequestSchema") : "elicitation/create",
+      async (req) => {
+        a.elicitations++;
+        await a.onElicit?.();
+        assert.match(String(req.params.message), /provide inputs/);
+        return { action: "accept", content: { name: a.name, check: true } };
+      },
+    );
+    set(v1 ? await method("CreateMessageRequestSchema") : "sampling/createMessage", () => {
+      a.samplings++;
+      return {
+        role: "assistant",
+        content: { type: "text", text: `sampled by ${a.name}` },
+        model: "test-model",
+      };
+    });
+    set(v1 ? await method("ListRootsRequestSchema") : "roots/list", () => ({
+      roots: [{ uri: `file:///roots/${a.name}`, name: a.name }],
+    }));
+  });
+}
+
+const ELICIT = `import { triggerElicitationRequest } from "./servers/everything/index.ts";
+import { text } from "./runtime.ts";
+export default text(await triggerElicitationRequest({}));`;
+
+const SAMPLE = `import { triggerSamplingRequest } from "./servers/everything/index.ts";
+import { text } from "./runtime.ts";
+export default text(await triggerSamplingRequest({ prompt: "hi", maxTokens: 10 }));`;
+
+const ROOTS = `import { getRootsList } from "./servers/everything/index.ts";
+import { text } from "./runtime.ts";
+export default text(await getRootsList({}));`;
+
+async function run(
+  client: { callTool: (p: never, ...rest: never[]) => Promise<unknown> },
+  code: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ text: string; isError: boolean }> {
+  const r = await (client.callTool as (p: unknown, a?: unknown, b?: unknown) => Promise<unknown>)(
+    { name: "execute_code", arguments: { code, ...extra } },
+    ...(client instanceof Client ? [undefined, { timeout: 60_000 }] : [{ timeout: 60_000 }]),
+  ) as { content: { type: string; text: string }[]; isError?: boolean };
+  return {
+    text: r.content.filter((c) => c.type === "text").map((c) => c.text).join("\n"),
+    isError: r.isError === true,
+  };
+}
+
+async function config(dir: string): Promise<string> {
+  return await writeConfig(dir, [everythingServer()]);
+}
+
+async function v1Stdio(cfg: string, a: Answers, extra: string[] = []): Promise<Client> {
+  const client = new Client({ name: "v1", version: "1.0.0" }, { capabilities: CAPS });
+  answer(client as never, a, true);
+  await new Promise((r) => setTimeout(r, 0));
+  await client.connect(
+    new StdioClientTransport({
+      command: Deno.execPath(),
+      args: ["run", "-A", CLI, "serve", "--config", cfg, ...extra],
+      stderr: "ignore",
+    }),
+  );
+  return client;
+}
+
+async function v2Stdio(cfg: string, a: Answers): Promise<V2Client> {
+  const client = new V2Client({ name: "v2", version: "1.0.0" }, {
+    capabilities: CAPS,
+    versionNegotiation: { mode: "auto" },
+  });
+  answer(client as never, a, false);
+  await new Promise((r) => setTimeout(r, 0));
+  await client.connect(
+    new V2StdioClientTransport({
+      command: Deno.execPath(),
+      args: ["run", "-A", CLI, "serve", "--config", cfg],
+      stderr: "ignore",
+    }),
+  );
+  return client;
+}
+
+function answers(name: string): Answers {
+  return { name, elicitations: 0, samplings: 0 };
+}
+
+Deno.test({
+  name: "serve stdio, SDK v2 client (2026-07-28): elicitation, sampling and roots round trips",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    const a = answers("Ada");
+    const client = await v2Stdio(await config(dir.path), a);
+    try {
+      assert.equal(client.getNegotiatedProtocolVersion(), "2026-07-28");
+      const e = await run(client as never, ELICIT);
+      assert.equal(e.isError, false, e.text);
+      assert.match(e.text, /- Name: Ada/);
+      assert.equal(a.elicitations, 1);
+      const s = await run(client as never, SAMPLE);
+      assert.match(s.text, /sampled by Ada/);
+      assert.equal(a.samplings, 1);
+      // server-everything asks for roots once, when it starts: no call is
+      // waiting then, so it gets the --root folders (here none).
+      const r = await run(client as never, ROOTS);
+      assert.match(r.text, /no roots are currently configured/);
+    } finally {
+      await client.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "serve stdio, SDK v1 client (2025-11-25): elicitation, sampling and roots round trips",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    const a = answers("Bob");
+    const client = await v1Stdio(await config(dir.path), a, ["--root", dir.path]);
+    try {
+      const e = await run(client as never, ELICIT);
+      assert.equal(e.isError, false, e.text);
+      assert.match(e.text, /- Name: Bob/);
+      const s = await run(client as never, SAMPLE);
+      assert.match(s.text, /sampled by Bob/);
+      const r = await run(client as never, ROOTS);
+      assert.match(r.text, new RegExp(`URI: file://${dir.path}`));
+    } finally {
+      await client.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "serve stdio: a client without the capabilities gets a clear refusal",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    const client = new Client({ name: "plain", version: "1.0.0" });
+    await client.connect(
+      new StdioClientTransport({
+        command: Deno.execPath(),
+        args: ["run", "-A", CLI, "serve", "--config", await config(dir.path)],
+        stderr: "ignore",
+      }),
+    );
+    try {
+      const e = await run(client as never, ELICIT);
+      assert.equal(e.isError, true, e.text);
+      assert.match(e.text, /does not support "elicitation\/create" in form mode/);
+    } finally {
+      await client.close();
+    }
+  },
+});
+
+/** Starts `mcpx serve --http` and waits until it listens. */
+async function startHttp(cfg: string): Promise<{ url: string } & AsyncDisposable> {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, "serve", "--config", cfg, "--http", String(port)],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!seen.includes("listening on")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`mcpx serve --http exited: ${seen}`);
+    seen += value;
+  }
+  const drained = (async () => {
+    try {
+      while (!(await reader.read()).done) { /* drain */ }
+    } catch { /* closed */ }
+  })();
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* gone */ }
+      await child.status;
+      await drained;
+    },
+  };
+}
+
+/** Both clients' elicitations are pending before either is answered. */
+function barrier(n: number): () => Promise<void> {
+  let arrived = 0;
+  let open!: () => void;
+  const all = new Promise<void>((r) => open = r);
+  return () => {
+    if (++arrived === n) open();
+    return all;
+  };
+}
+
+Deno.test({
+  name: "serve HTTP: two concurrent sessions per era with pending elicitations each get their own",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    await using server = await startHttp(await config(dir.path));
+
+    // 2025-11-25: two SDK v1 sessions.
+    const wait1 = barrier(2);
+    const a1 = { ...answers("Carol"), onElicit: wait1 };
+    const b1 = { ...answers("Dave"), onElicit: wait1 };
+    const legacy = await Promise.all([a1, b1].map(async (a) => {
+      const c = new Client({ name: "v1", version: "1.0.0" }, { capabilities: CAPS });
+      answer(c as never, a, true);
+      await new Promise((r) => setTimeout(r, 0));
+      await c.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+      return c;
+    }));
+    // 2026-07-28: two SDK v2 clients in auto mode.
+    const wait2 = barrier(2);
+    const a2 = { ...answers("Erin"), onElicit: wait2 };
+    const b2 = { ...answers("Frank"), onElicit: wait2 };
+    const modern = await Promise.all([a2, b2].map(async (a) => {
+      const c = new V2Client({ name: "v2", version: "1.0.0" }, {
+        capabilities: CAPS,
+        versionNegotiation: { mode: "auto" },
+      });
+      answer(c as never, a, false);
+      await new Promise((r) => setTimeout(r, 0));
+      await c.connect(new V2StreamableHTTPClientTransport(new URL(server.url)));
+      return c;
+    }));
+    try {
+      for (const c of modern) assert.equal(c.getNegotiatedProtocolVersion(), "2026-07-28");
+      const [r1, r2] = await Promise.all([
+        run(legacy[0] as never, ELICIT),
+        run(legacy[1] as never, ELICIT),
+      ]);
+      const [r3, r4] = await Promise.all([
+        run(modern[0] as never, ELICIT),
+        run(modern[1] as never, ELICIT),
+      ]);
+      assert.match(r1.text, /- Name: Carol/, r1.text);
+      assert.match(r2.text, /- Name: Dave/, r2.text);
+      assert.match(r3.text, /- Name: Erin/, r3.text);
+      assert.match(r4.text, /- Name: Frank/, r4.text);
+      for (const a of [a1, b1, a2, b2]) assert.equal(a.elicitations, 1, a.name);
+      // Modern HTTP carries the workspace as a handle.
+      assert.match(r3.text, /workspace: ws-/);
+    } finally {
+      await Promise.allSettled([...legacy, ...modern].map((c) => c.close()));
+    }
+  },
+});
