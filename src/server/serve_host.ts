@@ -24,6 +24,7 @@ import {
 } from "../_sdk_server.ts";
 import { McpxError } from "../errors.ts";
 import { legacyChannel, modernChannel, requestAbilities } from "../routing/client_channels.ts";
+import { CLIENT_MODULE, CLIENT_SERVER, handleClientCall } from "../routing/client_module.ts";
 import {
   type ClientChannel,
   type ExecutionContext,
@@ -467,6 +468,7 @@ export class ServeHost implements AsyncDisposable {
     const tree = new Map<string, string>();
     for (const [p, c] of rt.catalog.files()) tree.set(p.slice(1), c);
     tree.set("workspace.ts", WORKSPACE_MODULE);
+    tree.set("client.ts", CLIENT_MODULE);
     for (const [p, c] of this.#skillFiles) tree.set(p.slice(1), c);
     for (const [p, c] of workspace.entries()) tree.set(p, c);
     return tree;
@@ -607,6 +609,7 @@ export class ServeHost implements AsyncDisposable {
     if (typeof rt === "string") return errorText(rt);
     const files = new Map(this.#skillFiles);
     files.set("/workspace.ts", WORKSPACE_MODULE);
+    files.set("/client.ts", CLIENT_MODULE);
     for (const [p, c] of workspace.importable()) {
       // A workspace file that does not compile must not break every execution.
       try {
@@ -625,6 +628,8 @@ export class ServeHost implements AsyncDisposable {
         intercept: (server, tool, a) =>
           server === WORKSPACE_SERVER
             ? new Promise((resolve) => resolve(workspace.handle(tool, a)))
+            : server === CLIENT_SERVER
+            ? handleClientCall(context, tool, a)
             : undefined,
       });
       if (!result.ok) {
