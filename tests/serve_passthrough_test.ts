@@ -5,7 +5,14 @@
 // client in auto mode (2026-07-28), against the real server-everything.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { Client, StdioClientTransport } from "../src/_sdk.ts";
+import {
+  Client,
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
+  StdioClientTransport,
+} from "../src/_sdk.ts";
 import {
   V2Client,
   V2StdioClientTransport,
@@ -32,38 +39,31 @@ interface Answers {
   samplings: number;
 }
 
-type AnyClient = {
-  setRequestHandler: (...a: never[]) => void;
-};
-
-function answer(client: AnyClient, a: Answers, v1: boolean): void {
-  const set = client.setRequestHandler.bind(client) as unknown as (
-    m: unknown,
-    h: (req: { params: Record<string, unknown> }) => unknown,
-  ) => void;
-  const method = async (name: string) =>
-    v1 ? (await import("../src/_sdk.ts") as Record<string, unknown>)[name] : undefined;
-  return void (async () => {})().then(async () => {
-    set(
-      v1 ? await method("ElicitRequestSchema") : "elicitation/create",
-      async (req) => {
-        a.elicitations++;
-        await a.onElicit?.();
-        return { action: "accept", content: { name: a.name, check: true } };
-      },
-    );
-    set(v1 ? await method("CreateMessageRequestSchema") : "sampling/createMessage", () => {
-      a.samplings++;
-      return {
-        role: "assistant",
-        content: { type: "text", text: `sampled by ${a.name}` },
-        model: "test-model",
-      };
-    });
-    set(v1 ? await method("ListRootsRequestSchema") : "roots/list", () => ({
-      roots: [{ uri: `file:///roots/${a.name}`, name: a.name }],
-    }));
-  });
+/** Installs handlers that answer as `a.name` on a v1 or v2 client. */
+function answer(client: Client | V2Client, a: Answers): void {
+  const elicit = async () => {
+    a.elicitations++;
+    await a.onElicit?.();
+    return { action: "accept" as const, content: { name: a.name, check: true } };
+  };
+  const sample = () => {
+    a.samplings++;
+    return {
+      role: "assistant" as const,
+      content: { type: "text" as const, text: `sampled by ${a.name}` },
+      model: "test-model",
+    };
+  };
+  const roots = () => ({ roots: [{ uri: `file:///roots/${a.name}`, name: a.name }] });
+  if (client instanceof Client) {
+    client.setRequestHandler(ElicitRequestSchema, elicit);
+    client.setRequestHandler(CreateMessageRequestSchema, sample);
+    client.setRequestHandler(ListRootsRequestSchema, roots);
+  } else {
+    client.setRequestHandler("elicitation/create", elicit);
+    client.setRequestHandler("sampling/createMessage", sample);
+    client.setRequestHandler("roots/list", roots);
+  }
 }
 
 const ELICIT = `import { triggerElicitationRequest } from "./servers/everything/index.ts";
@@ -99,8 +99,7 @@ async function config(dir: string): Promise<string> {
 
 async function v1Stdio(cfg: string, a: Answers, extra: string[] = []): Promise<Client> {
   const client = new Client({ name: "v1", version: "1.0.0" }, { capabilities: CAPS });
-  answer(client as never, a, true);
-  await new Promise((r) => setTimeout(r, 0));
+  answer(client, a);
   await client.connect(
     new StdioClientTransport({
       command: Deno.execPath(),
@@ -116,8 +115,7 @@ async function v2Stdio(cfg: string, a: Answers): Promise<V2Client> {
     capabilities: CAPS,
     versionNegotiation: { mode: "auto" },
   });
-  answer(client as never, a, false);
-  await new Promise((r) => setTimeout(r, 0));
+  answer(client, a);
   await client.connect(
     new V2StdioClientTransport({
       command: Deno.execPath(),
@@ -263,8 +261,7 @@ Deno.test({
     const b1 = { ...answers("Dave"), onElicit: wait1 };
     const legacy = await Promise.all([a1, b1].map(async (a) => {
       const c = new Client({ name: "v1", version: "1.0.0" }, { capabilities: CAPS });
-      answer(c as never, a, true);
-      await new Promise((r) => setTimeout(r, 0));
+      answer(c, a);
       await c.connect(new StreamableHTTPClientTransport(new URL(server.url)));
       return c;
     }));
@@ -277,8 +274,7 @@ Deno.test({
         capabilities: CAPS,
         versionNegotiation: { mode: "auto" },
       });
-      answer(c as never, a, false);
-      await new Promise((r) => setTimeout(r, 0));
+      answer(c, a);
       await c.connect(new V2StreamableHTTPClientTransport(new URL(server.url)));
       return c;
     }));
@@ -364,7 +360,6 @@ Deno.test({
   async fn() {
     await using dir = await tempDir();
     const client = await v1Stdio(await config(dir.path), answers("Ivy"));
-    const { LoggingMessageNotificationSchema } = await import("../src/_sdk.ts");
     const logs: { level: string; logger?: string; data: unknown }[] = [];
     client.setNotificationHandler(
       LoggingMessageNotificationSchema,
@@ -382,6 +377,34 @@ export default await toggleSimulatedLogging({});`;
       assert.ok(simulated(), `no simulated log message arrived: ${JSON.stringify(logs)}`);
       assert.ok(logs.every((l) => l.logger === "everything"), JSON.stringify(logs));
       await run(client as never, code); // off again
+    } finally {
+      await client.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "serve stdio, 2026-07-28: a tampered requestState is refused",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    const client = await v2Stdio(await config(dir.path), answers("Jo"));
+    try {
+      await assert.rejects(
+        client.callTool(
+          {
+            name: "execute_code",
+            arguments: { code: "export default 1" },
+            requestState: "eyJlIjoiYSIsInMiOiJiIn0.forged",
+            inputResponses: { "elicitation-1": { action: "accept", content: {} } },
+          } as never,
+        ),
+        (e: Error & { code?: number }) => e.code === -32602 && /requestState/.test(e.message),
+      );
+      // The server is still there.
+      const r = await run(client as never, "export default 41 + 1");
+      assert.match(r.text, /^42/);
     } finally {
       await client.close();
     }
