@@ -410,3 +410,38 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "serve stdio: a tool that requires task execution works from guest code, with its elicitation",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    const a = answers("Kim");
+    const client = await v1Stdio(await config(dir.path), a);
+    try {
+      const seen: Progress[] = [];
+      const r = await client.callTool(
+        {
+          name: "execute_code",
+          arguments: {
+            code: `import { simulateResearchQuery } from "./servers/everything/index.ts";
+import { text } from "./runtime.ts";
+export default text(await simulateResearchQuery({ topic: "python", ambiguous: true }));`,
+          },
+        },
+        undefined,
+        { onprogress: (p) => void seen.push(p), timeout: 60_000 },
+      );
+      const out = (r.content as { text: string }[])[0].text;
+      assert.equal(r.isError, undefined, out);
+      assert.match(out, /# Research Report: python/);
+      // The task's clarifying question reached this client.
+      assert.equal(a.elicitations, 1);
+      assert.ok(seen.some((p) => /task working/.test(p.message ?? "")), JSON.stringify(seen));
+    } finally {
+      await client.close();
+    }
+  },
+});

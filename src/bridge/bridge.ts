@@ -6,7 +6,13 @@
  * @module
  */
 
-import { type CallToolResult, ErrorCode, McpError, type Tool } from "../_sdk.ts";
+import {
+  type CallToolResult,
+  CallToolResultSchema,
+  ErrorCode,
+  McpError,
+  type Tool,
+} from "../_sdk.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError, quoteList } from "../errors.ts";
 import type { Connection } from "../introspect/connect.ts";
@@ -382,7 +388,7 @@ export class Bridge implements AsyncDisposable {
     let result: CallToolResult;
     this.#stats.upstreamCalls++;
     try {
-      result = await this.#send(conn, tool, wire, signal, context);
+      result = await this.#send(conn, def, wire, signal, context);
     } catch (error) {
       return this.#failure(error, server, tool, signal, conn);
     }
@@ -402,7 +408,7 @@ export class Bridge implements AsyncDisposable {
 
   async #send(
     conn: Connection,
-    tool: string,
+    def: Tool,
     args: Record<string, unknown>,
     signal: AbortSignal | undefined,
     context: ExecutionContext | undefined,
@@ -412,28 +418,19 @@ export class Bridge implements AsyncDisposable {
     const release = trackUpstreamCall(conn.client, context);
     const onprogress = progressFor(context);
     const progress = onprogress ? { onprogress, resetTimeoutOnProgress: true } : {};
-    if (signal === undefined) {
-      try {
-        return await conn.client.callTool({ name: tool, arguments: args }, undefined, {
-          timeout: this.#timeoutMs,
-          ...progress,
-        }) as CallToolResult;
-      } finally {
-        release();
-      }
-    }
     // A per-call controller: the SDK never removes its listener from the signal it is given.
     const ac = new AbortController();
-    const onAbort = () => ac.abort(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
+    const onAbort = () => ac.abort(signal!.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const options = { timeout: this.#timeoutMs, signal: ac.signal, ...progress };
+    const params = { name: def.name, arguments: args };
     try {
-      return await conn.client.callTool({ name: tool, arguments: args }, undefined, {
-        timeout: this.#timeoutMs,
-        signal: ac.signal,
-        ...progress,
-      }) as CallToolResult;
+      if (def.execution?.taskSupport === "required") {
+        return await callAsTask(conn, params, options, onprogress);
+      }
+      return await conn.client.callTool(params, undefined, options) as CallToolResult;
     } finally {
-      signal.removeEventListener("abort", onAbort);
+      signal?.removeEventListener("abort", onAbort);
       release();
     }
   }
@@ -526,6 +523,37 @@ export class Bridge implements AsyncDisposable {
  */
 export function toolMap(snapshots: readonly ServerSnapshot[]): Map<string, Tool[]> {
   return new Map(snapshots.map((s) => [s.name, s.tools]));
+}
+
+/**
+ * Calls a tool that requires task execution: the server answers at once with
+ * a task, and the SDK polls it to its result. Status changes are reported as
+ * progress messages.
+ */
+async function callAsTask(
+  conn: Connection,
+  params: { name: string; arguments: Record<string, unknown> },
+  options: { timeout: number; signal: AbortSignal },
+  onprogress: ((p: { progress: number; message?: string }) => void) | undefined,
+): Promise<CallToolResult> {
+  let step = 0;
+  const stream = conn.client.experimental.tasks.callToolStream(
+    params,
+    CallToolResultSchema,
+    options,
+  );
+  for await (const message of stream) {
+    if (message.type === "result") return message.result as CallToolResult;
+    if (message.type === "error") throw message.error;
+    if (message.type === "taskStatus" || message.type === "taskCreated") {
+      const task = message.task;
+      onprogress?.({
+        progress: ++step,
+        message: `task ${task.status}${task.statusMessage ? `: ${task.statusMessage}` : ""}`,
+      });
+    }
+  }
+  throw new McpxError("SERVER_ERROR", `Task of "${params.name}" ended without a result`);
 }
 
 function makeIndex(tools: readonly Tool[]): ToolIndex {
