@@ -445,3 +445,43 @@ export default text(await simulateResearchQuery({ topic: "python", ambiguous: tr
     }
   },
 });
+
+Deno.test({
+  name: "serve HTTP, 2026-07-28: cancelling execute_code stops the execution",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    await using server = await startHttp(await config(dir.path));
+    const client = new V2Client({ name: "v2", version: "1.0.0" }, {
+      capabilities: {},
+      versionNegotiation: { mode: "auto" },
+    });
+    await client.connect(new V2StreamableHTTPClientTransport(new URL(server.url)));
+    try {
+      assert.equal(client.getNegotiatedProtocolVersion(), "2026-07-28");
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 1_500);
+      await assert.rejects(client.callTool({
+        name: "execute_code",
+        arguments: {
+          code: `import { triggerLongRunningOperation } from "./servers/everything/index.ts";
+await triggerLongRunningOperation({ duration: 20, steps: 20 });
+export default 1;`,
+        },
+      }, { signal: ac.signal, timeout: 60_000 }));
+      const health = new URL("/health", server.url);
+      const deadline = Date.now() + 5_000;
+      let stats: Record<string, number> = {};
+      while (Date.now() < deadline) {
+        stats = await (await fetch(health)).json();
+        if (stats.running === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(stats.running, 0, JSON.stringify(stats));
+      assert.equal(stats.cancelled, 1, JSON.stringify(stats));
+    } finally {
+      await client.close();
+    }
+  },
+});
