@@ -9,9 +9,10 @@
  * server goes to the client of one of those executions:
  *
  * - one execution in flight on the connection: that one;
- * - several: the longest-waiting call that has no request of the server
- *   outstanding yet (servers ask right after a call arrives, in the order the
- *   calls were sent on the connection), else the oldest call.
+ * - several: the oldest call that has not asked anything yet (servers ask
+ *   right after a call arrives, in the order the calls were sent on the
+ *   connection), else the oldest with no question outstanding, else the
+ *   oldest call.
  *
  * A request that arrives with no call in flight (a server asking for roots
  * right after start-up) gets the fallback roots, and a clear refusal for
@@ -66,6 +67,8 @@ interface InFlight {
   context: ExecutionContext;
   /** Requests of the server being answered for this call. */
   asking: number;
+  /** Requests of the server routed to this call so far. */
+  asked: number;
   seq: number;
 }
 
@@ -80,7 +83,7 @@ export function trackUpstreamCall(client: object, context?: ExecutionContext): (
   if (context === undefined) return () => {};
   let list = calls.get(client);
   if (list === undefined) calls.set(client, list = []);
-  const entry: InFlight = { context, asking: 0, seq: ++seq };
+  const entry: InFlight = { context, asking: 0, asked: 0, seq: ++seq };
   list.push(entry);
   return () => {
     const l = calls.get(client);
@@ -93,8 +96,10 @@ export function trackUpstreamCall(client: object, context?: ExecutionContext): (
 export function callFor(client: object): InFlight | undefined {
   const list = calls.get(client);
   if (list === undefined || list.length === 0) return undefined;
+  const fresh = list.filter((c) => c.asked === 0);
   const idle = list.filter((c) => c.asking === 0);
-  return (idle.length > 0 ? idle : list).reduce((a, b) => (a.seq <= b.seq ? a : b));
+  const pool = fresh.length > 0 ? fresh : idle.length > 0 ? idle : list;
+  return pool.reduce((a, b) => (a.seq <= b.seq ? a : b));
 }
 
 /**
@@ -143,6 +148,7 @@ export function routeUpstream(server: string, client: Client, opts: RouteOptions
       );
     }
     call.asking++;
+    call.asked++;
     try {
       return await channel.request(method, params, signal);
     } catch (e) {
