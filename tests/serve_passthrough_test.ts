@@ -20,7 +20,7 @@ import {
 } from "../src/_sdk_client.ts";
 import { StreamableHTTPClientTransport } from "../src/_sdk_remote.ts";
 import { tempDir, writeConfig } from "./_helpers.ts";
-import { everythingServer, freePort } from "./_servers.ts";
+import { everythingServer, filesystemServer, freePort } from "./_servers.ts";
 
 const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 
@@ -479,6 +479,43 @@ export default 1;`,
       }
       assert.equal(stats.running, 0, JSON.stringify(stats));
       assert.equal(stats.cancelled, 1, JSON.stringify(stats));
+    } finally {
+      await client.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "serve stdio: server-filesystem takes its folders from the client's roots",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    const allowed = `${dir.path}/allowed`;
+    await Deno.mkdir(allowed);
+    await Deno.writeTextFile(`${allowed}/note.txt`, "from the root");
+    const fs = filesystemServer(allowed);
+    // No folder on the command line: the folders come from roots only.
+    const cfg = await writeConfig(dir.path, [{ ...fs, args: fs.args.slice(0, 1) }]);
+    const client = new Client({ name: "v1", version: "1.0.0" }, { capabilities: { roots: {} } });
+    client.setRequestHandler(ListRootsRequestSchema, () => ({
+      roots: [{ uri: `file://${allowed}`, name: "allowed" }],
+    }));
+    await client.connect(
+      new StdioClientTransport({
+        command: Deno.execPath(),
+        args: ["run", "-A", CLI, "serve", "--config", cfg],
+        stderr: "ignore",
+      }),
+    );
+    try {
+      const r = await run(
+        client as never,
+        `import { readTextFile } from "./servers/filesystem/index.ts";
+export default await readTextFile({ path: ${JSON.stringify(`${allowed}/note.txt`)} });`,
+      );
+      assert.equal(r.isError, false, r.text);
+      assert.match(r.text, /from the root/);
     } finally {
       await client.close();
     }

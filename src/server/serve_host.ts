@@ -165,6 +165,7 @@ export class ServeHost implements AsyncDisposable {
   readonly #codec: RequestStateCodec<SuspendState>;
   readonly #handles = new Map<string, { workspace: Workspace; lastSeen: number }>();
   readonly #workspaceIdleMs: number;
+  readonly #clientRoots = new Map<ServeSession, readonly Root[]>();
   /** Points a suspended execution's progress and logs at the request now carrying it. */
   readonly #rounds = new WeakMap<
     SuspendedExecution<unknown>,
@@ -221,7 +222,7 @@ export class ServeHost implements AsyncDisposable {
               capabilities: PASSTHROUGH_CAPABILITIES,
               setup: (name, client) =>
                 routeUpstream(name, client, {
-                  roots: () => this.#roots,
+                  roots: () => this.roots(),
                   onLog: (server, level, data) => this.#broadcastLog(server, level, data),
                 }),
             },
@@ -284,6 +285,36 @@ export class ServeHost implements AsyncDisposable {
   /** @internal */
   _forget(session: ServeSession): void {
     this.#sessions.delete(session);
+    if (this.#clientRoots.has(session)) this._setClientRoots(session, undefined);
+  }
+
+  /**
+   * Roots given to upstream servers that ask while no client call is in
+   * flight: the host's own (`--root`), then those of every 2025-era session
+   * whose client lists roots (upstream connections are shared by all
+   * sessions, so a server sees them all).
+   */
+  roots(): Root[] {
+    const out = new Map<string, Root>();
+    for (const r of this.#roots) out.set(r.uri, r);
+    for (const list of this.#clientRoots.values()) for (const r of list) out.set(r.uri, r);
+    return [...out.values()];
+  }
+
+  /** @internal Records the roots a session's client listed; tells upstream servers. */
+  _setClientRoots(session: ServeSession, roots: readonly Root[] | undefined): void {
+    const before = JSON.stringify(this.roots());
+    if (roots === undefined) this.#clientRoots.delete(session);
+    else {this.#clientRoots.set(
+        session,
+        roots.map((r) => ({ uri: r.uri, ...(r.name ? { name: r.name } : {}) })),
+      );}
+    if (JSON.stringify(this.roots()) === before || this.#runtime === undefined) return;
+    void this.#runtime.then((rt) => {
+      for (const server of rt.bridge.pool.servers) {
+        rt.bridge.pool.peek(server.name)?.client.sendRootsListChanged().catch(() => {});
+      }
+    }, () => {});
   }
 
   /** @internal Verifies a sealed `requestState`. */
@@ -829,6 +860,19 @@ export class ServeSession implements AsyncDisposable {
     });
     // Stateless servers live for one request; the serving entry closes them.
     if (this.stateless) return server;
+    // A 2025-era client that lists roots: its roots join those upstream servers get.
+    const fetchRoots = async () => {
+      if (server.getClientCapabilities()?.roots === undefined) return;
+      if (isModern(server.getNegotiatedProtocolVersion())) return;
+      try {
+        const { roots } = await server.listRoots(undefined, { timeout: 10_000 });
+        if (!this.#closed) host._setClientRoots(this, roots);
+      } catch (e) {
+        host.log(`warning: the client did not list its roots: ${(e as Error).message}`);
+      }
+    };
+    server.oninitialized = () => void fetchRoots();
+    server.setNotificationHandler("notifications/roots/list_changed", () => void fetchRoots());
     this.#servers.add(server);
     const onclose = server.onclose;
     server.onclose = () => {
