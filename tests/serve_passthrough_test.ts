@@ -521,3 +521,71 @@ export default await readTextFile({ path: ${JSON.stringify(`${allowed}/note.txt`
     }
   },
 });
+
+Deno.test({
+  name: "serve HTTP, 2026-07-28: the workspace travels as a handle; logs reach the client",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    await using server = await startHttp(await config(dir.path));
+    const client = new V2Client({ name: "v2", version: "1.0.0" }, {
+      capabilities: {},
+      versionNegotiation: { mode: "auto" },
+    });
+    const logs: { logger?: string; data: unknown }[] = [];
+    client.setNotificationHandler("notifications/message", (n) => void logs.push(n.params));
+    await client.connect(new V2StreamableHTTPClientTransport(new URL(server.url)));
+    try {
+      assert.equal(client.getNegotiatedProtocolVersion(), "2026-07-28");
+      // A 2026-07-28 client asks for logs per request, in the request's _meta.
+      const reply = await client.callTool({
+        name: "execute_code",
+        arguments: {
+          code: `import { writeFile } from "./workspace.ts";
+import { toggleSimulatedLogging } from "./servers/everything/index.ts";
+await writeFile("notes.txt", "kept");
+export default await toggleSimulatedLogging({});`,
+        },
+        _meta: { "io.modelcontextprotocol/logLevel": "debug" },
+      }, { timeout: 60_000 });
+      const first = {
+        text: (reply.content as { type: string; text: string }[]).map((c) => c.text).join("\n"),
+        isError: reply.isError === true,
+      };
+      assert.equal(first.isError, false, first.text);
+      const handle = /workspace: (ws-[\w-]+)/.exec(first.text)?.[1];
+      assert.ok(handle, first.text);
+      const again = await run(
+        client as never,
+        `import { readFile } from "./workspace.ts";
+export default await readFile("notes.txt");`,
+        { workspace: handle },
+      );
+      assert.match(again.text, /^kept/, again.text);
+      assert.match(again.text, new RegExp(`workspace: ${handle}`));
+      // Without the handle, a new, empty workspace.
+      const fresh = await run(
+        client as never,
+        `import { listFiles } from "./workspace.ts";
+export default (await listFiles()).length;`,
+      );
+      assert.match(fresh.text, /^0/, fresh.text);
+      const unknown = await run(client as never, "export default 1", { workspace: "ws-nope" });
+      assert.equal(unknown.isError, true);
+      assert.match(unknown.text, /Unknown workspace "ws-nope"/);
+      // The log the upstream sent during the first call came with it.
+      assert.ok(
+        logs.some((l) => l.logger === "everything" && /-level message/.test(String(l.data))),
+        JSON.stringify(logs),
+      );
+      await run(
+        client as never,
+        `import { toggleSimulatedLogging } from "./servers/everything/index.ts";
+export default await toggleSimulatedLogging({});`,
+      );
+    } finally {
+      await client.close();
+    }
+  },
+});
