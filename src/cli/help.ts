@@ -104,6 +104,8 @@ Options:
       --memory MB           Memory limit, 16 to 1024 (default 128)
       --max-tool-calls N    Tool calls allowed (default 1000)
       --max-output BYTES    Output cap before truncation (default 1048576)
+      --root DIR            Offer roots to servers: DIR (repeatable) and the working
+                            directory
       --json                Print {result, logs, error?, stats}
   -h, --help                Show this help
 

@@ -1,4 +1,7 @@
 import { parseArgs } from "node:util";
+import { basename, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Root, routeUpstream, RUN_CAPABILITIES } from "../routing/upstream_router.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError } from "../errors.ts";
 import { type LoadedPlugin, PluginStore } from "../plugin_store/plugin_store.ts";
@@ -26,6 +29,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       server: { type: "string", short: "s", multiple: true },
       "max-tool-calls": { type: "string" },
       "max-output": { type: "string" },
+      root: { type: "string", multiple: true },
       json: { type: "boolean" },
     },
   });
@@ -99,6 +103,21 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     policy: policyOptions(v.allow, v.deny),
     eager: true,
     workers: 1,
+    // With --root, upstream servers that ask for roots get the working
+    // directory and each --root (a server such as server-filesystem then uses
+    // them instead of the folders on its command line).
+    ...(v.root !== undefined && v.root.length > 0
+      ? {
+        upstream: {
+          capabilities: RUN_CAPABILITIES,
+          setup: (name: string, client: Parameters<typeof routeUpstream>[1]) =>
+            routeUpstream(name, client, {
+              capabilities: RUN_CAPABILITIES,
+              roots: () => runRoots(v.root ?? []),
+            }),
+        },
+      }
+      : {}),
   });
   const result = await runtime.execute(code);
   for (const s of runtime.catalog.status()) {
@@ -140,4 +159,14 @@ export function printResult(r: ExecutionResult, io: CliIo, json: boolean): void 
     io.err(`error: ${r.error.stack ?? `${r.error.name}: ${r.error.message}`}\n`);
   }
   if (r.stats.truncated) io.err("note: output was truncated at the output limit (--max-output)\n");
+}
+
+/** The roots of `mcpx run`: the working directory, then each `--root`. */
+function runRoots(dirs: readonly string[]): Root[] {
+  const out = new Map<string, Root>();
+  for (const dir of [Deno.cwd(), ...dirs]) {
+    const path = resolve(dir);
+    out.set(path, { uri: pathToFileURL(path).href, name: basename(path) || path });
+  }
+  return [...out.values()];
 }

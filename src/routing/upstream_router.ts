@@ -52,8 +52,18 @@ export const PASSTHROUGH_CAPABILITIES: ClientCapabilities = Object.freeze({
   roots: { listChanged: true },
 }) as ClientCapabilities;
 
+/** What `mcpx run` declares upstream: roots only (the working directory and `--root`). */
+export const RUN_CAPABILITIES: ClientCapabilities = Object.freeze({
+  roots: { listChanged: true },
+}) as ClientCapabilities;
+
 /** Options of {@link routeUpstream}. */
 export interface RouteOptions {
+  /**
+   * The capabilities the client was created with (default
+   * {@link PASSTHROUGH_CAPABILITIES}); handlers are installed for these only.
+   */
+  capabilities?: ClientCapabilities;
   /**
    * Roots answered when no execution is in flight on the connection (or the
    * execution's client cannot list roots); default none.
@@ -166,18 +176,25 @@ export function routeUpstream(server: string, client: Client, opts: RouteOptions
       call.asking--;
     }
   };
-  client.setRequestHandler(
-    ElicitRequestSchema,
-    (req, extra) => forward("elicitation/create", req.params, extra.signal) as never,
-  );
-  client.setRequestHandler(
-    CreateMessageRequestSchema,
-    (req, extra) => forward("sampling/createMessage", req.params, extra.signal) as never,
-  );
-  client.setRequestHandler(
-    ListRootsRequestSchema,
-    (req, extra) => forward("roots/list", req.params ?? {}, extra.signal) as never,
-  );
+  const caps = opts.capabilities ?? PASSTHROUGH_CAPABILITIES;
+  if (caps.elicitation !== undefined) {
+    client.setRequestHandler(
+      ElicitRequestSchema,
+      (req, extra) => forward("elicitation/create", req.params, extra.signal) as never,
+    );
+  }
+  if (caps.sampling !== undefined) {
+    client.setRequestHandler(
+      CreateMessageRequestSchema,
+      (req, extra) => forward("sampling/createMessage", req.params, extra.signal) as never,
+    );
+  }
+  if (caps.roots !== undefined) {
+    client.setRequestHandler(
+      ListRootsRequestSchema,
+      (req, extra) => forward("roots/list", req.params ?? {}, extra.signal) as never,
+    );
+  }
   client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
     const { level, data } = n.params;
     const targets = new Set((calls.get(client) ?? []).map((c) => c.context.client));

@@ -222,6 +222,7 @@ export class ServeHost implements AsyncDisposable {
               capabilities: PASSTHROUGH_CAPABILITIES,
               setup: (name, client) =>
                 routeUpstream(name, client, {
+                  capabilities: PASSTHROUGH_CAPABILITIES,
                   roots: () => this.roots(),
                   onLog: (server, level, data) => this.#broadcastLog(server, level, data),
                 }),
