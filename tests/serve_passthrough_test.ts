@@ -37,12 +37,18 @@ interface Answers {
   onElicit?: () => Promise<void>;
   elicitations: number;
   samplings: number;
+  /** URLs of URL-mode elicitations. */
+  urls: string[];
 }
 
 /** Installs handlers that answer as `a.name` on a v1 or v2 client. */
 function answer(client: Client | V2Client, a: Answers): void {
-  const elicit = async () => {
+  const elicit = async (req: { params: Record<string, unknown> }) => {
     a.elicitations++;
+    if (req.params.mode === "url") {
+      a.urls.push(String(req.params.url));
+      return { action: "accept" as const };
+    }
     await a.onElicit?.();
     return { action: "accept" as const, content: { name: a.name, check: true } };
   };
@@ -127,7 +133,7 @@ async function v2Stdio(cfg: string, a: Answers): Promise<V2Client> {
 }
 
 function answers(name: string): Answers {
-  return { name, elicitations: 0, samplings: 0 };
+  return { name, elicitations: 0, samplings: 0, urls: [] };
 }
 
 Deno.test({
@@ -586,6 +592,34 @@ export default await toggleSimulatedLogging({});`,
       );
     } finally {
       await client.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "serve stdio, both eras: URL-mode elicitation passes through",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    const cfg = await config(dir.path);
+    const a1 = answers("Lee");
+    const a2 = answers("Max");
+    const v1 = await v1Stdio(cfg, a1);
+    const v2 = await v2Stdio(cfg, a2);
+    const code = (url: string) =>
+      `import { triggerUrlElicitation } from "./servers/everything/index.ts";
+import { text } from "./runtime.ts";
+export default text(await triggerUrlElicitation({ url: "${url}" }));`;
+    try {
+      const r1 = await run(v1 as never, code("https://example.com/one"));
+      assert.match(r1.text, /User completed the URL elicitation flow/, r1.text);
+      assert.deepEqual(a1.urls, ["https://example.com/one"]);
+      const r2 = await run(v2 as never, code("https://example.com/two"));
+      assert.match(r2.text, /User completed the URL elicitation flow/, r2.text);
+      assert.deepEqual(a2.urls, ["https://example.com/two"]);
+    } finally {
+      await Promise.allSettled([v1.close(), v2.close()]);
     }
   },
 });
