@@ -104,11 +104,43 @@ export { installHostRuntime } from "./src/bridge/host_runtime.ts";
 export type { EngineLimits, LogEntry } from "./src/sandbox/engine.ts";
 export { DEFAULT_LIMITS } from "./src/sandbox/limits.ts";
 export { type ExecutionResult, Sandbox, type SandboxOptions } from "./src/sandbox/sandbox.ts";
-export { Runtime, type RuntimeExecuteOptions, type RuntimeOptions } from "./src/runtime/runtime.ts";
+export {
+  Runtime,
+  type RuntimeExecuteOptions,
+  type RuntimeOptions,
+  type UpstreamHooks,
+} from "./src/runtime/runtime.ts";
+
+// Routing of what upstream servers send back toward clients
+export {
+  type ClientAbilities,
+  type ClientChannel,
+  type ClientRequestMethod,
+  type ElicitAnswer,
+  type ElicitForm,
+  type ExecutionContext,
+  executionContext,
+  type LogLevel,
+  newExecutionId,
+  type ProgressUpdate,
+} from "./src/routing/execution_context.ts";
+export {
+  PASSTHROUGH_CAPABILITIES,
+  type Root,
+  type RouteOptions,
+  routeUpstream,
+  RUN_CAPABILITIES,
+} from "./src/routing/upstream_router.ts";
 
 // Serving
 export { SkillStore } from "./src/plugin_store/skill_store.ts";
-export { ServeHost, type ServeHostOptions, ServeSession } from "./src/server/serve_host.ts";
+export {
+  type CallOrigin,
+  ServeHost,
+  type ServeHostOptions,
+  ServeSession,
+  type SessionOptions,
+} from "./src/server/serve_host.ts";
 export { serveStdio } from "./src/server/stdio_server.ts";
 export { serveHttp } from "./src/server/http_server.ts";
 export { MCPX_TOOLS, SERVER_INSTRUCTIONS } from "./src/server/tool_definitions.ts";
