@@ -58,6 +58,9 @@ import {
 /** Default largest `code` accepted by `execute_code` and `save_skill`, in characters. */
 export const DEFAULT_MAX_CODE_CHARS: number = 1_000_000;
 
+/** Most workspaces kept for stateless (2026-07-28) HTTP requests at once. */
+const MAX_WORKSPACE_HANDLES = 256;
+
 /** Search-index server name of saved skills. */
 const SKILLS = "skills";
 const SKILL_SERVER = "@skills";
@@ -385,6 +388,10 @@ export class ServeHost implements AsyncDisposable {
       if (!create) return { workspace: new Workspace(this.#workspaceLimits) };
       const h = `ws-${crypto.randomUUID()}`;
       const workspace = new Workspace(this.#workspaceLimits);
+      // Bounded: the least recently used handle goes first (the map keeps use order).
+      if (this.#handles.size >= MAX_WORKSPACE_HANDLES) {
+        this.#handles.delete(this.#handles.keys().next().value!);
+      }
       this.#handles.set(h, { workspace, lastSeen: now });
       return { workspace, handle: h };
     }
@@ -393,6 +400,8 @@ export class ServeHost implements AsyncDisposable {
       return `Unknown workspace "${handle}": it expired or never existed; omit "workspace" to start a new one`;
     }
     entry.lastSeen = now;
+    this.#handles.delete(handle);
+    this.#handles.set(handle, entry);
     return { workspace: entry.workspace, handle };
   }
 
