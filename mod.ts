@@ -136,6 +136,7 @@ export {
   type RuntimeExecuteOptions,
   type RuntimeOptions,
   type RuntimeResult,
+  type UpstreamHooks,
 } from "./src/runtime/runtime.ts";
 export { JavyEngine, type JavyEngineOptions } from "./src/sandbox/javy/javy_engine.ts";
 export {
@@ -150,7 +151,6 @@ export {
   type DynamicModuleInfo,
   readDynamicModule,
 } from "./src/sandbox/javy/wasm_binary.ts";
-
 
 // Policy, approvals, audit and traces
 export {
@@ -189,9 +189,36 @@ export {
   type TypeDiagnostic,
 } from "./src/typecheck/diagnostics.ts";
 
+// Routing of what upstream servers send back toward clients
+export {
+  type ClientAbilities,
+  type ClientChannel,
+  type ClientRequestMethod,
+  type ElicitAnswer,
+  type ElicitForm,
+  type ExecutionContext,
+  executionContext,
+  type LogLevel,
+  newExecutionId,
+  type ProgressUpdate,
+} from "./src/routing/execution_context.ts";
+export {
+  PASSTHROUGH_CAPABILITIES,
+  type Root,
+  type RouteOptions,
+  routeUpstream,
+  RUN_CAPABILITIES,
+} from "./src/routing/upstream_router.ts";
+
 // Serving
 export { SkillStore } from "./src/plugin_store/skill_store.ts";
-export { ServeHost, type ServeHostOptions, ServeSession } from "./src/server/serve_host.ts";
+export {
+  type CallOrigin,
+  ServeHost,
+  type ServeHostOptions,
+  ServeSession,
+  type SessionOptions,
+} from "./src/server/serve_host.ts";
 export { serveStdio } from "./src/server/stdio_server.ts";
 export { serveHttp } from "./src/server/http_server.ts";
 export { MCPX_TOOLS, SERVER_INSTRUCTIONS } from "./src/server/tool_definitions.ts";

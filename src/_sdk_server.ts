@@ -1,11 +1,31 @@
-// The MCP SDK's server side, for `mcpx serve` only. Its sub-path imports need
-// explicit type hints in Deno, so they are gathered here once.
+// The MCP SDK's server side (v2, `@modelcontextprotocol/server`), for
+// `mcpx serve` only: running code never loads it. One server factory serves
+// both protocol eras (2026-07-28 and the 2025 revisions) over stdio
+// (`serveStdio`) and Streamable HTTP (`createMcpHandler` for the modern era,
+// a sessionful transport for 2025-era clients).
 
-// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/server"
-export { Server } from "@modelcontextprotocol/sdk/server/index.js";
-// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/server/mcp"
-export { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/server/stdio"
-export { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-// @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/server/webStandardStreamableHttp"
-export { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+export {
+  createMcpHandler,
+  createRequestStateCodec,
+  hostHeaderValidationResponse,
+  inputRequired,
+  isLegacyRequest,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  WebStandardStreamableHTTPServerTransport,
+} from "@modelcontextprotocol/server";
+export type {
+  CallToolResult as ServerCallToolResult,
+  ClientCapabilities,
+  InputRequest,
+  InputRequiredResult,
+  LoggingLevel,
+  McpHttpHandler,
+  McpRequestContext,
+  RequestStateCodec,
+  ServerContext,
+  Transport as ServerTransport,
+} from "@modelcontextprotocol/server";
+export { serveStdio, StdioServerTransport } from "@modelcontextprotocol/server/stdio";
+export type { StdioServerHandle } from "@modelcontextprotocol/server/stdio";

@@ -49,6 +49,8 @@ export type McpxErrorCode =
   | "INSTALL"
   | "AUTH_REQUIRED"
   | "AUTH_FAILED"
+  | "CLIENT_UNSUPPORTED"
+  | "REQUEST_STATE_INVALID"
   | "USAGE";
 
 /** Base class of every error mcpx throws on purpose. */

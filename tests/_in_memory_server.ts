@@ -10,7 +10,7 @@ import {
   ListToolsRequestSchema,
   type Tool,
 } from "../src/_sdk.ts";
-import { Server } from "../src/_sdk_server.ts";
+import { V1Server as Server } from "../src/_sdk_v1_server.ts";
 import type { ServerConfig, StdioServerConfig } from "../src/config/types.ts";
 import { connect, type Connection, type ConnectOptions } from "../src/introspect/connect.ts";
 

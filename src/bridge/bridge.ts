@@ -6,7 +6,13 @@
  * @module
  */
 
-import { type CallToolResult, ErrorCode, McpError, type Tool } from "../_sdk.ts";
+import {
+  type CallToolResult,
+  CallToolResultSchema,
+  ErrorCode,
+  McpError,
+  type Tool,
+} from "../_sdk.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError, quoteList } from "../errors.ts";
 import type { Connection } from "../introspect/connect.ts";
@@ -22,6 +28,7 @@ import { ApprovalGate, type ApprovalOptions } from "../policy/approval_gate.ts";
 import type { AuditLog } from "../policy/audit_log.ts";
 import { type CallRecord, recordCall } from "../policy/call_record.ts";
 import type { CallInfo } from "../sandbox/sandbox.ts";
+import { progressFor, trackUpstreamCall } from "../routing/upstream_router.ts";
 import { RateLimiter, type RateSpec } from "./rate_limiter.ts";
 import { shapeResult } from "./result_shape.ts";
 import { callAdvice } from "./call_hints.ts";
@@ -445,7 +452,7 @@ export class Bridge implements AsyncDisposable {
         this.#pool.run(server, (conn) => {
           used = conn;
           this.#stats.upstreamCalls++;
-          return this.#send(conn, tool, wire, signal, timeoutMs, meta);
+          return this.#send(conn, def, wire, signal, timeoutMs, meta, context);
         }, signal)
       );
     } catch (error) {
@@ -482,31 +489,34 @@ export class Bridge implements AsyncDisposable {
 
   async #send(
     conn: Connection,
-    tool: string,
+    def: Tool,
     args: Record<string, unknown>,
     signal: AbortSignal | undefined,
     timeoutMs: number,
     meta: Record<string, string>,
+    context: ExecutionContext | undefined,
   ): Promise<CallToolResult> {
+    // Server-to-client requests, progress and logs of this call go to the
+    // client of the execution that made it.
+    const release = trackUpstreamCall(conn.client, context);
+    const onprogress = progressFor(context);
+    const progress = onprogress ? { onprogress, resetTimeoutOnProgress: true } : {};
     const params = meta.traceparent === undefined
-      ? { name: tool, arguments: args }
-      : { name: tool, arguments: args, _meta: meta };
-    if (signal === undefined) {
-      return await conn.client.callTool(params, undefined, {
-        timeout: timeoutMs,
-      }) as CallToolResult;
-    }
+      ? { name: def.name, arguments: args }
+      : { name: def.name, arguments: args, _meta: meta };
     // A per-call controller: the SDK never removes its listener from the signal it is given.
     const ac = new AbortController();
-    const onAbort = () => ac.abort(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
+    const onAbort = () => ac.abort(signal!.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const options = { timeout: timeoutMs, signal: ac.signal, ...progress };
     try {
-      return await conn.client.callTool(params, undefined, {
-        timeout: timeoutMs,
-        signal: ac.signal,
-      }) as CallToolResult;
+      if (def.execution?.taskSupport === "required") {
+        return await callAsTask(conn, params, options, onprogress);
+      }
+      return await conn.client.callTool(params, undefined, options) as CallToolResult;
     } finally {
-      signal.removeEventListener("abort", onAbort);
+      signal?.removeEventListener("abort", onAbort);
+      release();
     }
   }
 
@@ -614,6 +624,37 @@ export class Bridge implements AsyncDisposable {
  */
 export function toolMap(snapshots: readonly ServerSnapshot[]): Map<string, Tool[]> {
   return new Map(snapshots.map((s) => [s.name, s.tools]));
+}
+
+/**
+ * Calls a tool that requires task execution: the server answers at once with
+ * a task, and the SDK polls it to its result. Status changes are reported as
+ * progress messages.
+ */
+async function callAsTask(
+  conn: Connection,
+  params: { name: string; arguments: Record<string, unknown> },
+  options: { timeout: number; signal: AbortSignal },
+  onprogress: ((p: { progress: number; message?: string }) => void) | undefined,
+): Promise<CallToolResult> {
+  let step = 0;
+  const stream = conn.client.experimental.tasks.callToolStream(
+    params,
+    CallToolResultSchema,
+    options,
+  );
+  for await (const message of stream) {
+    if (message.type === "result") return message.result as CallToolResult;
+    if (message.type === "error") throw message.error;
+    if (message.type === "taskStatus" || message.type === "taskCreated") {
+      const task = message.task;
+      onprogress?.({
+        progress: ++step,
+        message: `task ${task.status}${task.statusMessage ? `: ${task.statusMessage}` : ""}`,
+      });
+    }
+  }
+  throw new McpxError("SERVER_ERROR", `Task of "${params.name}" ended without a result`);
 }
 
 function makeIndex(tools: readonly Tool[]): ToolIndex {

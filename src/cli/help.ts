@@ -138,6 +138,8 @@ Options:
       --max-output BYTES    Output cap before truncation (default 1048576)
       --learn               Learn result types of tools without an output schema from
                             this program's calls, into their saved plugins
+      --root DIR            Offer roots to servers: DIR (repeatable) and the working
+                            directory
       --json                Print {result, logs, error?, stats}
       --no-check            Run without type-checking first
   -h, --help                Show this help
@@ -175,6 +177,8 @@ Options:
       --engine NAME         Sandbox engine: quickjs (default) or javy
       --javy-plugin FILE    Javy plugin to use (default: from "javy emit-plugin")
       --max-result-chars N  Cut execute_code replies to N characters (default 20000)
+      --root DIR            A root given to upstream servers that ask while no client
+                            call is waiting (repeatable)
       --no-check            Run execute_code programs without type-checking first
       --shutdown-grace MS   On SIGINT/SIGTERM/end of stdin, let executions finish this
                             long, then cancel them (default 1000)

@@ -3,6 +3,9 @@ import type { CallToolResult, Tool } from "../_sdk.ts";
 import { learnedOutput } from "../bridge/result_shape.ts";
 import { learnFromResult } from "../learn/learn.ts";
 import { savePlugins } from "./generate_command.ts";
+import { basename, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Root, routeUpstream, RUN_CAPABILITIES } from "../routing/upstream_router.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError } from "../errors.ts";
 import { type LoadedPlugin, PluginStore } from "../plugin_store/plugin_store.ts";
@@ -40,6 +43,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       server: { type: "string", short: "s", multiple: true },
       "max-tool-calls": { type: "string" },
       "max-output": { type: "string" },
+      root: { type: "string", multiple: true },
       json: { type: "boolean" },
       learn: { type: "boolean" },
       "no-check": { type: "boolean" },
@@ -168,6 +172,21 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     ...engine,
     onToolResult,
     ...(v["no-check"] ? { typeCheck: false } : {}),
+    // With --root, upstream servers that ask for roots get the working
+    // directory and each --root (a server such as server-filesystem then uses
+    // them instead of the folders on its command line).
+    ...(v.root !== undefined && v.root.length > 0
+      ? {
+        upstream: {
+          capabilities: RUN_CAPABILITIES,
+          setup: (name: string, client: Parameters<typeof routeUpstream>[1]) =>
+            routeUpstream(name, client, {
+              capabilities: RUN_CAPABILITIES,
+              roots: () => runRoots(v.root ?? []),
+            }),
+        },
+      }
+      : {}),
   });
   const prompt = io.prompt;
   const context: ExecutionContext = {
@@ -271,4 +290,14 @@ export function printResult(r: RuntimeResult, io: CliIo, json: boolean): void {
     io.err(`error: ${escapeControl(r.error.stack ?? `${r.error.name}: ${r.error.message}`)}\n`);
   }
   if (r.stats.truncated) io.err("note: output was truncated at the output limit (--max-output)\n");
+}
+
+/** The roots of `mcpx run`: the working directory, then each `--root`. */
+function runRoots(dirs: readonly string[]): Root[] {
+  const out = new Map<string, Root>();
+  for (const dir of [Deno.cwd(), ...dirs]) {
+    const path = resolve(dir);
+    out.set(path, { uri: pathToFileURL(path).href, name: basename(path) || path });
+  }
+  return [...out.values()];
 }

@@ -1,4 +1,6 @@
 import { parseArgs } from "node:util";
+import { basename, resolve } from "node:path";
+import { pathToFileURL as toFileUrl } from "node:url";
 import { PluginStore } from "../plugin_store/plugin_store.ts";
 import { SkillStore } from "../plugin_store/skill_store.ts";
 import type { EngineLimits } from "../sandbox/engine.ts";
@@ -33,6 +35,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       "max-result-chars": { type: "string" },
       "shutdown-grace": { type: "string" },
       "no-check": { type: "boolean" },
+      root: { type: "string", multiple: true },
     },
   });
   if (v.help) {
@@ -103,6 +106,10 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     },
     skills: new SkillStore(pluginDir),
     ...(maxResultChars ? { maxResultChars } : {}),
+    roots: (v.root ?? []).map((dir) => {
+      const path = resolve(dir);
+      return { uri: toFileUrl(path).href, name: basename(path) };
+    }),
     log,
   });
   host.warm();

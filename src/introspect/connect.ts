@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Client, ErrorCode, McpError, type Transport } from "../_sdk.ts";
+import { Client, type ClientCapabilities, ErrorCode, McpError, type Transport } from "../_sdk.ts";
 import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from "../config/types.ts";
 import { McpxError, ServerConnectionError } from "../errors.ts";
 import { VERSION } from "../version.ts";
@@ -36,6 +36,13 @@ export interface ConnectOptions {
    * in-memory transport to an in-process server). `server.name` still names it.
    */
   transport?: Transport;
+  /** Capabilities declared to the server (default none). */
+  capabilities?: ClientCapabilities;
+  /**
+   * Called with the SDK client before it connects, to install request and
+   * notification handlers (for the capabilities declared).
+   */
+  setup?: (client: Client) => void;
 }
 
 /** How a connection ended, given to {@link Connection.onClose} listeners. */
@@ -167,8 +174,12 @@ async function open(
   const client = new Client(
     { name: opts.clientName ?? "mcpx", version: opts.clientVersion ?? VERSION },
     // Structured results are checked against output schemas with linear-time patterns.
-    { capabilities: {}, jsonSchemaValidator: outputSchemaValidator({ server: server.name }) },
+    {
+      capabilities: opts.capabilities ?? {},
+      jsonSchemaValidator: outputSchemaValidator({ server: server.name }),
+    },
   );
+  opts.setup?.(client);
   let protocolVersion: string | undefined;
   const setVersion = transport.setProtocolVersion?.bind(transport);
   transport.setProtocolVersion = (version: string) => {

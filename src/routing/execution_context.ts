@@ -24,6 +24,62 @@ export interface ElicitAnswer {
   content?: Record<string, unknown>;
 }
 
+/** Server-to-client requests an upstream server may send. */
+export type ClientRequestMethod = "sampling/createMessage" | "elicitation/create" | "roots/list";
+
+/** What the client of an execution can be asked, from its declared capabilities. */
+export interface ClientAbilities {
+  sampling: boolean;
+  elicitationForm: boolean;
+  elicitationUrl: boolean;
+  roots: boolean;
+}
+
+/** Progress of an execution, as MCP `notifications/progress` carries it. */
+export interface ProgressUpdate {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+/** MCP log levels, least to most severe. */
+export type LogLevel =
+  | "debug"
+  | "info"
+  | "notice"
+  | "warning"
+  | "error"
+  | "critical"
+  | "alert"
+  | "emergency";
+
+/**
+ * The way back to the client of one execution: server-to-client requests,
+ * progress and log messages, in whichever form the client's protocol era
+ * allows (a server-initiated request on a 2025-era session, an
+ * `InputRequiredResult` round trip in the 2026-07-28 era).
+ */
+export interface ClientChannel {
+  /** `"legacy"` (2025 revisions), `"modern"` (2026-07-28), or `"terminal"` (`mcpx run`). */
+  readonly era: "legacy" | "modern" | "terminal";
+  /** What the client declared it can answer. */
+  readonly abilities: ClientAbilities;
+  /**
+   * Sends `method` to the client and resolves with its result.
+   *
+   * @throws {McpxError} `CLIENT_UNSUPPORTED` when the client cannot answer it.
+   */
+  request(
+    method: ClientRequestMethod,
+    params: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown>>;
+  /** Reports progress on the execution's request (dropped when the client gave no token). */
+  progress(update: ProgressUpdate): void;
+  /** Sends a log message to the client (filtered by its `logging/setLevel`). */
+  log(level: LogLevel, logger: string, data: unknown): void;
+}
+
 /** Identity and client channel of one execution. */
 export interface ExecutionContext {
   /** Unique id of this execution. */
@@ -35,6 +91,39 @@ export interface ExecutionContext {
    * protocol era allows; absent when the client cannot be asked.
    */
   readonly elicit?: (form: ElicitForm, signal?: AbortSignal) => Promise<ElicitAnswer>;
+  /** The way back to the client, for server-to-client requests, progress and logs. */
+  readonly client?: ClientChannel;
+}
+
+/**
+ * An {@link ExecutionContext} whose `elicit` goes through `client`
+ * (form-mode `elicitation/create`); without a client, or when the client
+ * cannot show forms, it has no `elicit`.
+ *
+ * @example
+ * ```ts ignore
+ * const context = executionContext("session-1", channel);
+ * const answer = await context.elicit?.({ message: "Proceed?", requestedSchema: { type: "object", properties: {} } });
+ * ```
+ */
+export function executionContext(sessionId: string, client?: ClientChannel): ExecutionContext {
+  const executionId = newExecutionId();
+  if (client === undefined) return { executionId, sessionId };
+  const elicit = client.abilities.elicitationForm
+    ? async (form: ElicitForm, signal?: AbortSignal): Promise<ElicitAnswer> => {
+      const r = await client.request(
+        "elicitation/create",
+        { mode: "form", message: form.message, requestedSchema: form.requestedSchema },
+        signal,
+      );
+      const action = r.action === "accept" || r.action === "decline" ? r.action : "cancel";
+      const content = r.content;
+      return action === "accept" && content !== null && typeof content === "object"
+        ? { action, content: content as Record<string, unknown> }
+        : { action };
+    }
+    : undefined;
+  return { executionId, sessionId, client, ...(elicit ? { elicit } : {}) };
 }
 
 let counter = 0;

@@ -4,7 +4,11 @@
  *
  * @module
  */
-import { ToolListChangedNotificationSchema } from "../_sdk.ts";
+import {
+  type Client,
+  type ClientCapabilities,
+  ToolListChangedNotificationSchema,
+} from "../_sdk.ts";
 import {
   Bridge,
   type BridgeOptions,
@@ -103,6 +107,19 @@ export interface RuntimeOptions {
    * loaded from a remote URL). An object sets the checker's deadlines.
    */
   typeCheck?: boolean | TypeCheckerOptions;
+  /**
+   * Capabilities declared to upstream servers and a hook that installs their
+   * handlers on each new connection (server-to-client requests, logs).
+   */
+  upstream?: UpstreamHooks;
+}
+
+/** See {@link RuntimeOptions.upstream}. */
+export interface UpstreamHooks {
+  /** Declared to every upstream server. */
+  capabilities: ClientCapabilities;
+  /** Called with each new SDK client before it connects. */
+  setup(server: string, client: Client): void;
 }
 
 /** Options of {@link Runtime.execute}. */
@@ -208,7 +225,11 @@ export class Runtime implements AsyncDisposable {
     const pool = new ClientPool(servers, {
       connectTimeoutMs: opts.connectTimeoutMs,
       connect: async (server, o) => {
-        const conn = await (opts.connect ?? connect)(server, o);
+        const up = opts.upstream;
+        const conn = await (opts.connect ?? connect)(
+          server,
+          up ? { ...o, capabilities: up.capabilities, setup: (c) => up.setup(server.name, c) } : o,
+        );
         // The catalogue re-reads the tool list; its change listener below updates the bridge.
         conn.client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
           await catalog.refreshTools(server.name).catch(() => {});

@@ -1,15 +1,26 @@
 /**
- * `mcpx serve --http`: Streamable HTTP with sessions on `Deno.serve`.
+ * `mcpx serve --http`: Streamable HTTP on `Deno.serve`, in both protocol eras.
  *
- * Each `initialize` opens a session (its own SDK transport, `Server` and
- * workspace) keyed by the `mcp-session-id` it returns; DELETE, an idle timeout
- * or shutdown close it. The JSON-RPC ids of each POST are mapped to the HTTP
- * request's signal, so a client that disconnects mid-request cancels the
- * executions it started. `GET /health` answers with the host's figures.
+ * - 2026-07-28 requests (they carry the `_meta` envelope) go to the SDK's
+ *   stateless `createMcpHandler`: each request gets a fresh SDK server of one
+ *   stateless session. `execute_code` returns a workspace handle and accepts
+ *   it back, since that era has no sessions.
+ * - 2025-era traffic keeps sessions: each `initialize` opens one (its own SDK
+ *   transport, server and workspace) keyed by the `mcp-session-id` it
+ *   returns; DELETE, an idle timeout or shutdown close it. The JSON-RPC ids of
+ *   each POST are mapped to the HTTP request's signal, so a client that
+ *   disconnects mid-request cancels the executions it started.
+ *
+ * `GET /health` answers with the host's figures.
  *
  * @module
  */
-import { WebStandardStreamableHTTPServerTransport } from "../_sdk_server.ts";
+import {
+  createMcpHandler,
+  hostHeaderValidationResponse,
+  isLegacyRequest,
+  WebStandardStreamableHTTPServerTransport,
+} from "../_sdk_server.ts";
 import type { ServeHost, ServeSession } from "./serve_host.ts";
 
 /** Options of {@link serveHttp}. */
@@ -59,6 +70,12 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
   const idleMs = opts.sessionIdleMs ?? 30 * 60_000;
   const sessions = new Map<string, Entry>();
   let allowedHosts: string[] | undefined;
+  const stateless = host.createSession({ stateless: true });
+  const modern = createMcpHandler(() => stateless.newServer(), {
+    legacy: "reject",
+    maxRequestBodySize: maxBody,
+    onerror: (e) => host.log(`error: HTTP: ${e.message}`),
+  });
 
   const closeEntry = async (id: string) => {
     const entry = sessions.get(id);
@@ -95,6 +112,10 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
       return Response.json({ ok: true, ...host.stats() });
     }
     if (url.pathname !== "/mcp") return rpcError(404, -32000, `Not found: use ${url.origin}/mcp`);
+    if (allowedHosts) {
+      const refused = hostHeaderValidationResponse(req, ["127.0.0.1", "localhost", "[::1]"]);
+      if (refused) return refused;
+    }
     const sid = req.headers.get("mcp-session-id");
     const known = sid ? sessions.get(sid) : undefined;
     if (sid && !known) return rpcError(404, -32001, "Session not found");
@@ -113,6 +134,9 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
       parsed = JSON.parse(body);
     } catch {
       return rpcError(400, -32700, "Parse error: Invalid JSON");
+    }
+    if (!known && !(await isLegacyRequest(req, parsed, { maxRequestBodySize: maxBody }))) {
+      return await modern.fetch(req, { parsedBody: parsed });
     }
     const messages = Array.isArray(parsed) ? parsed : [parsed];
     let entry = known;
@@ -205,6 +229,8 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
     stopping ??= (async () => {
       clearInterval(sweep);
       await Promise.allSettled([...sessions.keys()].map(closeEntry));
+      await modern.close().catch(() => {});
+      await stateless.close();
       controller.abort();
       await server.finished;
     })();

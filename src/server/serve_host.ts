@@ -11,21 +11,34 @@
  *
  * @module
  */
+import type { CallToolResult } from "../_sdk.ts";
 import {
-  CallToolRequestSchema,
-  type CallToolResult,
-  ErrorCode,
-  ListToolsRequestSchema,
-  McpError,
-} from "../_sdk.ts";
-import { Server } from "../_sdk_server.ts";
+  createRequestStateCodec,
+  type InputRequest,
+  inputRequired,
+  ProtocolError,
+  ProtocolErrorCode,
+  type RequestStateCodec,
+  Server,
+  type ServerContext,
+} from "../_sdk_server.ts";
 import { McpxError } from "../errors.ts";
 import { formatPlan } from "../policy/format_plan.ts";
+import { legacyChannel, modernChannel, requestAbilities } from "../routing/client_channels.ts";
+import { CLIENT_MODULE, CLIENT_SERVER, handleClientCall } from "../routing/client_module.ts";
 import {
-  type ElicitAnswer,
+  type ClientChannel,
   type ExecutionContext,
-  newExecutionId,
+  executionContext,
+  type LogLevel,
 } from "../routing/execution_context.ts";
+import {
+  type PendingInput,
+  type SuspendedExecution,
+  SuspendedExecutions,
+  type SuspendState,
+} from "../routing/suspended_executions.ts";
+import { PASSTHROUGH_CAPABILITIES, type Root, routeUpstream } from "../routing/upstream_router.ts";
 import type { SkillStore } from "../plugin_store/skill_store.ts";
 import { validateSkillName } from "../plugin_store/skill_store.ts";
 import { Runtime, type RuntimeOptions } from "../runtime/runtime.ts";
@@ -45,6 +58,9 @@ import {
 
 /** Default largest `code` accepted by `execute_code` and `save_skill`, in characters. */
 export const DEFAULT_MAX_CODE_CHARS: number = 1_000_000;
+
+/** Most workspaces kept for stateless (2026-07-28) HTTP requests at once. */
+const MAX_WORKSPACE_HANDLES = 256;
 
 /** Search-index server name of saved skills. */
 const SKILLS = "skills";
@@ -68,6 +84,21 @@ export interface ServeHostOptions {
   introspectTimeoutMs?: number;
   /** Where diagnostics go (never stdout in stdio mode); default nowhere. */
   log?: (line: string) => void;
+  /**
+   * Roots given to upstream servers that ask while no client call is in
+   * flight (or whose client has no roots), such as `--root` folders.
+   */
+  roots?: readonly Root[];
+  /**
+   * Pass server-to-client requests (sampling, elicitation, roots), progress
+   * and logs of upstream servers through to the clients (default true; only
+   * for a runtime the host creates).
+   */
+  passthrough?: boolean;
+  /** How long a 2026-07-28 execution waits for its client's answers (default 10 minutes). */
+  suspendTtlMs?: number;
+  /** How long an unused stateless-HTTP workspace is kept (default 30 minutes). */
+  workspaceIdleMs?: number;
 }
 
 /** Figures of a {@link ServeHost}. */
@@ -91,6 +122,17 @@ export interface SessionOptions {
    * if any (Streamable HTTP), aborted when that client disconnects.
    */
   requestSignal?: (id: string | number) => AbortSignal | undefined;
+  /**
+   * A session of stateless (2026-07-28) HTTP requests: each call names its
+   * workspace with a `workspace` handle instead of keeping one.
+   */
+  stateless?: boolean;
+}
+
+/** A call's protocol context: the SDK server and request it came through. */
+export interface CallOrigin {
+  server: Server;
+  ctx: ServerContext;
 }
 
 interface SkillEntry {
@@ -102,12 +144,6 @@ interface SkillEntry {
 }
 
 type Args = Record<string, unknown>;
-
-/** The JSON-RPC request a tool call came in: its id and `_meta`. */
-interface RequestInfo {
-  id?: string | number;
-  meta?: Record<string, unknown>;
-}
 
 /** The state every session of one `mcpx serve` shares. */
 export class ServeHost implements AsyncDisposable {
@@ -127,6 +163,18 @@ export class ServeHost implements AsyncDisposable {
   #index?: { key: string; index: SearchIndex };
   #stats = { running: 0, executions: 0, cancelled: 0, failed: 0 };
   #closed = false;
+  readonly #roots: readonly Root[];
+  readonly #passthrough: boolean;
+  readonly #suspended: SuspendedExecutions;
+  readonly #codec: RequestStateCodec<SuspendState>;
+  readonly #handles = new Map<string, { workspace: Workspace; lastSeen: number }>();
+  readonly #workspaceIdleMs: number;
+  readonly #clientRoots = new Map<ServeSession, readonly Root[]>();
+  /** Points a suspended execution's progress and logs at the request now carrying it. */
+  readonly #rounds = new WeakMap<
+    SuspendedExecution<unknown>,
+    (ctx: ServerContext | undefined) => void
+  >();
 
   private constructor(opts: ServeHostOptions) {
     this.#ownsRuntime = opts.runtimeInstance === undefined;
@@ -138,6 +186,14 @@ export class ServeHost implements AsyncDisposable {
     this.#workspaceLimits = opts.workspace ?? {};
     this.#introspectTimeoutMs = opts.introspectTimeoutMs ?? 15_000;
     this.#log = opts.log ?? (() => {});
+    this.#roots = opts.roots ?? [];
+    this.#passthrough = opts.passthrough ?? true;
+    this.#suspended = new SuspendedExecutions({ ttlMs: opts.suspendTtlMs });
+    this.#codec = createRequestStateCodec<SuspendState>({
+      key: crypto.getRandomValues(new Uint8Array(32)),
+      ttlSeconds: Math.ceil(this.#suspended.ttlMs / 1000),
+    });
+    this.#workspaceIdleMs = opts.workspaceIdleMs ?? 30 * 60_000;
   }
 
   /**
@@ -162,7 +218,22 @@ export class ServeHost implements AsyncDisposable {
   runtime(): Promise<Runtime> {
     if (this.#runtime === undefined) {
       if (this.#closed) return Promise.reject(new McpxError("USAGE", "The server is closed"));
-      this.#runtime = Runtime.create(this.#runtimeOptions);
+      this.#runtime = Runtime.create(
+        this.#passthrough
+          ? {
+            ...this.#runtimeOptions,
+            upstream: {
+              capabilities: PASSTHROUGH_CAPABILITIES,
+              setup: (name, client) =>
+                routeUpstream(name, client, {
+                  capabilities: PASSTHROUGH_CAPABILITIES,
+                  roots: () => this.roots(),
+                  onLog: (server, level, data) => this.#broadcastLog(server, level, data),
+                }),
+            },
+          }
+          : this.#runtimeOptions,
+      );
       // Reported when a tool needs it; not unhandled meanwhile.
       this.#runtime.catch(() => {});
     }
@@ -172,6 +243,11 @@ export class ServeHost implements AsyncDisposable {
   /** Starts creating the runtime (sandbox workers) in the background, without waiting. */
   warm(): void {
     void this.runtime();
+  }
+
+  /** Writes a diagnostic line (never to stdout). */
+  log(line: string): void {
+    this.#log(line);
   }
 
   /** Names of the loaded skills, sorted. */
@@ -184,7 +260,10 @@ export class ServeHost implements AsyncDisposable {
     return { sessions: this.#sessions.size, ...this.#stats };
   }
 
-  /** A new session: connect its `server` to a transport. */
+  /**
+   * A new session: connect {@link ServeSession.server} to a transport, or
+   * hand {@link ServeSession.newServer} to a serving entry as its factory.
+   */
   createSession(opts: SessionOptions = {}): ServeSession {
     if (this.#closed) throw new McpxError("USAGE", "Cannot open a session: the server is closed");
     const session = new ServeSession(this, new Workspace(this.#workspaceLimits), opts);
@@ -196,6 +275,8 @@ export class ServeHost implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#suspended.cancelAll(new DOMException("The server is closing", "AbortError"));
+    this.#handles.clear();
     await Promise.allSettled([...this.#sessions].map((s) => s.close()));
     if (this.#ownsRuntime && this.#runtime) {
       await (await this.#runtime.catch(() => undefined))?.close();
@@ -206,14 +287,49 @@ export class ServeHost implements AsyncDisposable {
     return this.close();
   }
 
+  /** @internal Drops a closed session's "approve all" answers. */
+  _forgetApprovals(sessionKey: string): void {
+    this.#runtime?.then((rt) => rt.bridge.approvals.forgetSession(sessionKey), () => {});
+  }
+
   /** @internal */
   _forget(session: ServeSession): void {
     this.#sessions.delete(session);
+    if (this.#clientRoots.has(session)) this._setClientRoots(session, undefined);
   }
 
-  /** @internal Drops a closed session's "approve all" answers. */
-  _forgetApprovals(sessionId: string): void {
-    this.#runtime?.then((rt) => rt.bridge.approvals.forgetSession(sessionId), () => {});
+  /**
+   * Roots given to upstream servers that ask while no client call is in
+   * flight: the host's own (`--root`), then those of every 2025-era session
+   * whose client lists roots (upstream connections are shared by all
+   * sessions, so a server sees them all).
+   */
+  roots(): Root[] {
+    const out = new Map<string, Root>();
+    for (const r of this.#roots) out.set(r.uri, r);
+    for (const list of this.#clientRoots.values()) for (const r of list) out.set(r.uri, r);
+    return [...out.values()];
+  }
+
+  /** @internal Records the roots a session's client listed; tells upstream servers. */
+  _setClientRoots(session: ServeSession, roots: readonly Root[] | undefined): void {
+    const before = JSON.stringify(this.roots());
+    if (roots === undefined) this.#clientRoots.delete(session);
+    else {this.#clientRoots.set(
+        session,
+        roots.map((r) => ({ uri: r.uri, ...(r.name ? { name: r.name } : {}) })),
+      );}
+    if (JSON.stringify(this.roots()) === before || this.#runtime === undefined) return;
+    void this.#runtime.then((rt) => {
+      for (const server of rt.bridge.pool.servers) {
+        rt.bridge.pool.peek(server.name)?.client.sendRootsListChanged().catch(() => {});
+      }
+    }, () => {});
+  }
+
+  /** @internal Verifies a sealed `requestState`. */
+  _verifyState(state: string, ctx: ServerContext): Promise<SuspendState> {
+    return this.#codec.verify(state, ctx);
   }
 
   /** @internal Runs one tool call of `session`. */
@@ -222,25 +338,82 @@ export class ServeHost implements AsyncDisposable {
     name: string,
     args: Args,
     signal: AbortSignal,
-    request?: RequestInfo,
+    origin?: CallOrigin,
   ): Promise<CallToolResult> {
+    let workspace = session.workspace;
+    let handle: string | undefined;
+    if (
+      session.stateless &&
+      (name === "execute_code" || name === "list_files" || name === "read_file")
+    ) {
+      const found = this.#workspaceFor(args, name === "execute_code");
+      if (typeof found === "string") return errorText(found);
+      ({ workspace, handle } = found);
+    }
     switch (name as McpxToolName) {
       case "search_tools":
         return await this.#search(args);
       case "list_files":
-        return await this.#listFiles(session, args);
+        return await this.#listFiles(workspace, args);
       case "read_file":
-        return await this.#readFile(session, args);
-      case "execute_code":
-        return await this.#execute(session, args, signal, request);
+        return await this.#readFile(workspace, args);
+      case "execute_code": {
+        const result = await this.#execute(session, workspace, args, signal, origin);
+        if (handle !== undefined && !("inputRequests" in result)) {
+          result.content = [
+            ...(result.content ?? []),
+            {
+              type: "text",
+              text: `workspace: ${handle} (pass "workspace": "${handle}" to keep using its files)`,
+            },
+          ];
+        }
+        return result;
+      }
       case "save_skill":
         return await this.#saveSkill(args);
       default:
-        throw new McpError(
-          ErrorCode.InvalidParams,
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidParams,
           `Unknown tool "${name}": tools are ${MCPX_TOOLS.map((t) => `"${t.name}"`).join(", ")}`,
         );
     }
+  }
+
+  /** The workspace a stateless call names (or a new one for `execute_code`). */
+  #workspaceFor(
+    args: Args,
+    create: boolean,
+  ): { workspace: Workspace; handle?: string } | string {
+    const now = Date.now();
+    for (const [h, w] of this.#handles) {
+      if (now - w.lastSeen > this.#workspaceIdleMs) this.#handles.delete(h);
+    }
+    const handle = stringArg(args, "workspace");
+    if (handle === undefined) {
+      if (!create) return { workspace: new Workspace(this.#workspaceLimits) };
+      const h = `ws-${crypto.randomUUID()}`;
+      const workspace = new Workspace(this.#workspaceLimits);
+      // Bounded: the least recently used handle goes first (the map keeps use order).
+      if (this.#handles.size >= MAX_WORKSPACE_HANDLES) {
+        this.#handles.delete(this.#handles.keys().next().value!);
+      }
+      this.#handles.set(h, { workspace, lastSeen: now });
+      return { workspace, handle: h };
+    }
+    const entry = this.#handles.get(handle);
+    if (entry === undefined) {
+      return `Unknown workspace "${handle}": it expired or never existed; omit "workspace" to start a new one`;
+    }
+    entry.lastSeen = now;
+    this.#handles.delete(handle);
+    this.#handles.set(handle, entry);
+    return { workspace: entry.workspace, handle };
+  }
+
+  /** Upstream log messages not tied to a call: to every 2025-era session. */
+  #broadcastLog(server: string, level: LogLevel, data: unknown): void {
+    for (const s of this.#sessions) s._log(level, server, data);
   }
 
   // ---- search_tools -------------------------------------------------------
@@ -338,23 +511,24 @@ export class ServeHost implements AsyncDisposable {
   // ---- list_files / read_file ---------------------------------------------
 
   /** Every file a session sees: path relative to the root → content. */
-  #tree(rt: Runtime, session: ServeSession): Map<string, string> {
+  #tree(rt: Runtime, workspace: Workspace): Map<string, string> {
     const tree = new Map<string, string>();
     for (const [p, c] of rt.catalog.files()) tree.set(p.slice(1), c);
     tree.set("workspace.ts", WORKSPACE_MODULE);
+    tree.set("client.ts", CLIENT_MODULE);
     for (const [p, c] of this.#skillFiles) tree.set(p.slice(1), c);
-    for (const [p, c] of session.workspace.entries()) tree.set(p, c);
+    for (const [p, c] of workspace.entries()) tree.set(p, c);
     return tree;
   }
 
-  async #listFiles(session: ServeSession, args: Args): Promise<CallToolResult> {
+  async #listFiles(workspace: Workspace, args: Args): Promise<CallToolResult> {
     const raw = stringArg(args, "path");
     const dir = normalizeTreePath(raw);
     if (dir === undefined) {
       return errorText(`Invalid path ${JSON.stringify(raw)}: ".." is not allowed`);
     }
     const rt = await this.#ready();
-    const tree = this.#tree(rt, session);
+    const tree = this.#tree(rt, workspace);
     let entries = listDirectory(tree.keys(), dir);
     if (dir === "") {
       entries = entries ?? [];
@@ -368,7 +542,7 @@ export class ServeHost implements AsyncDisposable {
       entries = [];
     }
     if (entries === undefined) {
-      if (tree.has(dir)) return this.#readFile(session, { path: dir });
+      if (tree.has(dir)) return this.#readFile(workspace, { path: dir });
       return errorText(this.#notFound(dir, tree, rt));
     }
     const lines = entries.map((e) =>
@@ -381,18 +555,18 @@ export class ServeHost implements AsyncDisposable {
     return text(lines.join("\n"));
   }
 
-  async #readFile(session: ServeSession, args: Args): Promise<CallToolResult> {
+  async #readFile(workspace: Workspace, args: Args): Promise<CallToolResult> {
     const raw = stringArg(args, "path", true)!;
     const path = normalizeTreePath(raw);
     if (path === undefined) {
       return errorText(`Invalid path ${JSON.stringify(raw)}: ".." is not allowed`);
     }
     const rt = await this.#ready();
-    const tree = this.#tree(rt, session);
+    const tree = this.#tree(rt, workspace);
     const content = tree.get(path);
     if (content === undefined) {
       if (path === "" || listDirectory(tree.keys(), path) !== undefined) {
-        return this.#listFiles(session, { path });
+        return this.#listFiles(workspace, { path });
       }
       return errorText(this.#notFound(path, tree, rt));
     }
@@ -410,9 +584,79 @@ export class ServeHost implements AsyncDisposable {
 
   async #execute(
     session: ServeSession,
+    workspace: Workspace,
     args: Args,
     signal: AbortSignal,
-    request?: RequestInfo,
+    origin?: CallOrigin,
+  ): Promise<CallToolResult> {
+    if (origin === undefined) {
+      return await this.#run(workspace, args, signal, executionContext(session.key));
+    }
+    const { server, ctx } = origin;
+    const meta = ctx.mcpReq._meta?.traceparent;
+    const traceparent = typeof meta === "string" ? meta : undefined;
+    const abilities = requestAbilities(ctx, server.getClientCapabilities());
+    if (!isModern(server.getNegotiatedProtocolVersion())) {
+      const context = executionContext(session.key, legacyChannel(ctx, abilities));
+      return await this.#run(workspace, args, signal, context, traceparent);
+    }
+    // 2026-07-28: the execution may be suspended between requests.
+    const state = ctx.mcpReq.requestState<SuspendState>();
+    let exec: SuspendedExecution<CallToolResult>;
+    let setRound: (ctx: ServerContext | undefined) => void;
+    if (state !== undefined && typeof state === "object") {
+      try {
+        exec = this.#suspended.resume<CallToolResult>(state);
+      } catch (e) {
+        return errorText((e as Error).message);
+      }
+      setRound = this.#rounds.get(exec as SuspendedExecution<unknown>) ?? (() => {});
+      exec.answer(ctx.mcpReq.inputResponses ?? {});
+    } else {
+      const { channel, setRound: set } = modernChannel(() => exec as never, abilities);
+      setRound = set;
+      exec = this.#suspended.start<CallToolResult>(
+        session.key,
+        (self) =>
+          this.#run(
+            workspace,
+            args,
+            self.controller.signal,
+            this.#context(session, channel),
+            traceparent,
+          ),
+      );
+      this.#rounds.set(exec as SuspendedExecution<unknown>, set);
+    }
+    setRound(ctx);
+    let outcome;
+    try {
+      outcome = await exec.next(signal);
+    } finally {
+      setRound(undefined);
+    }
+    if (outcome.kind === "done") {
+      this.#suspended.forget(exec as SuspendedExecution<unknown>);
+      return outcome.value;
+    }
+    const requestState = await this.#codec.mint({ e: exec.id, s: session.key });
+    this.#suspended.park(exec as SuspendedExecution<unknown>);
+    return inputRequired({
+      inputRequests: Object.fromEntries(outcome.inputs.map((i) => [i.key, inputRequest(i)])),
+      requestState,
+    }) as unknown as CallToolResult;
+  }
+
+  #context(session: ServeSession, channel: ClientChannel): ExecutionContext {
+    return executionContext(session.key, channel);
+  }
+
+  async #run(
+    workspace: Workspace,
+    args: Args,
+    signal: AbortSignal,
+    context: ExecutionContext,
+    traceparent?: string,
   ): Promise<CallToolResult> {
     const code = stringArg(args, "code", true)!;
     const approvalToken = stringArg(args, "approvalToken");
@@ -426,29 +670,29 @@ export class ServeHost implements AsyncDisposable {
     if (typeof rt === "string") return errorText(rt);
     const files = new Map(this.#skillFiles);
     files.set("/workspace.ts", WORKSPACE_MODULE);
-    for (const [p, c] of session.workspace.importable()) {
+    files.set("/client.ts", CLIENT_MODULE);
+    for (const [p, c] of workspace.importable()) {
       // A workspace file that does not compile must not break every execution.
       try {
         await transpileModule(p, c);
         files.set(p, c);
       } catch { /* left out of the tree */ }
     }
-    const workspace = session.workspace;
     const stats = this.#stats;
     stats.running++;
     stats.executions++;
     try {
       const result = await rt.execute(code, {
         signal,
+        context,
         files,
         intercept: (server, tool, a) =>
           server === WORKSPACE_SERVER
             ? new Promise((resolve) => resolve(workspace.handle(tool, a)))
+            : server === CLIENT_SERVER
+            ? handleClientCall(context, tool, a)
             : undefined,
-        context: session.executionContext(request?.id),
-        ...(typeof request?.meta?.traceparent === "string"
-          ? { traceparent: request.meta.traceparent }
-          : {}),
+        ...(traceparent !== undefined ? { traceparent } : {}),
         dryRun,
         ...(approvalToken === undefined ? {} : { approvalToken }),
       });
@@ -590,15 +834,21 @@ export class ServeHost implements AsyncDisposable {
   }
 }
 
-/** One MCP session of a {@link ServeHost}: an SDK `Server` and a workspace. */
+/**
+ * One MCP session of a {@link ServeHost}: a workspace and the SDK servers
+ * speaking for it (one per connection, or per request over stateless HTTP).
+ */
 export class ServeSession implements AsyncDisposable {
-  /** The MCP server of this session; connect it to a transport. */
-  readonly server: Server;
   /** Files kept across the executions of this session. */
   readonly workspace: Workspace;
-  /** Identity of this session in approvals and the audit log. */
-  readonly id: string = crypto.randomUUID();
+  /** Unique key of the session, bound into sealed `requestState`s. */
+  readonly key: string = crypto.randomUUID();
+  /** True for the session of stateless (2026-07-28) HTTP requests. */
+  readonly stateless: boolean;
   readonly #host: ServeHost;
+  readonly #opts: SessionOptions;
+  readonly #servers = new Set<Server>();
+  #server?: Server;
   #closed = false;
   /** Called once when the session closes. */
   onclose?: () => void;
@@ -607,57 +857,80 @@ export class ServeSession implements AsyncDisposable {
   constructor(host: ServeHost, workspace: Workspace, opts: SessionOptions) {
     this.#host = host;
     this.workspace = workspace;
-    const server = new Server(
-      { name: "mcpx", version: VERSION },
-      { capabilities: { tools: {} }, instructions: SERVER_INSTRUCTIONS },
-    );
-    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...MCPX_TOOLS] }));
-    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-      const { name } = request.params;
-      const args = request.params.arguments ?? {};
-      let signal: AbortSignal = extra.signal;
-      const other = opts.requestSignal?.(extra.requestId);
-      if (other) signal = AbortSignal.any([signal, other]);
-      try {
-        return await host._call(this, name, args, signal, {
-          id: extra.requestId,
-          ...(request.params._meta ? { meta: request.params._meta } : {}),
-        });
-      } catch (e) {
-        if (e instanceof McpError) throw e;
-        if (e instanceof McpxError) return errorText(e.message);
-        return errorText(`Internal error: ${(e as Error).message}`);
-      }
-    });
-    server.onclose = () => void this.close();
-    this.server = server;
+    this.#opts = opts;
+    this.stateless = opts.stateless ?? false;
   }
 
   /**
-   * A fresh execution context of this session; `elicit` asks this session's
-   * client when it declared elicitation (on the stream of request
-   * `relatedRequestId`, when given).
+   * The session's server for a transport of its own (`server.connect`),
+   * which speaks the 2025 revisions. Serving entries that choose the era
+   * (`serveStdio`, `createMcpHandler`) take {@link newServer} instead.
    */
-  executionContext(relatedRequestId?: string | number): ExecutionContext {
-    const server = this.server;
-    // Form elicitation: `elicitation: {}` (2025-06-18) or `elicitation: { form: {} }`.
-    const caps = server.getClientCapabilities()?.elicitation as Record<string, unknown> | undefined;
-    const canElicit = caps !== undefined && (Object.keys(caps).length === 0 || "form" in caps);
-    return {
-      executionId: newExecutionId(),
-      sessionId: this.id,
-      ...(canElicit
-        ? {
-          elicit: async (form, signal): Promise<ElicitAnswer> => {
-            const r = await server.elicitInput(
-              { message: form.message, requestedSchema: form.requestedSchema as never },
-              { signal, timeout: 600_000, relatedRequestId },
-            );
-            return { action: r.action, ...(r.content ? { content: r.content } : {}) };
-          },
-        }
-        : {}),
+  get server(): Server {
+    if (this.#server === undefined) {
+      this.#server = this.newServer();
+      this.#server.onclose = () => void this.close();
+    }
+    return this.#server;
+  }
+
+  /** A new SDK server answering for this session: a server factory. */
+  newServer(): Server {
+    const host = this.#host;
+    const server = new Server(
+      { name: "mcpx", version: VERSION },
+      {
+        capabilities: { tools: {}, logging: {} },
+        instructions: SERVER_INSTRUCTIONS,
+        requestState: { verify: (state, ctx) => host._verifyState(state, ctx) },
+      },
+    );
+    server.setRequestHandler("tools/list", () => ({ tools: [...MCPX_TOOLS] }) as never);
+    server.setRequestHandler("tools/call", async (request, ctx) => {
+      const { name } = request.params;
+      const args = request.params.arguments ?? {};
+      let signal: AbortSignal = ctx.mcpReq.signal;
+      const other = this.#opts.requestSignal?.(ctx.mcpReq.id);
+      if (other) signal = AbortSignal.any([signal, other]);
+      try {
+        return await host._call(this, name, args, signal, { server, ctx }) as never;
+      } catch (e) {
+        if (e instanceof ProtocolError) throw e;
+        if (e instanceof McpxError) return errorText(e.message) as never;
+        return errorText(`Internal error: ${(e as Error).message}`) as never;
+      }
+    });
+    // Stateless servers live for one request; the serving entry closes them.
+    if (this.stateless) return server;
+    // A 2025-era client that lists roots: its roots join those upstream servers get.
+    const fetchRoots = async () => {
+      if (server.getClientCapabilities()?.roots === undefined) return;
+      if (isModern(server.getNegotiatedProtocolVersion())) return;
+      try {
+        const { roots } = await server.listRoots(undefined, { timeout: 10_000 });
+        if (!this.#closed) host._setClientRoots(this, roots);
+      } catch (e) {
+        host.log(`warning: the client did not list its roots: ${(e as Error).message}`);
+      }
     };
+    server.oninitialized = () => void fetchRoots();
+    server.setNotificationHandler("notifications/roots/list_changed", () => void fetchRoots());
+    this.#servers.add(server);
+    const onclose = server.onclose;
+    server.onclose = () => {
+      this.#servers.delete(server);
+      onclose?.();
+    };
+    return server;
+  }
+
+  /** @internal Sends a log message to this session's 2025-era clients. */
+  _log(level: LogLevel, logger: string, data: unknown): void {
+    for (const server of this.#servers) {
+      if (isModern(server.getNegotiatedProtocolVersion())) continue;
+      if (server.getClientCapabilities() === undefined) continue;
+      server.sendLoggingMessage({ level, logger, data }).catch(() => {});
+    }
   }
 
   /** Whether the session has closed. */
@@ -665,20 +938,45 @@ export class ServeSession implements AsyncDisposable {
     return this.#closed;
   }
 
-  /** Frees the workspace and closes the server; running executions are cancelled. Idempotent. */
+  /** Frees the workspace and closes its servers; running executions are cancelled. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.workspace.clear();
     this.#host._forget(this);
-    this.#host._forgetApprovals(this.id);
+    this.#host._forgetApprovals(this.key);
     // Closing the transport aborts the signals of requests still running.
-    await this.server.close().catch(() => {});
+    await Promise.allSettled([...this.#servers].map((s) => s.close()));
     this.onclose?.();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/** Whether a negotiated protocol version is of the 2026-07-28 era or later. */
+function isModern(version: string | undefined): boolean {
+  return version !== undefined && version >= "2026-07-28";
+}
+
+/** The embedded request of one question of a suspended execution. */
+function inputRequest(i: PendingInput): InputRequest {
+  // deno-lint-ignore no-explicit-any
+  const p = i.params as any;
+  switch (i.method) {
+    case "sampling/createMessage":
+      return inputRequired.createMessage(p);
+    case "roots/list":
+      return inputRequired.listRoots();
+    case "elicitation/create": {
+      if (i.params.mode === "url") {
+        const { mode: _m, elicitationId: _e, ...rest } = p;
+        return inputRequired.elicitUrl(rest);
+      }
+      const { mode: _m, ...rest } = p;
+      return inputRequired.elicit(rest);
+    }
   }
 }
 
@@ -692,8 +990,8 @@ function errorText(t: string): CallToolResult {
   return { content: [{ type: "text", text: t }], isError: true };
 }
 
-function invalid(message: string): McpError {
-  return new McpError(ErrorCode.InvalidParams, message);
+function invalid(message: string): ProtocolError {
+  return new ProtocolError(ProtocolErrorCode.InvalidParams, message);
 }
 
 function stringArg(args: Args, key: string, required = false): string | undefined {
@@ -768,7 +1066,7 @@ function exportedNames(code: string): string[] {
   ) {
     out.add(m[1]);
   }
-  for (const m of code.matchAll(/\bexport\s*\{([^{}]*)\}/g)) {
+  for (const m of code.matchAll(/\bexport\s*\{([^}]*)\}/g)) {
     for (const part of m[1].split(",")) {
       const name = part.trim().split(/\s+as\s+/).pop()?.trim();
       if (name && name !== "default") out.add(name);

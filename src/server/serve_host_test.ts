@@ -6,7 +6,7 @@ import {
   ListToolsRequestSchema,
   type Tool,
 } from "../_sdk.ts";
-import { Server } from "../_sdk_server.ts";
+import { V1Server as Server } from "../_sdk_v1_server.ts";
 import type { StdioServerConfig } from "../config/types.ts";
 import { connect } from "../introspect/connect.ts";
 import { ServeHost } from "./serve_host.ts";

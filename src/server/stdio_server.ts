@@ -1,10 +1,13 @@
 /**
  * `mcpx serve` over stdio: one session on the process's stdin and stdout.
+ * The SDK's `serveStdio` chooses the protocol era from the client's opening
+ * message (`server/discover` for 2026-07-28, `initialize` for the 2025
+ * revisions); either way the connection is one session with one workspace.
  *
  * @module
  */
 import process from "node:process";
-import { StdioServerTransport } from "../_sdk_server.ts";
+import { serveStdio as sdkServeStdio, StdioServerTransport } from "../_sdk_server.ts";
 import type { ServeHost } from "./serve_host.ts";
 
 /** Largest JSON-RPC message read from stdin, in bytes (64 MiB). */
@@ -30,11 +33,15 @@ export async function serveStdio(
   const end = () => void (opts.beforeClose?.() ?? Promise.resolve()).finally(() => session.close());
   process.stdin.once("end", end);
   process.stdin.once("close", end);
+  const handle = sdkServeStdio(() => session.newServer(), {
+    transport,
+    onerror: (e) => host.log(`error: ${e.message}`),
+  });
   try {
-    await session.server.connect(transport);
     await closed;
   } finally {
     process.stdin.off("end", end);
     process.stdin.off("close", end);
+    await handle.close().catch(() => {});
   }
 }

@@ -44,12 +44,16 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
   {
     name: "list_files",
     description: "List a directory of the code tree: servers/, skills/, workspace/.",
-    inputSchema: { type: "object", properties: { path: str } },
+    inputSchema: { type: "object", properties: { path: str, workspace: str } },
   },
   {
     name: "read_file",
     description: "Read a file of the code tree, such as a tool module.",
-    inputSchema: { type: "object", properties: { path: str }, required: ["path"] },
+    inputSchema: {
+      type: "object",
+      properties: { path: str, workspace: str },
+      required: ["path"],
+    },
   },
   {
     name: "execute_code",
@@ -59,6 +63,7 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
       type: "object",
       properties: {
         code: str,
+        workspace: str,
         dryRun: {
           type: "boolean",
           description:
