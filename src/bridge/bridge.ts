@@ -498,12 +498,16 @@ export class Bridge implements AsyncDisposable {
   ): Promise<CallToolResult> {
     // Server-to-client requests, progress and logs of this call go to the
     // client of the execution that made it.
-    const release = trackUpstreamCall(conn.client, context);
-    const onprogress = progressFor(context);
-    const progress = onprogress ? { onprogress, resetTimeoutOnProgress: true } : {};
-    const params = meta.traceparent === undefined
+    const params: {
+      name: string;
+      arguments: Record<string, unknown>;
+      _meta?: Record<string, unknown>;
+    } = meta.traceparent === undefined
       ? { name: def.name, arguments: args }
       : { name: def.name, arguments: args, _meta: meta };
+    const release = trackUpstreamCall(conn.client, context, params);
+    const onprogress = progressFor(context);
+    const progress = onprogress ? { onprogress, resetTimeoutOnProgress: true } : {};
     // A per-call controller: the SDK never removes its listener from the signal it is given.
     const ac = new AbortController();
     const onAbort = () => ac.abort(signal!.reason);

@@ -85,20 +85,64 @@ interface InFlight {
 const calls = new WeakMap<object, InFlight[]>();
 let seq = 0;
 
+/** The `_meta` key that names a call on the wire, so its place in the send order is known. */
+const CALL_MARK = "mcpx/call";
+/** Calls by mark, until sent. */
+const unsent = new Map<string, InFlight>();
+const hooked = new WeakSet<object>();
+
 /**
  * Records a call made on `client` for `context` until the returned function
  * is called. Calls without a context are not recorded.
+ *
+ * Given the call's `params`, it marks them (`_meta["mcpx/call"]`) and orders
+ * the call by the moment its request is written to the server, not by when
+ * it was recorded: a server answers requests in the order it receives them,
+ * so its questions come in that order too.
  */
-export function trackUpstreamCall(client: object, context?: ExecutionContext): () => void {
+export function trackUpstreamCall(
+  client: object,
+  context?: ExecutionContext,
+  params?: { _meta?: Record<string, unknown> },
+): () => void {
   if (context === undefined) return () => {};
   let list = calls.get(client);
   if (list === undefined) calls.set(client, list = []);
   const entry: InFlight = { context, asking: 0, asked: 0, seq: ++seq };
   list.push(entry);
+  let mark: string | undefined;
+  const transport = (client as { transport?: { send: (m: unknown, o?: unknown) => Promise<void> } })
+    .transport;
+  if (params !== undefined && transport !== undefined) {
+    hookSend(transport);
+    mark = `${entry.seq}`;
+    params._meta = { ...params._meta, [CALL_MARK]: mark };
+    unsent.set(mark, entry);
+  }
   return () => {
+    if (mark !== undefined) unsent.delete(mark);
     const l = calls.get(client);
     const i = l?.indexOf(entry) ?? -1;
     if (i >= 0) l!.splice(i, 1);
+  };
+}
+
+/** Re-sequences marked calls as their requests go out on `transport`. */
+function hookSend(transport: { send: (m: unknown, o?: unknown) => Promise<void> }): void {
+  if (hooked.has(transport)) return;
+  hooked.add(transport);
+  const send = transport.send.bind(transport);
+  transport.send = (message: unknown, options?: unknown) => {
+    const mark = (message as { params?: { _meta?: Record<string, unknown> } })?.params?._meta
+      ?.[CALL_MARK];
+    if (typeof mark === "string") {
+      const entry = unsent.get(mark);
+      if (entry !== undefined) {
+        entry.seq = ++seq;
+        unsent.delete(mark);
+      }
+    }
+    return send(message, options);
   };
 }
 
