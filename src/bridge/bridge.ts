@@ -176,6 +176,11 @@ export class Bridge implements AsyncDisposable {
     this.#given = opts.tools ?? new Map();
   }
 
+  /** True when the allowlist lets guest code call `server/tool`. */
+  allows(server: string, tool: string): boolean {
+    return this.#servers.has(server) && this.#allow.allows(server, tool);
+  }
+
   /** The pool of clients this bridge calls through. */
   get pool(): ClientPool {
     return this.#pool;

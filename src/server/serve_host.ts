@@ -17,6 +17,7 @@ import {
   ErrorCode,
   ListToolsRequestSchema,
   McpError,
+  type Tool,
 } from "../_sdk.ts";
 import { Server } from "../_sdk_server.ts";
 import { McpxError } from "../errors.ts";
@@ -25,10 +26,17 @@ import { validateSkillName } from "../plugin_store/skill_store.ts";
 import { Runtime, type RuntimeOptions } from "../runtime/runtime.ts";
 import { loadTranspiler, SandboxCompileError, transpileModule } from "../sandbox/transpile.ts";
 import { VERSION } from "../version.ts";
-import { cut, DEFAULT_MAX_RESULT_CHARS, formatExecution } from "./format_execution.ts";
+import { cut, DEFAULT_MAX_RESULT_CHARS } from "./format_execution.ts";
+import { richExecution } from "./rich_result.ts";
 import { SearchIndex, type ToolDoc } from "./search_index.ts";
 import { toolSignature } from "./signature.ts";
-import { MCPX_TOOLS, type McpxToolName, SERVER_INSTRUCTIONS } from "./tool_definitions.ts";
+import {
+  MCPX_TOOLS,
+  type McpxToolName,
+  mcpxTools,
+  SERVER_INSTRUCTIONS,
+  type UpstreamToolHints,
+} from "./tool_definitions.ts";
 import { closestPaths, listDirectory, normalizeTreePath } from "./virtual_tree.ts";
 import {
   Workspace,
@@ -197,6 +205,22 @@ export class ServeHost implements AsyncDisposable {
   /** @internal */
   _forget(session: ServeSession): void {
     this.#sessions.delete(session);
+  }
+
+  /**
+   * @internal The five tools, with `execute_code`'s hints from the allowed
+   * upstream tools when every server's tools are known (cautious ones before).
+   */
+  async _tools(): Promise<Tool[]> {
+    let allowed: UpstreamToolHints[] | undefined;
+    const rt = this.#runtime ? await this.#runtime.catch(() => undefined) : undefined;
+    if (rt && rt.catalog.status().every((s) => s.state === "ready")) {
+      allowed = [];
+      for (const snap of rt.catalog.snapshots()) {
+        for (const t of snap.tools) if (rt.bridge.allows(snap.name, t.name)) allowed.push(t);
+      }
+    }
+    return mcpxTools(allowed);
   }
 
   /** @internal Runs one tool call of `session`. */
@@ -422,8 +446,7 @@ export class ServeHost implements AsyncDisposable {
         stats.failed++;
         if (result.error?.code === "SANDBOX_CANCELLED") stats.cancelled++;
       }
-      const out = formatExecution(result, this.#maxResultChars);
-      return out.isError ? errorText(out.text) : text(out.text);
+      return richExecution(result, this.#maxResultChars);
     } catch (e) {
       stats.failed++;
       if (signal.aborted) stats.cancelled++;
@@ -566,7 +589,7 @@ export class ServeSession implements AsyncDisposable {
       { name: "mcpx", version: VERSION },
       { capabilities: { tools: {} }, instructions: SERVER_INSTRUCTIONS },
     );
-    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...MCPX_TOOLS] }));
+    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await host._tools() }));
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const { name } = request.params;
       const args = request.params.arguments ?? {};
@@ -616,8 +639,9 @@ function errorText(t: string): CallToolResult {
   return { content: [{ type: "text", text: t }], isError: true };
 }
 
-function invalid(message: string): McpError {
-  return new McpError(ErrorCode.InvalidParams, message);
+/** Invalid arguments: an `isError` result the model can read and fix, not a JSON-RPC error. */
+function invalid(message: string): McpxError {
+  return new McpxError("TOOL_INVALID_ARGS", message);
 }
 
 function stringArg(args: Args, key: string, required = false): string | undefined {

@@ -7,6 +7,9 @@
  */
 import type { Tool } from "../_sdk.ts";
 
+/** The behaviour hints of a tool (MCP `ToolAnnotations`). */
+export type ToolAnnotations = NonNullable<Tool["annotations"]>;
+
 /** Names of the tools of `mcpx serve`. */
 export type McpxToolName =
   | "search_tools"
@@ -24,10 +27,62 @@ export const SERVER_INSTRUCTIONS: string =
 
 const str = { type: "string" } as const;
 
+/** Hints of a tool that only reads. */
+const READ_ONLY: ToolAnnotations = Object.freeze({
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+});
+
+/**
+ * What `execute_code` returns as `structuredContent`: the program's result,
+ * its console output and figures, or its error.
+ */
+export const EXECUTE_OUTPUT_SCHEMA: NonNullable<Tool["outputSchema"]> = Object.freeze({
+  type: "object" as const,
+  properties: {
+    ok: { type: "boolean" },
+    result: {
+      description: "The awaited export default; content blocks are replaced by a reference",
+    },
+    resultTruncated: { type: "boolean" },
+    logs: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: { level: str, message: str },
+        required: ["level", "message"],
+      },
+    },
+    error: {
+      type: "object",
+      properties: { name: str, message: str, code: str, stack: str },
+      required: ["name", "message"],
+    },
+    stats: {
+      type: "object",
+      properties: {
+        durationMs: { type: "number" },
+        toolCalls: { type: "integer" },
+        outputBytes: { type: "integer" },
+        truncated: { type: "boolean" },
+      },
+      required: ["durationMs", "toolCalls"],
+    },
+    contentBlocks: {
+      type: "integer",
+      description: "How many content blocks (images, audio, resources) follow the text",
+    },
+  },
+  required: ["ok", "logs", "stats"],
+});
+
 /** The tools, in the order `tools/list` returns them. */
 export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
   {
     name: "search_tools",
+    title: "Search tools",
     description:
       'Find tools of all servers by keywords. Returns module paths; detail "full" adds TypeScript signatures.',
     inputSchema: {
@@ -40,30 +95,112 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
       },
       required: ["query"],
     },
+    annotations: { title: "Search tools", ...READ_ONLY },
   },
   {
     name: "list_files",
+    title: "List files",
     description: "List a directory of the code tree: servers/, skills/, workspace/.",
     inputSchema: { type: "object", properties: { path: str } },
+    annotations: { title: "List files", ...READ_ONLY },
   },
   {
     name: "read_file",
+    title: "Read file",
     description: "Read a file of the code tree, such as a tool module.",
     inputSchema: { type: "object", properties: { path: str }, required: ["path"] },
+    annotations: { title: "Read file", ...READ_ONLY },
   },
   {
     name: "execute_code",
+    title: "Execute code",
     description:
       'Run TypeScript in a sandbox: import tools from "./servers/<server>/index.ts", `export default` the result. Returns logs and result.',
     inputSchema: { type: "object", properties: { code: str }, required: ["code"] },
+    outputSchema: EXECUTE_OUTPUT_SCHEMA,
+    // What code can do depends on the upstream tools: see executeCodeAnnotations.
+    annotations: {
+      title: "Execute code",
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: false,
+      openWorldHint: true,
+    },
   },
   {
     name: "save_skill",
+    title: "Save skill",
     description: 'Save working code as module "./skills/<name>.ts" for later imports.',
     inputSchema: {
       type: "object",
       properties: { name: str, code: str, description: str },
       required: ["name", "code", "description"],
     },
+    annotations: {
+      title: "Save skill",
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: true,
+      openWorldHint: false,
+    },
   },
 ]);
+
+/** A tool of an upstream server as far as `execute_code`'s hints need it. */
+export interface UpstreamToolHints {
+  annotations?: ToolAnnotations;
+}
+
+/**
+ * The annotations of `execute_code` for a set of allowed upstream tools,
+ * with the MCP defaults for hints a tool leaves out (not read-only,
+ * destructive, not idempotent, open world). Code is read-only only when every
+ * allowed tool is read-only (it may still write the session's own workspace),
+ * destructive when any allowed tool may be, idempotent never, and open-world
+ * when any allowed tool is. `undefined` (tools not known yet) gives the
+ * cautious hints.
+ *
+ * @example
+ * ```ts
+ * import { executeCodeAnnotations } from "./tool_definitions.ts";
+ * const hints = executeCodeAnnotations([
+ *   { annotations: { readOnlyHint: true, openWorldHint: false } },
+ * ]);
+ * hints.readOnlyHint; // true
+ * ```
+ */
+export function executeCodeAnnotations(
+  allowed: readonly UpstreamToolHints[] | undefined,
+): ToolAnnotations {
+  if (allowed === undefined) {
+    return {
+      title: "Execute code",
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: false,
+      openWorldHint: true,
+    };
+  }
+  const readOnly = allowed.every((t) => t.annotations?.readOnlyHint === true);
+  const destructive = allowed.some((t) =>
+    t.annotations?.readOnlyHint !== true && t.annotations?.destructiveHint !== false
+  );
+  const openWorld = allowed.some((t) => t.annotations?.openWorldHint !== false);
+  return {
+    title: "Execute code",
+    readOnlyHint: readOnly,
+    destructiveHint: destructive,
+    idempotentHint: false,
+    openWorldHint: openWorld,
+  };
+}
+
+/**
+ * The five tools with `execute_code`'s annotations computed by
+ * {@link executeCodeAnnotations} from the allowed upstream tools.
+ */
+export function mcpxTools(allowed: readonly UpstreamToolHints[] | undefined): Tool[] {
+  return MCPX_TOOLS.map((t) =>
+    t.name === "execute_code" ? { ...t, annotations: executeCodeAnnotations(allowed) } : t
+  );
+}
