@@ -143,7 +143,6 @@ Deno.test("mcpx serve over stdio and Streamable HTTP with real servers", async (
       const by = new Map(tools.map((x) => [x.name, x]));
       for (const name of ["search_tools", "list_files", "read_file"]) {
         assert.equal(by.get(name)?.annotations?.readOnlyHint, true, name);
-        assert.equal(by.get(name)?.annotations?.destructiveHint, false, name);
       }
       for (const x of tools) assert.ok(x.title, x.name);
       assert.equal(by.get("execute_code")?.outputSchema?.type, "object");

@@ -19,6 +19,12 @@ import { ClientPool } from "./client_pool.ts";
 import { type CallEnvelope, errorEnvelope, okEnvelope } from "./envelope.ts";
 import type { ExecutionContext } from "../routing/execution_context.ts";
 import { RateLimiter, type RateSpec } from "./rate_limiter.ts";
+import {
+  type AccessRules,
+  GUEST_MCP_SERVER,
+  ResourceAccess,
+  type UpstreamClient,
+} from "../resources/resource_access.ts";
 import { cacheKey, ResultCache } from "./result_cache.ts";
 
 /** Default limit on the JSON size of one call's arguments: 1 MiB. */
@@ -58,6 +64,10 @@ export interface BridgePolicy {
   cache?: CachePolicy | false;
   /** Deadline of one call in milliseconds (default 60,000). */
   callTimeoutMs?: number;
+  /** Which upstream resources guest code may list and read, by `server/uri` (default all). */
+  resources?: AccessRules;
+  /** Which upstream prompts guest code may list and get, by `server/name` (default all). */
+  prompts?: AccessRules;
 }
 
 /** One finished call, reported to {@link BridgeOptions.onCall}. */
@@ -139,6 +149,7 @@ export class Bridge implements AsyncDisposable {
   readonly #onCall: ((event: CallEvent) => void) | undefined;
   readonly #given: ReadonlyMap<string, readonly Tool[]>;
   readonly #indexes = new Map<string, ToolIndex | Promise<ToolIndex>>();
+  readonly #access: ResourceAccess;
   #closed = false;
   readonly #stats: BridgeStats = {
     calls: 0,
@@ -174,6 +185,18 @@ export class Bridge implements AsyncDisposable {
     this.#timeoutMs = policy.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.#onCall = opts.onCall;
     this.#given = opts.tools ?? new Map();
+    this.#access = new ResourceAccess({
+      servers: [...this.#servers.keys()],
+      client: async (s, sig) => (await this.#pool.acquire(s, sig)).client as UpstreamClient,
+      resources: policy.resources,
+      prompts: policy.prompts,
+      timeoutMs: this.#timeoutMs,
+    });
+  }
+
+  /** Resource and prompt rules, and the requests of the runtime's resource functions. */
+  get resources(): ResourceAccess {
+    return this.#access;
   }
 
   /** True when the allowlist lets guest code call `server/tool`. */
@@ -210,7 +233,11 @@ export class Bridge implements AsyncDisposable {
     const hit = { cached: false };
     let reply: CallEnvelope;
     try {
-      reply = await this.#call(server, tool, args, signal, hit, context);
+      reply = server === GUEST_MCP_SERVER
+        ? (this.#closed
+          ? errorEnvelope("SERVER_ERROR", "The tool bridge is closed")
+          : await this.#access.handle(tool, args, signal))
+        : await this.#call(server, tool, args, signal, hit, context);
     } catch (error) {
       reply = errorEnvelope(
         "SERVER_ERROR",

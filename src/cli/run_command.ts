@@ -96,7 +96,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     servers: chosen,
     plugins: chosenPlugins,
     limits,
-    policy: policyOptions(v.allow, v.deny),
+    policy: policyOptions(v.allow, v.deny, v),
     eager: true,
     workers: 1,
   });

@@ -45,6 +45,13 @@ export interface RuntimeOptions {
   eager?: boolean;
 }
 
+/** Receives a notification `method` with `params` from upstream `server`. */
+export type UpstreamNotificationListener = (
+  server: string,
+  method: string,
+  params: Record<string, unknown> | undefined,
+) => void;
+
 /** Options of {@link Runtime.execute}. */
 export interface RuntimeExecuteOptions {
   /** Cancels the execution. */
@@ -86,13 +93,31 @@ export class Runtime implements AsyncDisposable {
   /** The WebAssembly sandbox. */
   readonly sandbox: Sandbox;
   readonly #pool: ClientPool;
+  readonly #upstreamListeners: Set<UpstreamNotificationListener>;
   #closed = false;
 
-  private constructor(catalog: Catalog, bridge: Bridge, sandbox: Sandbox, pool: ClientPool) {
+  private constructor(
+    catalog: Catalog,
+    bridge: Bridge,
+    sandbox: Sandbox,
+    pool: ClientPool,
+    upstreamListeners: Set<UpstreamNotificationListener>,
+  ) {
     this.catalog = catalog;
     this.bridge = bridge;
     this.sandbox = sandbox;
     this.#pool = pool;
+    this.#upstreamListeners = upstreamListeners;
+  }
+
+  /**
+   * Calls `listener` with the notifications of upstream servers that mcpx does
+   * not handle itself (resource and prompt list changes, resource updates).
+   * Returns a function that removes it.
+   */
+  onUpstreamNotification(listener: UpstreamNotificationListener): () => void {
+    this.#upstreamListeners.add(listener);
+    return () => void this.#upstreamListeners.delete(listener);
   }
 
   /** Creates a runtime; servers connect lazily, on first need. */
@@ -101,6 +126,7 @@ export class Runtime implements AsyncDisposable {
     for (const p of opts.plugins ?? []) for (const c of p.snapshot.configs) configs.set(c.name, c);
     for (const c of opts.servers ?? []) configs.set(c.name, c);
     const servers = [...configs.values()];
+    const upstreamListeners = new Set<UpstreamNotificationListener>();
     const pool = new ClientPool(servers, {
       connectTimeoutMs: opts.connectTimeoutMs,
       connect: async (server, o) => {
@@ -109,6 +135,15 @@ export class Runtime implements AsyncDisposable {
         conn.client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
           await catalog.refreshTools(server.name).catch(() => {});
         });
+        // Other notifications (resource and prompt changes) go to the runtime's listeners.
+        conn.client.fallbackNotificationHandler = (n) => {
+          for (const l of upstreamListeners) {
+            try {
+              l(server.name, n.method, n.params as Record<string, unknown> | undefined);
+            } catch { /* a listener's failure is its own */ }
+          }
+          return Promise.resolve();
+        };
         return conn;
       },
     });
@@ -136,7 +171,7 @@ export class Runtime implements AsyncDisposable {
     }
     // While servers start, warm the sandbox's cold paths.
     if (opts.eager) sandbox.warmUp().catch(() => {});
-    return new Runtime(catalog, bridge, sandbox, pool);
+    return new Runtime(catalog, bridge, sandbox, pool, upstreamListeners);
   }
 
   /**

@@ -28,6 +28,8 @@ import { loadTranspiler, SandboxCompileError, transpileModule } from "../sandbox
 import { VERSION } from "../version.ts";
 import { cut, DEFAULT_MAX_RESULT_CHARS } from "./format_execution.ts";
 import { richExecution } from "./rich_result.ts";
+import { Passthrough, PASSTHROUGH_CAPABILITIES, type PassthroughClient } from "./passthrough.ts";
+import { servePassthrough } from "./_passthrough_sdk.ts";
 import { SearchIndex, type ToolDoc } from "./search_index.ts";
 import { toolSignature } from "./signature.ts";
 import {
@@ -123,18 +125,37 @@ export class ServeHost implements AsyncDisposable {
   #index?: { key: string; index: SearchIndex };
   #stats = { running: 0, executions: 0, cancelled: 0, failed: 0 };
   #closed = false;
+  /** Upstream resources, prompts and completions, for every session. */
+  readonly passthrough: Passthrough;
 
   private constructor(opts: ServeHostOptions) {
     this.#ownsRuntime = opts.runtimeInstance === undefined;
     this.#runtimeOptions = opts.runtime ?? {};
-    if (opts.runtimeInstance !== undefined) this.#runtime = Promise.resolve(opts.runtimeInstance);
+    if (opts.runtimeInstance !== undefined) {
+      this.#runtime = Promise.resolve(opts.runtimeInstance);
+      this.#runtime.then((rt) => this.#adopt(rt), () => {});
+    }
     this.#skillStore = opts.skills;
     this.#maxResultChars = opts.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS;
     this.#maxCodeChars = opts.maxCodeChars ?? DEFAULT_MAX_CODE_CHARS;
     this.#workspaceLimits = opts.workspace ?? {};
     this.#introspectTimeoutMs = opts.introspectTimeoutMs ?? 15_000;
     this.#log = opts.log ?? (() => {});
+    this.passthrough = new Passthrough({
+      servers: async () => (await this.runtime()).catalog.status().map((s) => s.name),
+      client: async (server, signal) =>
+        (await (await this.runtime()).bridge.pool.acquire(server, signal))
+          .client as unknown as PassthroughClient,
+      rules: { // The bridge's resource and prompt rules, once the runtime exists.
+        allowsResource: (s, u) => this.#rt?.bridge.resources.allowsResource(s, u) ?? true,
+        allowsPrompt: (s, n) => this.#rt?.bridge.resources.allowsPrompt(s, n) ?? true,
+      },
+      log: this.#log,
+    });
   }
+
+  /** The runtime once created, for the passthrough's rules. */
+  #rt?: Runtime;
 
   /**
    * Creates a host and loads the verified saved skills (a tampered one is
@@ -161,8 +182,17 @@ export class ServeHost implements AsyncDisposable {
       this.#runtime = Runtime.create(this.#runtimeOptions);
       // Reported when a tool needs it; not unhandled meanwhile.
       this.#runtime.catch(() => {});
+      this.#runtime.then((rt) => this.#adopt(rt), () => {});
     }
     return this.#runtime;
+  }
+
+  /** Upstream notifications of `rt` reach the passthrough. */
+  #adopt(rt: Runtime): void {
+    this.#rt = rt;
+    rt.onUpstreamNotification((server, method, params) =>
+      this.passthrough.upstreamNotification(server, method, params)
+    );
   }
 
   /** Starts creating the runtime (sandbox workers) in the background, without waiting. */
@@ -577,6 +607,7 @@ export class ServeSession implements AsyncDisposable {
   /** Files kept across the executions of this session. */
   readonly workspace: Workspace;
   readonly #host: ServeHost;
+  readonly #stopPassthrough: () => void;
   #closed = false;
   /** Called once when the session closes. */
   onclose?: () => void;
@@ -587,8 +618,13 @@ export class ServeSession implements AsyncDisposable {
     this.workspace = workspace;
     const server = new Server(
       { name: "mcpx", version: VERSION },
-      { capabilities: { tools: {} }, instructions: SERVER_INSTRUCTIONS },
+      {
+        capabilities: { tools: {}, ...PASSTHROUGH_CAPABILITIES },
+        instructions: SERVER_INSTRUCTIONS,
+      },
     );
+    // Upstream resources, prompts, subscriptions and completions (passthrough.ts).
+    this.#stopPassthrough = servePassthrough(server, host.passthrough);
     server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await host._tools() }));
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const { name } = request.params;
@@ -618,6 +654,7 @@ export class ServeSession implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     this.workspace.clear();
+    this.#stopPassthrough();
     this.#host._forget(this);
     // Closing the transport aborts the signals of requests still running.
     await this.server.close().catch(() => {});

@@ -27,55 +27,25 @@ export const SERVER_INSTRUCTIONS: string =
 
 const str = { type: "string" } as const;
 
-/** Hints of a tool that only reads. */
-const READ_ONLY: ToolAnnotations = Object.freeze({
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: false,
-});
+/**
+ * Hints of a tool that only reads mcpx's own tree. Hints left out have MCP's
+ * defaults; every listed byte is sent to the model, so only what differs is
+ * spelled out.
+ */
+const READ_ONLY: ToolAnnotations = Object.freeze({ readOnlyHint: true });
 
 /**
- * What `execute_code` returns as `structuredContent`: the program's result,
- * its console output and figures, or its error.
+ * What `execute_code` returns as `structuredContent`: `ok`, the program's
+ * `result` (content blocks replaced by `{ $content: n, … }` references),
+ * `logs`, and also `stats` (`durationMs`, `toolCalls`, `outputBytes`,
+ * `truncated`), `error` (`name`, `message`, `code`, `stack`) when it failed,
+ * `resultTruncated` and `contentBlocks`. Kept short: clients send it to the
+ * model with every request.
  */
 export const EXECUTE_OUTPUT_SCHEMA: NonNullable<Tool["outputSchema"]> = Object.freeze({
   type: "object" as const,
-  properties: {
-    ok: { type: "boolean" },
-    result: {
-      description: "The awaited export default; content blocks are replaced by a reference",
-    },
-    resultTruncated: { type: "boolean" },
-    logs: {
-      type: "array",
-      items: {
-        type: "object",
-        properties: { level: str, message: str },
-        required: ["level", "message"],
-      },
-    },
-    error: {
-      type: "object",
-      properties: { name: str, message: str, code: str, stack: str },
-      required: ["name", "message"],
-    },
-    stats: {
-      type: "object",
-      properties: {
-        durationMs: { type: "number" },
-        toolCalls: { type: "integer" },
-        outputBytes: { type: "integer" },
-        truncated: { type: "boolean" },
-      },
-      required: ["durationMs", "toolCalls"],
-    },
-    contentBlocks: {
-      type: "integer",
-      description: "How many content blocks (images, audio, resources) follow the text",
-    },
-  },
-  required: ["ok", "logs", "stats"],
+  properties: { ok: { type: "boolean" }, result: {} },
+  required: ["ok"],
 });
 
 /** The tools, in the order `tools/list` returns them. */
@@ -95,37 +65,31 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
       },
       required: ["query"],
     },
-    annotations: { title: "Search tools", ...READ_ONLY },
+    annotations: READ_ONLY,
   },
   {
     name: "list_files",
     title: "List files",
     description: "List a directory of the code tree: servers/, skills/, workspace/.",
     inputSchema: { type: "object", properties: { path: str } },
-    annotations: { title: "List files", ...READ_ONLY },
+    annotations: READ_ONLY,
   },
   {
     name: "read_file",
     title: "Read file",
     description: "Read a file of the code tree, such as a tool module.",
     inputSchema: { type: "object", properties: { path: str }, required: ["path"] },
-    annotations: { title: "Read file", ...READ_ONLY },
+    annotations: READ_ONLY,
   },
   {
     name: "execute_code",
     title: "Execute code",
     description:
-      'Run TypeScript in a sandbox: import tools from "./servers/<server>/index.ts", `export default` the result. Returns logs and result.',
+      'Run TypeScript in a sandbox: import tools from "./servers/<server>/index.ts", `export default` the result.',
     inputSchema: { type: "object", properties: { code: str }, required: ["code"] },
     outputSchema: EXECUTE_OUTPUT_SCHEMA,
     // What code can do depends on the upstream tools: see executeCodeAnnotations.
-    annotations: {
-      title: "Execute code",
-      readOnlyHint: false,
-      destructiveHint: true,
-      idempotentHint: false,
-      openWorldHint: true,
-    },
+    annotations: { readOnlyHint: false, destructiveHint: true },
   },
   {
     name: "save_skill",
@@ -136,13 +100,7 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
       properties: { name: str, code: str, description: str },
       required: ["name", "code", "description"],
     },
-    annotations: {
-      title: "Save skill",
-      readOnlyHint: false,
-      destructiveHint: true,
-      idempotentHint: true,
-      openWorldHint: false,
-    },
+    annotations: { openWorldHint: false },
   },
 ]);
 
@@ -154,7 +112,8 @@ export interface UpstreamToolHints {
 /**
  * The annotations of `execute_code` for a set of allowed upstream tools,
  * with the MCP defaults for hints a tool leaves out (not read-only,
- * destructive, not idempotent, open world). Code is read-only only when every
+ * destructive, not idempotent, open world), and those defaults left out of
+ * the answer too (idempotent is never claimed). Code is read-only only when every
  * allowed tool is read-only (it may still write the session's own workspace),
  * destructive when any allowed tool may be, idempotent never, and open-world
  * when any allowed tool is. `undefined` (tools not known yet) gives the
@@ -172,26 +131,18 @@ export interface UpstreamToolHints {
 export function executeCodeAnnotations(
   allowed: readonly UpstreamToolHints[] | undefined,
 ): ToolAnnotations {
-  if (allowed === undefined) {
-    return {
-      title: "Execute code",
-      readOnlyHint: false,
-      destructiveHint: true,
-      idempotentHint: false,
-      openWorldHint: true,
-    };
-  }
+  if (allowed === undefined) return { readOnlyHint: false, destructiveHint: true };
   const readOnly = allowed.every((t) => t.annotations?.readOnlyHint === true);
   const destructive = allowed.some((t) =>
     t.annotations?.readOnlyHint !== true && t.annotations?.destructiveHint !== false
   );
   const openWorld = allowed.some((t) => t.annotations?.openWorldHint !== false);
+  // Only the hints that differ from MCP's defaults are spelled out, but
+  // readOnlyHint and destructiveHint always are.
   return {
-    title: "Execute code",
     readOnlyHint: readOnly,
     destructiveHint: destructive,
-    idempotentHint: false,
-    openWorldHint: openWorld,
+    ...(openWorld ? {} : { openWorldHint: false }),
   };
 }
 
