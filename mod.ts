@@ -99,19 +99,48 @@ export {
 } from "./src/bridge/bridge.ts";
 export type { CallEnvelope } from "./src/bridge/envelope.ts";
 export { installHostRuntime } from "./src/bridge/host_runtime.ts";
+export {
+  type AccessRules,
+  GUEST_MCP_SERVER,
+  ResourceAccess,
+  type ResourceAccessOptions,
+} from "./src/resources/resource_access.ts";
 
 // Sandbox and runtime
 export type { EngineLimits, LogEntry } from "./src/sandbox/engine.ts";
 export { DEFAULT_LIMITS } from "./src/sandbox/limits.ts";
 export { type ExecutionResult, Sandbox, type SandboxOptions } from "./src/sandbox/sandbox.ts";
-export { Runtime, type RuntimeExecuteOptions, type RuntimeOptions } from "./src/runtime/runtime.ts";
+export {
+  Runtime,
+  type RuntimeExecuteOptions,
+  type RuntimeOptions,
+  type UpstreamNotificationListener,
+} from "./src/runtime/runtime.ts";
 
 // Serving
 export { SkillStore } from "./src/plugin_store/skill_store.ts";
 export { ServeHost, type ServeHostOptions, ServeSession } from "./src/server/serve_host.ts";
 export { serveStdio } from "./src/server/stdio_server.ts";
 export { serveHttp } from "./src/server/http_server.ts";
-export { MCPX_TOOLS, SERVER_INSTRUCTIONS } from "./src/server/tool_definitions.ts";
+export {
+  EXECUTE_OUTPUT_SCHEMA,
+  executeCodeAnnotations,
+  MCPX_TOOLS,
+  mcpxTools,
+  SERVER_INSTRUCTIONS,
+} from "./src/server/tool_definitions.ts";
+export { extractContentBlocks, richExecution } from "./src/server/rich_result.ts";
+export {
+  namespacePrompt,
+  namespaceUri,
+  parseNamespacedPrompt,
+  parseNamespacedUri,
+  Passthrough,
+  PassthroughError,
+  type PassthroughOptions,
+} from "./src/server/passthrough.ts";
+export { guardHttp, type HttpGuardOptions } from "./src/server/http_guard.ts";
+export { SseEventStore } from "./src/server/sse_event_store.ts";
 
 // CLI
 export { main } from "./src/cli/main.ts";

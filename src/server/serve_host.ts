@@ -193,6 +193,17 @@ export class ServeHost implements AsyncDisposable {
     rt.onUpstreamNotification((server, method, params) =>
       this.passthrough.upstreamNotification(server, method, params)
     );
+    // execute_code's hints follow the upstream tools: tell clients when they change.
+    rt.catalog.onChange(() => void this.#hintsMaybeChanged());
+  }
+
+  #lastHints = JSON.stringify(mcpxTools(undefined));
+
+  async #hintsMaybeChanged(): Promise<void> {
+    const now = JSON.stringify(await this._tools());
+    if (now === this.#lastHints) return;
+    this.#lastHints = now;
+    for (const s of this.#sessions) void s.server.sendToolListChanged().catch(() => {});
   }
 
   /** Starts creating the runtime (sandbox workers) in the background, without waiting. */
@@ -619,7 +630,7 @@ export class ServeSession implements AsyncDisposable {
     const server = new Server(
       { name: "mcpx", version: VERSION },
       {
-        capabilities: { tools: {}, ...PASSTHROUGH_CAPABILITIES },
+        capabilities: { tools: { listChanged: true }, ...PASSTHROUGH_CAPABILITIES },
         instructions: SERVER_INSTRUCTIONS,
       },
     );
