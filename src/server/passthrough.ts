@@ -11,6 +11,9 @@
  * - a prompt `p` of server `s` becomes `s/p` (server names never contain `/`);
  * - completions follow the prompt name or template URI of their reference.
  *
+ * A list gathers every server at once and leaves out (with a warning in the
+ * log) a server that fails or takes longer than `listTimeoutMs`.
+ *
  * Upstream `list_changed` notifications reach every listener; `updated`
  * reaches the subscribers of that URI. The upstream is subscribed once per URI
  * while any client is. The resource and prompt rules of the bridge apply.
@@ -111,6 +114,11 @@ export interface PassthroughOptions {
   rules?: Pick<ResourceAccess, "allowsResource" | "allowsPrompt">;
   /** Deadline of one upstream request in milliseconds (default 60,000). */
   timeoutMs?: number;
+  /**
+   * How long a list waits for one server (starting it included) before
+   * answering without it, in milliseconds (default 10,000).
+   */
+  listTimeoutMs?: number;
   /** Where failures of single servers are reported (a list leaves them out). */
   log?: (line: string) => void;
 }
@@ -135,6 +143,7 @@ export class Passthrough {
   readonly #client: PassthroughOptions["client"];
   readonly #rules?: PassthroughOptions["rules"];
   readonly #timeoutMs: number;
+  readonly #listTimeoutMs: number;
   readonly #log: (line: string) => void;
   readonly #listeners = new Set<PassthroughListener>();
   /** Namespaced URI → subscribed listeners. */
@@ -145,6 +154,7 @@ export class Passthrough {
     this.#client = opts.client;
     this.#rules = opts.rules;
     this.#timeoutMs = opts.timeoutMs ?? 60_000;
+    this.#listTimeoutMs = opts.listTimeoutMs ?? 10_000;
     this.#log = opts.log ?? (() => {});
   }
 
@@ -400,10 +410,13 @@ export class Passthrough {
   ): Promise<Result[]> {
     const servers = await this.#servers();
     const parts = await Promise.all(servers.map(async (server) => {
+      // A slow or hanging server does not hold up the others.
+      const deadline = AbortSignal.timeout(this.#listTimeoutMs);
+      const each = signal ? AbortSignal.any([signal, deadline]) : deadline;
       try {
-        const client = await this.#client(server, signal);
+        const client = await this.#client(server, each);
         if (client.getServerCapabilities()?.[capability] === undefined) return [];
-        return await list(server, client, this.#opts(signal));
+        return await list(server, client, this.#opts(each));
       } catch (e) {
         if (signal?.aborted) throw e;
         this.#log(`warning: listing ${capability} of "${server}" failed: ${(e as Error).message}`);

@@ -76,3 +76,24 @@ Deno.test("Passthrough: one upstream subscription per URI, notifications to the 
   await assert.rejects(pt.subscribe(a, "mcpx://other/x"), /Unknown server "other"/);
   await assert.rejects(pt.getPrompt({ name: "nope" }), /mcpx prompt names look like/);
 });
+
+Deno.test("Passthrough: a server that never answers does not hold up a list", async () => {
+  const hang = { name: "hang", transport: "stdio" as const, command: "sleep", args: ["30"] };
+  await using pool = new ClientPool([everythingServer(), hang], { connectTimeoutMs: 9_000 });
+  const warnings: string[] = [];
+  const pt = new Passthrough({
+    servers: () => ["everything", "hang"],
+    client: async (s, signal) =>
+      (await pool.acquire(s, signal)).client as unknown as PassthroughClient,
+    listTimeoutMs: 6_000,
+    log: (l) => warnings.push(l),
+  });
+  const started = performance.now();
+  const { prompts } = await pt.listPrompts() as { prompts: { name: string }[] };
+  // Answered at the list deadline, not the 9 s connect deadline of "hang".
+  assert.ok(performance.now() - started < 8_500);
+  assert.ok(prompts.some((p) => p.name === "everything/simple-prompt"));
+  assert.ok(prompts.every((p) => p.name.startsWith("everything/")));
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /^warning: listing prompts of "hang" failed/);
+});
