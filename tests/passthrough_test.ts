@@ -151,3 +151,46 @@ export default await toggleSubscriberUpdates({});`,
     await client.close();
   }
 });
+
+Deno.test("the passthrough over Streamable HTTP: reads, prompts and resource updates", async () => {
+  const { ServeHost } = await import("../src/server/serve_host.ts");
+  const { serveHttp } = await import("../src/server/http_server.ts");
+  const { StreamableHTTPClientTransport } = await import("../src/_sdk_remote.ts");
+  await using host = await ServeHost.create({ runtime: { servers: [everythingServer()] } });
+  await using server = serveHttp(host, { port: 0 });
+  const client = new Client({ name: "passthrough-http", version: "1.0.0" });
+  const updates: string[] = [];
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+    updates.push(n.params.uri);
+  });
+  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+  const opts = { timeout: 60_000 };
+  try {
+    const uri = "mcpx://everything/demo://resource/dynamic/text/5";
+    const read = await client.readResource({ uri }, opts);
+    assert.match((read.contents[0] as { text: string }).text, /Resource 5/);
+    const { prompts } = await client.listPrompts(undefined, opts);
+    assert.ok(prompts.some((p) => p.name === "everything/simple-prompt"));
+    await client.subscribeResource({ uri }, opts);
+    const toggled = await client.callTool(
+      {
+        name: "execute_code",
+        arguments: {
+          code: `import { toggleSubscriberUpdates } from "./servers/everything/index.ts";
+export default await toggleSubscriberUpdates({});`,
+        },
+      },
+      undefined,
+      opts,
+    );
+    assert.equal(toggled.isError, undefined, JSON.stringify(toggled.content));
+    const deadline = Date.now() + 20_000;
+    while (!updates.includes(uri) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(updates.includes(uri), `no update for ${uri}`);
+    await client.unsubscribeResource({ uri }, opts);
+  } finally {
+    await client.close();
+  }
+});
