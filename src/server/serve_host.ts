@@ -194,13 +194,13 @@ export class ServeHost implements AsyncDisposable {
       this.passthrough.upstreamNotification(server, method, params)
     );
     // execute_code's hints follow the upstream tools: tell clients when they change.
-    rt.catalog.onChange(() => void this.#hintsMaybeChanged());
+    rt.catalog.onChange(() => this.#hintsMaybeChanged());
   }
 
   #lastHints = JSON.stringify(mcpxTools(undefined));
 
-  async #hintsMaybeChanged(): Promise<void> {
-    const now = JSON.stringify(await this._tools());
+  #hintsMaybeChanged(): void {
+    const now = JSON.stringify(this._tools());
     if (now === this.#lastHints) return;
     this.#lastHints = now;
     for (const s of this.#sessions) void s.server.sendToolListChanged().catch(() => {});
@@ -252,9 +252,10 @@ export class ServeHost implements AsyncDisposable {
    * @internal The five tools, with `execute_code`'s hints from the allowed
    * upstream tools when every server's tools are known (cautious ones before).
    */
-  async _tools(): Promise<Tool[]> {
+  _tools(): Tool[] {
     let allowed: UpstreamToolHints[] | undefined;
-    const rt = this.#runtime ? await this.#runtime.catch(() => undefined) : undefined;
+    // Never waits for the runtime: tools/list answers at once.
+    const rt = this.#rt;
     if (rt && rt.catalog.status().every((s) => s.state === "ready")) {
       allowed = [];
       for (const snap of rt.catalog.snapshots()) {
@@ -636,7 +637,7 @@ export class ServeSession implements AsyncDisposable {
     );
     // Upstream resources, prompts, subscriptions and completions (passthrough.ts).
     this.#stopPassthrough = servePassthrough(server, host.passthrough);
-    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await host._tools() }));
+    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: host._tools() }));
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const { name } = request.params;
       const args = request.params.arguments ?? {};
