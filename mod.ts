@@ -126,6 +126,12 @@ export {
   type DrainReport,
   SignalGuard,
 } from "./src/lifecycle/shutdown.ts";
+export {
+  type AccessRules,
+  GUEST_MCP_SERVER,
+  ResourceAccess,
+  type ResourceAccessOptions,
+} from "./src/resources/resource_access.ts";
 
 // Sandbox and runtime
 export type { EngineLimits, LogEntry } from "./src/sandbox/engine.ts";
@@ -137,6 +143,7 @@ export {
   type RuntimeOptions,
   type RuntimeResult,
   type UpstreamHooks,
+  type UpstreamNotificationListener,
 } from "./src/runtime/runtime.ts";
 export { JavyEngine, type JavyEngineOptions } from "./src/sandbox/javy/javy_engine.ts";
 export {
@@ -221,7 +228,25 @@ export {
 } from "./src/server/serve_host.ts";
 export { serveStdio } from "./src/server/stdio_server.ts";
 export { serveHttp } from "./src/server/http_server.ts";
-export { MCPX_TOOLS, SERVER_INSTRUCTIONS } from "./src/server/tool_definitions.ts";
+export {
+  EXECUTE_OUTPUT_SCHEMA,
+  executeCodeAnnotations,
+  MCPX_TOOLS,
+  mcpxTools,
+  SERVER_INSTRUCTIONS,
+} from "./src/server/tool_definitions.ts";
+export { extractContentBlocks, richExecution } from "./src/server/rich_result.ts";
+export {
+  namespacePrompt,
+  namespaceUri,
+  parseNamespacedPrompt,
+  parseNamespacedUri,
+  Passthrough,
+  PassthroughError,
+  type PassthroughOptions,
+} from "./src/server/passthrough.ts";
+export { guardHttp, type HttpGuardOptions } from "./src/server/http_guard.ts";
+export { SseEventStore } from "./src/server/sse_event_store.ts";
 
 // CLI
 export { main } from "./src/cli/main.ts";

@@ -148,6 +148,19 @@ Deno.test("mcpx serve over stdio and Streamable HTTP with real servers", async (
       assert.match(instructions, /\.\/servers\/<server>\/index\.ts/);
     });
 
+    await t.step("the five tools carry titles, annotations and an output schema", async () => {
+      const { tools } = await a.client.listTools();
+      const by = new Map(tools.map((x) => [x.name, x]));
+      for (const name of ["search_tools", "list_files", "read_file"]) {
+        assert.equal(by.get(name)?.annotations?.readOnlyHint, true, name);
+      }
+      for (const x of tools) assert.ok(x.title, x.name);
+      assert.equal(by.get("execute_code")?.outputSchema?.type, "object");
+      // Tools not known yet, or some destructive (filesystem writes): cautious hints.
+      assert.equal(by.get("execute_code")?.annotations?.readOnlyHint, false);
+      assert.equal(by.get("execute_code")?.annotations?.destructiveHint, true);
+    });
+
     await t.step("search_tools ranks tools and reports the down server in one line", async () => {
       const sum = await call(a.client, "search_tools", { query: "add two numbers" });
       assert.equal(sum.isError, false);
@@ -221,6 +234,45 @@ Deno.test("mcpx serve over stdio and Streamable HTTP with real servers", async (
         miss.text,
         /No file "servers\/everything\/getsum\.ts"\. Closest: "servers\/everything\/getSum\.ts"/,
       );
+    });
+
+    await t.step("images and resources in a result come back as content blocks", async () => {
+      const r = await a.client.callTool(
+        {
+          name: "execute_code",
+          arguments: {
+            code: `import { getTinyImage, getResourceLinks } from "./servers/everything/index.ts";
+const img = await getTinyImage({});
+const links = await getResourceLinks({ count: 2 });
+export default { img: img.find((b) => b.type === "image"), links: links.filter((b) => b.type === "resource_link") };`,
+          },
+        },
+        undefined,
+        { timeout: 60_000 },
+      );
+      const content = r.content as { type: string; mimeType?: string; uri?: string }[];
+      assert.equal(r.isError, undefined, JSON.stringify(content[0]));
+      assert.deepEqual(content.map((b) => b.type), [
+        "text",
+        "image",
+        "resource_link",
+        "resource_link",
+      ]);
+      assert.equal(content[1].mimeType, "image/png");
+      // No base64 in the text: a reference to the block instead.
+      assert.ok(!(content[0] as unknown as { text: string }).text.includes("iVBOR"));
+      const sc = r.structuredContent as {
+        ok: boolean;
+        result: { img: { $content: number }; links: { $content: number; uri: string }[] };
+        stats: { toolCalls: number };
+        contentBlocks: number;
+      };
+      assert.equal(sc.ok, true);
+      assert.equal(sc.result.img.$content, 1);
+      assert.equal(sc.result.links[1].$content, 3);
+      assert.equal(sc.result.links[1].uri, content[3].uri);
+      assert.equal(sc.stats.toolCalls, 2);
+      assert.equal(sc.contentBlocks, 3);
     });
 
     await t.step("execute_code chains two upstream servers and returns a summary", async () => {
@@ -384,21 +436,19 @@ export async function sumOf(nums: number[]): Promise<number> {
         assert.match(e.message, /Unknown tool "no_such_tool"/);
         return true;
       });
-      await assert.rejects(
-        a.client.callTool({ name: "execute_code", arguments: { code: 42 } }),
-        /Invalid argument "code": expected a string/,
-      );
-      await assert.rejects(
-        a.client.callTool({ name: "read_file", arguments: {} }),
-        /Missing argument "path"/,
-      );
-      await assert.rejects(
-        a.client.callTool({
-          name: "search_tools",
-          arguments: { query: "x", detail: "everything" },
-        }),
-        /Invalid detail/,
-      );
+      // Invalid arguments to mcpx's own tools are results the model can read and fix.
+      const badCode = await call(a.client, "execute_code", { code: 42 });
+      assert.equal(badCode.isError, true);
+      assert.match(badCode.text, /Invalid argument "code": expected a string, got number/);
+      const noPath = await call(a.client, "read_file", {});
+      assert.equal(noPath.isError, true);
+      assert.match(noPath.text, /Missing argument "path"/);
+      const badDetail = await call(a.client, "search_tools", { query: "x", detail: "everything" });
+      assert.equal(badDetail.isError, true);
+      assert.match(badDetail.text, /Invalid detail "everything"/);
+      const badLimit = await call(a.client, "search_tools", { query: "x", limit: -1 });
+      assert.equal(badLimit.isError, true);
+      assert.match(badLimit.text, /Invalid limit -1/);
       // A request that is not even a valid tools/call.
       await assert.rejects(
         a.client.request(

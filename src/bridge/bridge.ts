@@ -32,6 +32,12 @@ import { progressFor, trackUpstreamCall } from "../routing/upstream_router.ts";
 import { RateLimiter, type RateSpec } from "./rate_limiter.ts";
 import { shapeResult } from "./result_shape.ts";
 import { callAdvice } from "./call_hints.ts";
+import {
+  type AccessRules,
+  GUEST_MCP_SERVER,
+  ResourceAccess,
+  type UpstreamClient,
+} from "../resources/resource_access.ts";
 import { cacheKey, ResultCache } from "./result_cache.ts";
 import { describeUpstreamError } from "./upstream_errors.ts";
 
@@ -79,6 +85,10 @@ export interface BridgePolicy {
    * precedence.
    */
   callTimeoutMs?: number;
+  /** Which upstream resources guest code may list and read, by `server/uri` (default all). */
+  resources?: AccessRules;
+  /** Which upstream prompts guest code may list and get, by `server/name` (default all). */
+  prompts?: AccessRules;
 }
 
 /** One finished call, reported to {@link BridgeOptions.onCall}. */
@@ -176,6 +186,7 @@ export class Bridge implements AsyncDisposable {
   readonly #onResult: BridgeOptions["onResult"];
   readonly #given: ReadonlyMap<string, readonly Tool[]>;
   readonly #indexes = new Map<string, ToolIndex | Promise<ToolIndex>>();
+  readonly #access: ResourceAccess;
   #closed = false;
   readonly #stats: BridgeStats = {
     calls: 0,
@@ -216,6 +227,23 @@ export class Bridge implements AsyncDisposable {
     this.#audit = opts.audit;
     this.#onResult = opts.onResult;
     this.#given = opts.tools ?? new Map();
+    this.#access = new ResourceAccess({
+      servers: [...this.#servers.keys()],
+      client: async (s, sig) => (await this.#pool.acquire(s, sig)).client as UpstreamClient,
+      resources: policy.resources,
+      prompts: policy.prompts,
+      timeoutMs: this.#timeoutMs,
+    });
+  }
+
+  /** Resource and prompt rules, and the requests of the runtime's resource functions. */
+  get resources(): ResourceAccess {
+    return this.#access;
+  }
+
+  /** True when the allowlist lets guest code call `server/tool`. */
+  allows(server: string, tool: string): boolean {
+    return this.#servers.has(server) && this.#allow.allows(server, tool);
   }
 
   /** The policy and approvals of this bridge's calls. */
@@ -255,7 +283,11 @@ export class Bridge implements AsyncDisposable {
     const hit = recordCall(server, tool, args, context, info?.line, this.#audit);
     let reply: CallEnvelope;
     try {
-      reply = await this.#call(server, tool, args, signal, hit, context, info);
+      reply = server === GUEST_MCP_SERVER
+        ? (this.#closed
+          ? errorEnvelope("SERVER_ERROR", "The tool bridge is closed")
+          : await this.#access.handle(tool, args, signal))
+        : await this.#call(server, tool, args, signal, hit, context, info);
     } catch (error) {
       reply = errorEnvelope(
         "SERVER_ERROR",

@@ -97,14 +97,37 @@ export function intOption(
   return n;
 }
 
-/** The bridge policy from `--allow` and `--deny` patterns (`server/tool`, `*` wildcards). */
+/** Resource and prompt rule options: `server/uri` and `server/name` patterns. */
+export interface AccessFlags {
+  "allow-resource"?: string[];
+  "deny-resource"?: string[];
+  "allow-prompt"?: string[];
+  "deny-prompt"?: string[];
+}
+
+/**
+ * The bridge policy from `--allow` and `--deny` patterns (`server/tool`, `*`
+ * wildcards) and the resource and prompt rules.
+ */
 export function policyOptions(
   allow: string[] | undefined,
   deny: string[] | undefined,
+  access: AccessFlags = {},
 ): BridgePolicy {
+  const rules = (a: string[] | undefined, d: string[] | undefined) =>
+    (a && a.length > 0) || (d && d.length > 0)
+      ? {
+        ...(a && a.length > 0 ? { allow: a } : {}),
+        ...(d && d.length > 0 ? { deny: d } : {}),
+      }
+      : undefined;
+  const resources = rules(access["allow-resource"], access["deny-resource"]);
+  const prompts = rules(access["allow-prompt"], access["deny-prompt"]);
   return {
     ...(allow && allow.length > 0 ? { allow } : {}),
     ...(deny && deny.length > 0 ? { deny } : {}),
+    ...(resources ? { resources } : {}),
+    ...(prompts ? { prompts } : {}),
   };
 }
 
@@ -135,6 +158,10 @@ export const RUNTIME_OPTIONS = {
   "plugin-dir": { type: "string" },
   allow: { type: "string", multiple: true },
   deny: { type: "string", multiple: true },
+  "allow-resource": { type: "string", multiple: true },
+  "deny-resource": { type: "string", multiple: true },
+  "allow-prompt": { type: "string", multiple: true },
+  "deny-prompt": { type: "string", multiple: true },
   timeout: { type: "string" },
   "call-timeout": { type: "string" },
   "connect-timeout": { type: "string" },

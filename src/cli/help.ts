@@ -121,6 +121,10 @@ Options:
   -s, --server NAME         Use only this server (repeatable)
       --allow PATTERN       Only these tools may be called: "fs/read_*", "memory" (repeatable)
       --deny PATTERN        These tools may not be called (repeatable)
+      --allow-resource P    Only these resources may be read: "fs/file:///docs/*" (repeatable)
+      --deny-resource P     These resources may not be read (repeatable)
+      --allow-prompt P      Only these prompts may be used: "everything/simple-*" (repeatable)
+      --deny-prompt P       These prompts may not be used (repeatable)
       --policy PATTERN=allow|ask|deny
                             Policy of matching tools, over the config and the
                             annotation defaults (repeatable; the last match wins)
@@ -165,11 +169,17 @@ Options:
       --plugin-dir DIR      Saved plugins and skills (default $MCPX_PLUGIN_DIR or ./plugins)
       --allow PATTERN       Only these tools may be called: "fs/read_*", "memory" (repeatable)
       --deny PATTERN        These tools may not be called (repeatable)
+      --allow-resource P    Only these resources may be read: "fs/file:///docs/*" (repeatable)
+      --deny-resource P     These resources may not be read (repeatable)
+      --allow-prompt P      Only these prompts may be used: "everything/simple-*" (repeatable)
+      --deny-prompt P       These prompts may not be used (repeatable)
       --policy PATTERN=allow|ask|deny
                             Policy of matching tools (repeatable; the last match wins)
   -y, --yes                 Approve every call the policy would ask about
       --http PORT           Listen for Streamable HTTP on PORT
       --host HOST           Interface for --http (default 127.0.0.1)
+      --allow-origin ORIGIN Browser origin allowed with --http besides loopback ones, or "*"
+                            (repeatable)
       --timeout MS          Per-execution time limit (default 30000)
       --call-timeout MS     Deadline of each tool call (default 25000, below --timeout)
       --connect-timeout MS  Deadline for a server to start and initialize (default 20000)

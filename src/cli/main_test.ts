@@ -52,3 +52,12 @@ Deno.test("unknown commands and options exit 2 naming the offender", async () =>
   assert.match(opt.stderr, /--frob/);
   assert.match(opt.stderr, /mcpx plugin --help/);
 });
+
+Deno.test("serve --allow-origin: needs --http and a valid origin", async () => {
+  const alone = await run(["serve", "--allow-origin", "https://app.example.com"]);
+  assert.equal(alone.code, 2);
+  assert.match(alone.stderr, /--allow-origin needs --http PORT/);
+  const bad = await run(["serve", "--http", "0", "--allow-origin", "app.example.com"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /Invalid origin "app\.example\.com": expected "\*" or scheme:\/\/host/);
+});

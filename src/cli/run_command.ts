@@ -161,7 +161,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     plugins: chosenPlugins,
     limits,
     policy: {
-      ...policyOptions(v.allow, v.deny),
+      ...policyOptions(v.allow, v.deny, v),
       ...(callTimeout ? { callTimeoutMs: callTimeout } : {}),
     },
     ...(connectTimeout ? { connectTimeoutMs: connectTimeout } : {}),

@@ -5,6 +5,7 @@ import { PluginStore } from "../plugin_store/plugin_store.ts";
 import { SkillStore } from "../plugin_store/skill_store.ts";
 import type { EngineLimits } from "../sandbox/engine.ts";
 import { serveHttp } from "../server/http_server.ts";
+import { validateOrigins } from "../server/http_guard.ts";
 import { ServeHost } from "../server/serve_host.ts";
 import { serveStdio } from "../server/stdio_server.ts";
 import { SERVE_HELP } from "./help.ts";
@@ -36,6 +37,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       "shutdown-grace": { type: "string" },
       "no-check": { type: "boolean" },
       root: { type: "string", multiple: true },
+      "allow-origin": { type: "string", multiple: true },
     },
   });
   if (v.help) {
@@ -47,6 +49,15 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (v.host !== undefined && v.http === undefined) {
     throw new UsageError("--host needs --http PORT", "serve");
+  }
+  if (v["allow-origin"] !== undefined && v.http === undefined) {
+    throw new UsageError("--allow-origin needs --http PORT", "serve");
+  }
+  let allowOrigins: string[] | undefined;
+  try {
+    allowOrigins = v["allow-origin"] ? validateOrigins(v["allow-origin"]) : undefined;
+  } catch (e) {
+    throw new UsageError(`Invalid --allow-origin: ${(e as Error).message}`, "serve");
   }
   const port = intOption("serve", "http", v.http, [0, 65_535]);
   const limits: Partial<EngineLimits> = {};
@@ -95,7 +106,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       servers,
       plugins,
       policy: {
-        ...policyOptions(v.allow, v.deny),
+        ...policyOptions(v.allow, v.deny, v),
         ...(callTimeout ? { callTimeoutMs: callTimeout } : {}),
       },
       ...(connectTimeout ? { connectTimeoutMs: connectTimeout } : {}),
@@ -158,6 +169,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
         hostname: v.host ?? "127.0.0.1",
         signal: stop.signal,
         onListen: () => {},
+        ...(allowOrigins ? { allowOrigins } : {}),
       });
       log(`mcpx serve: ${summary}; listening on ${server.url}`);
       await server.finished;

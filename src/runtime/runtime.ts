@@ -122,6 +122,13 @@ export interface UpstreamHooks {
   setup(server: string, client: Client): void;
 }
 
+/** Receives a notification `method` with `params` from upstream `server`. */
+export type UpstreamNotificationListener = (
+  server: string,
+  method: string,
+  params: Record<string, unknown> | undefined,
+) => void;
+
 /** Options of {@link Runtime.execute}. */
 export interface RuntimeExecuteOptions {
   /** Cancels the execution. */
@@ -192,6 +199,7 @@ export class Runtime implements AsyncDisposable {
   readonly #inFlight = new Map<Promise<unknown>, AbortController>();
   #draining?: string;
   readonly #javy: JavyEngine | undefined;
+  readonly #upstreamListeners: Set<UpstreamNotificationListener>;
   #closed = false;
 
   private constructor(
@@ -201,6 +209,7 @@ export class Runtime implements AsyncDisposable {
     pool: ClientPool,
     javy: JavyEngine | undefined,
     checker: TypeChecker | undefined,
+    upstreamListeners: Set<UpstreamNotificationListener>,
   ) {
     this.catalog = catalog;
     this.bridge = bridge;
@@ -209,11 +218,22 @@ export class Runtime implements AsyncDisposable {
     this.#javy = javy;
     this.#checker = checker;
     this.#checkByDefault = checker !== undefined;
+    this.#upstreamListeners = upstreamListeners;
   }
 
   /** The type-checker of programs; `undefined` while type-checking is off. */
   get typeChecker(): TypeChecker | undefined {
     return this.#checker;
+  }
+
+  /**
+   * Calls `listener` with the notifications of upstream servers that mcpx does
+   * not handle itself (resource and prompt list changes, resource updates).
+   * Returns a function that removes it.
+   */
+  onUpstreamNotification(listener: UpstreamNotificationListener): () => void {
+    this.#upstreamListeners.add(listener);
+    return () => void this.#upstreamListeners.delete(listener);
   }
 
   /** Creates a runtime; servers connect lazily, on first need. */
@@ -222,6 +242,7 @@ export class Runtime implements AsyncDisposable {
     for (const p of opts.plugins ?? []) for (const c of p.snapshot.configs) configs.set(c.name, c);
     for (const c of opts.servers ?? []) configs.set(c.name, c);
     const servers = [...configs.values()];
+    const upstreamListeners = new Set<UpstreamNotificationListener>();
     const pool = new ClientPool(servers, {
       connectTimeoutMs: opts.connectTimeoutMs,
       connect: async (server, o) => {
@@ -234,6 +255,15 @@ export class Runtime implements AsyncDisposable {
         conn.client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
           await catalog.refreshTools(server.name).catch(() => {});
         });
+        // Other notifications (resource and prompt changes) go to the runtime's listeners.
+        conn.client.fallbackNotificationHandler = (n) => {
+          for (const l of upstreamListeners) {
+            try {
+              l(server.name, n.method, n.params as Record<string, unknown> | undefined);
+            } catch { /* a listener's failure is its own */ }
+          }
+          return Promise.resolve();
+        };
         return conn;
       },
     });
@@ -285,7 +315,7 @@ export class Runtime implements AsyncDisposable {
     }
     // While servers start, warm the sandbox's cold paths.
     if (opts.eager) sandbox.warmUp().catch(() => {});
-    return new Runtime(catalog, bridge, sandbox, pool, javy, checker);
+    return new Runtime(catalog, bridge, sandbox, pool, javy, checker, upstreamListeners);
   }
 
   /** The Javy engine, when the runtime uses it. */

@@ -22,6 +22,8 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from "../_sdk_server.ts";
 import type { ServeHost, ServeSession } from "./serve_host.ts";
+import { guardHttp } from "./http_guard.ts";
+import { SseEventStore } from "./sse_event_store.ts";
 
 /** Options of {@link serveHttp}. */
 export interface HttpServeOptions {
@@ -37,6 +39,10 @@ export interface HttpServeOptions {
   signal?: AbortSignal;
   /** Called once listening, with the address. */
   onListen?: (addr: { hostname: string; port: number }) => void;
+  /** Browser origins allowed besides loopback ones; `"*"` for any (see http_guard.ts). */
+  allowOrigins?: readonly string[];
+  /** The `retry:` of SSE priming events, in milliseconds (default 1,000). */
+  sseRetryMs?: number;
 }
 
 /** A running HTTP server. */
@@ -96,6 +102,9 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
         onsessioninitialized: (id) => void sessions.set(id, entry),
         onsessionclosed: (id) => closeEntry(id),
         ...(allowedHosts ? { enableDnsRebindingProtection: true, allowedHosts } : {}),
+        // Resumable streams: priming events with `retry:` (sse_event_store.ts).
+        eventStore: new SseEventStore(),
+        retryInterval: opts.sseRetryMs ?? 1_000,
       }),
     };
     session.onclose = () => {
@@ -199,18 +208,21 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
 
   const controller = new AbortController();
   opts.signal?.addEventListener("abort", () => controller.abort(), { once: true });
-  const server = Deno.serve({
-    port: opts.port,
-    hostname,
-    signal: controller.signal,
-    onListen: (addr) => opts.onListen?.({ hostname: addr.hostname, port: addr.port }),
-  }, async (req) => {
-    try {
-      return await handle(req);
-    } catch (e) {
-      return rpcError(500, -32603, `Internal error: ${(e as Error).message}`);
-    }
-  });
+  const server = Deno.serve(
+    {
+      port: opts.port,
+      hostname,
+      signal: controller.signal,
+      onListen: (addr) => opts.onListen?.({ hostname: addr.hostname, port: addr.port }),
+    },
+    guardHttp(async (req) => {
+      try {
+        return await handle(req);
+      } catch (e) {
+        return rpcError(500, -32603, `Internal error: ${(e as Error).message}`);
+      }
+    }, { allowOrigins: opts.allowOrigins }),
+  );
   const port = server.addr.port;
   if (LOOPBACK.has(hostname)) {
     allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { CallToolResult } from "../_sdk.ts";
+import type { CallToolResult, Tool } from "../_sdk.ts";
 import {
   createRequestStateCodec,
   type InputRequest,
@@ -44,10 +44,19 @@ import { validateSkillName } from "../plugin_store/skill_store.ts";
 import { Runtime, type RuntimeOptions } from "../runtime/runtime.ts";
 import { loadTranspiler, SandboxCompileError, transpileModule } from "../sandbox/transpile.ts";
 import { VERSION } from "../version.ts";
-import { cut, DEFAULT_MAX_RESULT_CHARS, formatExecution } from "./format_execution.ts";
+import { cut, DEFAULT_MAX_RESULT_CHARS } from "./format_execution.ts";
+import { richExecution } from "./rich_result.ts";
+import { Passthrough, type PassthroughClient, RESOURCE_CAPABILITIES } from "./passthrough.ts";
+import { servePassthrough } from "./_passthrough_sdk.ts";
 import { SearchIndex, type ToolDoc } from "./search_index.ts";
 import { toolSignature } from "./signature.ts";
-import { MCPX_TOOLS, type McpxToolName, SERVER_INSTRUCTIONS } from "./tool_definitions.ts";
+import {
+  MCPX_TOOLS,
+  type McpxToolName,
+  mcpxTools,
+  SERVER_INSTRUCTIONS,
+  type UpstreamToolHints,
+} from "./tool_definitions.ts";
 import { closestPaths, listDirectory, normalizeTreePath } from "./virtual_tree.ts";
 import {
   Workspace,
@@ -175,11 +184,16 @@ export class ServeHost implements AsyncDisposable {
     SuspendedExecution<unknown>,
     (ctx: ServerContext | undefined) => void
   >();
+  /** Upstream resources, prompts and completions, for every session. */
+  readonly passthrough: Passthrough;
 
   private constructor(opts: ServeHostOptions) {
     this.#ownsRuntime = opts.runtimeInstance === undefined;
     this.#runtimeOptions = opts.runtime ?? {};
-    if (opts.runtimeInstance !== undefined) this.#runtime = Promise.resolve(opts.runtimeInstance);
+    if (opts.runtimeInstance !== undefined) {
+      this.#runtime = Promise.resolve(opts.runtimeInstance);
+      this.#runtime.then((rt) => this.#adopt(rt), () => {});
+    }
     this.#skillStore = opts.skills;
     this.#maxResultChars = opts.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS;
     this.#maxCodeChars = opts.maxCodeChars ?? DEFAULT_MAX_CODE_CHARS;
@@ -194,7 +208,21 @@ export class ServeHost implements AsyncDisposable {
       ttlSeconds: Math.ceil(this.#suspended.ttlMs / 1000),
     });
     this.#workspaceIdleMs = opts.workspaceIdleMs ?? 30 * 60_000;
+    this.passthrough = new Passthrough({
+      servers: async () => (await this.runtime()).catalog.status().map((s) => s.name),
+      client: async (server, signal) =>
+        (await (await this.runtime()).bridge.pool.acquire(server, signal))
+          .client as unknown as PassthroughClient,
+      rules: { // The bridge's resource and prompt rules, once the runtime exists.
+        allowsResource: (s, u) => this.#rt?.bridge.resources.allowsResource(s, u) ?? true,
+        allowsPrompt: (s, n) => this.#rt?.bridge.resources.allowsPrompt(s, n) ?? true,
+      },
+      log: this.#log,
+    });
   }
+
+  /** The runtime once created, for the passthrough's rules. */
+  #rt?: Runtime;
 
   /**
    * Creates a host and loads the verified saved skills (a tampered one is
@@ -236,8 +264,28 @@ export class ServeHost implements AsyncDisposable {
       );
       // Reported when a tool needs it; not unhandled meanwhile.
       this.#runtime.catch(() => {});
+      this.#runtime.then((rt) => this.#adopt(rt), () => {});
     }
     return this.#runtime;
+  }
+
+  /** Upstream notifications of `rt` reach the passthrough. */
+  #adopt(rt: Runtime): void {
+    this.#rt = rt;
+    rt.onUpstreamNotification((server, method, params) =>
+      this.passthrough.upstreamNotification(server, method, params)
+    );
+    // execute_code's hints follow the upstream tools: tell clients when they change.
+    rt.catalog.onChange(() => this.#hintsMaybeChanged());
+  }
+
+  #lastHints = JSON.stringify(mcpxTools(undefined));
+
+  #hintsMaybeChanged(): void {
+    const now = JSON.stringify(this._tools());
+    if (now === this.#lastHints) return;
+    this.#lastHints = now;
+    for (const s of this.#sessions) void s.server.sendToolListChanged().catch(() => {});
   }
 
   /** Starts creating the runtime (sandbox workers) in the background, without waiting. */
@@ -330,6 +378,23 @@ export class ServeHost implements AsyncDisposable {
   /** @internal Verifies a sealed `requestState`. */
   _verifyState(state: string, ctx: ServerContext): Promise<SuspendState> {
     return this.#codec.verify(state, ctx);
+  }
+
+  /**
+   * @internal The five tools, with `execute_code`'s hints from the allowed
+   * upstream tools when every server's tools are known (cautious ones before).
+   */
+  _tools(): Tool[] {
+    let allowed: UpstreamToolHints[] | undefined;
+    // Never waits for the runtime: tools/list answers at once.
+    const rt = this.#rt;
+    if (rt && rt.catalog.status().every((s) => s.state === "ready")) {
+      allowed = [];
+      for (const snap of rt.catalog.snapshots()) {
+        for (const t of snap.tools) if (rt.bridge.allows(snap.name, t.name)) allowed.push(t);
+      }
+    }
+    return mcpxTools(allowed);
   }
 
   /** @internal Runs one tool call of `session`. */
@@ -700,16 +765,16 @@ export class ServeHost implements AsyncDisposable {
         stats.failed++;
         if (result.error?.code === "SANDBOX_CANCELLED") stats.cancelled++;
       }
-      const out = formatExecution(result, this.#maxResultChars);
+      const out = richExecution(result, this.#maxResultChars);
       if (result.plan !== undefined) {
         const plan = formatPlan(
           result.plan,
           (token) =>
             `To run it: show this plan to the user; once they approve, call execute_code with the same code and approvalToken: "${token}"`,
         );
-        out.text = `${plan}\n\n${out.text}`;
+        out.content = [{ type: "text", text: plan }, ...(out.content ?? [])];
       }
-      return out.isError ? errorText(out.text) : text(out.text);
+      return out;
     } catch (e) {
       stats.failed++;
       if (signal.aborted) stats.cancelled++;
@@ -849,6 +914,8 @@ export class ServeSession implements AsyncDisposable {
   readonly #opts: SessionOptions;
   readonly #servers = new Set<Server>();
   #server?: Server;
+  /** Stops the passthrough's notifications to each server of the session. */
+  readonly #stopPassthrough = new Set<() => void>();
   #closed = false;
   /** Called once when the session closes. */
   onclose?: () => void;
@@ -880,12 +947,14 @@ export class ServeSession implements AsyncDisposable {
     const server = new Server(
       { name: "mcpx", version: VERSION },
       {
-        capabilities: { tools: {}, logging: {} },
+        capabilities: { tools: { listChanged: true }, logging: {}, ...RESOURCE_CAPABILITIES },
         instructions: SERVER_INSTRUCTIONS,
         requestState: { verify: (state, ctx) => host._verifyState(state, ctx) },
       },
     );
-    server.setRequestHandler("tools/list", () => ({ tools: [...MCPX_TOOLS] }) as never);
+    // Upstream resources, prompts, subscriptions and completions (passthrough.ts).
+    this.#stopPassthrough.add(servePassthrough(server, host.passthrough));
+    server.setRequestHandler("tools/list", () => ({ tools: host._tools() }) as never);
     server.setRequestHandler("tools/call", async (request, ctx) => {
       const { name } = request.params;
       const args = request.params.arguments ?? {};
@@ -943,6 +1012,8 @@ export class ServeSession implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     this.workspace.clear();
+    for (const stop of this.#stopPassthrough) stop();
+    this.#stopPassthrough.clear();
     this.#host._forget(this);
     this.#host._forgetApprovals(this.key);
     // Closing the transport aborts the signals of requests still running.
@@ -990,8 +1061,9 @@ function errorText(t: string): CallToolResult {
   return { content: [{ type: "text", text: t }], isError: true };
 }
 
-function invalid(message: string): ProtocolError {
-  return new ProtocolError(ProtocolErrorCode.InvalidParams, message);
+/** Invalid arguments: an `isError` result the model can read and fix, not a JSON-RPC error. */
+function invalid(message: string): McpxError {
+  return new McpxError("TOOL_INVALID_ARGS", message);
 }
 
 function stringArg(args: Args, key: string, required = false): string | undefined {

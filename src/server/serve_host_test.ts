@@ -128,3 +128,38 @@ import { d } from "../elsewhere.ts";`;
     "../elsewhere.ts",
   ]);
 });
+
+Deno.test("execute_code is read-only when every allowed upstream tool is", async () => {
+  const { everythingServer } = await import("../../tests/_servers.ts");
+  const { ToolListChangedNotificationSchema } = await import("../_sdk.ts");
+  await using host = await ServeHost.create({
+    runtime: {
+      servers: [everythingServer()],
+      policy: { allow: ["everything/get-sum", "everything/echo", "everything/get-tiny-image"] },
+    },
+  });
+  const session = host.createSession();
+  const [c, s] = InMemoryTransport.createLinkedPair();
+  await session.server.connect(s);
+  const client = new Client({ name: "t", version: "1" });
+  let changed = 0;
+  client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+  await client.connect(c);
+  try {
+    const hints = async () =>
+      (await client.listTools()).tools.find((t) => t.name === "execute_code")!.annotations!;
+    // Before the upstream tools are known: cautious.
+    assert.equal((await hints()).readOnlyHint, false);
+    await textOf(client, "search_tools", { query: "sum" });
+    const deadline = Date.now() + 10_000;
+    while (changed === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(changed > 0, "no tools/list_changed");
+    assert.deepEqual(await hints(), {
+      readOnlyHint: true,
+      destructiveHint: false,
+      openWorldHint: false,
+    });
+  } finally {
+    await client.close();
+  }
+});

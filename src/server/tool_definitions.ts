@@ -7,6 +7,9 @@
  */
 import type { Tool } from "../_sdk.ts";
 
+/** The behaviour hints of a tool (MCP `ToolAnnotations`). */
+export type ToolAnnotations = NonNullable<Tool["annotations"]>;
+
 /** Names of the tools of `mcpx serve`. */
 export type McpxToolName =
   | "search_tools"
@@ -24,10 +27,32 @@ export const SERVER_INSTRUCTIONS: string =
 
 const str = { type: "string" } as const;
 
+/**
+ * Hints of a tool that only reads mcpx's own tree. Hints left out have MCP's
+ * defaults; every listed byte is sent to the model, so only what differs is
+ * spelled out.
+ */
+const READ_ONLY: ToolAnnotations = Object.freeze({ readOnlyHint: true });
+
+/**
+ * What `execute_code` returns as `structuredContent`: `ok`, the program's
+ * `result` (content blocks replaced by `{ $content: n, … }` references),
+ * `logs`, and also `stats` (`durationMs`, `toolCalls`, `outputBytes`,
+ * `truncated`), `error` (`name`, `message`, `code`, `stack`) when it failed,
+ * `resultTruncated` and `contentBlocks`. Kept short: clients send it to the
+ * model with every request.
+ */
+export const EXECUTE_OUTPUT_SCHEMA: NonNullable<Tool["outputSchema"]> = Object.freeze({
+  type: "object" as const,
+  properties: { ok: { type: "boolean" }, result: {} },
+  required: ["ok"],
+});
+
 /** The tools, in the order `tools/list` returns them. */
 export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
   {
     name: "search_tools",
+    title: "Search tools",
     description:
       'Find tools of all servers by keywords. Returns module paths; detail "full" adds TypeScript signatures.',
     inputSchema: {
@@ -40,25 +65,31 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
       },
       required: ["query"],
     },
+    annotations: READ_ONLY,
   },
   {
     name: "list_files",
+    title: "List files",
     description: "List a directory of the code tree: servers/, skills/, workspace/.",
     inputSchema: { type: "object", properties: { path: str, workspace: str } },
+    annotations: READ_ONLY,
   },
   {
     name: "read_file",
+    title: "Read file",
     description: "Read a file of the code tree, such as a tool module.",
     inputSchema: {
       type: "object",
       properties: { path: str, workspace: str },
       required: ["path"],
     },
+    annotations: READ_ONLY,
   },
   {
     name: "execute_code",
+    title: "Execute code",
     description:
-      'Run TypeScript in a sandbox: import tools from "./servers/<server>/index.ts", `export default` the result. Returns logs and result.',
+      'Run TypeScript in a sandbox: import tools from "./servers/<server>/index.ts", `export default` the result.',
     inputSchema: {
       type: "object",
       properties: {
@@ -76,14 +107,71 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
       },
       required: ["code"],
     },
+    outputSchema: EXECUTE_OUTPUT_SCHEMA,
+    // What code can do depends on the upstream tools: see executeCodeAnnotations.
+    annotations: { readOnlyHint: false, destructiveHint: true },
   },
   {
     name: "save_skill",
+    title: "Save skill",
     description: 'Save working code as module "./skills/<name>.ts" for later imports.',
     inputSchema: {
       type: "object",
       properties: { name: str, code: str, description: str },
       required: ["name", "code", "description"],
     },
+    annotations: { openWorldHint: false },
   },
 ]);
+
+/** A tool of an upstream server as far as `execute_code`'s hints need it. */
+export interface UpstreamToolHints {
+  annotations?: ToolAnnotations;
+}
+
+/**
+ * The annotations of `execute_code` for a set of allowed upstream tools,
+ * with the MCP defaults for hints a tool leaves out (not read-only,
+ * destructive, not idempotent, open world), and those defaults left out of
+ * the answer too (idempotent is never claimed). Code is read-only only when every
+ * allowed tool is read-only (it may still write the session's own workspace),
+ * destructive when any allowed tool may be, idempotent never, and open-world
+ * when any allowed tool is. `undefined` (tools not known yet) gives the
+ * cautious hints.
+ *
+ * @example
+ * ```ts
+ * import { executeCodeAnnotations } from "./tool_definitions.ts";
+ * const hints = executeCodeAnnotations([
+ *   { annotations: { readOnlyHint: true, openWorldHint: false } },
+ * ]);
+ * hints.readOnlyHint; // true
+ * ```
+ */
+export function executeCodeAnnotations(
+  allowed: readonly UpstreamToolHints[] | undefined,
+): ToolAnnotations {
+  if (allowed === undefined) return { readOnlyHint: false, destructiveHint: true };
+  const readOnly = allowed.every((t) => t.annotations?.readOnlyHint === true);
+  const destructive = allowed.some((t) =>
+    t.annotations?.readOnlyHint !== true && t.annotations?.destructiveHint !== false
+  );
+  const openWorld = allowed.some((t) => t.annotations?.openWorldHint !== false);
+  // Only the hints that differ from MCP's defaults are spelled out, but
+  // readOnlyHint and destructiveHint always are.
+  return {
+    readOnlyHint: readOnly,
+    destructiveHint: destructive,
+    ...(openWorld ? {} : { openWorldHint: false }),
+  };
+}
+
+/**
+ * The five tools with `execute_code`'s annotations computed by
+ * {@link executeCodeAnnotations} from the allowed upstream tools.
+ */
+export function mcpxTools(allowed: readonly UpstreamToolHints[] | undefined): Tool[] {
+  return MCPX_TOOLS.map((t) =>
+    t.name === "execute_code" ? { ...t, annotations: executeCodeAnnotations(allowed) } : t
+  );
+}

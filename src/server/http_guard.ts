@@ -1,0 +1,188 @@
+/**
+ * HTTP hygiene for `mcpx serve --http`, as a wrapper around any web-standard
+ * fetch handler:
+ *
+ * - `Origin` is checked (DNS-rebinding defence): requests without one (not
+ *   from a browser) and from loopback origins pass; other origins only when
+ *   listed (`--allow-origin`, `*` for any). A refused one gets 403.
+ * - CORS for browser clients: preflight `OPTIONS` answers, and allowed origins
+ *   get `Access-Control-Allow-Origin` with `Mcp-Session-Id` and
+ *   `Mcp-Protocol-Version` exposed.
+ * - A JSON-RPC error that answers a request whose id is known carries that id
+ *   instead of `null`.
+ *
+ * @module
+ */
+
+/** A web-standard fetch handler, such as `Deno.serve`'s. */
+export type FetchHandler = (req: Request) => Response | Promise<Response>;
+
+/** Options of {@link guardHttp}. */
+export interface HttpGuardOptions {
+  /**
+   * Browser origins allowed besides loopback ones, exactly as browsers send
+   * them (`https://app.example.com`); `"*"` allows any origin.
+   */
+  allowOrigins?: readonly string[];
+  /** Largest request body read to find a JSON-RPC id (default 1 MiB). */
+  maxIdScanBytes?: number;
+}
+
+/** Headers a browser client may read from responses. */
+export const EXPOSED_HEADERS = "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate";
+
+/** Headers a browser client may send. */
+export const ALLOWED_HEADERS =
+  "Content-Type, Accept, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID, Mcp-Method, Mcp-Name";
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** True when `origin` is a loopback origin (`http://localhost:6274`, `http://127.0.0.1`). */
+export function isLoopbackOrigin(origin: string): boolean {
+  try {
+    const u = new URL(origin);
+    return (u.protocol === "http:" || u.protocol === "https:") && LOOPBACK_HOSTS.has(u.hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Validates `--allow-origin` values: `*` or `scheme://host[:port]`.
+ *
+ * @throws {TypeError} naming the first invalid origin.
+ */
+export function validateOrigins(origins: readonly string[]): string[] {
+  return origins.map((o) => {
+    if (o === "*") return o;
+    let u: URL | undefined;
+    try {
+      u = new URL(o);
+    } catch { /* reported below */ }
+    if (!u || u.origin === "null" || u.origin !== o.replace(/\/$/, "")) {
+      throw new TypeError(
+        `Invalid origin "${o}": expected "*" or scheme://host[:port], such as "https://app.example.com"`,
+      );
+    }
+    return u.origin;
+  });
+}
+
+/**
+ * Wraps `handler` with the origin check, CORS and JSON-RPC error ids.
+ *
+ * @example
+ * ```ts ignore
+ * Deno.serve(guardHttp(handler, { allowOrigins: ["https://app.example.com"] }));
+ * ```
+ */
+export function guardHttp(handler: FetchHandler, opts: HttpGuardOptions = {}): FetchHandler {
+  const listed = new Set(opts.allowOrigins ?? []);
+  const any = listed.has("*");
+  const maxScan = opts.maxIdScanBytes ?? 1024 * 1024;
+  const allowed = (origin: string) => any || listed.has(origin) || isLoopbackOrigin(origin);
+
+  return async (req) => {
+    const origin = req.headers.get("origin");
+    if (origin !== null && !allowed(origin)) {
+      const id = req.method === "POST" ? await requestId(req, maxScan) : null;
+      return Response.json({
+        jsonrpc: "2.0",
+        error: {
+          code: -32000,
+          message:
+            `Forbidden: origin "${origin}" is not allowed; start mcpx serve with --allow-origin ${origin}`,
+        },
+        id,
+      }, { status: 403 });
+    }
+    if (req.method === "OPTIONS") {
+      const headers = new Headers({
+        "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+        "Access-Control-Allow-Headers": req.headers.get("access-control-request-headers") ??
+          ALLOWED_HEADERS,
+        "Access-Control-Max-Age": "600",
+        Vary: "Origin",
+      });
+      if (origin !== null) headers.set("Access-Control-Allow-Origin", origin);
+      return new Response(null, { status: 204, headers });
+    }
+    const copy = req.method === "POST" && req.body ? req.clone() : undefined;
+    let res = await handler(req);
+    if (copy) res = await withRequestId(res, copy, maxScan);
+    if (origin === null) return res;
+    const headers = new Headers(res.headers);
+    headers.set("Access-Control-Allow-Origin", origin);
+    headers.set("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+    headers.append("Vary", "Origin");
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+  };
+}
+
+/** `res` with the id of the request in `copy` when it is a JSON-RPC error with id `null`. */
+async function withRequestId(res: Response, copy: Request, maxScan: number): Promise<Response> {
+  const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
+  if (res.status < 400 || !isJson) {
+    void copy.body?.cancel().catch(() => {});
+    return res;
+  }
+  const text = await res.text();
+  let body: { error?: unknown; id?: unknown } | undefined;
+  try {
+    body = JSON.parse(text);
+  } catch { /* not JSON after all */ }
+  if (body && typeof body === "object" && body.error !== undefined && body.id === null) {
+    const id = await requestId(copy, maxScan);
+    if (id !== null) body.id = id;
+    else void copy.body?.cancel().catch(() => {});
+    return new Response(JSON.stringify(body), {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
+  }
+  void copy.body?.cancel().catch(() => {});
+  return new Response(text, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
+}
+
+/**
+ * The id of the single JSON-RPC request in `req`'s body, or `null` when the
+ * body is not one request with a string or number id, or is over `max` bytes.
+ */
+export async function requestId(req: Request, max: number): Promise<string | number | null> {
+  if (!req.body || req.bodyUsed) return null;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) {
+        await reader.cancel();
+        return null;
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return null;
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  try {
+    const msg = JSON.parse(new TextDecoder().decode(all));
+    const id = msg && typeof msg === "object" && !Array.isArray(msg) ? msg.id : undefined;
+    return typeof id === "string" || typeof id === "number" ? id : null;
+  } catch {
+    return null;
+  }
+}
