@@ -210,7 +210,7 @@ await fs.writeFile({ path: ${JSON.stringify(join(root, "b.txt"))}, content: "x" 
     assert.match(r.text, /Dry run: 1 call was recorded, not made:/);
     assert.match(r.text, /1\. memory\/delete_entities \(line 5\): needs approval/);
     assert.match(r.text, /entityNames: \["p1"\]/);
-    assert.equal(codeOf(r.text), "none"); // the placeholder came back as a result
+    assert.equal(codeOf(r.text), "none", r.text); // the placeholder came back as a result
     assert.deepEqual(names(r.text).filter((n) => n.startsWith("p")), ["p1", "p2"]);
     token = /Approval token: (\S+)/.exec(r.text)![1];
   });

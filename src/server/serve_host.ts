@@ -772,7 +772,10 @@ export class ServeHost implements AsyncDisposable {
           (token) =>
             `To run it: show this plan to the user; once they approve, call execute_code with the same code and approvalToken: "${token}"`,
         );
-        out.content = [{ type: "text", text: plan }, ...(out.content ?? [])];
+        // The plan leads the execution's own text, which the model reads first.
+        const first = out.content?.[0];
+        if (first?.type === "text") first.text = `${plan}\n\n${first.text}`;
+        else out.content = [{ type: "text", text: plan }, ...(out.content ?? [])];
       }
       return out;
     } catch (e) {
