@@ -189,6 +189,11 @@ Options:
       --max-result-chars N  Cut execute_code replies to N characters (default 20000)
       --root DIR            A root given to upstream servers that ask while no client
                             call is waiting (repeatable)
+      --token TOKEN         With --http: clients must send "Authorization: Bearer TOKEN"
+                            (also --token-file FILE, or $MCPX_TOKEN)
+      --token-file FILE     With --http: read the token from FILE's first line
+      --allow-unauthenticated  Listen beyond loopback (--host) without a token: anyone
+                            who can reach it can run code with your tools
       --no-check            Run execute_code programs without type-checking first
       --shutdown-grace MS   On SIGINT/SIGTERM/end of stdin, let executions finish this
                             long, then cancel them (default 1000)

@@ -7,6 +7,7 @@ import type { EngineLimits } from "../sandbox/engine.ts";
 import { serveHttp } from "../server/http_server.ts";
 import { validateOrigins } from "../server/http_guard.ts";
 import { ServeHost } from "../server/serve_host.ts";
+import { checkBind, resolveServeToken } from "../auth/bearer_token.ts";
 import { serveStdio } from "../server/stdio_server.ts";
 import { SERVE_HELP } from "./help.ts";
 import { DEFAULT_SHUTDOWN_GRACE_MS, SignalGuard } from "../lifecycle/shutdown.ts";
@@ -38,6 +39,9 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       "no-check": { type: "boolean" },
       root: { type: "string", multiple: true },
       "allow-origin": { type: "string", multiple: true },
+      token: { type: "string" },
+      "token-file": { type: "string" },
+      "allow-unauthenticated": { type: "boolean" },
     },
   });
   if (v.help) {
@@ -60,6 +64,22 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     throw new UsageError(`Invalid --allow-origin: ${(e as Error).message}`, "serve");
   }
   const port = intOption("serve", "http", v.http, [0, 65_535]);
+  if (
+    port === undefined &&
+    (v.token !== undefined || v["token-file"] !== undefined || v["allow-unauthenticated"])
+  ) {
+    throw new UsageError(
+      "--token, --token-file and --allow-unauthenticated need --http PORT",
+      "serve",
+    );
+  }
+  // Bearer authentication, and no unauthenticated listening beyond loopback.
+  const token = port === undefined
+    ? undefined
+    : resolveServeToken({ token: v.token, tokenFile: v["token-file"], env: io.env });
+  const exposure = port === undefined
+    ? undefined
+    : checkBind(v.host ?? "127.0.0.1", token !== undefined, v["allow-unauthenticated"] ?? false);
   const limits: Partial<EngineLimits> = {};
   const timeout = intOption("serve", "timeout", v.timeout, [10, 3_600_000]);
   if (timeout) limits.timeoutMs = timeout;
@@ -170,8 +190,14 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
         signal: stop.signal,
         onListen: () => {},
         ...(allowOrigins ? { allowOrigins } : {}),
+        ...(token !== undefined ? { token } : {}),
       });
-      log(`mcpx serve: ${summary}; listening on ${server.url}`);
+      if (exposure !== undefined) log(exposure);
+      log(
+        `mcpx serve: ${summary}; listening on ${server.url}${
+          token !== undefined ? " (bearer token required)" : ""
+        }`,
+      );
       await server.finished;
     }
   } finally {

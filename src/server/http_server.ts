@@ -23,6 +23,7 @@ import {
 } from "../_sdk_server.ts";
 import type { ServeHost, ServeSession } from "./serve_host.ts";
 import { guardHttp } from "./http_guard.ts";
+import { BearerGuard } from "../auth/bearer_token.ts";
 import { SseEventStore } from "./sse_event_store.ts";
 
 /** Options of {@link serveHttp}. */
@@ -43,6 +44,8 @@ export interface HttpServeOptions {
   allowOrigins?: readonly string[];
   /** The `retry:` of SSE priming events, in milliseconds (default 1,000). */
   sseRetryMs?: number;
+  /** When set, every request to `/mcp` must carry `Authorization: Bearer <token>`. */
+  token?: string;
 }
 
 /** A running HTTP server. */
@@ -206,6 +209,7 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
     return response;
   };
 
+  const bearer = opts.token !== undefined ? new BearerGuard(opts.token) : undefined;
   const controller = new AbortController();
   opts.signal?.addEventListener("abort", () => controller.abort(), { once: true });
   const server = Deno.serve(
@@ -216,6 +220,8 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
       onListen: (addr) => opts.onListen?.({ hostname: addr.hostname, port: addr.port }),
     },
     guardHttp(async (req) => {
+      const refused = bearer?.check(req);
+      if (refused !== undefined && new URL(req.url).pathname !== "/health") return refused;
       try {
         return await handle(req);
       } catch (e) {

@@ -24,6 +24,7 @@ import {
 } from "../_sdk_server.ts";
 import { McpxError } from "../errors.ts";
 import { formatPlan } from "../policy/format_plan.ts";
+import { FairQueue, QueueFullError } from "./fair_queue.ts";
 import { legacyChannel, modernChannel, requestAbilities } from "../routing/client_channels.ts";
 import { CLIENT_MODULE, CLIENT_SERVER, handleClientCall } from "../routing/client_module.ts";
 import {
@@ -186,6 +187,8 @@ export class ServeHost implements AsyncDisposable {
   >();
   /** Upstream resources, prompts and completions, for every session. */
   readonly passthrough: Passthrough;
+  /** Executions per session and in all, shared fairly between sessions. */
+  readonly #queue = new FairQueue({ perSession: 2, total: 4 });
 
   private constructor(opts: ServeHostOptions) {
     this.#ownsRuntime = opts.runtimeInstance === undefined;
@@ -747,20 +750,22 @@ export class ServeHost implements AsyncDisposable {
     stats.running++;
     stats.executions++;
     try {
-      const result = await rt.execute(code, {
-        signal,
-        context,
-        files,
-        intercept: (server, tool, a) =>
-          server === WORKSPACE_SERVER
-            ? new Promise((resolve) => resolve(workspace.handle(tool, a)))
-            : server === CLIENT_SERVER
-            ? handleClientCall(context, tool, a)
-            : undefined,
-        ...(traceparent !== undefined ? { traceparent } : {}),
-        dryRun,
-        ...(approvalToken === undefined ? {} : { approvalToken }),
-      });
+      // Sessions share the sandbox fairly: a flood from one waits behind the others.
+      const result = await this.#queue.run(context.sessionId, () =>
+        rt.execute(code, {
+          signal,
+          context,
+          files,
+          intercept: (server, tool, a) =>
+            server === WORKSPACE_SERVER
+              ? new Promise((resolve) => resolve(workspace.handle(tool, a)))
+              : server === CLIENT_SERVER
+              ? handleClientCall(context, tool, a)
+              : undefined,
+          ...(traceparent !== undefined ? { traceparent } : {}),
+          dryRun,
+          ...(approvalToken === undefined ? {} : { approvalToken }),
+        }), signal);
       if (!result.ok) {
         stats.failed++;
         if (result.error?.code === "SANDBOX_CANCELLED") stats.cancelled++;
@@ -781,7 +786,7 @@ export class ServeHost implements AsyncDisposable {
     } catch (e) {
       stats.failed++;
       if (signal.aborted) stats.cancelled++;
-      if (e instanceof McpxError) return errorText(e.message);
+      if (e instanceof McpxError || e instanceof QueueFullError) return errorText(e.message);
       return errorText(`${(e as Error).name}: ${(e as Error).message}`);
     } finally {
       stats.running--;

@@ -163,3 +163,38 @@ Deno.test("execute_code is read-only when every allowed upstream tool is", async
     await client.close();
   }
 });
+
+Deno.test("one session's flood of endless programs does not hold up another session", async () => {
+  await using host = await ServeHost.create({
+    runtime: { limits: { timeoutMs: 3_000 }, typeCheck: false },
+  });
+  const connectClient = async () => {
+    const session = host.createSession();
+    const [c, s] = InMemoryTransport.createLinkedPair();
+    await session.server.connect(s);
+    const client = new Client({ name: "t", version: "1" });
+    await client.connect(c);
+    return client;
+  };
+  const flood = await connectClient();
+  const quiet = await connectClient();
+  try {
+    const done: string[] = [];
+    const loops = Array.from(
+      { length: 6 },
+      (_, i) =>
+        textOf(flood, "execute_code", { code: "while (true) {}" }).then(() =>
+          done.push(`loop${i}`)
+        ),
+    );
+    await new Promise((r) => setTimeout(r, 300)); // the flood is running and queued
+    const out = await textOf(quiet, "execute_code", { code: "export default 1 + 1" });
+    done.push("quiet");
+    assert.equal(out.split("\n")[0], "2", out);
+    assert.equal(done[0], "quiet", `the quiet session waited behind the flood: ${done}`);
+    await Promise.all(loops);
+  } finally {
+    await flood.close();
+    await quiet.close();
+  }
+});
