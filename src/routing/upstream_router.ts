@@ -113,7 +113,8 @@ export function trackUpstreamCall(
   let mark: string | undefined;
   const transport = (client as { transport?: { send: (m: unknown, o?: unknown) => Promise<void> } })
     .transport;
-  if (params !== undefined && transport !== undefined) {
+  // Only calls whose execution has a client can be asked anything.
+  if (params !== undefined && transport !== undefined && context.client !== undefined) {
     hookSend(transport);
     mark = `${entry.seq}`;
     params._meta = { ...params._meta, [CALL_MARK]: mark };

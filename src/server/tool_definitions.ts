@@ -45,7 +45,6 @@ const READ_ONLY: ToolAnnotations = Object.freeze({ readOnlyHint: true });
 export const EXECUTE_OUTPUT_SCHEMA: NonNullable<Tool["outputSchema"]> = Object.freeze({
   type: "object" as const,
   properties: { ok: { type: "boolean" }, result: {} },
-  required: ["ok"],
 });
 
 /** The tools, in the order `tools/list` returns them. */
@@ -53,8 +52,7 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
   {
     name: "search_tools",
     title: "Search tools",
-    description:
-      'Find tools of all servers by keywords. Returns module paths; detail "full" adds TypeScript signatures.',
+    description: 'Find tools by keywords; detail "full" gives signatures.',
     inputSchema: {
       type: "object",
       properties: {
@@ -70,14 +68,14 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
   {
     name: "list_files",
     title: "List files",
-    description: "List a directory of the code tree: servers/, skills/, workspace/.",
+    description: "List files: servers/, skills/, workspace/.",
     inputSchema: { type: "object", properties: { path: str, workspace: str } },
     annotations: READ_ONLY,
   },
   {
     name: "read_file",
     title: "Read file",
-    description: "Read a file of the code tree, such as a tool module.",
+    description: "Read a file.",
     inputSchema: {
       type: "object",
       properties: { path: str, workspace: str },
@@ -89,21 +87,16 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
     name: "execute_code",
     title: "Execute code",
     description:
-      'Run TypeScript in a sandbox: import tools from "./servers/<server>/index.ts", `export default` the result.',
+      'Run sandboxed TypeScript importing "./servers/<server>/index.ts"; `export default` the result.',
     inputSchema: {
       type: "object",
       properties: {
         code: str,
         workspace: str,
-        dryRun: {
-          type: "boolean",
-          description:
-            "Make only allowed calls; record calls that need approval. Returns the plan and an approval token",
-        },
-        approvalToken: {
-          type: "string",
-          description: "A dry run's token: approves its planned calls",
-        },
+        // What a dry run and its token do is told where they are needed:
+        // in the APPROVAL_REQUIRED answer and in the plan.
+        dryRun: { type: "boolean" },
+        approvalToken: str,
       },
       required: ["code"],
     },
@@ -114,13 +107,13 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
   {
     name: "save_skill",
     title: "Save skill",
-    description: 'Save working code as module "./skills/<name>.ts" for later imports.',
+    description: 'Save code as "./skills/<name>.ts".',
     inputSchema: {
       type: "object",
       properties: { name: str, code: str, description: str },
       required: ["name", "code", "description"],
     },
-    annotations: { openWorldHint: false },
+    annotations: { destructiveHint: false },
   },
 ]);
 
