@@ -8,7 +8,7 @@
 import type { ServerConfig } from "./config/types.ts";
 
 /** What replaces a secret. */
-export const REDACTED = "[REDACTED]";
+export const REDACTED = "[redacted]";
 
 /** Query parameters whose values are secrets. */
 const SECRET_PARAMS =
@@ -19,7 +19,9 @@ const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@"']+):([^\s/@"']+)@/gi;
 const AUTH_SCHEMES = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 /** Token shapes issued by common providers (GitHub, Slack, OpenAI/Anthropic-style, AWS, JWT). */
 const TOKEN_SHAPES =
-  /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|sk-[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})\b/g;
+  /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}|AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})\b/g;
+/** PEM private keys. */
+const PRIVATE_KEYS = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
 
 /** Shortest config value treated as a secret (shorter ones are too common to replace). */
 const MIN_SECRET_LENGTH = 6;
@@ -32,7 +34,7 @@ const MIN_SECRET_LENGTH = 6;
  * import { Redactor } from "./redact.ts";
  * const r = new Redactor(["hunter2-secret"]);
  * r.redact("https://me:pw@example.com/mcp?token=abc, key hunter2-secret");
- * // "https://me:[REDACTED]@example.com/mcp?token=[REDACTED], key [REDACTED]"
+ * // "https://me:[redacted]@example.com/mcp?token=[redacted], key [redacted]"
  * ```
  */
 export class Redactor {
@@ -80,6 +82,7 @@ export class Redactor {
  */
 export function redactPatterns(text: string): string {
   return text
+    .replace(PRIVATE_KEYS, REDACTED)
     .replace(USERINFO, `$1$2:${REDACTED}@`)
     .replace(SECRET_PARAMS, `$1${REDACTED}`)
     .replace(AUTH_SCHEMES, `$1 ${REDACTED}`)

@@ -28,7 +28,7 @@ Deno.test("entries are appended in order, filtered on read, secrets redacted", a
     const all = await readAudit(path);
     assert.deepEqual(all.map((e) => e.time), Array.from({ length: 11 }, (_, i) => entry(i).time));
     assert.deepEqual(all[10].args, { user: "a", password: "[redacted]" });
-    assert.equal(all[10].error, "[redacted]");
+    assert.equal(all[10].error, "Bearer [redacted]");
     assert.equal((await readAudit(path, { tool: "memory/delete_*" })).length, 5);
     assert.equal((await readAudit(path, { tool: "write_file" })).length, 6);
     assert.equal((await readAudit(path, { tool: "fs" })).length, 6);

@@ -6,25 +6,12 @@
  * @module
  */
 
-/** What replaces a secret. */
-export const REDACTED = "[redacted]";
+import { REDACTED, redactPatterns } from "../redact.ts";
+
+export { REDACTED };
 
 const SECRET_KEY =
   /pass(word|wd|phrase)?|secret|token|api[-_]?key|auth(orization)?|cookie|credential|private[-_]?key|session[-_]?id|bearer/i;
-
-const SECRET_TEXT = new RegExp(
-  [
-    /\bBearer\s+[A-Za-z0-9._~+\/-]{8,}=*/.source,
-    /\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}/.source,
-    /\bgh[pousr]_[A-Za-z0-9]{20,}/.source,
-    /\bgithub_pat_[A-Za-z0-9_]{20,}/.source,
-    /\bxox[abprs]-[A-Za-z0-9-]{10,}/.source,
-    /\bAKIA[0-9A-Z]{16}\b/.source,
-    /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/.source,
-    /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/.source,
-  ].join("|"),
-  "g",
-);
 
 /**
  * `text` with token-shaped substrings replaced.
@@ -32,11 +19,11 @@ const SECRET_TEXT = new RegExp(
  * @example
  * ```ts
  * import { redactText } from "./redact.ts";
- * redactText("Authorization: Bearer abcdefghijklmnop"); // "Authorization: [redacted]"
+ * redactText("Authorization: Bearer abcdefghijklmnop"); // "Authorization: Bearer [redacted]"
  * ```
  */
 export function redactText(text: string): string {
-  return text.replace(SECRET_TEXT, REDACTED);
+  return redactPatterns(text);
 }
 
 /**
