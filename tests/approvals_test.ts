@@ -92,10 +92,14 @@ function names(text: string): string[] {
 
 /** A program that creates `create`, deletes `del` (catching the error code), and lists names. */
 function deleteProgram(create: string[], del: string[]): string {
+  // server-memory rewrites its whole file on every change: no empty writes that race.
+  const creating = create.length === 0
+    ? "// nothing to create"
+    : `await memory.createEntities({ entities: ${
+      JSON.stringify(create.map((name) => ({ name, entityType: "t", observations: [] })))
+    } });`;
   return `${MEMORY}
-await memory.createEntities({ entities: ${
-    JSON.stringify(create.map((name) => ({ name, entityType: "t", observations: [] })))
-  } });
+${creating}
 let code = "none";
 try {
   await memory.deleteEntities({ entityNames: ${JSON.stringify(del)} });
