@@ -61,14 +61,14 @@ export async function installCommand(
     ? "${workspaceFolder}/" + mcpxPath.slice(cwd.length + 1)
     : mcpxPath;
 
-  const clientText = await readIfExists(clientPath);
+  const clientText = readIfExistsSync(clientPath);
   if (clientText === undefined) {
     throw new McpxError(
       "INSTALL",
       `No ${client.label} config at "${clientPath}": pass --config-path FILE if it lives elsewhere`,
     );
   }
-  const mcpxText = await readIfExists(mcpxPath);
+  const mcpxText = readIfExistsSync(mcpxPath);
   const plan = planInstall({
     client,
     clientPath,
@@ -128,7 +128,7 @@ export async function uninstallCommand(
     throw new UsageError(`Unexpected argument "${positionals[0]}"`, "uninstall");
   }
   const { client, clientPath, cwd } = target("uninstall", v.client, v["config-path"], io, ctx);
-  const clientText = await readIfExists(clientPath);
+  const clientText = readIfExistsSync(clientPath);
   if (clientText === undefined) {
     throw new McpxError("INSTALL", `No ${client.label} config at "${clientPath}"`);
   }
@@ -190,15 +190,6 @@ function target(
     ? resolve(cwd, configPath)
     : clientConfigPath(client.name, at);
   return { client, clientPath, cwd, at };
-}
-
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw new McpxError("INSTALL", `Cannot read "${path}": ${(e as Error).message}`, { cause: e });
-  }
 }
 
 function readIfExistsSync(path: string): string | undefined {
