@@ -5,7 +5,8 @@
 // the same load runs first against that git revision of mcpx (extracted with
 // `git archive`), so both figures come from one run on one machine.
 //
-// Run: deno run -A bench/soak_http.ts [--seconds 60] [--baseline-ref main]
+// Run: deno run -A bench/soak_http.ts [--seconds 60] [--baseline-ref main] [--no-check]
+// (--no-check adds a run of this tree whose programs are not type-checked first.)
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
@@ -15,7 +16,11 @@ import { writeConfig } from "../tests/_helpers.ts";
 import { everythingServer, freePort } from "../tests/_servers.ts";
 
 const { values } = parseArgs({
-  options: { seconds: { type: "string" }, "baseline-ref": { type: "string" } },
+  options: {
+    seconds: { type: "string" },
+    "baseline-ref": { type: "string" },
+    "no-check": { type: "boolean" },
+  },
 });
 const SECONDS = Number(values.seconds ?? 60);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -84,7 +89,7 @@ async function phase(url: string, pid: number, clients: number, seconds: number)
   };
 }
 
-async function soak(label: string, root: string): Promise<Phase[]> {
+async function soak(label: string, root: string, extra: string[] = []): Promise<Phase[]> {
   const tmp = await Deno.makeTempDir({ prefix: "mcpx-soak-http-" });
   const config = await writeConfig(tmp, [everythingServer()]);
   const port = freePort();
@@ -100,6 +105,7 @@ async function soak(label: string, root: string): Promise<Phase[]> {
       config,
       "--plugin-dir",
       join(tmp, "plugins"),
+      ...extra,
     ],
     cwd: root,
     stdin: "null",
@@ -155,6 +161,11 @@ if (values["baseline-ref"]) {
   }
 }
 for (const p of await soak("this tree", ROOT)) rows.push(["this tree", p]);
+if (values["no-check"]) {
+  for (const p of await soak("this tree --no-check", ROOT, ["--no-check"])) {
+    rows.push(["this tree --no-check", p]);
+  }
+}
 
 console.log(
   `\n${"mcpx".padEnd(22)} clients  executions  errors  exec/s   p50 ms   p99 ms  max RSS MiB`,

@@ -156,6 +156,12 @@ export interface RuntimeExecuteOptions {
    */
   check?: boolean;
   /**
+   * Waits for the caller's permission to start the sandbox, after the
+   * program has type-checked (for example for a slot of a fair queue),
+   * so that a program being checked holds no sandbox slot.
+   */
+  admit?: (signal?: AbortSignal) => Promise<void>;
+  /**
    * Make `allow` calls only; record `ask` and `deny` calls in
    * {@link RuntimeResult.plan} and give the program placeholder results.
    */
@@ -462,6 +468,7 @@ export class Runtime implements AsyncDisposable {
       const refused = await this.#typeCheck(code, files, opts);
       if (refused !== undefined) return refused;
     }
+    await opts.admit?.(opts.signal);
     const bridge = this.bridge;
     const intercept = opts.intercept;
     const callTool: ToolCallback = intercept

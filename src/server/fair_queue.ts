@@ -5,16 +5,22 @@
  * turn (round robin), not in arrival order. One session that floods the
  * server with long programs then delays its own work, not everyone's.
  *
+ * A task passes two gates. It *enters* once its session has fewer than
+ * `perSession` tasks in, and is *admitted* to one of the `total` slots when
+ * it asks to be ({@link Ticket.admit}). Work done between the two, such as
+ * type-checking a program, then counts against the session but does not hold
+ * a sandbox slot that another session's program could run in.
+ *
  * @module
  */
 
 /** Options of {@link FairQueue}. */
 export interface FairQueueOptions {
-  /** Executions one session may run at once (default 2). */
+  /** Executions one session may have in at once, admitted or not (default 2). */
   perSession?: number;
-  /** Executions that may run at once across sessions (default 4: the sandbox's workers). */
+  /** Executions that may be admitted at once across sessions (default 4: the sandbox's workers). */
   total?: number;
-  /** Executions one session may have waiting before new ones are refused (default 32). */
+  /** Executions one session may have waiting to enter before new ones are refused (default 32). */
   maxWaiting?: number;
 }
 
@@ -33,6 +39,17 @@ export class QueueFullError extends Error {
   }
 }
 
+/** A task that has entered its session's share; see {@link FairQueue.enter}. */
+export interface Ticket {
+  /**
+   * Waits for one of the total slots (sessions take turns). Admitting an
+   * admitted ticket again does nothing.
+   */
+  admit(signal?: AbortSignal): Promise<void>;
+  /** Frees the ticket's place and its slot, if it had one. Idempotent. */
+  leave(): void;
+}
+
 /**
  * Runs tasks per session with per-session and total concurrency limits and a
  * round-robin choice between waiting sessions.
@@ -48,10 +65,14 @@ export class FairQueue {
   readonly #perSession: number;
   readonly #total: number;
   readonly #maxWaiting: number;
+  /** Tickets admitted to a slot. */
   #running = 0;
-  readonly #active = new Map<string, number>();
-  /** Sessions with waiting tasks, in round-robin order. */
-  readonly #waiting = new Map<string, Waiter[]>();
+  /** Tickets in, per session. */
+  readonly #entered = new Map<string, number>();
+  /** Sessions with tasks waiting to enter, each in arrival order. */
+  readonly #entering = new Map<string, Waiter[]>();
+  /** Sessions with tickets waiting for a slot, in round-robin order. */
+  readonly #admitting = new Map<string, Waiter[]>();
 
   /** @throws {RangeError} for limits below 1. */
   constructor(opts: FairQueueOptions = {}) {
@@ -65,86 +86,123 @@ export class FairQueue {
     }
   }
 
-  /** Executions running now. */
+  /** Executions admitted and running now. */
   get running(): number {
     return this.#running;
   }
 
-  /** Executions waiting now, over all sessions. */
+  /** Executions waiting now, to enter or for a slot, over all sessions. */
   get waiting(): number {
     let n = 0;
-    for (const w of this.#waiting.values()) n += w.length;
+    for (const w of this.#entering.values()) n += w.length;
+    for (const w of this.#admitting.values()) n += w.length;
     return n;
   }
 
   /**
-   * Runs `task` for `session` once a slot is free for it. A task still
-   * waiting when `signal` aborts is dropped with the signal's reason.
+   * Runs `task` for `session` once it has entered and been admitted. A task
+   * still waiting when `signal` aborts is dropped with the signal's reason.
    *
    * @throws {QueueFullError} when the session already has `maxWaiting` tasks waiting.
    */
   async run<T>(session: string, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    signal?.throwIfAborted();
-    if (!this.#canStart(session)) {
-      const queue = this.#waiting.get(session) ?? [];
-      if (queue.length >= this.#maxWaiting) throw new QueueFullError(session, this.#maxWaiting);
-      await new Promise<void>((resolve, reject) => {
-        const waiter: Waiter = { start: resolve, fail: reject };
-        queue.push(waiter);
-        this.#waiting.set(session, queue);
-        signal?.addEventListener("abort", () => {
-          const q = this.#waiting.get(session);
-          const at = q?.indexOf(waiter) ?? -1;
-          if (at < 0) return; // already started
-          q!.splice(at, 1);
-          if (q!.length === 0) this.#waiting.delete(session);
-          reject(signal.reason);
-        }, { once: true });
-      });
-    } else {
-      this.#take(session);
-    }
+    const ticket = await this.enter(session, signal);
     try {
+      await ticket.admit(signal);
       return await task();
     } finally {
-      this.#release(session);
+      ticket.leave();
     }
   }
 
-  #canStart(session: string): boolean {
-    return this.#running < this.#total && (this.#active.get(session) ?? 0) < this.#perSession &&
-      !this.#waiting.has(session);
+  /**
+   * Enters `session`'s share: waits while the session has `perSession`
+   * tickets in. The caller must {@link Ticket.leave} the ticket.
+   *
+   * @throws {QueueFullError} when the session already has `maxWaiting` tasks waiting.
+   */
+  async enter(session: string, signal?: AbortSignal): Promise<Ticket> {
+    signal?.throwIfAborted();
+    if ((this.#entered.get(session) ?? 0) < this.#perSession && !this.#entering.has(session)) {
+      this.#entered.set(session, (this.#entered.get(session) ?? 0) + 1);
+    } else {
+      const queue = this.#entering.get(session) ?? [];
+      if (queue.length >= this.#maxWaiting) throw new QueueFullError(session, this.#maxWaiting);
+      this.#entering.set(session, queue);
+      await this.#wait(this.#entering, session, queue, signal);
+    }
+    let admitted = false;
+    let left = false;
+    return {
+      admit: async (admitSignal?: AbortSignal) => {
+        if (admitted || left) return;
+        admitSignal?.throwIfAborted();
+        if (this.#running < this.#total && this.#admitting.size === 0) {
+          this.#running++;
+        } else {
+          const queue = this.#admitting.get(session) ?? [];
+          this.#admitting.set(session, queue);
+          await this.#wait(this.#admitting, session, queue, admitSignal);
+        }
+        if (left) { // left while waiting: give the slot back
+          this.#running--;
+          this.#dispatch();
+          return;
+        }
+        admitted = true;
+      },
+      leave: () => {
+        if (left) return;
+        left = true;
+        if (admitted) this.#running--;
+        const n = (this.#entered.get(session) ?? 1) - 1;
+        if (n === 0) this.#entered.delete(session);
+        else this.#entered.set(session, n);
+        this.#dispatch();
+      },
+    };
   }
 
-  #take(session: string): void {
-    this.#running++;
-    this.#active.set(session, (this.#active.get(session) ?? 0) + 1);
+  /** Queues a waiter in `lines` for `session`; it is dropped if `signal` aborts first. */
+  #wait(
+    lines: Map<string, Waiter[]>,
+    session: string,
+    queue: Waiter[],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { start: resolve, fail: reject };
+      queue.push(waiter);
+      signal?.addEventListener("abort", () => {
+        const q = lines.get(session);
+        const at = q?.indexOf(waiter) ?? -1;
+        if (at < 0) return; // already started
+        q!.splice(at, 1);
+        if (q!.length === 0) lines.delete(session);
+        reject(signal.reason);
+      }, { once: true });
+    });
   }
 
-  #release(session: string): void {
-    this.#running--;
-    const left = (this.#active.get(session) ?? 1) - 1;
-    if (left === 0) this.#active.delete(session);
-    else this.#active.set(session, left);
-    this.#dispatch();
-  }
-
-  /** Starts waiting tasks while slots are free, visiting sessions in turn. */
+  /** Lets waiting tasks enter, and admits waiting tickets while slots are free, sessions in turn. */
   #dispatch(): void {
-    let progressed = true;
-    while (this.#running < this.#total && progressed) {
-      progressed = false;
-      for (const [session, queue] of this.#waiting) {
-        if (this.#running >= this.#total) break;
-        if ((this.#active.get(session) ?? 0) >= this.#perSession) continue;
-        const next = queue.shift()!;
-        // Re-insert the session at the end: the next slot goes to another session first.
-        this.#waiting.delete(session);
-        if (queue.length > 0) this.#waiting.set(session, queue);
-        this.#take(session);
-        next.start();
-        progressed = true;
+    for (const [session, queue] of this.#entering) {
+      let n = this.#entered.get(session) ?? 0;
+      while (n < this.#perSession && queue.length > 0) {
+        n++;
+        queue.shift()!.start();
       }
+      this.#entered.set(session, n);
+      if (queue.length === 0) this.#entering.delete(session);
+    }
+    while (this.#running < this.#total && this.#admitting.size > 0) {
+      const [session, queue] = this.#admitting.entries().next().value!;
+      const next = queue.shift()!;
+      // Re-insert the session at the end: the next slot goes to another session first.
+      this.#admitting.delete(session);
+      if (queue.length > 0) this.#admitting.set(session, queue);
+      this.#running++;
+      next.start();
     }
   }
 }

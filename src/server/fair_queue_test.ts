@@ -15,7 +15,7 @@ Deno.test("FairQueue caps each session and the total", async () => {
     return g.promise.then(() => name);
   };
   const all = ["a1", "a2", "a3", "b1", "b2"].map((n) => q.run(n[0], task(n)));
-  await Promise.resolve();
+  await new Promise((r) => setTimeout(r, 0));
   assert.deepEqual(started, ["a1", "a2", "b1"]);
   assert.equal(q.running, 3);
   assert.equal(q.waiting, 2);
@@ -54,4 +54,48 @@ Deno.test("FairQueue drops a waiting task whose signal aborts, and refuses past 
   await running;
   assert.equal(await q.run("a", () => Promise.resolve("next")), "next");
   assert.throws(() => new FairQueue({ total: 0 }), /Invalid total 0/);
+});
+
+Deno.test("FairQueue: a ticket in but not admitted holds its session's place, not a slot", async () => {
+  const q = new FairQueue({ perSession: 1, total: 1 });
+  // Session a enters (say, to type-check) without taking the slot yet.
+  const a = await q.enter("a");
+  assert.equal(q.running, 0);
+  // Session b's task runs meanwhile; a second task of a waits for a's place.
+  assert.equal(await q.run("b", () => Promise.resolve("b ran")), "b ran");
+  let a2Started = false;
+  const a2 = q.run("a", () => Promise.resolve(a2Started = true));
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(a2Started, false);
+  await a.admit();
+  assert.equal(q.running, 1);
+  // Admitted tickets wait for the slot in turn.
+  const b = await q.enter("b");
+  let bAdmitted = false;
+  const bAdmit = b.admit().then(() => bAdmitted = true);
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(bAdmitted, false);
+  a.leave();
+  a.leave(); // idempotent
+  await bAdmit;
+  b.leave();
+  assert.equal(await a2, true);
+  assert.equal(q.running, 0);
+  assert.equal(q.waiting, 0);
+});
+
+Deno.test("FairQueue: a ticket waiting for a slot is dropped when its signal aborts", async () => {
+  const q = new FairQueue({ perSession: 2, total: 1 });
+  const holder = await q.enter("a");
+  await holder.admit();
+  const waiting = await q.enter("b");
+  const ac = new AbortController();
+  const admit = waiting.admit(ac.signal);
+  ac.abort(new Error("cancelled"));
+  await assert.rejects(admit, /cancelled/);
+  waiting.leave();
+  holder.leave();
+  assert.equal(q.running, 0);
+  assert.equal(q.waiting, 0);
+  assert.equal(await q.run("b", () => Promise.resolve("next")), "next");
 });

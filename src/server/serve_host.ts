@@ -750,22 +750,24 @@ export class ServeHost implements AsyncDisposable {
     stats.running++;
     stats.executions++;
     try {
-      // Sessions share the sandbox fairly: a flood from one waits behind the others.
-      const result = await this.#queue.run(context.sessionId, () =>
-        rt.execute(code, {
-          signal,
-          context,
-          files,
-          intercept: (server, tool, a) =>
-            server === WORKSPACE_SERVER
-              ? new Promise((resolve) => resolve(workspace.handle(tool, a)))
-              : server === CLIENT_SERVER
-              ? handleClientCall(context, tool, a)
-              : undefined,
-          ...(traceparent !== undefined ? { traceparent } : {}),
-          dryRun,
-          ...(approvalToken === undefined ? {} : { approvalToken }),
-        }), signal);
+      // Sessions share the sandbox fairly: a flood from one waits behind the
+      // others. A program takes its sandbox slot once it has type-checked.
+      const ticket = await this.#queue.enter(context.sessionId, signal);
+      const result = await rt.execute(code, {
+        signal,
+        context,
+        files,
+        admit: (s) => ticket.admit(s),
+        intercept: (server, tool, a) =>
+          server === WORKSPACE_SERVER
+            ? new Promise((resolve) => resolve(workspace.handle(tool, a)))
+            : server === CLIENT_SERVER
+            ? handleClientCall(context, tool, a)
+            : undefined,
+        ...(traceparent !== undefined ? { traceparent } : {}),
+        dryRun,
+        ...(approvalToken === undefined ? {} : { approvalToken }),
+      }).finally(() => ticket.leave());
       if (!result.ok) {
         stats.failed++;
         if (result.error?.code === "SANDBOX_CANCELLED") stats.cancelled++;
