@@ -21,12 +21,18 @@ export function barChart(opts: {
   groups: BarGroup[];
   /** Log scale, for values that span orders of magnitude. */
   log?: boolean;
+  /** How a value is printed beside its bar (default: up to two decimals). */
+  format?: (value: number) => string;
 }): string {
   const barH = 14;
   const gap = 4;
   const groupGap = 14;
-  const left = 190;
-  const width = 760;
+  // Room for the longest group label (about 7 px a character at 12 px).
+  const longest = Math.max(0, ...opts.groups.map((g) => g.label.length));
+  const left = Math.max(190, Math.ceil(longest * 7) + 16);
+  const width = 570 + left;
+  const format = opts.format ??
+    ((v: number) => v.toLocaleString("en-US", { maximumFractionDigits: 2 }));
   const plot = width - left - 90;
   const max = Math.max(1, ...opts.groups.flatMap((g) => g.values.filter(Number.isFinite)));
   const scale = (v: number) =>
@@ -57,19 +63,23 @@ export function barChart(opts: {
           COLORS[i % COLORS.length]
         }"/>`,
         `<text x="${left + w + 4}" y="${y + barH / 2}" dominant-baseline="middle" class="v">${
-          v.toLocaleString("en-US", { maximumFractionDigits: 2 })
+          escape(format(v))
         }</text>`,
       );
       y += barH + gap;
     });
     y += groupGap;
   }
-  const legend = opts.series.map((s, i) =>
-    `<rect x="${left + i * 180}" y="${y}" width="10" height="10" fill="${
+  // The legend wraps to more rows when the series do not fit in one.
+  const perRow = Math.max(1, Math.floor((width - left) / 180));
+  const legend = opts.series.map((s, i) => {
+    const x = left + (i % perRow) * 180;
+    const ly = y + Math.floor(i / perRow) * 18;
+    return `<rect x="${x}" y="${ly}" width="10" height="10" fill="${
       COLORS[i % COLORS.length]
-    }"/><text x="${left + i * 180 + 14}" y="${y + 9}">${escape(s)}</text>`
-  ).join("");
-  const height = y + 28;
+    }"/><text x="${x + 14}" y="${ly + 9}">${escape(s)}</text>`;
+  }).join("");
+  const height = y + 10 + Math.ceil(opts.series.length / perRow) * 18;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">
 <style>.v{fill:#333;font-size:11px}</style>
 <rect width="100%" height="100%" fill="#fff"/>
@@ -100,7 +110,7 @@ export function lineChart(opts: {
   const left = 70;
   const right = 20;
   const top = 50;
-  const bottom = 90;
+  const bottom = 110;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
   const all = opts.series.flatMap((s) => s.points);
@@ -135,11 +145,11 @@ export function lineChart(opts: {
   });
   const legendY = top + plotH + 44;
   const legend = opts.series.map((s, i) =>
-    `<rect x="${left + (i % 3) * 230}" y="${
-      legendY + Math.floor(i / 3) * 18
+    `<rect x="${left + (i % 2) * 340}" y="${
+      legendY + Math.floor(i / 2) * 18
     }" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/><text x="${
-      left + (i % 3) * 230 + 14
-    }" y="${legendY + Math.floor(i / 3) * 18 + 9}">${escape(s.label)}</text>`
+      left + (i % 2) * 340 + 14
+    }" y="${legendY + Math.floor(i / 2) * 18 + 9}">${escape(s.label)}</text>`
   ).join("");
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">
 <style>.v{fill:#333;font-size:11px}</style>

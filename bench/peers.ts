@@ -46,6 +46,7 @@ const { values: flags } = parseArgs({
   options: {
     full: { type: "boolean", default: false },
     out: { type: "string", default: "bench/results" },
+    from: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -54,7 +55,9 @@ if (flags.help) {
 
   --full   the run quoted in the README: more rounds, RSS over 2,000 executions,
            10 cold starts (several minutes); the default is a quick run (about 2 minutes)
-  --out    where peers.md, peers_latency.svg and peers_rss.svg go (default bench/results)`);
+  --out    where peers.md, peers.json (the raw figures), peers_latency.svg and
+           peers_rss.svg go (default bench/results)
+  --from   make the report and charts again from a peers.json, without measuring`);
   Deno.exit(0);
 }
 
@@ -295,198 +298,256 @@ function stat(samples: number[]): Stat {
 // ---------------------------------------------------------------------------
 // The run
 
-const errors = new Map<string, string>();
-const installError = await installPeers();
-const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
-const meminfo = await Deno.readTextFile("/proc/meminfo").catch(() => "");
-const machine = {
-  cpu: /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1]?.trim() ?? "unknown CPU",
-  cores: navigator.hardwareConcurrency,
-  ramGiB: Number(/MemTotal:\s*(\d+)/.exec(meminfo)?.[1] ?? 0) / 1048576,
-  loadBefore: Deno.loadavg(),
-};
-
-// Start every contender, one after the other.
-const peers: Peer[] = [];
-for (const spec of SPECS) {
-  if (installError && spec.cmd === "node") {
-    errors.set(spec.id, installError);
-    continue;
-  }
-  log(`starting ${spec.id}`);
-  const peer = new Peer(spec);
-  try {
-    await peer.init();
-    peers.push(peer);
-  } catch (e) {
-    errors.set(spec.id, `could not start: ${(e as Error).message}`);
-    await peer.close();
-  }
+/** Everything a run measured: the report and charts are made from this alone. */
+interface RunData {
+  mode: typeof MODE;
+  full: boolean;
+  date: string;
+  elapsedS: number;
+  machine: {
+    cpu: string;
+    cores: number;
+    ramGiB: number;
+    loadBefore: number[];
+    loadAfter: number[];
+  };
+  versions: [string, string][];
+  /** Why a contender failed, by id. */
+  errors: Record<string, string>;
+  /** Milliseconds per run, by `id/kind`. */
+  samples: Record<string, number[]>;
+  /** Milliseconds to the first result of a new process, by id. */
+  cold: Record<string, number[]>;
+  /** MiB resident after x executions, by id. */
+  rss: Record<string, { x: number; y: number }[]>;
+  /** Start-up inside each process, by id. */
+  startMs: Record<string, number>;
+  runtimes: Record<string, string>;
+  codegenMs: number[];
 }
 
-async function guarded(peer: Peer, what: string, f: () => Promise<void>): Promise<boolean> {
-  try {
-    await f();
-    return true;
-  } catch (e) {
-    errors.set(peer.spec.id, `${what}: ${(e as Error).message}`);
-    peers.splice(peers.indexOf(peer), 1);
-    await peer.close();
-    return false;
-  }
-}
+async function measure(): Promise<RunData> {
+  const errors = new Map<string, string>();
+  const installError = await installPeers();
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  const meminfo = await Deno.readTextFile("/proc/meminfo").catch(() => "");
+  const machine = {
+    cpu: /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1]?.trim() ?? "unknown CPU",
+    cores: navigator.hardwareConcurrency,
+    ramGiB: Number(/MemTotal:\s*(\d+)/.exec(meminfo)?.[1] ?? 0) / 1048576,
+    loadBefore: Deno.loadavg().map((v) => Math.round(v * 10) / 10),
+  };
 
-function rotated<T>(list: T[], by: number): T[] {
-  const k = list.length ? by % list.length : 0;
-  return [...list.slice(k), ...list.slice(0, k)];
-}
-
-// RSS over executions, sampled every rssStep, interleaved in chunks.
-const rssSeries = new Map<string, { x: number; y: number }[]>();
-for (const peer of [...peers]) {
-  await guarded(peer, "RSS", async () => {
-    rssSeries.set(peer.spec.id, [{ x: 0, y: (await peer.rss()) / 1048576 }]);
-  });
-}
-for (let done = 0, round = 0; done < MODE.rssRuns; done += MODE.rssStep, round++) {
-  if (done % 500 === 0) log(`RSS phase: ${done} of ${MODE.rssRuns} executions`);
-  for (const peer of rotated([...peers], round)) {
-    await guarded(peer, "RSS phase", async () => {
-      await peer.run(peer.spec.rssKind, MODE.rssStep);
-      rssSeries.get(peer.spec.id)!.push({
-        x: done + MODE.rssStep,
-        y: (await peer.rss()) / 1048576,
-      });
-    });
-  }
-}
-
-// Warm-up, then latency: round-robin over contenders within each kind, repeated.
-log("warm-up");
-for (const kind of KINDS) {
-  for (const peer of [...peers]) {
-    if (!peer.kinds.includes(kind)) continue;
-    await guarded(peer, `warm-up (${kind})`, async () => {
-      await peer.run(kind, kind === "ten" ? MODE.tenBatch : MODE.warmup);
-    });
-  }
-}
-const samples = new Map<string, number[]>();
-for (let round = 0; round < MODE.rounds; round++) {
-  log(`latency round ${round + 1} of ${MODE.rounds}`);
-  for (const kind of KINDS) {
-    for (const peer of rotated([...peers], round)) {
-      if (!peer.kinds.includes(kind)) continue;
-      await guarded(peer, `latency (${kind})`, async () => {
-        const ms = await peer.run(kind, kind === "ten" ? MODE.tenBatch : MODE.batch);
-        const key = `${peer.spec.id}/${kind}`;
-        samples.set(key, [...(samples.get(key) ?? []), ...ms]);
-      });
+  // Start every contender, one after the other.
+  const peers: Peer[] = [];
+  for (const spec of SPECS) {
+    if (installError && spec.cmd === "node") {
+      errors.set(spec.id, installError);
+      continue;
     }
-  }
-}
-const started = new Map(peers.map((p) => [p.spec.id, p]));
-const runtimes = new Map(peers.map((p) => [p.spec.id, p.runtime]));
-await Promise.all(peers.map((p) => p.close()));
-
-// Cold start to the first result: whole processes, interleaved.
-async function coldOnce(spec: Spec): Promise<number> {
-  const t0 = performance.now();
-  const child = new Deno.Command(spec.cmd, {
-    args: [...spec.args, "--cold", spec.rssKind],
-    cwd: spec.cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { MCPX_PEERS_EVERYTHING: everything },
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-  let ms = NaN;
-  let answer: { ok?: boolean; error?: string } = {};
-  for await (const line of lines(child.stdout)) {
-    if (!line.startsWith('{"cold"')) continue;
-    ms = performance.now() - t0;
-    answer = JSON.parse(line);
-  }
-  await child.status;
-  clearTimeout(timer);
-  if (!answer.ok) {
-    throw new Error(answer.error ?? `no result; stderr: ${(await stderr).slice(-1500)}`);
-  }
-  return ms;
-}
-const cold = new Map<string, number[]>();
-const coldSpecs = SPECS.filter((s) => started.has(s.id));
-for (let rep = 0; rep < MODE.cold; rep++) {
-  log(`cold starts, ${rep + 1} of ${MODE.cold}`);
-  for (const spec of rotated(coldSpecs, rep)) {
+    log(`starting ${spec.id}`);
+    const peer = new Peer(spec);
     try {
-      cold.set(spec.id, [...(cold.get(spec.id) ?? []), await coldOnce(spec)]);
+      await peer.init();
+      peers.push(peer);
     } catch (e) {
-      errors.set(spec.id, `cold start: ${(e as Error).message}`);
+      errors.set(spec.id, `could not start: ${(e as Error).message}`);
+      await peer.close();
     }
   }
-}
 
-// Code generation for 1,000 tools (median of steady runs).
-const snapshot = syntheticSnapshot(1000);
-for (let i = 0; i < 20; i++) generate([snapshot]);
-const codegenMs: number[] = [];
-for (let i = 0; i < 30; i++) {
-  const t0 = performance.now();
-  generate([snapshot]);
-  codegenMs.push(performance.now() - t0);
-}
-const codegen = stat(codegenMs);
-machine.loadBefore = machine.loadBefore.map((v) => Math.round(v * 10) / 10);
-const loadAfter = Deno.loadavg().map((v) => Math.round(v * 10) / 10);
-const elapsedS = (performance.now() - startedAt) / 1000;
-
-// ---------------------------------------------------------------------------
-// Versions
-
-async function pkgVersion(dir: string): Promise<string> {
-  try {
-    return JSON.parse(await Deno.readTextFile(`${dir}/package.json`)).version;
-  } catch {
-    return "not installed";
+  async function guarded(peer: Peer, what: string, f: () => Promise<void>): Promise<boolean> {
+    try {
+      await f();
+      return true;
+    } catch (e) {
+      errors.set(peer.spec.id, `${what}: ${(e as Error).message}`);
+      peers.splice(peers.indexOf(peer), 1);
+      await peer.close();
+      return false;
+    }
   }
+
+  function rotated<T>(list: T[], by: number): T[] {
+    const k = list.length ? by % list.length : 0;
+    return [...list.slice(k), ...list.slice(0, k)];
+  }
+
+  // RSS over executions, sampled every rssStep, interleaved in chunks.
+  const rssSeries = new Map<string, { x: number; y: number }[]>();
+  for (const peer of [...peers]) {
+    await guarded(peer, "RSS", async () => {
+      rssSeries.set(peer.spec.id, [{ x: 0, y: (await peer.rss()) / 1048576 }]);
+    });
+  }
+  for (let done = 0, round = 0; done < MODE.rssRuns; done += MODE.rssStep, round++) {
+    if (done % 500 === 0) log(`RSS phase: ${done} of ${MODE.rssRuns} executions`);
+    for (const peer of rotated([...peers], round)) {
+      await guarded(peer, "RSS phase", async () => {
+        await peer.run(peer.spec.rssKind, MODE.rssStep);
+        rssSeries.get(peer.spec.id)!.push({
+          x: done + MODE.rssStep,
+          y: (await peer.rss()) / 1048576,
+        });
+      });
+    }
+  }
+
+  // Warm-up, then latency: round-robin over contenders within each kind, repeated.
+  log("warm-up");
+  for (const kind of KINDS) {
+    for (const peer of [...peers]) {
+      if (!peer.kinds.includes(kind)) continue;
+      await guarded(peer, `warm-up (${kind})`, async () => {
+        await peer.run(kind, kind === "ten" ? MODE.tenBatch : MODE.warmup);
+      });
+    }
+  }
+  const samples = new Map<string, number[]>();
+  for (let round = 0; round < MODE.rounds; round++) {
+    log(`latency round ${round + 1} of ${MODE.rounds}`);
+    for (const kind of KINDS) {
+      for (const peer of rotated([...peers], round)) {
+        if (!peer.kinds.includes(kind)) continue;
+        await guarded(peer, `latency (${kind})`, async () => {
+          const ms = await peer.run(kind, kind === "ten" ? MODE.tenBatch : MODE.batch);
+          const key = `${peer.spec.id}/${kind}`;
+          samples.set(key, [...(samples.get(key) ?? []), ...ms]);
+        });
+      }
+    }
+  }
+  const startMs = Object.fromEntries(peers.map((p) => [p.spec.id, p.startMs]));
+  const runtimes = Object.fromEntries(peers.map((p) => [p.spec.id, p.runtime]));
+  await Promise.all(peers.map((p) => p.close()));
+
+  // Cold start to the first result: whole processes, interleaved.
+  async function coldOnce(spec: Spec): Promise<number> {
+    const t0 = performance.now();
+    const child = new Deno.Command(spec.cmd, {
+      args: [...spec.args, "--cold", spec.rssKind],
+      cwd: spec.cwd,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { MCPX_PEERS_EVERYTHING: everything },
+    }).spawn();
+    const stderr = new Response(child.stderr).text();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    let ms = NaN;
+    let answer: { ok?: boolean; error?: string } = {};
+    for await (const line of lines(child.stdout)) {
+      if (!line.startsWith('{"cold"')) continue;
+      ms = performance.now() - t0;
+      answer = JSON.parse(line);
+    }
+    await child.status;
+    clearTimeout(timer);
+    if (!answer.ok) {
+      throw new Error(answer.error ?? `no result; stderr: ${(await stderr).slice(-1500)}`);
+    }
+    return ms;
+  }
+  const cold = new Map<string, number[]>();
+  const coldSpecs = SPECS.filter((s) => s.id in startMs);
+  for (let rep = 0; rep < MODE.cold; rep++) {
+    log(`cold starts, ${rep + 1} of ${MODE.cold}`);
+    for (const spec of rotated(coldSpecs, rep)) {
+      try {
+        cold.set(spec.id, [...(cold.get(spec.id) ?? []), await coldOnce(spec)]);
+      } catch (e) {
+        errors.set(spec.id, `cold start: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  // Code generation for 1,000 tools (median of steady runs).
+  const snapshot = syntheticSnapshot(1000);
+  for (let i = 0; i < 20; i++) generate([snapshot]);
+  const codegenMs: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const t0 = performance.now();
+    generate([snapshot]);
+    codegenMs.push(performance.now() - t0);
+  }
+  const loadAfter = Deno.loadavg().map((v) => Math.round(v * 10) / 10);
+  const elapsedS = (performance.now() - startedAt) / 1000;
+
+  // ---------------------------------------------------------------------------
+  // Versions
+
+  async function pkgVersion(dir: string): Promise<string> {
+    try {
+      return JSON.parse(await Deno.readTextFile(`${dir}/package.json`)).version;
+    } catch {
+      return "not installed";
+    }
+  }
+  const nodeVersion = await new Deno.Command("node", { args: ["--version"] }).output()
+    .then((o) => new TextDecoder().decode(o.stdout).trim()).catch(() => "not found");
+  const versions: [string, string][] = [
+    ["deno", Deno.version.deno],
+    ["node", nodeVersion],
+    ["mcpx", (await import("../mod.ts")).VERSION],
+    ...await Promise.all(
+      [
+        "@utcp/code-mode",
+        "@utcp/sdk",
+        "@utcp/mcp",
+        "isolated-vm",
+        "@ai-sdk/code-mode",
+        "@ai-sdk/mcp",
+        "ai",
+        "run",
+      ].map(async (
+        p,
+      ): Promise<[string, string]> => [p, await pkgVersion(`${peersDir}/node_modules/${p}`)]),
+    ),
+    ...await Promise.all(
+      [
+        "quickjs-emscripten-core",
+        "@jitl/quickjs-ng-wasmfile-release-sync",
+        "@modelcontextprotocol/sdk",
+        "@modelcontextprotocol/server-everything",
+      ].map(async (
+        p,
+      ): Promise<[string, string]> => [p, await pkgVersion(`${root}node_modules/${p}`)]),
+    ),
+  ];
+
+  return {
+    mode: MODE,
+    full: flags.full,
+    date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
+    elapsedS,
+    machine: { ...machine, loadAfter },
+    versions,
+    errors: Object.fromEntries(errors),
+    samples: Object.fromEntries(samples),
+    cold: Object.fromEntries(cold),
+    rss: Object.fromEntries(rssSeries),
+    startMs,
+    runtimes,
+    codegenMs,
+  };
 }
-const nodeVersion = await new Deno.Command("node", { args: ["--version"] }).output()
-  .then((o) => new TextDecoder().decode(o.stdout).trim()).catch(() => "not found");
-const versions: [string, string][] = [
-  ["deno", Deno.version.deno],
-  ["node", nodeVersion],
-  ["mcpx", (await import("../mod.ts")).VERSION],
-  ...await Promise.all(
-    [
-      "@utcp/code-mode",
-      "@utcp/sdk",
-      "@utcp/mcp",
-      "isolated-vm",
-      "@ai-sdk/code-mode",
-      "@ai-sdk/mcp",
-      "ai",
-      "run",
-    ].map(async (
-      p,
-    ): Promise<[string, string]> => [p, await pkgVersion(`${peersDir}/node_modules/${p}`)]),
-  ),
-  ...await Promise.all(
-    [
-      "quickjs-emscripten-core",
-      "@jitl/quickjs-ng-wasmfile-release-sync",
-      "@modelcontextprotocol/sdk",
-      "@modelcontextprotocol/server-everything",
-    ].map(async (
-      p,
-    ): Promise<[string, string]> => [p, await pkgVersion(`${root}node_modules/${p}`)]),
-  ),
-];
 
 // ---------------------------------------------------------------------------
 // Report
+
+const data: RunData = flags.from
+  ? JSON.parse(await Deno.readTextFile(flags.from))
+  : await measure();
+const out = flags.out.replace(/\/$/, "");
+await Deno.mkdir(out, { recursive: true });
+// The raw figures first, so that a report can be made again with --from.
+if (!flags.from) await Deno.writeTextFile(`${out}/peers.json`, JSON.stringify(data) + "\n");
+const errors = new Map(Object.entries(data.errors));
+const samples = new Map(Object.entries(data.samples));
+const cold = new Map(Object.entries(data.cold));
+const rssSeries = new Map(Object.entries(data.rss));
+const codegen = stat(data.codegenMs);
+const date = data.date;
 
 const label = new Map(SPECS.map((s) => [s.id, s.label]));
 const fmtMs = (v: number) =>
@@ -541,8 +602,8 @@ const verdict = (ok: boolean | undefined) =>
 const trivialVsQjs = ratio(m("trivial"), warm("quickjs", "trivial"));
 const oneVsSdk = ratio(m("one"), warm("sdk", "one"));
 const p95s = KINDS.map((k) => m(k)).filter((s): s is Stat => !!s).map((s) => s.p95 / s.p50);
-const rssMid = Math.min(1000, MODE.rssRuns);
-const rssEnd = MODE.rssRuns;
+const rssMid = Math.min(1000, data.mode.rssRuns);
+const rssEnd = data.mode.rssRuns;
 const mcpxRss1000 = rssAt("mcpx", rssMid);
 const utcpRss1000 = rssAt("utcp", rssMid);
 const mcpxGrowth = rssAt("mcpx", rssEnd) - mcpxRss1000;
@@ -554,7 +615,7 @@ const ahead = KINDS.map((k) => {
   return { k, ok: mine && others.length ? others.every((o) => mine.p50 < o.p50) : undefined };
 });
 const codegenTarget = 22.8 / 1.5;
-const rssFull = MODE.rssRuns >= 2000;
+const rssFull = data.mode.rssRuns >= 2000;
 const targets: [string, string, string][] = [
   [
     "warm trivial execution ≤ 1× bare fresh QuickJS context",
@@ -627,25 +688,24 @@ function rssTable(): string[] {
   return rows;
 }
 
-const date = new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC";
 const md: string[] = [
   "# mcpx beside its peers",
   "",
   `Measured ${date} with \`deno task bench:peers${
-    flags.full ? " --full" : ""
-  }\` (${MODE.name} run, ${
-    elapsedS.toFixed(0)
-  } s), every contender in its own process under one driver, interleaved. Machine: ${machine.cpu}, ${machine.cores} cores, ${
-    machine.ramGiB.toFixed(1)
-  } GiB RAM; load average ${machine.loadBefore.join(" / ")} before and ${
-    loadAfter.join(" / ")
+    data.full ? " --full" : ""
+  }\` (${data.mode.name} run, ${
+    data.elapsedS.toFixed(0)
+  } s), every contender in its own process under one driver, interleaved. Machine: ${data.machine.cpu}, ${data.machine.cores} cores, ${
+    data.machine.ramGiB.toFixed(1)
+  } GiB RAM; load average ${data.machine.loadBefore.join(" / ")} before and ${
+    data.machine.loadAfter.join(" / ")
   } after (a shared machine: ratios within one run are the figures to read).`,
   "",
-  `Versions: ${versions.map(([p, v]) => `${p} ${v}`).join(", ")}.`,
+  `Versions: ${data.versions.map(([p, v]) => `${p} ${v}`).join(", ")}.`,
   "",
   "Each run is timed alone inside the contender's process (the driver's pipe is not in the " +
-  `figure). Latency: ${MODE.rounds} rounds; in each, every contender in turn (rotated) runs ${MODE.batch} ` +
-  `trivial, ${MODE.batch} one-tool and ${MODE.tenBatch} ten-call programs, after a warm-up. ` +
+  `figure). Latency: ${data.mode.rounds} rounds; in each, every contender in turn (rotated) runs ${data.mode.batch} ` +
+  `trivial, ${data.mode.batch} one-tool and ${data.mode.tenBatch} ten-call programs, after a warm-up. ` +
   "Tool calls go to `echo` of server-everything over stdio; every contender that calls tools " +
   "has its own server process. mcpx runs with type checking off (the peers do not type-check).",
   "",
@@ -670,14 +730,14 @@ const md: string[] = [
   "## Cold start to first result",
   "",
   `A new process each time: load the library, start server-everything, run one one-tool program ` +
-  `(bare QuickJS: the trivial program), until its result is printed; ${MODE.cold} starts each, interleaved.`,
+  `(bare QuickJS: the trivial program), until its result is printed; ${data.mode.cold} starts each, interleaved.`,
   "",
   ...latencyTable(coldStat),
   "",
   "## RSS over executions",
   "",
   `Resident memory of the contender's process (not its server) after n one-tool executions ` +
-  `(bare QuickJS: trivial), sampled every ${MODE.rssStep}; chart: [peers_rss.svg](peers_rss.svg).`,
+  `(bare QuickJS: trivial), sampled every ${data.mode.rssStep}; chart: [peers_rss.svg](peers_rss.svg).`,
   "",
   ...rssTable(),
   "",
@@ -688,8 +748,8 @@ const md: string[] = [
   ...targets.map(([t, v, ok]) => `| ${t} | ${v} | ${ok} |`),
   "",
   "Start-up inside each process (load, connect, list tools): " +
-  SPECS.filter((s) => started.has(s.id)).map((s) =>
-    `${s.id} ${fmtMs(started.get(s.id)!.startMs)} (${runtimes.get(s.id)})`
+  SPECS.filter((s) => s.id in data.startMs).map((s) =>
+    `${s.id} ${fmtMs(data.startMs[s.id])} (${data.runtimes[s.id]})`
   ).join(", ") + ".",
   "",
   "## Contenders that failed",
@@ -706,8 +766,6 @@ const md: string[] = [
   "",
 ];
 
-const out = flags.out.replace(/\/$/, "");
-await Deno.mkdir(out, { recursive: true });
 await Deno.writeTextFile(`${out}/peers.md`, md.join("\n"));
 
 const micros = (s?: Stat) => (s ? s.p50 * 1000 : NaN);
@@ -715,7 +773,7 @@ await Deno.writeTextFile(
   `${out}/peers_latency.svg`,
   barChart({
     title: `Latency per contender, p50 (${date})`,
-    unit: "microseconds, p50",
+    unit: "p50 of each kind of run",
     series: ["warm trivial", "warm one-tool", "ten parallel calls", "cold start"],
     groups: SPECS.map((s) => ({
       label: s.label,
@@ -727,6 +785,7 @@ await Deno.writeTextFile(
       ],
     })),
     log: true,
+    format: (v) => fmtMs(v / 1000),
   }),
 );
 await Deno.writeTextFile(
