@@ -28,6 +28,7 @@
  * @module
  */
 
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { barChart, lineChart } from "./_svg_chart.ts";
 import { syntheticSnapshot } from "./_synthetic.ts";
@@ -809,5 +810,16 @@ await Deno.writeTextFile(
     })),
   }),
 );
-log(`wrote ${out}/peers.md, peers_latency.svg, peers_rss.svg`);
+// Formatted as `deno fmt --check` expects of committed files.
+await new Deno.Command(Deno.execPath(), {
+  args: [
+    "fmt",
+    "--quiet",
+    ...["peers.md", "peers.json", "peers_latency.svg", "peers_rss.svg"]
+      .map((f) => `${out}/${f}`)
+      .filter((f) => existsSync(f)),
+  ],
+  stdout: "null",
+}).output();
+log(`wrote ${out}/peers.md, peers.json, peers_latency.svg, peers_rss.svg`);
 console.log(md.join("\n"));
