@@ -55,7 +55,8 @@ if (flags.help) {
   console.log(`Usage: deno task bench:peers [--full] [--out DIR]
 
   --full   the run quoted in the README: more rounds, RSS over 2,000 executions,
-           10 cold starts (several minutes); the default is a quick run (about 2 minutes)
+           10 cold starts (several minutes); the default is a quick run (RSS over 100
+           executions, 2 cold starts; 1–2 minutes once the peers are installed)
   --out    where peers.md, peers.json (the raw figures), peers_latency.svg and
            peers_rss.svg go (default bench/results)
   --from   make the report and charts again from a peers.json, without measuring`);
@@ -72,16 +73,18 @@ const MODE = flags.full
     rssRuns: 2000,
     rssStep: 50,
     cold: 10,
+    codegenRuns: 30,
   }
   : {
     name: "quick",
-    rounds: 5,
+    rounds: 4,
     batch: 10,
     tenBatch: 4,
     warmup: 20,
-    rssRuns: 200,
-    rssStep: 25,
-    cold: 3,
+    rssRuns: 100,
+    rssStep: 20,
+    cold: 2,
+    codegenRuns: 10,
   };
 
 const root = new URL("..", import.meta.url).pathname;
@@ -464,9 +467,9 @@ async function measure(): Promise<RunData> {
 
   // Code generation for 1,000 tools (median of steady runs).
   const snapshot = syntheticSnapshot(1000);
-  for (let i = 0; i < 20; i++) generate([snapshot]);
+  for (let i = 0; i < 10; i++) generate([snapshot]);
   const codegenMs: number[] = [];
-  for (let i = 0; i < 30; i++) {
+  for (let i = 0; i < MODE.codegenRuns; i++) {
     const t0 = performance.now();
     generate([snapshot]);
     codegenMs.push(performance.now() - t0);
