@@ -350,13 +350,14 @@ async function measure(): Promise<RunData> {
       continue;
     }
     log(`starting ${spec.id}`);
-    const peer = new Peer(spec);
+    let peer: Peer | undefined;
     try {
+      peer = new Peer(spec); // throws when the command (deno, node) is missing
       await peer.init();
       peers.push(peer);
     } catch (e) {
       errors.set(spec.id, `could not start: ${(e as Error).message}`);
-      await peer.close();
+      await peer?.close();
     }
   }
 
