@@ -1,8 +1,11 @@
-// Tool search over 1,000 synthetic tools: building the index and answering a
-// query, against a naive substring filter as the baseline.
+// Tool search over 1,000 synthetic tools: building the index and answering
+// queries, the hand-written index (the baseline) against the same search built
+// on MiniSearch and on Orama (src/server/testdata/_library_search.ts), and a
+// naive substring filter.
 //
 //   deno bench -A bench/search_bench.ts
-import { SearchIndex, type ToolDoc } from "../src/server/search_index.ts";
+import type { ToolDoc } from "../src/server/search_index.ts";
+import { ENGINES, type ToolSearch } from "../src/server/testdata/_library_search.ts";
 
 const VERBS = [
   "get",
@@ -136,8 +139,11 @@ function syntheticTools(count: number): ToolDoc[] {
 }
 
 const DOCS = syntheticTools(1000);
-const INDEX = new SearchIndex(DOCS);
-INDEX.search("warm up");
+const BUILT: Record<string, ToolSearch> = {};
+for (const [name, factory] of Object.entries(ENGINES)) {
+  BUILT[name] = factory(DOCS, {});
+  BUILT[name].search("warm up");
+}
 
 /** What a tool list filter without an index does: every query word is a substring. */
 function substringFilter(docs: ToolDoc[], query: string, limit: number): ToolDoc[] {
@@ -153,33 +159,31 @@ function substringFilter(docs: ToolDoc[], query: string, limit: number): ToolDoc
   return out;
 }
 
-Deno.bench("lowercase haystacks (baseline)", { group: "build 1,000 tools", baseline: true }, () => {
-  let n = 0;
-  for (const d of DOCS) n += `${d.tool} ${d.title} ${d.description}`.toLowerCase().length;
-  if (n === 0) throw new Error("empty");
-});
+for (const [name, factory] of Object.entries(ENGINES)) {
+  Deno.bench(
+    name,
+    { group: "build 1,000 tools + first query", baseline: name === "hand-written" },
+    () => {
+      factory(DOCS, {}).search("create invoice");
+    },
+  );
+}
 
-Deno.bench("SearchIndex build + first query", { group: "build 1,000 tools" }, () => {
-  const index = new SearchIndex(DOCS);
-  index.search("create invoice");
-});
+const QUERIES: [string, string, { server?: string }?][] = [
+  ["two words", "create invoice"],
+  ["sentence", "list the open tickets of a project sorted by date"],
+  ["prefix", "delete depl"],
+  ["server filter", "create invoice", { server: "server07" }],
+];
 
-Deno.bench("substring filter (baseline)", { group: "query 1,000 tools", baseline: true }, () => {
+for (const [label, query, opts] of QUERIES) {
+  for (const [name] of Object.entries(ENGINES)) {
+    Deno.bench(name, { group: `query: ${label}`, baseline: name === "hand-written" }, () => {
+      BUILT[name].search(query, opts);
+    });
+  }
+}
+
+Deno.bench("substring filter", { group: "query: two words" }, () => {
   substringFilter(DOCS, "create invoice", 10);
-});
-
-Deno.bench("SearchIndex two words", { group: "query 1,000 tools" }, () => {
-  INDEX.search("create invoice");
-});
-
-Deno.bench("SearchIndex sentence", { group: "query 1,000 tools" }, () => {
-  INDEX.search("list the open tickets of a project sorted by date");
-});
-
-Deno.bench("SearchIndex prefix", { group: "query 1,000 tools" }, () => {
-  INDEX.search("delete depl");
-});
-
-Deno.bench("SearchIndex server filter", { group: "query 1,000 tools" }, () => {
-  INDEX.search("create invoice", { server: "server07" });
 });

@@ -4,6 +4,7 @@ import { PluginStore } from "../plugin_store/plugin_store.ts";
 import { Runtime } from "../runtime/runtime.ts";
 import { BUILD_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
+import { note, progressOf, serverProgress } from "./progress.ts";
 import { UsageError } from "./usage_error.ts";
 import { engineOptions } from "./_engine.ts";
 import { loadPlugins, resolveServers } from "./_servers.ts";
@@ -59,13 +60,19 @@ export async function buildCommand(args: string[], io: CliIo): Promise<number> {
   ]);
   await using runtime = await Runtime.create({ servers, plugins, eager: true, ...engine });
   const { buildDynamicModule } = await import("../sandbox/javy/build.ts");
-  await runtime.catalog.ensure({ timeoutMs: 30_000 });
+  {
+    using _line = progressOf(io).start(
+      "starting servers",
+      () => serverProgress(runtime.catalog.status()),
+    );
+    await runtime.catalog.ensure({ timeoutMs: 30_000 });
+  }
   const wasm = await buildDynamicModule({
     code,
     files: runtime.catalog.files(),
     engine: runtime.javy!,
   });
   await Deno.writeFile(v.out, wasm);
-  io.err(`wrote ${v.out} (${wasm.length.toLocaleString("en-US")} bytes)\n`);
+  note(io, `wrote ${v.out} (${wasm.length.toLocaleString("en-US")} bytes)`);
   return 0;
 }

@@ -111,7 +111,7 @@ _mcpx() {
   if [[ \${COMP_CWORD} -eq 1 ]]; then
     COMPREPLY=( $(compgen -W "${
     commands.map((c) => c.name).join(" ")
-  } --help --version" -- "$cur") )
+  } --help --version --quiet" -- "$cur") )
     return
   fi
   cmd="\${COMP_WORDS[1]}"

@@ -11,6 +11,7 @@ import type { ServerSnapshot } from "../introspect/types.ts";
 import { PluginStore } from "../plugin_store/plugin_store.ts";
 import { GENERATE_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
+import { note, progressOf } from "./progress.ts";
 import { intOption, resolveServers, SERVER_OPTIONS, splitInline } from "./_servers.ts";
 
 /** `mcpx generate`. */
@@ -47,11 +48,19 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
     ? new PluginStore(v["plugin-dir"] ?? PluginStore.defaultDir(io.env))
     : undefined;
   if (!v.out && !saveTo && !v.json) {
-    io.err("note: neither --out nor --save-plugin given: printing the file list only\n");
+    note(io, "neither --out nor --save-plugin given: printing the file list only");
   }
 
   const started = performance.now();
-  const introspected = await introspectAll(servers, { connect: { timeoutMs } });
+  const pending = new Set(servers.map((s) => s.name));
+  const line = progressOf(io).start(
+    "introspecting servers",
+    () => ({ done: servers.length - pending.size, total: servers.length, pending: [...pending] }),
+  );
+  const introspected = await introspectAll(servers, {
+    connect: { timeoutMs },
+    onSettled: (name) => pending.delete(name),
+  }).finally(() => line.end());
   const { failures } = introspected;
   let snapshots = introspected.snapshots;
   for (const f of failures) io.err(`error: ${f.error.message}\n`);
@@ -112,7 +121,14 @@ async function learnAll(
   io: CliIo,
 ): Promise<ServerSnapshot[]> {
   const out: ServerSnapshot[] = [];
+  let current = "";
+  using line = progressOf(io).start("learning result types", () => ({
+    done: out.length,
+    total: snapshots.length,
+    pending: current ? [current] : [],
+  }));
   for (const snapshot of snapshots) {
+    current = snapshot.name;
     const config = servers.find((c) => c.name === snapshot.name)!;
     if (!snapshot.tools.some((t) => learnRefusal(t) === undefined)) {
       out.push(snapshot);
@@ -121,13 +137,17 @@ async function learnAll(
     try {
       await using conn = await connect(config, { timeoutMs });
       const report = await learnTools(conn, snapshot);
-      for (const tool of report.learned) io.err(`learned: ${snapshot.name}/${tool}\n`);
-      for (const { tool, reason } of report.skipped) {
-        io.err(`note: not learned ${snapshot.name}/${tool}: ${reason}\n`);
+      if (io.quiet !== true) {
+        for (const tool of report.learned) line.print(`learned: ${snapshot.name}/${tool}\n`);
+        for (const { tool, reason } of report.skipped) {
+          line.print(`note: not learned ${snapshot.name}/${tool}: ${reason}\n`);
+        }
       }
       out.push(report.snapshot);
     } catch (error) {
-      io.err(`warning: cannot learn from server "${snapshot.name}": ${(error as Error).message}\n`);
+      line.print(
+        `warning: cannot learn from server "${snapshot.name}": ${(error as Error).message}\n`,
+      );
       out.push(snapshot);
     }
   }

@@ -31,6 +31,11 @@ mcp.json format), else from ./mcpx.json, ./.mcp.json or ./.vscode/mcp.json.
 Options:
   -h, --help                Show help (also: mcpx <command> --help)
   -V, --version             Show the version
+      --quiet               No progress and no notes on stderr, before or after the
+                            command (errors and warnings still print)
+
+While servers start or are introspected, a progress line shows on stderr when
+it is a terminal (without a spinner when NO_COLOR is set).
 
 Exit codes: 0 success, 1 failure, 2 usage error.
 `;

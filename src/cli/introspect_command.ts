@@ -3,6 +3,7 @@ import { introspect } from "../introspect/introspect.ts";
 import type { ServerSnapshot } from "../introspect/types.ts";
 import { INTROSPECT_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
+import { progressOf } from "./progress.ts";
 import { UsageError } from "./usage_error.ts";
 import { intOption, resolveServers, SERVER_OPTIONS, splitInline } from "./_servers.ts";
 
@@ -32,9 +33,15 @@ export async function introspectCommand(args: string[], io: CliIo): Promise<numb
     names: positionals,
     env: io.env,
   });
-  const snapshot = await introspect(server, {
-    connect: { timeoutMs: intOption("introspect", "timeout", v.timeout) ?? 20_000 },
-  });
+  const timeoutMs = intOption("introspect", "timeout", v.timeout) ?? 20_000;
+  let snapshot: ServerSnapshot;
+  {
+    using _line = progressOf(io).start(
+      "introspecting",
+      () => ({ done: 0, total: 1, pending: [server.name] }),
+    );
+    snapshot = await introspect(server, { connect: { timeoutMs } });
+  }
   io.out(v.json ? JSON.stringify(snapshot, null, 2) + "\n" : formatSnapshot(snapshot));
   return 0;
 }

@@ -10,6 +10,12 @@ export interface CliIo {
   readStdin(): Promise<string>;
   /** Whether standard output is a terminal. */
   isTty: boolean;
+  /** Whether standard error is a terminal (progress is drawn only then). */
+  stderrIsTty?: boolean;
+  /** Width of the terminal in columns, when known. */
+  columns?: () => number | undefined;
+  /** `--quiet`: no progress and no notes on standard error (errors still print). */
+  quiet?: boolean;
   /** Environment variables. */
   env: Record<string, string | undefined>;
   /** Asks a yes/no question on the terminal; `false` when there is none. */
@@ -27,6 +33,14 @@ export function denoIo(): CliIo {
     err: (t) => writeAll(Deno.stderr, t),
     readStdin: () => new Response(Deno.stdin.readable).text(),
     isTty: Deno.stdout.isTerminal(),
+    stderrIsTty: Deno.stderr.isTerminal(),
+    columns: () => {
+      try {
+        return Deno.consoleSize().columns;
+      } catch {
+        return undefined;
+      }
+    },
     env: Deno.env.toObject(),
     confirm: (q) => Deno.stdin.isTerminal() && confirm(q),
     ...(Deno.stdin.isTerminal() ? { prompt: terminalPrompt() } : {}),

@@ -41,6 +41,12 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
  * ```
  */
 export async function main(args: readonly string[], io: CliIo = denoIo()): Promise<number> {
+  // --quiet is global: accepted before or after the command, up to a "--".
+  const end = args.indexOf("--") < 0 ? args.length : args.indexOf("--");
+  if (args.slice(0, end).includes("--quiet")) {
+    io = { ...io, quiet: true };
+    args = [...args.slice(0, end).filter((a) => a !== "--quiet"), ...args.slice(end)];
+  }
   const [command, ...rest] = args;
   if (command === undefined || command === "-h" || command === "--help" || command === "help") {
     if (command === "help" && rest[0] && rest[0] in COMMANDS) {

@@ -27,6 +27,7 @@ import { POLICY_OPTIONS, policySetup } from "./_policy_setup.ts";
 import { startTracing } from "../policy/trace_exporter.ts";
 import { formatPlan } from "../policy/format_plan.ts";
 import { askOnTerminal } from "../policy/terminal_prompt.ts";
+import { note, progressOf, serverProgress } from "./progress.ts";
 import type { ExecutionContext } from "../routing/execution_context.ts";
 import { newExecutionId } from "../routing/execution_context.ts";
 
@@ -188,19 +189,30 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       }
       : {}),
   });
-  const prompt = io.prompt;
+  // Servers start in the background; the line shows the ones still starting
+  // while the program waits for them, and gives way to any question asked.
+  const line = progressOf(io).start(
+    "starting servers",
+    () => serverProgress(runtime.catalog.status()),
+  );
+  const prompt = io.prompt && {
+    ...io.prompt,
+    write: (text: string) => {
+      line.end();
+      io.prompt!.write(text);
+    },
+  };
   const context: ExecutionContext = {
     executionId: newExecutionId(),
     sessionId: `run-${crypto.randomUUID()}`,
     ...(prompt ? { elicit: (form) => askOnTerminal(form, prompt) } : {}),
   };
-  const result: RuntimeResult = module !== undefined
-    ? await runtime.executeWasm(module)
-    : await runtime.execute(code, {
+  const result: RuntimeResult =
+    await (module !== undefined ? runtime.executeWasm(module) : runtime.execute(code, {
       context,
       dryRun: v["dry-run"] === true,
       ...(v.approve !== undefined ? { approvalToken: v.approve } : {}),
-    });
+    })).finally(() => line.end());
   if (learned.size > 0) await keepLearned(learned, plugins, v["plugin-dir"], io);
   for (const s of runtime.catalog.status()) {
     if (s.state === "failed") io.err(`warning: server "${s.name}" is unavailable: ${s.error}\n`);
@@ -236,8 +248,9 @@ async function keepLearned(
       p.snapshot.servers[0].name === server
     );
     if (plugin === undefined) {
-      io.err(
-        `note: not keeping the learned result types of ${names}: server "${server}" is not a saved plugin (mcpx generate --save-plugin)\n`,
+      note(
+        io,
+        `not keeping the learned result types of ${names}: server "${server}" is not a saved plugin (mcpx generate --save-plugin)`,
       );
       continue;
     }
@@ -246,11 +259,13 @@ async function keepLearned(
     await savePlugins(store, [updated], plugin.snapshot.configs);
     for (const tool of tools.values()) {
       const n = learnedOutput(tool)?.samples ?? 0;
-      io.err(
-        `learned: ${server}/${tool.name} (${n} ${
-          n === 1 ? "response" : "responses"
-        }), saved in plugin "${server}"\n`,
-      );
+      if (io.quiet !== true) {
+        io.err(
+          `learned: ${server}/${tool.name} (${n} ${
+            n === 1 ? "response" : "responses"
+          }), saved in plugin "${server}"\n`,
+        );
+      }
     }
   }
 }
@@ -289,7 +304,7 @@ export function printResult(r: RuntimeResult, io: CliIo, json: boolean): void {
   } else if (r.error) {
     io.err(`error: ${escapeControl(r.error.stack ?? `${r.error.name}: ${r.error.message}`)}\n`);
   }
-  if (r.stats.truncated) io.err("note: output was truncated at the output limit (--max-output)\n");
+  if (r.stats.truncated) note(io, "output was truncated at the output limit (--max-output)");
 }
 
 /** The roots of `mcpx run`: the working directory, then each `--root`. */

@@ -98,6 +98,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   ]);
 
   const log = (line: string) => io.err(`${line}\n`);
+  /** Status lines, which --quiet silences (warnings and errors go through `log`). */
+  const status = (line: string) => io.quiet === true || log(line);
   const pluginDir = v["plugin-dir"] ?? PluginStore.defaultDir(io.env);
   const [{ servers, mcpx }, plugins] = await Promise.all([
     resolveSetup("serve", {
@@ -166,7 +168,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       if (rt === undefined) return;
       const r = await rt.drain(grace);
       if (r.finished + r.cancelled > 0) {
-        log(
+        status(
           `mcpx serve: shutting down: ${r.finished} execution(s) finished, ${r.cancelled} cancelled`,
         );
         // Let the cancelled executions' answers reach the transport.
@@ -178,7 +180,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   }, log);
   try {
     if (port === undefined) {
-      log(`mcpx serve: ${summary}; speaking MCP on stdio`);
+      status(`mcpx serve: ${summary}; speaking MCP on stdio`);
       await Promise.race([
         serveStdio(host, { beforeClose: drain }),
         new Promise((r) => stop.signal.addEventListener("abort", r, { once: true })),
@@ -193,7 +195,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
         ...(token !== undefined ? { token } : {}),
       });
       if (exposure !== undefined) log(exposure);
-      log(
+      status(
         `mcpx serve: ${summary}; listening on ${server.url}${
           token !== undefined ? " (bearer token required)" : ""
         }`,
@@ -203,7 +205,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   } finally {
     await drain().catch(() => {});
     await host.close();
-    log("mcpx serve: stopped");
+    status("mcpx serve: stopped");
   }
   return 0;
 }

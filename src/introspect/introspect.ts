@@ -178,9 +178,22 @@ export async function listAllTools(conn: Connection, opts: ListOptions = {}): Pr
  */
 export async function introspectAll(
   servers: readonly ServerConfig[],
-  opts: IntrospectOptions = {},
+  opts: IntrospectOptions & {
+    /** Called as each server is read or fails, in the order they finish. */
+    onSettled?: (server: string, error?: unknown) => void;
+  } = {},
 ): Promise<IntrospectAllResult> {
-  const settled = await Promise.allSettled(servers.map((s) => introspect(s, opts)));
+  const { onSettled, ...one } = opts;
+  const settled = await Promise.allSettled(servers.map(async (s) => {
+    try {
+      const snapshot = await introspect(s, one);
+      onSettled?.(s.name);
+      return snapshot;
+    } catch (e) {
+      onSettled?.(s.name, e);
+      throw e;
+    }
+  }));
   const result: IntrospectAllResult = { snapshots: [], failures: [] };
   settled.forEach((outcome, i) => {
     if (outcome.status === "fulfilled") result.snapshots.push(outcome.value);

@@ -243,6 +243,20 @@ const SYNONYMS: ReadonlyMap<string, readonly string[]> = (() => {
   return map;
 })();
 
+/**
+ * Stems that mean the same as the stem `term` when looking for a tool (`"remov"`
+ * for `"delet"`), without `term` itself; empty when it has none.
+ *
+ * @example
+ * ```ts
+ * import { stem, synonyms } from "./search_index.ts";
+ * synonyms(stem("folder")); // ["directory"]
+ * ```
+ */
+export function synonyms(term: string): readonly string[] {
+  return SYNONYMS.get(term) ?? [];
+}
+
 /** Term counts and length of one field of one tool; terms are ids of the index's vocabulary. */
 interface FieldStats {
   /** Distinct term ids. */
