@@ -406,4 +406,18 @@ Deno.test("serve --oauth-*: usage errors name the offending flag", async () => {
   );
   assert.equal(secretless.code, 1);
   assert.match(secretless.stderr, /client "rs" needs its secret in MCPX_OAUTH_CLIENT_SECRET/);
+  // The same settings from the config's "mcpx" block.
+  const withSettings = async (resourceServer: unknown) => {
+    const path = `${dir.path}/rs.json`;
+    await Deno.writeTextFile(path, JSON.stringify({ mcpServers: {}, mcpx: { resourceServer } }));
+    return await cli(["serve", "-c", path, "--http", "0"]);
+  };
+  const fromConfig = await withSettings({ issuer: "http://127.0.0.1:1", scopes: ["mcp:tools"] });
+  assert.equal(fromConfig.code, 1);
+  assert.match(fromConfig.stderr, /Cannot discover the OAuth issuer "http:\/\/127\.0\.0\.1:1"/);
+  const badKey = await withSettings({ issuer: "http://127.0.0.1:1", scope: "x" });
+  assert.equal(badKey.code, 1);
+  assert.match(badKey.stderr, /mcpx\.resourceServer: Unrecognized key: "scope"/);
+  const badUrl = await withSettings({ issuer: "login" });
+  assert.match(badUrl.stderr, /mcpx\.resourceServer\.issuer: Invalid URL/);
 });
