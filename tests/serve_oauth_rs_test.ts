@@ -393,6 +393,19 @@ Deno.test("serve --oauth-*: usage errors name the offending flag", async () => {
   );
   assert.equal(exposed.code, 2);
   assert.match(exposed.stderr, /Serving OAuth on "0\.0\.0\.0" needs --oauth-resource URL/);
+  // Beyond loopback an issuer counts as authentication: the next check is the issuer itself.
+  const public_ = await run(
+    "--http",
+    "0",
+    "--host",
+    "0.0.0.0",
+    "--oauth-issuer",
+    "http://127.0.0.1:1",
+    "--oauth-resource",
+    "https://mcp.example.com/mcp",
+  );
+  assert.equal(public_.code, 1, public_.stderr);
+  assert.match(public_.stderr, /Cannot discover the OAuth issuer/);
   const unreachable = await run("--http", "0", "--oauth-issuer", "http://127.0.0.1:1");
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.stderr, /Cannot discover the OAuth issuer "http:\/\/127\.0\.0\.1:1"/);

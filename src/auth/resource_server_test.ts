@@ -159,3 +159,20 @@ Deno.test("discoverIssuer and ResourceServer name what does not fit", async () =
     /Invalid OAuth scope "a"b"/,
   );
 });
+
+Deno.test("ResourceServer: an issuer whose keys cannot be fetched is the server's problem, not the client's", async () => {
+  await using as = await localIssuer({ jwks_uri: "http://127.0.0.1:1/jwks" });
+  const rs = new ResourceServer({
+    issuer: await discoverIssuer(as.issuer),
+    resource: new URL(RESOURCE),
+  });
+  const res = await rs.authenticate(
+    request(await as.sign({ iss: as.issuer, aud: RESOURCE, scope: "mcp:tools" })),
+  );
+  assert.ok(res instanceof Response);
+  assert.equal(res.status, 500);
+  assert.deepEqual(await res.json(), {
+    error: "server_error",
+    error_description: "Cannot fetch the issuer's keys",
+  });
+});

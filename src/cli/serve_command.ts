@@ -80,7 +80,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       "serve",
     );
   }
-  // Bearer authentication, and no unauthenticated listening beyond loopback.
+  // Bearer authentication.
   const token = port === undefined
     ? undefined
     : resolveServeToken({ token: v.token, tokenFile: v["token-file"], env: io.env });
@@ -113,6 +113,12 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     }),
     loadPlugins(new PluginStore(pluginDir), log),
   ]);
+  // No unauthenticated listening beyond loopback; an OAuth issuer counts.
+  const exposure = port === undefined ? undefined : checkBind(
+    v.host ?? "127.0.0.1",
+    token !== undefined || v["oauth-issuer"] !== undefined || mcpx?.resourceServer !== undefined,
+    v["allow-unauthenticated"] ?? false,
+  );
   // OAuth resource server: flags over the config's "mcpx.resourceServer".
   const oauth = port === undefined ? undefined : await resolveResourceServer({
     issuer: v["oauth-issuer"],
@@ -124,11 +130,6 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     hostname: v.host ?? "127.0.0.1",
     tokenGiven: token !== undefined,
   });
-  const exposure = port === undefined ? undefined : checkBind(
-    v.host ?? "127.0.0.1",
-    token !== undefined || oauth !== undefined,
-    v["allow-unauthenticated"] ?? false,
-  );
   const engine = await engineOptions(
     "serve",
     v.engine,

@@ -264,7 +264,14 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
         const doc = resourceServer.metadataResponse(req);
         if (doc !== undefined) return doc;
         const auth = await resourceServer.authenticate(req);
-        if (auth instanceof Response) return auth;
+        if (auth instanceof Response) {
+          if (auth.status >= 500) {
+            // The issuer failed, not the client: the operator needs to know.
+            const why = await auth.clone().json().catch(() => ({}));
+            host.log(`error: OAuth: ${why.error_description ?? `HTTP ${auth.status}`}`);
+          }
+          return auth;
+        }
         authInfo = auth;
       }
       try {
