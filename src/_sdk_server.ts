@@ -5,17 +5,24 @@
 // a sessionful transport for 2025-era clients).
 
 export {
+  buildOAuthProtectedResourceMetadata,
   createMcpHandler,
   createRequestStateCodec,
+  getOAuthProtectedResourceMetadataUrl,
   hostHeaderValidationResponse,
   inputRequired,
   isLegacyRequest,
+  OAuthError,
+  OAuthErrorCode,
   ProtocolError,
   ProtocolErrorCode,
+  requireBearerAuth,
   Server,
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 export type {
+  AuthInfo,
+  AuthorizationServerMetadata,
   CallToolResult as ServerCallToolResult,
   ClientCapabilities,
   InputRequest,
@@ -23,6 +30,9 @@ export type {
   LoggingLevel,
   McpHttpHandler,
   McpRequestContext,
+  OAuthMetadata,
+  OAuthProtectedResourceMetadata,
+  OAuthTokenVerifier,
   RequestStateCodec,
   ServerContext,
   Transport as ServerTransport,

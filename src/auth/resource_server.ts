@@ -33,7 +33,8 @@ import {
   type OAuthProtectedResourceMetadata,
   type OAuthTokenVerifier,
   requireBearerAuth,
-} from "@modelcontextprotocol/server";
+} from "../_sdk_server.ts";
+// Discovery of an authorization server is the SDK's client-side helper.
 import { discoverAuthorizationServerMetadata } from "@modelcontextprotocol/client";
 import {
   createRemoteJWKSet,
