@@ -295,17 +295,26 @@ Deno.test({
         assert.equal(back.searchParams.get("iss"), as.issuer);
         await transport.finishAuth(back.searchParams);
 
-        const client = new Client({ name: "oauth-rs-test", version: "1.0.0" });
-        await client.connect(
-          new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider }),
-        );
-        const result = await client.callTool({
-          name: "execute_code",
-          arguments: { code: "export default 6 * 7;" },
-        });
-        assert.notEqual(result.isError, true, JSON.stringify(result));
-        assert.match(JSON.stringify(result.content), /42/);
-        await client.close();
+        // With the token: both protocol eras (sessions, and the stateless 2026-07-28 one).
+        for (const mode of ["legacy", "auto"] as const) {
+          const client = new Client({ name: "oauth-rs-test", version: "1.0.0" }, {
+            versionNegotiation: { mode },
+          });
+          await client.connect(
+            new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider }),
+          );
+          assert.equal(
+            client.getNegotiatedProtocolVersion(),
+            mode === "auto" ? "2026-07-28" : "2025-11-25",
+          );
+          const result = await client.callTool({
+            name: "execute_code",
+            arguments: { code: "export default 6 * 7;" },
+          });
+          assert.notEqual(result.isError, true, JSON.stringify(result));
+          assert.match(JSON.stringify(result.content), /42/);
+          await client.close();
+        }
       } finally {
         await callback.shutdown();
       }
