@@ -14,6 +14,7 @@ export {
   isLegacyRequest,
   OAuthError,
   OAuthErrorCode,
+  oauthMetadataResponse,
   ProtocolError,
   ProtocolErrorCode,
   requireBearerAuth,

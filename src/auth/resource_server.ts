@@ -30,6 +30,7 @@ import {
   OAuthError,
   OAuthErrorCode,
   type OAuthMetadata,
+  oauthMetadataResponse,
   type OAuthProtectedResourceMetadata,
   type OAuthTokenVerifier,
   requireBearerAuth,
@@ -168,6 +169,8 @@ export class ResourceServer {
   /** How tokens are checked: `"jwt"` (JWKS) or `"introspection"`. */
   readonly mode: "jwt" | "introspection";
   readonly #paths: Set<string>;
+  readonly #issuer: AuthorizationServerMetadata;
+  readonly #resource: URL;
   readonly #gate: (req: Request) => Promise<AuthInfo | Response>;
 
   /**
@@ -199,6 +202,8 @@ export class ResourceServer {
       );
     }
     this.metadataUrl = getOAuthProtectedResourceMetadataUrl(opts.resource);
+    this.#issuer = opts.issuer;
+    this.#resource = opts.resource;
     // RFC 9728 inserts the well-known segment before the resource's path;
     // the bare form serves clients that probe the origin only.
     this.#paths = new Set([new URL(this.metadataUrl).pathname, WELL_KNOWN]);
@@ -224,9 +229,19 @@ export class ResourceServer {
     });
   }
 
-  /** The metadata document when `req` asks for it, else `undefined`. */
+  /**
+   * The metadata document when `req` asks for it, else `undefined`. The
+   * issuer's own metadata is mirrored at `/.well-known/oauth-authorization-server`
+   * for clients of the 2025-03-26 revision, which look for it there.
+   */
   metadataResponse(req: Request): Response | undefined {
     const path = new URL(req.url).pathname.replace(/(.)\/$/, "$1");
+    if (path === AS_WELL_KNOWN) {
+      return oauthMetadataResponse(req, {
+        oauthMetadata: this.#issuer as OAuthMetadata,
+        resourceServerUrl: this.#resource,
+      });
+    }
     if (!this.#paths.has(path)) return undefined;
     const cors = { "access-control-allow-origin": "*" };
     if (req.method === "OPTIONS") {
@@ -256,6 +271,7 @@ export class ResourceServer {
 }
 
 const WELL_KNOWN = "/.well-known/oauth-protected-resource";
+const AS_WELL_KNOWN = "/.well-known/oauth-authorization-server";
 
 /** Verifies JWT access tokens with the issuer's published keys. */
 class JwtVerifier implements OAuthTokenVerifier {

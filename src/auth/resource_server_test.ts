@@ -64,6 +64,14 @@ Deno.test("ResourceServer: the metadata document, at both well-known paths", asy
     assert.deepEqual(await res.json(), expected);
   }
   assert.equal(rs.metadataResponse(new Request("http://127.0.0.1:1/mcp")), undefined);
+  // The issuer's metadata, mirrored for clients that look for it at the server's origin.
+  const mirrored = rs.metadataResponse(
+    new Request("http://127.0.0.1:1/.well-known/oauth-authorization-server"),
+  )!;
+  assert.equal(mirrored.status, 200);
+  const asMetadata = await mirrored.json();
+  assert.equal(asMetadata.issuer, as.issuer);
+  assert.equal(asMetadata.jwks_uri, `${as.issuer}/jwks`);
   const pre = rs.metadataResponse(
     new Request(`http://127.0.0.1:1/.well-known/oauth-protected-resource`, { method: "OPTIONS" }),
   )!;
