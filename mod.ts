@@ -229,6 +229,12 @@ export {
 export { serveStdio } from "./src/server/stdio_server.ts";
 export { serveHttp } from "./src/server/http_server.ts";
 export {
+  discoverIssuer,
+  type IntrospectionCredentials,
+  ResourceServer,
+  type ResourceServerOptions,
+} from "./src/auth/resource_server.ts";
+export {
   EXECUTE_OUTPUT_SCHEMA,
   executeCodeAnnotations,
   MCPX_TOOLS,

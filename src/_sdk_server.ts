@@ -5,17 +5,25 @@
 // a sessionful transport for 2025-era clients).
 
 export {
+  buildOAuthProtectedResourceMetadata,
   createMcpHandler,
   createRequestStateCodec,
+  getOAuthProtectedResourceMetadataUrl,
   hostHeaderValidationResponse,
   inputRequired,
   isLegacyRequest,
+  OAuthError,
+  OAuthErrorCode,
+  oauthMetadataResponse,
   ProtocolError,
   ProtocolErrorCode,
+  requireBearerAuth,
   Server,
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 export type {
+  AuthInfo,
+  AuthorizationServerMetadata,
   CallToolResult as ServerCallToolResult,
   ClientCapabilities,
   InputRequest,
@@ -23,6 +31,9 @@ export type {
   LoggingLevel,
   McpHttpHandler,
   McpRequestContext,
+  OAuthMetadata,
+  OAuthProtectedResourceMetadata,
+  OAuthTokenVerifier,
   RequestStateCodec,
   ServerContext,
   Transport as ServerTransport,

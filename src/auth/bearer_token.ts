@@ -143,7 +143,7 @@ export function checkBind(
   if (!allowUnauthenticated) {
     throw new McpxError(
       "USAGE",
-      `Refusing to serve on "${hostname}" without authentication: anyone who can reach it could run code with your servers' tools. Set --token, --token-file or ${TOKEN_ENV} (or --allow-unauthenticated, at your own risk)`,
+      `Refusing to serve on "${hostname}" without authentication: anyone who can reach it could run code with your servers' tools. Set --token, --token-file or ${TOKEN_ENV}, or --oauth-issuer URL (or --allow-unauthenticated, at your own risk)`,
     );
   }
   return `WARNING: serving on "${hostname}" WITHOUT AUTHENTICATION. Anyone who can reach this address can run code with every upstream tool.`;

@@ -199,6 +199,14 @@ Options:
       --token-file FILE     With --http: read the token from FILE's first line
       --allow-unauthenticated  Listen beyond loopback (--host) without a token: anyone
                             who can reach it can run code with your tools
+      --oauth-issuer URL    With --http: be an OAuth resource server; clients need an
+                            access token from this issuer (instead of --token), checked
+                            with its JWKS; serves /.well-known/oauth-protected-resource
+      --oauth-resource URL  The resource identifier tokens must be issued for (their
+                            audience; default: this server's /mcp URL, required with --host)
+      --oauth-scopes "A B"  Scopes every token must carry (space- or comma-separated)
+      --oauth-client-id ID  Introspect tokens at the issuer (RFC 7662) as this client, its
+                            secret in $MCPX_OAUTH_CLIENT_SECRET
       --no-check            Run execute_code programs without type-checking first
       --shutdown-grace MS   On SIGINT/SIGTERM/end of stdin, let executions finish this
                             long, then cancel them (default 1000)

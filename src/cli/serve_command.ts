@@ -8,6 +8,7 @@ import { serveHttp } from "../server/http_server.ts";
 import { validateOrigins } from "../server/http_guard.ts";
 import { ServeHost } from "../server/serve_host.ts";
 import { checkBind, resolveServeToken } from "../auth/bearer_token.ts";
+import { resolveResourceServer } from "../auth/resource_server_setup.ts";
 import { serveStdio } from "../server/stdio_server.ts";
 import { SERVE_HELP } from "./help.ts";
 import { DEFAULT_SHUTDOWN_GRACE_MS, SignalGuard } from "../lifecycle/shutdown.ts";
@@ -42,6 +43,10 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       token: { type: "string" },
       "token-file": { type: "string" },
       "allow-unauthenticated": { type: "boolean" },
+      "oauth-issuer": { type: "string" },
+      "oauth-resource": { type: "string" },
+      "oauth-scopes": { type: "string" },
+      "oauth-client-id": { type: "string" },
     },
   });
   if (v.help) {
@@ -64,22 +69,21 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     throw new UsageError(`Invalid --allow-origin: ${(e as Error).message}`, "serve");
   }
   const port = intOption("serve", "http", v.http, [0, 65_535]);
+  const oauthFlags = ["oauth-issuer", "oauth-resource", "oauth-scopes", "oauth-client-id"] as const;
   if (
     port === undefined &&
-    (v.token !== undefined || v["token-file"] !== undefined || v["allow-unauthenticated"])
+    (v.token !== undefined || v["token-file"] !== undefined || v["allow-unauthenticated"] ||
+      oauthFlags.some((f) => v[f] !== undefined))
   ) {
     throw new UsageError(
-      "--token, --token-file and --allow-unauthenticated need --http PORT",
+      "--token, --token-file, --oauth-* and --allow-unauthenticated need --http PORT",
       "serve",
     );
   }
-  // Bearer authentication, and no unauthenticated listening beyond loopback.
+  // Bearer authentication.
   const token = port === undefined
     ? undefined
     : resolveServeToken({ token: v.token, tokenFile: v["token-file"], env: io.env });
-  const exposure = port === undefined
-    ? undefined
-    : checkBind(v.host ?? "127.0.0.1", token !== undefined, v["allow-unauthenticated"] ?? false);
   const limits: Partial<EngineLimits> = {};
   const timeout = intOption("serve", "timeout", v.timeout, [10, 3_600_000]);
   if (timeout) limits.timeoutMs = timeout;
@@ -111,6 +115,23 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     }),
     loadPlugins(new PluginStore(pluginDir), log),
   ]);
+  // No unauthenticated listening beyond loopback; an OAuth issuer counts.
+  const exposure = port === undefined ? undefined : checkBind(
+    v.host ?? "127.0.0.1",
+    token !== undefined || v["oauth-issuer"] !== undefined || mcpx?.resourceServer !== undefined,
+    v["allow-unauthenticated"] ?? false,
+  );
+  // OAuth resource server: flags over the config's "mcpx.resourceServer".
+  const oauth = port === undefined ? undefined : await resolveResourceServer({
+    issuer: v["oauth-issuer"],
+    resource: v["oauth-resource"],
+    scopes: v["oauth-scopes"],
+    clientId: v["oauth-client-id"],
+    settings: mcpx?.resourceServer,
+    env: io.env,
+    hostname: v.host ?? "127.0.0.1",
+    tokenGiven: token !== undefined,
+  });
   const engine = await engineOptions(
     "serve",
     v.engine,
@@ -193,11 +214,20 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
         onListen: () => {},
         ...(allowOrigins ? { allowOrigins } : {}),
         ...(token !== undefined ? { token } : {}),
+        ...(oauth !== undefined ? { oauth } : {}),
       });
       if (exposure !== undefined) log(exposure);
       status(
         `mcpx serve: ${summary}; listening on ${server.url}${
           token !== undefined ? " (bearer token required)" : ""
+        }${
+          server.resourceServer
+            ? ` (OAuth access tokens from ${
+              server.resourceServer.metadata.authorization_servers?.[0]
+            } for ${server.resourceServer.metadata.resource}, checked by ${
+              server.resourceServer.mode === "jwt" ? "JWT signature" : "introspection"
+            })`
+            : ""
         }`,
       );
       await server.finished;

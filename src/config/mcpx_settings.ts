@@ -27,6 +27,13 @@ const Settings = z.strictObject({
     maxBytes: z.number().int().min(1024).optional(),
     keep: z.number().int().min(1).max(20).optional(),
   }).optional(),
+  resourceServer: z.strictObject({
+    issuer: z.url(),
+    resource: z.url().optional(),
+    scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "not an OAuth scope"))
+      .optional(),
+    introspectionClientId: z.string().min(1).optional(),
+  }).optional(),
 });
 
 /**

@@ -67,6 +67,20 @@ export interface McpxSettings {
     /** Rotated files kept (default 3). */
     keep?: number;
   };
+  /** `serve --http` as an OAuth resource server (the `--oauth-*` flags win). */
+  resourceServer?: ResourceServerSettings;
+}
+
+/** The `"mcpx": { "resourceServer": … }` block. */
+export interface ResourceServerSettings {
+  /** The authorization server whose access tokens are accepted. */
+  issuer: string;
+  /** This server's resource identifier (default: the URL of `/mcp`). */
+  resource?: string;
+  /** Scopes every token must carry. */
+  scopes?: string[];
+  /** Introspect tokens with this client (its secret in `MCPX_OAUTH_CLIENT_SECRET`). */
+  introspectionClientId?: string;
 }
 
 /** A loaded configuration: servers in file order, and where they came from. */

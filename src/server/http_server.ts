@@ -24,6 +24,11 @@ import {
 import type { ServeHost, ServeSession } from "./serve_host.ts";
 import { guardHttp } from "./http_guard.ts";
 import { BearerGuard } from "../auth/bearer_token.ts";
+import {
+  type AuthInfo,
+  ResourceServer,
+  type ResourceServerOptions,
+} from "../auth/resource_server.ts";
 import { SseEventStore } from "./sse_event_store.ts";
 
 /** Options of {@link serveHttp}. */
@@ -46,6 +51,12 @@ export interface HttpServeOptions {
   sseRetryMs?: number;
   /** When set, every request to `/mcp` must carry `Authorization: Bearer <token>`. */
   token?: string;
+  /**
+   * When set, mcpx is an OAuth resource server: requests to `/mcp` need an
+   * access token from this issuer (see src/auth/resource_server.ts). The
+   * resource defaults to the URL of `/mcp`. Not together with `token`.
+   */
+  oauth?: Omit<ResourceServerOptions, "resource"> & { resource?: URL };
 }
 
 /** A running HTTP server. */
@@ -54,6 +65,8 @@ export interface HttpServer extends AsyncDisposable {
   readonly port: number;
   /** URL of the MCP endpoint. */
   readonly url: string;
+  /** With `oauth`: the resource server (its metadata and where it is served). */
+  readonly resourceServer?: ResourceServer;
   /** Number of open sessions. */
   readonly sessions: number;
   /** Resolves when the server has stopped. */
@@ -68,6 +81,8 @@ interface Entry {
   /** JSON-RPC request id → signal of the HTTP request that carried it. */
   signals: Map<string | number, AbortSignal>;
   lastSeen: number;
+  /** With OAuth: who opened the session (the token's subject, else its client). */
+  owner?: string;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -77,6 +92,21 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
   const hostname = opts.hostname ?? "127.0.0.1";
   const maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;
   const idleMs = opts.sessionIdleMs ?? 30 * 60_000;
+  if (opts.token !== undefined && opts.oauth !== undefined) {
+    throw new TypeError("serveHttp: token and oauth are alternatives, give one");
+  }
+  const bearer = opts.token !== undefined ? new BearerGuard(opts.token) : undefined;
+  const urlOf = (port: number) =>
+    `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}/mcp`;
+  const newResourceServer = (port: number) =>
+    opts.oauth &&
+    new ResourceServer({ ...opts.oauth, resource: opts.oauth.resource ?? new URL(urlOf(port)) });
+  // Built before listening when the resource is known, so a bad issuer URL
+  // fails before anything starts; with port 0 and no resource, once bound.
+  let resourceServer: ResourceServer | undefined = opts.oauth?.resource !== undefined ||
+      opts.port !== 0
+    ? newResourceServer(opts.port)
+    : undefined;
   const sessions = new Map<string, Entry>();
   let allowedHosts: string[] | undefined;
   const stateless = host.createSession({ stateless: true });
@@ -93,13 +123,14 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
     await entry.session.close();
   };
 
-  const open = async (): Promise<Entry> => {
+  const open = async (owner: string | undefined): Promise<Entry> => {
     const signals = new Map<string | number, AbortSignal>();
     const session = host.createSession({ requestSignal: (id) => signals.get(id) });
     const entry: Entry = {
       session,
       signals,
       lastSeen: Date.now(),
+      ...(owner !== undefined ? { owner } : {}),
       transport: new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => crypto.randomUUID(),
         onsessioninitialized: (id) => void sessions.set(id, entry),
@@ -118,7 +149,7 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
     return entry;
   };
 
-  const handle = async (req: Request): Promise<Response> => {
+  const handle = async (req: Request, authInfo?: AuthInfo): Promise<Response> => {
     const url = new URL(req.url);
     if (url.pathname === "/health" && req.method === "GET") {
       return Response.json({ ok: true, ...host.stats() });
@@ -129,13 +160,16 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
       if (refused) return refused;
     }
     const sid = req.headers.get("mcp-session-id");
-    const known = sid ? sessions.get(sid) : undefined;
+    const owner = authInfo === undefined ? undefined : ownerOf(authInfo);
+    let known = sid ? sessions.get(sid) : undefined;
+    // A session answers only to the identity that opened it.
+    if (known && known.owner !== owner) known = undefined;
     if (sid && !known) return rpcError(404, -32001, "Session not found");
     if (known) known.lastSeen = Date.now();
 
     if (req.method !== "POST") {
       if (!known) return rpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required");
-      return await known.transport.handleRequest(req);
+      return await known.transport.handleRequest(req, authInfo ? { authInfo } : undefined);
     }
     const body = await readBody(req, maxBody);
     if (body === undefined) {
@@ -148,7 +182,7 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
       return rpcError(400, -32700, "Parse error: Invalid JSON");
     }
     if (!known && !(await isLegacyRequest(req, parsed, { maxRequestBodySize: maxBody }))) {
-      return await modern.fetch(req, { parsedBody: parsed });
+      return await modern.fetch(req, { parsedBody: parsed, ...(authInfo ? { authInfo } : {}) });
     }
     const messages = Array.isArray(parsed) ? parsed : [parsed];
     let entry = known;
@@ -156,7 +190,7 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
       if (!messages.some((m) => (m as { method?: unknown })?.method === "initialize")) {
         return rpcError(400, -32000, "Bad Request: no session; send initialize first");
       }
-      entry = await open();
+      entry = await open(owner);
     }
     // The executions this POST starts are cancelled when its client goes
     // away: Deno cancels the reply stream then.
@@ -171,7 +205,10 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
         entry.signals.set(msg.id, gone.signal);
       }
     }
-    const response = await entry.transport.handleRequest(req, { parsedBody: parsed });
+    const response = await entry.transport.handleRequest(req, {
+      parsedBody: parsed,
+      ...(authInfo ? { authInfo } : {}),
+    });
     if (ids.length > 0) {
       const signals = entry.signals;
       const forget = () => {
@@ -209,7 +246,6 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
     return response;
   };
 
-  const bearer = opts.token !== undefined ? new BearerGuard(opts.token) : undefined;
   const controller = new AbortController();
   opts.signal?.addEventListener("abort", () => controller.abort(), { once: true });
   const server = Deno.serve(
@@ -220,10 +256,26 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
       onListen: (addr) => opts.onListen?.({ hostname: addr.hostname, port: addr.port }),
     },
     guardHttp(async (req) => {
+      const isHealth = new URL(req.url).pathname === "/health";
       const refused = bearer?.check(req);
-      if (refused !== undefined && new URL(req.url).pathname !== "/health") return refused;
+      if (refused !== undefined && !isHealth) return refused;
+      let authInfo: AuthInfo | undefined;
+      if (resourceServer !== undefined && !isHealth) {
+        const doc = resourceServer.metadataResponse(req);
+        if (doc !== undefined) return doc;
+        const auth = await resourceServer.authenticate(req);
+        if (auth instanceof Response) {
+          if (auth.status >= 500) {
+            // The issuer failed, not the client: the operator needs to know.
+            const why = await auth.clone().json().catch(() => ({}));
+            host.log(`error: OAuth: ${why.error_description ?? `HTTP ${auth.status}`}`);
+          }
+          return auth;
+        }
+        authInfo = auth;
+      }
       try {
-        return await handle(req);
+        return await handle(req, authInfo);
       } catch (e) {
         return rpcError(500, -32603, `Internal error: ${(e as Error).message}`);
       }
@@ -233,6 +285,8 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
   if (LOOPBACK.has(hostname)) {
     allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
   }
+  const url = urlOf(port);
+  resourceServer ??= newResourceServer(port);
 
   const sweep = setInterval(() => {
     const now = Date.now();
@@ -256,7 +310,8 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
 
   return {
     port,
-    url: `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}/mcp`,
+    url,
+    ...(resourceServer ? { resourceServer } : {}),
     get sessions() {
       return sessions.size;
     },
@@ -264,6 +319,12 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
     shutdown,
     [Symbol.asyncDispose]: shutdown,
   };
+}
+
+/** The identity a session is bound to: the token's subject, else its client. */
+function ownerOf(auth: AuthInfo): string {
+  const sub = auth.extra?.sub;
+  return typeof sub === "string" ? `sub:${sub}` : `client:${auth.clientId}`;
 }
 
 function rpcError(status: number, code: number, message: string): Response {
