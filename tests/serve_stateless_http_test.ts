@@ -1,7 +1,12 @@
-// End-to-end: over 2026-07-28 Streamable HTTP the workspace handle travels in
-// the `Mcp-Param-Workspace` header too (SEP-2243 `x-mcp-header`), so a load
-// balancer can route on it; `mcpx serve --http` refuses a header that
-// disagrees with the body. Driven by the SDK's v2 client and by raw requests.
+// End-to-end: stateless 2026-07-28 Streamable HTTP against the real
+// server-everything, driven by the SDK's v2 client and by raw requests.
+// - The workspace handle travels in the `Mcp-Param-Workspace` header too
+//   (SEP-2243 `x-mcp-header`), so a load balancer can route on it; a header
+//   that disagrees with the body is refused.
+// - What the conformance suite checks with diagnostic tools of its reference
+//   server (no logs without `logLevel`, no server requests on a response
+//   stream, refusal of what the client did not declare), checked with mcpx's
+//   own tools.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { V2Client, V2StreamableHTTPClientTransport } from "../src/_sdk_client.ts";
@@ -50,7 +55,8 @@ async function rawCall(
   name: string,
   args: Record<string, unknown>,
   extra: Record<string, string>,
-): Promise<{ status: number; body: Record<string, unknown> }> {
+  meta: Record<string, unknown> = {},
+): Promise<{ status: number; body: Record<string, unknown>; frames: Record<string, unknown>[] }> {
   const res = await fetch(url, {
     method: "POST",
     headers: {
@@ -71,15 +77,17 @@ async function rawCall(
         _meta: {
           "io.modelcontextprotocol/protocolVersion": MODERN,
           "io.modelcontextprotocol/clientCapabilities": {},
+          ...meta,
         },
       },
     }),
   });
   const text = await res.text();
-  const data = text.startsWith("{")
-    ? text
-    : text.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5)).at(-1)!;
-  return { status: res.status, body: JSON.parse(data) };
+  // A JSON body, or the JSON-RPC messages of an SSE stream, the answer last.
+  const frames = text.startsWith("{") ? [JSON.parse(text)] : text.split("\n")
+    .filter((l) => l.startsWith("data:") && l.slice(5).trim() !== "")
+    .map((l) => JSON.parse(l.slice(5)));
+  return { status: res.status, body: frames.at(-1)!, frames };
 }
 
 Deno.test({
@@ -189,5 +197,61 @@ await writeFile("n.txt", "kept"); export default 1;`,
     // Without the parameter in the body, no header is needed.
     const plain = await rawCall(server.url, 11, "list_files", { path: "servers" }, {});
     assert.equal(plain.status, 200, JSON.stringify(plain.body));
+  },
+});
+
+Deno.test({
+  name: "serve HTTP, 2026-07-28: logs only on request, input as InputRequiredResult, refusals",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    await using server = await startHttp(await writeConfig(dir.path, [everythingServer()]));
+    const exec = (id: number, code: string, meta: Record<string, unknown> = {}) =>
+      rawCall(server.url, id, "execute_code", { code }, {}, meta);
+    const logs = (r: { frames: Record<string, unknown>[] }) =>
+      r.frames.filter((f) => f.method === "notifications/message");
+    // server-everything logs every 5 seconds once toggled on.
+    const LOGGING = `import { toggleSimulatedLogging, triggerLongRunningOperation }
+  from "./servers/everything/index.ts";
+await toggleSimulatedLogging({});
+await triggerLongRunningOperation({ duration: 6, steps: 2 });
+await toggleSimulatedLogging({});
+export default "done";`;
+
+    // Without _meta's logLevel, no notifications/message reach the client…
+    const quiet = await exec(1, LOGGING);
+    assert.equal(quiet.status, 200);
+    assert.equal((quiet.body.result as { isError?: boolean }).isError, undefined);
+    assert.deepEqual(logs(quiet), []);
+    // …with it they do, named after the upstream server.
+    const loud = await exec(2, LOGGING, { "io.modelcontextprotocol/logLevel": "debug" });
+    assert.ok(logs(loud).length > 0, JSON.stringify(loud.frames).slice(0, 500));
+    assert.ok(
+      logs(loud).every((f) => (f.params as { logger?: string }).logger === "everything"),
+    );
+
+    // An upstream's elicitation comes back as an InputRequiredResult: no
+    // server-to-client request on the response stream.
+    const ELICIT = `import { triggerElicitationRequest } from "./servers/everything/index.ts";
+export default await triggerElicitationRequest({});`;
+    const asked = await exec(3, ELICIT, {
+      "io.modelcontextprotocol/clientCapabilities": { elicitation: {} },
+    });
+    assert.equal(asked.status, 200);
+    const result = asked.body.result as { resultType?: string; inputRequests?: object };
+    assert.equal(result.resultType, "input_required", JSON.stringify(asked.body).slice(0, 300));
+    assert.ok(result.inputRequests);
+    assert.deepEqual(
+      asked.frames.filter((f) => typeof f.method === "string" && f.id !== undefined),
+      [],
+    );
+
+    // A client that did not declare elicitation: the upstream gets a clear
+    // refusal, and the program sees it as the tool's error.
+    const refused = await exec(4, ELICIT);
+    const r = refused.body.result as { isError?: boolean; content: { text: string }[] };
+    assert.equal(r.isError, true);
+    assert.match(r.content[0].text, /does not support "elicitation\/create"/);
   },
 });
