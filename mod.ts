@@ -239,7 +239,9 @@ export {
   executeCodeAnnotations,
   MCPX_TOOLS,
   mcpxTools,
+  type McpxToolsOptions,
   SERVER_INSTRUCTIONS,
+  WORKSPACE_HEADER,
 } from "./src/server/tool_definitions.ts";
 export { extractContentBlocks, richExecution } from "./src/server/rich_result.ts";
 export {

@@ -30,6 +30,13 @@ import {
   type ResourceServerOptions,
 } from "../auth/resource_server.ts";
 import { SseEventStore } from "./sse_event_store.ts";
+import { HEADER_MISMATCH, paramHeadersOf, refuseParamHeaders } from "./param_headers.ts";
+import { mcpxTools } from "./tool_definitions.ts";
+
+/** The `Mcp-Param-*` headers each of mcpx's tools declares over stateless HTTP. */
+const PARAM_HEADERS = new Map(
+  mcpxTools(undefined, { paramHeaders: true }).map((t) => [t.name, paramHeadersOf(t)]),
+);
 
 /** Options of {@link serveHttp}. */
 export interface HttpServeOptions {
@@ -182,6 +189,14 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
       return rpcError(400, -32700, "Parse error: Invalid JSON");
     }
     if (!known && !(await isLegacyRequest(req, parsed, { maxRequestBodySize: maxBody }))) {
+      // The SDK checks `Mcp-Param-*` only for tools of its high-level
+      // `McpServer`; mcpx serves a low-level `Server`, so it checks them here.
+      const mismatch = refuseParamHeaders(req.headers, parsed, PARAM_HEADERS);
+      if (mismatch) {
+        return rpcError(400, HEADER_MISMATCH, `Bad Request: ${mismatch.message}`, mismatch.id, {
+          header: mismatch.header,
+        });
+      }
       return await modern.fetch(req, { parsedBody: parsed, ...(authInfo ? { authInfo } : {}) });
     }
     const messages = Array.isArray(parsed) ? parsed : [parsed];
@@ -327,8 +342,18 @@ function ownerOf(auth: AuthInfo): string {
   return typeof sub === "string" ? `sub:${sub}` : `client:${auth.clientId}`;
 }
 
-function rpcError(status: number, code: number, message: string): Response {
-  return Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status });
+function rpcError(
+  status: number,
+  code: number,
+  message: string,
+  id: string | number | null = null,
+  data?: unknown,
+): Response {
+  return Response.json({
+    jsonrpc: "2.0",
+    error: { code, message, ...(data === undefined ? {} : { data }) },
+    id,
+  }, { status });
 }
 
 /** The body as text, or `undefined` when it is larger than `max` bytes. */

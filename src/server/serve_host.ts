@@ -386,8 +386,9 @@ export class ServeHost implements AsyncDisposable {
   /**
    * @internal The five tools, with `execute_code`'s hints from the allowed
    * upstream tools when every server's tools are known (cautious ones before).
+   * `stateless` sessions declare the `Mcp-Param-Workspace` header.
    */
-  _tools(): Tool[] {
+  _tools(stateless = false): Tool[] {
     let allowed: UpstreamToolHints[] | undefined;
     // Never waits for the runtime: tools/list answers at once.
     const rt = this.#rt;
@@ -397,7 +398,7 @@ export class ServeHost implements AsyncDisposable {
         for (const t of snap.tools) if (rt.bridge.allows(snap.name, t.name)) allowed.push(t);
       }
     }
-    return mcpxTools(allowed);
+    return mcpxTools(allowed, { paramHeaders: stateless });
   }
 
   /** @internal Runs one tool call of `session`. */
@@ -964,7 +965,10 @@ export class ServeSession implements AsyncDisposable {
     );
     // Upstream resources, prompts, subscriptions and completions (passthrough.ts).
     this.#stopPassthrough.add(servePassthrough(server, host.passthrough));
-    server.setRequestHandler("tools/list", () => ({ tools: host._tools() }) as never);
+    server.setRequestHandler(
+      "tools/list",
+      () => ({ tools: host._tools(this.stateless) }) as never,
+    );
     server.setRequestHandler("tools/call", async (request, ctx) => {
       const { name } = request.params;
       const args = request.params.arguments ?? {};

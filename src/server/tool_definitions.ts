@@ -6,6 +6,7 @@
  * @module
  */
 import type { Tool } from "../_sdk.ts";
+import { X_MCP_HEADER } from "./param_headers.ts";
 
 /** The behaviour hints of a tool (MCP `ToolAnnotations`). */
 export type ToolAnnotations = NonNullable<Tool["annotations"]>;
@@ -159,12 +160,42 @@ export function executeCodeAnnotations(
   };
 }
 
+/** Options of {@link mcpxTools}. */
+export interface McpxToolsOptions {
+  /**
+   * Declare the `workspace` handle as the `Mcp-Param-Workspace` header
+   * (`"x-mcp-header": "Workspace"`), for stateless 2026-07-28 HTTP, the only
+   * transport where a handle names the workspace: clients mirror it into the
+   * header, so a load balancer in front of several instances can route on it
+   * (see param_headers.ts). Left out elsewhere, where it would only cost
+   * tokens.
+   */
+  paramHeaders?: boolean;
+}
+
+/** The `Mcp-Param-*` header name of the `workspace` argument over stateless HTTP. */
+export const WORKSPACE_HEADER = "Workspace";
+
 /**
  * The five tools with `execute_code`'s annotations computed by
  * {@link executeCodeAnnotations} from the allowed upstream tools.
  */
-export function mcpxTools(allowed: readonly UpstreamToolHints[] | undefined): Tool[] {
-  return MCPX_TOOLS.map((t) =>
-    t.name === "execute_code" ? { ...t, annotations: executeCodeAnnotations(allowed) } : t
-  );
+export function mcpxTools(
+  allowed: readonly UpstreamToolHints[] | undefined,
+  opts: McpxToolsOptions = {},
+): Tool[] {
+  return MCPX_TOOLS.map((t) => {
+    const tool = t.name === "execute_code"
+      ? { ...t, annotations: executeCodeAnnotations(allowed) }
+      : t;
+    const props = tool.inputSchema.properties;
+    if (!opts.paramHeaders || props?.workspace === undefined) return tool;
+    return {
+      ...tool,
+      inputSchema: {
+        ...tool.inputSchema,
+        properties: { ...props, workspace: { ...str, [X_MCP_HEADER]: WORKSPACE_HEADER } },
+      },
+    };
+  });
 }
