@@ -12,7 +12,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { OAuthClientInformationMixed, OAuthTokens } from "../_sdk_remote.ts";
+import type { OAuthClientInformation, OAuthTokens } from "../mcp_types.ts";
 
 /** What is stored for one server. */
 export interface OAuthRecord {
@@ -21,7 +21,7 @@ export interface OAuthRecord {
   /** The config name the server had when it was last used. */
   serverName?: string;
   /** The client registered with the authorization server. */
-  clientInformation?: OAuthClientInformationMixed;
+  clientInformation?: OAuthClientInformation;
   /** The current tokens. */
   tokens?: OAuthTokens;
   /** When the tokens were saved (ms since the epoch), to tell their expiry. */

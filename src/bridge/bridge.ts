@@ -6,13 +6,8 @@
  * @module
  */
 
-import {
-  type CallToolResult,
-  CallToolResultSchema,
-  ErrorCode,
-  McpError,
-  type Tool,
-} from "../_sdk.ts";
+import { CallToolResultSchema, ErrorCode, McpError } from "../_sdk.ts";
+import type { CallToolResult, Tool } from "../mcp_types.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError, quoteList } from "../errors.ts";
 import type { Connection } from "../introspect/connect.ts";

@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { CallToolResult, Tool } from "../_sdk.ts";
+import type { CallToolResult, Tool } from "../mcp_types.ts";
 
 /** How a tool's result reaches a program: see the module documentation. */
 export type ResultKind = "structured" | "learned" | "content";

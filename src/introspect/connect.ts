@@ -6,7 +6,8 @@
  * @module
  */
 
-import { Client, type ClientCapabilities, ErrorCode, McpError, type Transport } from "../_sdk.ts";
+import { Client, ErrorCode, McpError } from "../_sdk.ts";
+import type { ClientCapabilities, McpClient, Transport } from "../mcp_types.ts";
 import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from "../config/types.ts";
 import { McpxError, ServerConnectionError } from "../errors.ts";
 import { VERSION } from "../version.ts";
@@ -42,7 +43,7 @@ export interface ConnectOptions {
    * Called with the SDK client before it connects, to install request and
    * notification handlers (for the capabilities declared).
    */
-  setup?: (client: Client) => void;
+  setup?: (client: McpClient) => void;
 }
 
 /** How a connection ended, given to {@link Connection.onClose} listeners. */
@@ -62,7 +63,7 @@ export interface Connection extends AsyncDisposable {
   /** The server this connection talks to. */
   readonly server: ServerConfig;
   /** The initialized SDK client. */
-  readonly client: Client;
+  readonly client: McpClient;
   /** Protocol version negotiated during `initialize`, when known. */
   readonly protocolVersion: string | undefined;
   /** Process id of a stdio server. */

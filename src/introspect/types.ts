@@ -1,4 +1,4 @@
-import type { Prompt, Resource, ResourceTemplate, Tool } from "../_sdk.ts";
+import type { Prompt, Resource, ResourceTemplate, Tool } from "../mcp_types.ts";
 
 /** Everything mcpx reads from one MCP server. */
 export interface ServerSnapshot {

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { CallToolResult, Tool } from "../_sdk.ts";
+import type { CallToolResult, Tool } from "../mcp_types.ts";
 import {
   jsonFromText,
   LEARNED_META_KEY,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Tool } from "../_sdk.ts";
+import type { Tool } from "../mcp_types.ts";
 import { McpxError, type McpxErrorCode } from "../errors.ts";
 import type { ExecutionContext } from "../routing/execution_context.ts";
 import { approvalForm, readAnswer } from "./approval_form.ts";

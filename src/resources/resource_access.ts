@@ -43,7 +43,7 @@ export interface AccessRules {
 }
 
 /** A result page of an MCP list request. */
-interface Page {
+export interface Page {
   nextCursor?: string;
   [key: string]: unknown;
 }

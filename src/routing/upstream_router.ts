@@ -21,9 +21,8 @@
  * @module
  */
 
+import type { ClientCapabilities, McpClient } from "../mcp_types.ts";
 import {
-  type Client,
-  type ClientCapabilities,
   CreateMessageRequestSchema,
   ElicitRequestSchema,
   ErrorCode,
@@ -175,7 +174,7 @@ export function progressFor(
  * client of the execution that caused them. The client must have been
  * created with {@link PASSTHROUGH_CAPABILITIES}.
  */
-export function routeUpstream(server: string, client: Client, opts: RouteOptions = {}): void {
+export function routeUpstream(server: string, client: McpClient, opts: RouteOptions = {}): void {
   const forward = async (
     method: ClientRequestMethod,
     params: Record<string, unknown>,

@@ -4,11 +4,8 @@
  *
  * @module
  */
-import {
-  type Client,
-  type ClientCapabilities,
-  ToolListChangedNotificationSchema,
-} from "../_sdk.ts";
+import { ToolListChangedNotificationSchema } from "../_sdk.ts";
+import type { ClientCapabilities, McpClient } from "../mcp_types.ts";
 import {
   Bridge,
   type BridgeOptions,
@@ -119,7 +116,7 @@ export interface UpstreamHooks {
   /** Declared to every upstream server. */
   capabilities: ClientCapabilities;
   /** Called with each new SDK client before it connects. */
-  setup(server: string, client: Client): void;
+  setup(server: string, client: McpClient): void;
 }
 
 /** Receives a notification `method` with `params` from upstream `server`. */

@@ -77,23 +77,34 @@ export function parseNamespacedPrompt(name: string): { server: string; name: str
   return { server: name.slice(0, slash), name: name.slice(slash + 1) };
 }
 
-type Params = Record<string, unknown>;
-type Result = Record<string, unknown>;
+/** Parameters of a passed-through MCP request, as plain JSON. */
+export type PassthroughParams = Record<string, unknown>;
+/** PassthroughResult of a passed-through MCP request, as plain JSON. */
+export type PassthroughResult = Record<string, unknown>;
 
 /** The part of an MCP client the passthrough uses (SDK v1 and v2 clients have it). */
 export interface PassthroughClient {
   getServerCapabilities(): Record<string, unknown> | undefined;
-  listResources(params?: Params, opts?: UpstreamRequestOptions): Promise<Result>;
-  listResourceTemplates(params?: Params, opts?: UpstreamRequestOptions): Promise<Result>;
-  readResource(params: { uri: string }, opts?: UpstreamRequestOptions): Promise<Result>;
+  listResources(
+    params?: PassthroughParams,
+    opts?: UpstreamRequestOptions,
+  ): Promise<PassthroughResult>;
+  listResourceTemplates(
+    params?: PassthroughParams,
+    opts?: UpstreamRequestOptions,
+  ): Promise<PassthroughResult>;
+  readResource(params: { uri: string }, opts?: UpstreamRequestOptions): Promise<PassthroughResult>;
   subscribeResource(params: { uri: string }, opts?: UpstreamRequestOptions): Promise<unknown>;
   unsubscribeResource(params: { uri: string }, opts?: UpstreamRequestOptions): Promise<unknown>;
-  listPrompts(params?: Params, opts?: UpstreamRequestOptions): Promise<Result>;
+  listPrompts(
+    params?: PassthroughParams,
+    opts?: UpstreamRequestOptions,
+  ): Promise<PassthroughResult>;
   getPrompt(
     params: { name: string; arguments?: Record<string, string> },
     opts?: UpstreamRequestOptions,
-  ): Promise<Result>;
-  complete(params: never, opts?: UpstreamRequestOptions): Promise<Result>;
+  ): Promise<PassthroughResult>;
+  complete(params: never, opts?: UpstreamRequestOptions): Promise<PassthroughResult>;
 }
 
 /** What a client session receives from the passthrough. */
@@ -168,20 +179,23 @@ export class Passthrough {
   }
 
   /** Every allowed resource of every server that offers resources. */
-  async listResources(signal?: AbortSignal): Promise<Result> {
+  async listResources(signal?: AbortSignal): Promise<PassthroughResult> {
     const resources = await this.#gather(
       "resources",
       signal,
       async (s, c, o) =>
         (await pages((p) => c.listResources(p, o), "resources"))
           .filter((r) => this.#allowsResource(s, (r as { uri: string }).uri))
-          .map((r) => ({ ...(r as Result), uri: namespaceUri(s, (r as { uri: string }).uri) })),
+          .map((r) => ({
+            ...(r as PassthroughResult),
+            uri: namespaceUri(s, (r as { uri: string }).uri),
+          })),
     );
     return { resources };
   }
 
   /** Every allowed resource template, with namespaced URI templates. */
-  async listResourceTemplates(signal?: AbortSignal): Promise<Result> {
+  async listResourceTemplates(signal?: AbortSignal): Promise<PassthroughResult> {
     const resourceTemplates = await this.#gather(
       "resources",
       signal,
@@ -189,7 +203,7 @@ export class Passthrough {
         (await pages((p) => c.listResourceTemplates(p, o), "resourceTemplates"))
           .filter((r) => this.#allowsResource(s, (r as { uriTemplate: string }).uriTemplate))
           .map((r) => ({
-            ...(r as Result),
+            ...(r as PassthroughResult),
             uriTemplate: namespaceUri(s, (r as { uriTemplate: string }).uriTemplate),
           })),
     );
@@ -197,12 +211,12 @@ export class Passthrough {
   }
 
   /** Reads a namespaced resource; its contents come back with namespaced URIs. */
-  async readResource(params: { uri: string }, signal?: AbortSignal): Promise<Result> {
+  async readResource(params: { uri: string }, signal?: AbortSignal): Promise<PassthroughResult> {
     const { server, uri } = await this.#resolveUri(params.uri);
     const client = await this.#clientWith(server, "resources", signal);
     const r = await client.readResource({ uri }, this.#opts(signal));
     const contents = Array.isArray(r.contents)
-      ? r.contents.map((c: Result) =>
+      ? r.contents.map((c: PassthroughResult) =>
         typeof c.uri === "string" ? { ...c, uri: namespaceUri(server, c.uri) } : c
       )
       : [];
@@ -259,7 +273,7 @@ export class Passthrough {
   }
 
   /** Every allowed prompt of every server that offers prompts, with namespaced names. */
-  async listPrompts(signal?: AbortSignal): Promise<Result> {
+  async listPrompts(signal?: AbortSignal): Promise<PassthroughResult> {
     const prompts = await this.#gather(
       "prompts",
       signal,
@@ -267,7 +281,7 @@ export class Passthrough {
         (await pages((p) => c.listPrompts(p, o), "prompts"))
           .filter((p) => this.#allowsPrompt(s, (p as { name: string }).name))
           .map((p) => ({
-            ...(p as Result),
+            ...(p as PassthroughResult),
             name: namespacePrompt(s, (p as { name: string }).name),
           })),
     );
@@ -278,7 +292,7 @@ export class Passthrough {
   async getPrompt(
     params: { name: string; arguments?: Record<string, string> },
     signal?: AbortSignal,
-  ): Promise<Result> {
+  ): Promise<PassthroughResult> {
     const { server, name } = await this.#resolvePrompt(params.name);
     const client = await this.#clientWith(server, "prompts", signal);
     return await client.getPrompt(
@@ -288,10 +302,10 @@ export class Passthrough {
   }
 
   /** Completes an argument of a namespaced prompt or resource template. */
-  async complete(params: Params, signal?: AbortSignal): Promise<Result> {
+  async complete(params: PassthroughParams, signal?: AbortSignal): Promise<PassthroughResult> {
     const ref = params.ref as { type?: string; name?: string; uri?: string } | undefined;
     let server: string;
-    let upstreamRef: Result;
+    let upstreamRef: PassthroughResult;
     if (ref?.type === "ref/prompt" && typeof ref.name === "string") {
       const p = await this.#resolvePrompt(ref.name);
       server = p.server;
@@ -319,7 +333,7 @@ export class Passthrough {
    * Handles a notification from upstream `server`: list changes reach every
    * listener, resource updates the subscribers of that URI.
    */
-  upstreamNotification(server: string, method: string, params?: Params): void {
+  upstreamNotification(server: string, method: string, params?: PassthroughParams): void {
     const safe = (f: () => void) => {
       try {
         f();
@@ -406,8 +420,12 @@ export class Passthrough {
   async #gather(
     capability: "resources" | "prompts",
     signal: AbortSignal | undefined,
-    list: (server: string, c: PassthroughClient, o: UpstreamRequestOptions) => Promise<Result[]>,
-  ): Promise<Result[]> {
+    list: (
+      server: string,
+      c: PassthroughClient,
+      o: UpstreamRequestOptions,
+    ) => Promise<PassthroughResult[]>,
+  ): Promise<PassthroughResult[]> {
     const servers = await this.#servers();
     const parts = await Promise.all(servers.map(async (server) => {
       // A slow or hanging server does not hold up the others.

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { CallToolResult, ContentBlock } from "../_sdk.ts";
+import type { CallToolResult, ContentBlock } from "../mcp_types.ts";
 import type { ExecutionResult } from "../sandbox/sandbox.ts";
 import { formatExecution } from "./format_execution.ts";
 

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { CallToolResult, Tool } from "../_sdk.ts";
+import type { CallToolResult, McpServer, ServerContext, Tool } from "../mcp_types.ts";
 import {
   createRequestStateCodec,
   type InputRequest,
@@ -20,7 +20,6 @@ import {
   ProtocolErrorCode,
   type RequestStateCodec,
   Server,
-  type ServerContext,
 } from "../_sdk_server.ts";
 import { McpxError } from "../errors.ts";
 import { formatPlan } from "../policy/format_plan.ts";
@@ -141,7 +140,7 @@ export interface SessionOptions {
 
 /** A call's protocol context: the SDK server and request it came through. */
 export interface CallOrigin {
-  server: Server;
+  server: McpServer;
   ctx: ServerContext;
 }
 
@@ -941,7 +940,7 @@ export class ServeSession implements AsyncDisposable {
    * which speaks the 2025 revisions. Serving entries that choose the era
    * (`serveStdio`, `createMcpHandler`) take {@link newServer} instead.
    */
-  get server(): Server {
+  get server(): McpServer {
     if (this.#server === undefined) {
       this.#server = this.newServer();
       this.#server.onclose = () => void this.close();
@@ -950,7 +949,7 @@ export class ServeSession implements AsyncDisposable {
   }
 
   /** A new SDK server answering for this session: a server factory. */
-  newServer(): Server {
+  newServer(): McpServer {
     const host = this.#host;
     const server = new Server(
       { name: "mcpx", version: VERSION },

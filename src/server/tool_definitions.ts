@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Tool } from "../_sdk.ts";
+import type { Tool } from "../mcp_types.ts";
 
 /** The behaviour hints of a tool (MCP `ToolAnnotations`). */
 export type ToolAnnotations = NonNullable<Tool["annotations"]>;
