@@ -61,6 +61,8 @@ export class McpxError extends Error {
   readonly code: McpxErrorCode;
 
   /**
+   * An error with a stable `code`.
+   *
    * @param code Stable machine-readable code.
    * @param message Human-readable message naming the offending value.
    * @param options Standard error options (`cause`).
@@ -74,6 +76,7 @@ export class McpxError extends Error {
 
 /** A configuration file or inline server definition is missing or invalid. */
 export class ConfigError extends McpxError {
+  /** A configuration error; `code` defaults to `CONFIG_INVALID`. */
   constructor(message: string, options?: ErrorOptions & { code?: McpxErrorCode }) {
     super(options?.code ?? "CONFIG_INVALID", message, options);
     this.name = "ConfigError";
@@ -89,6 +92,7 @@ export class ServerConnectionError extends McpxError {
   /** Last lines the server wrote to stderr, when known. */
   readonly stderrTail?: string;
 
+  /** A connection error for `server`; `code` defaults to `SERVER_START_FAILED`. */
   constructor(
     server: string,
     message: string,
@@ -113,6 +117,7 @@ export class PluginIntegrityError extends McpxError {
   /** Path, relative to the plugin, of the offending file, when one is at fault. */
   readonly file?: string;
 
+  /** An integrity error for `plugin`, naming the offending `file` when there is one. */
   constructor(plugin: string, message: string, options?: ErrorOptions & { file?: string }) {
     super("PLUGIN_INTEGRITY", message, options);
     this.name = "PluginIntegrityError";
@@ -125,6 +130,7 @@ export class PluginIntegrityError extends McpxError {
 export class SandboxTimeoutError extends McpxError {
   /** The deadline that was exceeded, in milliseconds. */
   readonly timeoutMs: number;
+  /** A timeout after `timeoutMs` milliseconds. */
   constructor(timeoutMs: number, options?: ErrorOptions) {
     super("SANDBOX_TIMEOUT", `Execution timed out after ${timeoutMs} ms`, options);
     this.name = "SandboxTimeoutError";
@@ -136,6 +142,7 @@ export class SandboxTimeoutError extends McpxError {
 export class SandboxMemoryError extends McpxError {
   /** The memory limit, in bytes. */
   readonly limitBytes: number;
+  /** An out-of-memory error for a limit of `limitBytes`. */
   constructor(limitBytes: number, options?: ErrorOptions) {
     super(
       "SANDBOX_MEMORY",
@@ -153,6 +160,7 @@ export class ToolCallError extends McpxError {
   readonly server: string;
   /** Tool name as the server spells it. */
   readonly tool: string;
+  /** A refused or failed call of `tool` on `server`. */
   constructor(
     code: McpxErrorCode,
     server: string,

@@ -37,7 +37,11 @@ export class OAuthStore {
   /** The directory of the records. */
   readonly dir: string;
 
-  /** @param configDir mcpx's config directory (see `mcpxConfigDir`). */
+  /**
+   * A token store under `configDir`.
+   *
+   * @param configDir mcpx's config directory (see `mcpxConfigDir`).
+   */
   constructor(configDir: string) {
     this.dir = join(configDir, "oauth");
   }

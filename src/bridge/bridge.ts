@@ -88,7 +88,9 @@ export interface BridgePolicy {
 
 /** One finished call, reported to {@link BridgeOptions.onCall}. */
 export interface CallEvent {
+  /** Server name. */
   server: string;
+  /** Tool name as the server spells it. */
   tool: string;
   /** True when the envelope is `ok`. */
   ok: boolean;
@@ -194,6 +196,8 @@ export class Bridge implements AsyncDisposable {
   };
 
   /**
+   * A bridge over the given servers and policy.
+   *
    * @throws {TypeError} or {RangeError} for an invalid policy (bad pattern or rate).
    */
   constructor(opts: BridgeOptions) {
@@ -321,6 +325,7 @@ export class Bridge implements AsyncDisposable {
     this.#indexes.set(server, makeIndex(tools));
   }
 
+  /** Counters since the bridge was created. */
   stats(): BridgeStats {
     return { ...this.#stats, errors: { ...this.#stats.errors } };
   }
@@ -332,6 +337,7 @@ export class Bridge implements AsyncDisposable {
     if (this.#ownsPool) await this.#pool.close();
   }
 
+  /** Same as {@link Bridge.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

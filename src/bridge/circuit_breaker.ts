@@ -42,7 +42,11 @@ export class CircuitBreaker {
   readonly #now: () => number;
   readonly #servers = new Map<string, ServerBreaker>();
 
-  /** @param opts Thresholds and cool-downs. */
+  /**
+   * A breaker with no server tripped.
+   *
+   * @param opts Thresholds and cool-downs.
+   */
   constructor(opts: CircuitBreakerOptions = {}) {
     this.#threshold = opts.failureThreshold ?? 3;
     this.#cooldown = opts.cooldownMs ?? 2_000;

@@ -100,6 +100,8 @@ export class ClientPool implements AsyncDisposable {
   #sessionRetries = 0;
 
   /**
+   * A pool that connects lazily, on the first call to a server.
+   *
    * @param servers The servers connections may be opened to.
    * @param opts Connecting, health checks and the circuit breaker.
    * @throws {TypeError} when two servers share a name.

@@ -17,6 +17,7 @@ export interface HostHook {
 
 /** Anything that can answer tool calls, such as a {@link Bridge}. */
 export interface ToolCaller {
+  /** Calls `tool` of `server` and answers with an envelope instead of throwing. */
   callTool(server: string, tool: string, args: unknown): Promise<CallEnvelope>;
 }
 

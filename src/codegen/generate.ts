@@ -25,6 +25,7 @@ import { type CompiledTemplates, defaultTemplates } from "./templates.ts";
 export interface GeneratedFile {
   /** Path relative to the tree root, with `/` separators. */
   path: string;
+  /** File text. */
   content: string;
 }
 
@@ -36,7 +37,9 @@ export interface GeneratedTool {
   fn: string;
   /** Path of the module, relative to the tree root. */
   path: string;
+  /** The tool's title, when it has one. */
   title?: string;
+  /** The tool's description, when it has one. */
   description?: string;
   /** Whether the function returns typed `structuredContent` (declared or learned). */
   structured: boolean;
@@ -50,12 +53,15 @@ export interface GeneratedServer {
   name: string;
   /** Directory name under `servers/`. */
   dir: string;
+  /** Its tools, in the order the server listed them. */
   tools: GeneratedTool[];
 }
 
 /** The result of {@link generate}: files in memory, sorted by path. */
 export interface GenerateResult {
+  /** Every file of the tree. */
   files: GeneratedFile[];
+  /** Where each server and tool landed. */
   servers: GeneratedServer[];
   /** Things that generated with a fallback, each naming the server and tool. */
   warnings: string[];

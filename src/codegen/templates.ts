@@ -36,6 +36,7 @@ export const DEFAULT_TEMPLATES: Readonly<TemplateSources> = Object.freeze({
 
 /** Compiled templates, ready to render. */
 export interface CompiledTemplates {
+  /** Renders template `name` with `data`. */
   render(name: TemplateName, data: object): string;
 }
 

@@ -15,11 +15,17 @@ export interface ServerTimeouts {
 export interface StdioServerConfig {
   /** Server name, the key in the configuration. */
   name: string;
+  /** Always `stdio`. */
   transport: "stdio";
+  /** Program to start. */
   command: string;
+  /** Its arguments. */
   args: string[];
+  /** Extra environment variables for the process. */
   env?: Record<string, string>;
+  /** Working directory of the process. */
   cwd?: string;
+  /** Per-server timeouts over the defaults. */
   timeouts?: ServerTimeouts;
 }
 
@@ -27,9 +33,13 @@ export interface StdioServerConfig {
 export interface RemoteServerConfig {
   /** Server name, the key in the configuration. */
   name: string;
+  /** Streamable HTTP (falling back to SSE) or SSE. */
   transport: "http" | "sse";
+  /** Endpoint URL. */
   url: string;
+  /** HTTP headers sent with every request. */
   headers?: Record<string, string>;
+  /** Per-server timeouts over the defaults. */
   timeouts?: ServerTimeouts;
   /** OAuth client settings, for servers that need a login (`mcpx auth login`). */
   oauth?: OAuthSettings;
@@ -73,6 +83,7 @@ export interface McpxSettings {
 export interface McpxConfig {
   /** Absolute path of the file, or `"<inline>"`. */
   source: string;
+  /** The enabled servers, in file order. */
   servers: ServerConfig[];
   /** The `"mcpx"` block, when the file has one. */
   mcpx?: McpxSettings;

@@ -8,11 +8,17 @@ export interface ServerSnapshot {
   serverInfo: { name: string; version: string; title?: string };
   /** Negotiated protocol version. */
   protocolVersion?: string;
+  /** Capabilities the server declared. */
   capabilities: Record<string, unknown>;
+  /** The server's instructions for the model, when it gave some. */
   instructions?: string;
+  /** Every tool, across all pages. */
   tools: Tool[];
+  /** Every resource, across all pages. */
   resources: Resource[];
+  /** Every resource template, across all pages. */
   resourceTemplates: ResourceTemplate[];
+  /** Every prompt, across all pages. */
   prompts: Prompt[];
   /**
    * Problems that did not stop introspection, such as a resource list that

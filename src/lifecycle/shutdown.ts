@@ -29,6 +29,8 @@ export class SignalGuard implements Disposable {
   #count = 0;
 
   /**
+   * Starts listening for SIGINT and SIGTERM.
+   *
    * @param onSignal Runs once, on the first signal.
    * @param log Where the notes about later signals go.
    */

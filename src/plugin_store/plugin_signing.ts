@@ -115,7 +115,11 @@ export class SigningKeys {
   readonly dir: string;
   #own?: Promise<{ secretKey: Uint8Array; publicKey: string }>;
 
-  /** @param dir mcpx's config directory (see `mcpxConfigDir`). */
+  /**
+   * The keys in `dir`; nothing is read until they are used.
+   *
+   * @param dir mcpx's config directory (see `mcpxConfigDir`).
+   */
   constructor(dir: string) {
     this.dir = dir;
   }

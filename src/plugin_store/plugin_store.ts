@@ -118,24 +118,33 @@ export interface PluginContents {
 
 /** The `snapshot.json` of a saved plugin. */
 export interface PluginSnapshot {
+  /** The snapshot of every server in the plugin. */
   servers: ServerSnapshot[];
+  /** How to start each of those servers. */
   configs: ServerConfig[];
 }
 
 /** A verified plugin, read into memory. */
 export interface LoadedPlugin {
+  /** Its verified manifest. */
   manifest: PluginManifest;
   /** The tree's files, sorted by path, without `manifest.json`. */
   files: GeneratedFile[];
+  /** The servers it was generated from. */
   snapshot: PluginSnapshot;
 }
 
 /** One line of {@link PluginStore.list}. */
 export interface PluginSummary {
+  /** Plugin name. */
   name: string;
+  /** Names of its servers. */
   servers: string[];
+  /** Number of tools across its servers. */
   tools: number;
+  /** ISO time it was saved. */
   createdAt: string;
+  /** mcpx version that generated it. */
   generatorVersion: string;
 }
 
@@ -203,6 +212,8 @@ export class PluginStore {
   readonly keys: SigningKeys | null;
 
   /**
+   * A store over the plugin directory `dir`.
+   *
    * @param dir The plugin directory; created on the first save.
    * @param opts `keys`: the signing and trusted keys (default: those in mcpx's
    * config directory, `$MCPX_CONFIG_DIR` or the platform's); `null` turns

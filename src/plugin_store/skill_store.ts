@@ -92,7 +92,11 @@ export class SkillStore {
   /** Absolute path of the skills folder (`<plugin dir>/skills`). */
   readonly dir: string;
 
-  /** @param pluginDir The plugin directory; its `skills` folder is created on the first save. */
+  /**
+   * The skills of the plugin in `pluginDir`.
+   *
+   * @param pluginDir The plugin directory; its `skills` folder is created on the first save.
+   */
   constructor(pluginDir: string) {
     this.dir = join(resolve(pluginDir), SKILLS_FOLDER);
   }

@@ -10,7 +10,9 @@ import { redact } from "./redact.ts";
 
 /** What an approval is asked about. */
 export interface ApprovalRequest {
+  /** Server name. */
   server: string;
+  /** Tool name as the server spells it. */
   tool: string;
   /** The arguments as the server will receive them. */
   args: Record<string, unknown>;

@@ -55,7 +55,9 @@ export interface ApprovalOptions {
 
 /** One call a dry run recorded instead of making. */
 export interface PlannedCall {
+  /** Server name. */
   server: string;
+  /** Tool name as the server spells it. */
   tool: string;
   /** The arguments, secrets redacted. */
   args: Record<string, unknown>;
@@ -69,6 +71,7 @@ export interface PlannedCall {
 
 /** The plan a dry run produced. */
 export interface Plan {
+  /** The calls, in program order. */
   calls: PlannedCall[];
   /** Lets exactly the `ask` calls through in a real run; absent when there are none. */
   token?: string;
@@ -92,12 +95,19 @@ export interface ExecutionScope {
 
 /** One call to check. */
 export interface GateCall {
+  /** Server name. */
   server: string;
+  /** Tool name as the server spells it. */
   tool: string;
+  /** The arguments the call would send. */
   args: Record<string, unknown>;
+  /** The tool's definition, for its annotations. */
   def: Tool;
+  /** The execution the call belongs to, for asking its client. */
   context?: ExecutionContext;
+  /** Program line of the call. */
   line?: number;
+  /** Aborts a pending question. */
   signal?: AbortSignal;
   /** Stops the execution's time limit while a person is asked; call the result to restart it. */
   pauseClock?: () => () => void;
@@ -105,6 +115,7 @@ export interface GateCall {
 
 /** The outcome of {@link ApprovalGate.check}: run the call, refuse it, or answer for it. */
 export interface GateResult {
+  /** The decision the rules gave. */
   decision: ApprovalDecision;
   /** The call must not be made: it fails with this error. */
   refusal?: { code: McpxErrorCode; message: string };
@@ -133,6 +144,7 @@ const MAX_SESSIONS = 10_000;
  * ```
  */
 export class ApprovalGate {
+  /** The rules the gate decides with. */
   readonly policy: ToolPolicy;
   readonly #yes: boolean;
   readonly #ledger: PlanLedger;
@@ -143,7 +155,11 @@ export class ApprovalGate {
   /** Tokens already used, until they expire. */
   readonly #usedNonces = new Map<string, number>();
 
-  /** @throws {TypeError} for an invalid rule. */
+  /**
+   * A gate over `opts.rules`.
+   *
+   * @throws {TypeError} for an invalid rule.
+   */
   constructor(opts: ApprovalOptions = {}) {
     this.policy = new ToolPolicy(opts.rules);
     this.#yes = opts.yes === true;

@@ -13,9 +13,13 @@ import { redact, redactText } from "./redact.ts";
 export interface AuditEntry {
   /** ISO time the call started. */
   time: string;
+  /** MCP session ID of the caller. */
   session: string;
+  /** Execution ID of the program that made the call. */
   execution: string;
+  /** Server name. */
   server: string;
+  /** Tool name as the server spells it. */
   tool: string;
   /** SHA-256 of the canonical JSON of the arguments. */
   digest: string;
@@ -73,7 +77,9 @@ const encoder = new TextEncoder();
  * ```
  */
 export class AuditLog implements AsyncDisposable {
+  /** File the log appends to. */
   readonly path: string;
+  /** Whether entries keep the (redacted) arguments. */
   readonly includeArgs: boolean;
   readonly #maxBytes: number;
   readonly #keep: number;
@@ -85,6 +91,7 @@ export class AuditLog implements AsyncDisposable {
   #size = 0;
   #closed = false;
 
+  /** A log appending to `opts.path`; the file is opened on the first write. */
   constructor(opts: AuditLogOptions) {
     this.path = opts.path;
     this.includeArgs = opts.includeArgs === true;
@@ -124,6 +131,7 @@ export class AuditLog implements AsyncDisposable {
     this.#file = undefined;
   }
 
+  /** Same as {@link AuditLog.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

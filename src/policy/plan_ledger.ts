@@ -11,7 +11,9 @@ import { McpxError } from "../errors.ts";
 
 /** One call of a ledger. */
 export interface LedgerEntry {
+  /** Server name. */
   server: string;
+  /** Tool name as the server spells it. */
   tool: string;
   /** {@link argDigest} of the arguments. */
   digest: string;
@@ -39,6 +41,8 @@ export class PlanLedger {
   readonly #ttlMs: number;
 
   /**
+   * A ledger signing with `key`; tokens expire after `ttlMs`.
+   *
    * @param key Secret of at least 16 bytes.
    * @throws {RangeError} for a shorter key.
    */

@@ -15,14 +15,19 @@ export type PolicyRules = Readonly<Record<string, PolicyDecision>>;
 
 /** The MCP tool annotations the defaults read. */
 export interface ToolHints {
+  /** The tool does not change its environment. */
   readOnlyHint?: boolean;
+  /** The tool may make destructive changes. */
   destructiveHint?: boolean;
+  /** Calling again with the same arguments has no further effect. */
   idempotentHint?: boolean;
+  /** The tool reaches outside entities. */
   openWorldHint?: boolean;
 }
 
 /** A decision and what made it. */
 export interface PolicyVerdict {
+  /** Allow, ask or deny. */
   decision: PolicyDecision;
   /** `rule "memory/*"`, `readOnlyHint`, `destructiveHint`, `no annotations`… */
   reason: string;
@@ -71,6 +76,8 @@ export class ToolPolicy {
   readonly #rules: { pattern: string; re: RegExp; decision: PolicyDecision }[];
 
   /**
+   * A policy over `rules`.
+   *
    * @param rules Patterns to decisions; with several matching, the last one wins.
    * @throws {TypeError} for an empty pattern or an unknown decision.
    */

@@ -44,26 +44,36 @@ export interface AccessRules {
 
 /** A result page of an MCP list request. */
 export interface Page {
+  /** Cursor of the next page, absent on the last one. */
   nextCursor?: string;
+  /** The page's items and other fields. */
   [key: string]: unknown;
 }
 
 /** Request options every MCP SDK client accepts. */
 export interface UpstreamRequestOptions {
+  /** Aborts the request. */
   signal?: AbortSignal;
+  /** Request timeout in milliseconds. */
   timeout?: number;
 }
 
 /** The part of an MCP client this file uses (SDK v1 and v2 clients have it). */
 export interface UpstreamClient {
+  /** Capabilities the server declared. */
   getServerCapabilities(): Record<string, unknown> | undefined;
+  /** MCP `resources/list`. */
   listResources(params?: { cursor?: string }, opts?: UpstreamRequestOptions): Promise<Page>;
+  /** MCP `resources/templates/list`. */
   listResourceTemplates(
     params?: { cursor?: string },
     opts?: UpstreamRequestOptions,
   ): Promise<Page>;
+  /** MCP `resources/read`. */
   readResource(params: { uri: string }, opts?: UpstreamRequestOptions): Promise<Page>;
+  /** MCP `prompts/list`. */
   listPrompts(params?: { cursor?: string }, opts?: UpstreamRequestOptions): Promise<Page>;
+  /** MCP `prompts/get`. */
   getPrompt(
     params: { name: string; arguments?: Record<string, string> },
     opts?: UpstreamRequestOptions,
@@ -108,7 +118,11 @@ export class ResourceAccess {
   readonly #prompts: Allowlist;
   readonly #timeoutMs: number;
 
-  /** @throws {TypeError} for an empty pattern. */
+  /**
+   * Access to `opts.client` under the resource and prompt rules.
+   *
+   * @throws {TypeError} for an empty pattern.
+   */
   constructor(opts: ResourceAccessOptions) {
     this.#servers = opts.servers;
     this.#client = opts.client;

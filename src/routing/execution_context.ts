@@ -19,6 +19,7 @@ export interface ElicitForm {
 
 /** The user's answer to an {@link ElicitForm}. */
 export interface ElicitAnswer {
+  /** What the user did with the form. */
   action: "accept" | "decline" | "cancel";
   /** The fields, when accepted. */
   content?: Record<string, unknown>;
@@ -29,16 +30,23 @@ export type ClientRequestMethod = "sampling/createMessage" | "elicitation/create
 
 /** What the client of an execution can be asked, from its declared capabilities. */
 export interface ClientAbilities {
+  /** Sampling (`sampling/createMessage`). */
   sampling: boolean;
+  /** Form elicitation. */
   elicitationForm: boolean;
+  /** URL elicitation. */
   elicitationUrl: boolean;
+  /** `roots/list`. */
   roots: boolean;
 }
 
 /** Progress of an execution, as MCP `notifications/progress` carries it. */
 export interface ProgressUpdate {
+  /** Progress so far. */
   progress: number;
+  /** Total, when known. */
   total?: number;
+  /** A line for the user. */
   message?: string;
 }
 

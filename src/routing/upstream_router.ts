@@ -40,7 +40,9 @@ import type {
 
 /** A root as MCP `roots/list` returns it. */
 export interface Root {
+  /** Root URI, such as `file:///home/me/project`. */
   uri: string;
+  /** A name for display. */
   name?: string;
 }
 

@@ -18,10 +18,13 @@ export type ServerState = "idle" | "loading" | "ready" | "failed";
 
 /** What the catalogue knows of one server. */
 export interface ServerStatus {
+  /** Server name. */
   name: string;
+  /** Whether its snapshot is loaded. */
   state: ServerState;
   /** Where its snapshot comes from. */
   source: "plugin" | "config";
+  /** Number of tools, once loaded. */
   tools: number;
   /** Why it failed, when it did. */
   error?: string;
@@ -61,6 +64,7 @@ export class Catalog {
   #version = 0;
   #cache?: { version: number; result: GenerateResult; files: Map<string, string> };
 
+  /** A catalogue over the configured servers and plugins. */
   constructor(opts: CatalogOptions) {
     this.#pool = opts.pool;
     this.#retryAfterMs = opts.retryAfterMs ?? 5_000;

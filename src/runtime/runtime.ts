@@ -536,6 +536,7 @@ export class Runtime implements AsyncDisposable {
     ]);
   }
 
+  /** Same as {@link Runtime.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

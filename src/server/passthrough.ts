@@ -39,6 +39,7 @@ export const PassthroughErrorCode = {
 export class PassthroughError extends Error {
   /** JSON-RPC error code. */
   readonly code: number;
+  /** A refusal with JSON-RPC error `code`. */
   constructor(code: number, message: string) {
     super(message);
     this.name = "PassthroughError";
@@ -84,26 +85,35 @@ export type PassthroughResult = Record<string, unknown>;
 
 /** The part of an MCP client the passthrough uses (SDK v1 and v2 clients have it). */
 export interface PassthroughClient {
+  /** Capabilities the server declared. */
   getServerCapabilities(): Record<string, unknown> | undefined;
+  /** MCP `resources/list`. */
   listResources(
     params?: PassthroughParams,
     opts?: UpstreamRequestOptions,
   ): Promise<PassthroughResult>;
+  /** MCP `resources/templates/list`. */
   listResourceTemplates(
     params?: PassthroughParams,
     opts?: UpstreamRequestOptions,
   ): Promise<PassthroughResult>;
+  /** MCP `resources/read`. */
   readResource(params: { uri: string }, opts?: UpstreamRequestOptions): Promise<PassthroughResult>;
+  /** MCP `resources/subscribe`. */
   subscribeResource(params: { uri: string }, opts?: UpstreamRequestOptions): Promise<unknown>;
+  /** MCP `resources/unsubscribe`. */
   unsubscribeResource(params: { uri: string }, opts?: UpstreamRequestOptions): Promise<unknown>;
+  /** MCP `prompts/list`. */
   listPrompts(
     params?: PassthroughParams,
     opts?: UpstreamRequestOptions,
   ): Promise<PassthroughResult>;
+  /** MCP `prompts/get`. */
   getPrompt(
     params: { name: string; arguments?: Record<string, string> },
     opts?: UpstreamRequestOptions,
   ): Promise<PassthroughResult>;
+  /** MCP `completion/complete`. */
   complete(params: never, opts?: UpstreamRequestOptions): Promise<PassthroughResult>;
 }
 
@@ -160,6 +170,7 @@ export class Passthrough {
   /** Namespaced URI → subscribed listeners. */
   readonly #subscriptions = new Map<string, Set<PassthroughListener>>();
 
+  /** A passthrough over `opts.servers`. */
   constructor(opts: PassthroughOptions) {
     this.#servers = opts.servers;
     this.#client = opts.client;

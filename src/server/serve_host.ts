@@ -140,7 +140,9 @@ export interface SessionOptions {
 
 /** A call's protocol context: the SDK server and request it came through. */
 export interface CallOrigin {
+  /** The SDK server the call came through. */
   server: McpServer;
+  /** The SDK's context of the request. */
   ctx: ServerContext;
 }
 
@@ -333,6 +335,7 @@ export class ServeHost implements AsyncDisposable {
     }
   }
 
+  /** Same as {@link ServeHost.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -1028,6 +1031,7 @@ export class ServeSession implements AsyncDisposable {
     this.onclose?.();
   }
 
+  /** Same as {@link ServeSession.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -119,6 +119,7 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
 
 /** A tool of an upstream server as far as `execute_code`'s hints need it. */
 export interface UpstreamToolHints {
+  /** The tool's MCP annotations. */
   annotations?: ToolAnnotations;
 }
 

@@ -67,7 +67,11 @@ export class Workspace {
   readonly #files = new Map<string, { text: string; bytes: number }>();
   #bytes = 0;
 
-  /** @param limits Caps over {@link DEFAULT_WORKSPACE_LIMITS}. */
+  /**
+   * An empty workspace.
+   *
+   * @param limits Caps over {@link DEFAULT_WORKSPACE_LIMITS}.
+   */
   constructor(limits: Partial<WorkspaceLimits> = {}) {
     this.limits = Object.freeze({ ...DEFAULT_WORKSPACE_LIMITS, ...limits });
   }

@@ -97,7 +97,11 @@ export class TypeChecker implements AsyncDisposable {
   /** Processes started so far (replacements included). */
   #started = 0;
 
-  /** @param opts Deadlines and caps. */
+  /**
+   * A checker; its process starts on the first check.
+   *
+   * @param opts Deadlines and caps.
+   */
   constructor(opts: TypeCheckerOptions = {}) {
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
     this.#startTimeoutMs = opts.startTimeoutMs ?? 60_000;
