@@ -32,7 +32,21 @@ export interface OAuthRecord {
   scope?: string;
 }
 
-/** The OAuth records of every server, one file each. */
+/**
+ * The OAuth records of every server, one file each.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = new OAuthStore(dir);
+ * await store.update("https://example.com/mcp", { tokens: { access_token: "t", token_type: "Bearer" } });
+ * assert.equal((await store.read("https://example.com/mcp"))?.tokens?.access_token, "t");
+ * assert.ok(await store.remove("https://example.com/mcp"));
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export class OAuthStore {
   /** The directory of the records. */
   readonly dir: string;

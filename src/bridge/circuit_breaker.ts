@@ -34,7 +34,21 @@ interface ServerBreaker {
   probing: boolean;
 }
 
-/** One breaker per server name. */
+/**
+ * One breaker per server name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const breaker = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 1_000 });
+ * breaker.failure("fs", "connection refused");
+ * assert.equal(breaker.state("fs"), "closed");
+ * breaker.failure("fs", "connection refused");
+ * assert.equal(breaker.state("fs"), "open");
+ * assert.throws(() => breaker.admit("fs"));
+ * ```
+ */
 export class CircuitBreaker {
   readonly #threshold: number;
   readonly #cooldown: number;

@@ -22,7 +22,21 @@ import type { CallToolResult, Tool } from "../mcp_types.ts";
 /** How a tool's result reaches a program: see the module documentation. */
 export type ResultKind = "structured" | "learned" | "content";
 
-/** Key under a tool's `_meta` where a learned result shape is kept. */
+/**
+ * Key under a tool's `_meta` where a learned result shape is kept.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const tool = {
+ *   name: "list",
+ *   inputSchema: { type: "object" as const },
+ *   _meta: { [LEARNED_META_KEY]: { schema: { type: "array" }, from: "structured", samples: 2 } },
+ * };
+ * assert.equal(learnedOutput(tool)?.samples, 2);
+ * ```
+ */
 export const LEARNED_META_KEY = "mcpx/learned";
 
 /** A result shape learned from real responses of a tool without `outputSchema`. */
@@ -35,7 +49,22 @@ export interface LearnedOutput {
   samples: number;
 }
 
-/** The learned shape kept in `tool._meta`, when there is a valid one. */
+/**
+ * The learned shape kept in `tool._meta`, when there is a valid one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const plain = { name: "echo", inputSchema: { type: "object" as const } };
+ * assert.equal(learnedOutput(plain), undefined);
+ * const learned = {
+ *   ...plain,
+ *   _meta: { [LEARNED_META_KEY]: { schema: { type: "object" }, from: "text", samples: 3 } },
+ * };
+ * assert.equal(learnedOutput(learned)?.from, "text");
+ * ```
+ */
 export function learnedOutput(tool: Tool): LearnedOutput | undefined {
   const meta = (tool as { _meta?: unknown })._meta;
   if (typeof meta !== "object" || meta === null) return undefined;

@@ -8,7 +8,17 @@ import serversIndexTemplate from "../../templates/servers_index.eta" with { type
 import readmeTemplate from "../../templates/readme.eta" with { type: "text" };
 import runtimeTemplate from "../../templates/runtime.eta" with { type: "text" };
 
-/** The names of the templates a template directory may override. */
+/**
+ * The names of the templates a template directory may override.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(TEMPLATE_NAMES.includes("tool"));
+ * assert.ok(TEMPLATE_NAMES.includes("runtime"));
+ * ```
+ */
 export const TEMPLATE_NAMES = [
   "tool",
   "server_index",
@@ -24,7 +34,16 @@ export type TemplateName = typeof TEMPLATE_NAMES[number];
 /** Template sources by name. */
 export type TemplateSources = Record<TemplateName, string>;
 
-/** The templates shipped with mcpx. */
+/**
+ * The templates shipped with mcpx.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * for (const name of TEMPLATE_NAMES) assert.equal(typeof DEFAULT_TEMPLATES[name], "string");
+ * ```
+ */
 export const DEFAULT_TEMPLATES: Readonly<TemplateSources> = Object.freeze({
   tool: toolTemplate,
   server_index: serverIndexTemplate,
@@ -80,6 +99,18 @@ export function defaultTemplates(): CompiledTemplates {
 /**
  * Loads templates from `dir`: every `<name>.eta` there overrides the built-in
  * template of that name; the others keep their defaults.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/readme.eta`, "# <%= it.servers.length %> servers\n");
+ * const templates = await loadTemplates(dir);
+ * assert.equal(typeof templates.render, "function");
+ * await assert.rejects(() => loadTemplates(`${dir}/missing`), /Cannot use templates directory/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function loadTemplates(dir: string): Promise<CompiledTemplates> {
   try {

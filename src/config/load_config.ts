@@ -321,6 +321,19 @@ export function inlineServer(opts: InlineServerOptions): ServerConfig {
  * Picks servers by name, in the order given; no names means all servers.
  *
  * @throws {ConfigError} `UNKNOWN_SERVER`, listing the known servers.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const config = parseConfig(
+ *   '{ "mcpServers": { "a": { "command": "x" }, "b": { "url": "https://example.com/mcp" } } }',
+ *   "mcp.json",
+ * );
+ * assert.deepEqual(selectServers(config, ["b"]).map((s) => s.name), ["b"]);
+ * assert.equal(selectServers(config, []).length, 2);
+ * assert.throws(() => selectServers(config, ["c"]), /Unknown server "c"/);
+ * ```
  */
 export function selectServers(config: McpxConfig, names: readonly string[]): ServerConfig[] {
   if (names.length === 0) return [...config.servers];
@@ -344,6 +357,17 @@ export function selectServers(config: McpxConfig, names: readonly string[]): Ser
  * `./.mcp.json`, then `./.vscode/mcp.json`.
  *
  * @returns The absolute path of the first that exists, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * assert.equal(findDefaultConfig(dir), undefined);
+ * await Deno.writeTextFile(`${dir}/.mcp.json`, '{ "mcpServers": {} }');
+ * assert.equal(findDefaultConfig(dir), `${dir}/.mcp.json`);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export function findDefaultConfig(cwd: string): string | undefined {
   for (const file of DEFAULT_CONFIG_FILES) {

@@ -14,6 +14,13 @@
  * Default grace period for executions in flight at shutdown, in milliseconds.
  * With the upstream escalation (1 s, SIGTERM, 1 s, SIGKILL) it stays under
  * the 4 s after which MCP clients kill a server that has not exited.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(DEFAULT_SHUTDOWN_GRACE_MS > 0);
+ * ```
  */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 1_000;
 
@@ -23,6 +30,16 @@ const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
  * Listens for SIGINT and SIGTERM for as long as it is open. The first signal
  * runs `onSignal`; later ones are only logged, so the process is never killed
  * in the middle of closing its upstream servers.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * {
+ *   using guard = new SignalGuard(() => console.error("shutting down"));
+ *   assert.equal(guard.signals, 0);
+ * } // disposing the guard removes its signal listeners
+ * ```
  */
 export class SignalGuard implements Disposable {
   readonly #listener: () => void;

@@ -109,7 +109,21 @@ export function checkSignature(
   return sig;
 }
 
-/** The user's signing key and the keys they trust, in mcpx's config directory. */
+/**
+ * The user's signing key and the keys they trust, in mcpx's config directory.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const keys = new SigningKeys(dir);
+ * const { publicKey } = await keys.own();
+ * await keys.trust(publicKey, "me");
+ * assert.ok((await keys.trustedSet()).has(publicKey));
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export class SigningKeys {
   /** The directory holding `signing-key.json` and `trusted-keys.json`. */
   readonly dir: string;

@@ -205,6 +205,31 @@ export interface AuditFilter {
 /**
  * The entries of the log at `path` and its rotated files, oldest first.
  * Unreadable lines are skipped.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/audit.jsonl`;
+ * {
+ *   await using log = new AuditLog({ path });
+ *   log.append({
+ *     time: new Date().toISOString(),
+ *     session: "s1",
+ *     execution: "e1",
+ *     server: "fs",
+ *     tool: "read_file",
+ *     digest: "0",
+ *     ms: 3,
+ *     outcome: "ok",
+ *   });
+ * }
+ * const entries = await readAudit(path, { tool: "fs/*" });
+ * assert.equal(entries.length, 1);
+ * assert.equal(entries[0].outcome, "ok");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function readAudit(path: string, filter: AuditFilter = {}): Promise<AuditEntry[]> {
   const files: string[] = [];

@@ -19,6 +19,14 @@ export interface TracingHandle {
  * Registers an OTLP/HTTP exporter as the global tracer provider when the
  * environment configures one; `undefined` (and nothing loaded) otherwise.
  * `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none` keep it off.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // Nothing is exported (or loaded) unless the environment names an endpoint.
+ * assert.equal(await startTracing({}), undefined);
+ * ```
  */
 export async function startTracing(
   env: Record<string, string | undefined>,

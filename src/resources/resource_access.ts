@@ -15,7 +15,16 @@ import { errorEnvelope, okEnvelope } from "../bridge/envelope.ts";
 import { Allowlist, type AllowSpec } from "../bridge/allowlist.ts";
 import { quoteList } from "../errors.ts";
 
-/** The server name under which the generated runtime sends resource and prompt requests. */
+/**
+ * The server name under which the generated runtime sends resource and prompt requests.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(GUEST_MCP_SERVER, "@mcp");
+ * ```
+ */
 export const GUEST_MCP_SERVER = "@mcp";
 
 /** Operations of {@link GUEST_MCP_SERVER}, named after the MCP methods. */

@@ -136,7 +136,18 @@ export function executionContext(sessionId: string, client?: ClientChannel): Exe
 
 let counter = 0;
 
-/** A fresh execution id: time-ordered, unique within the process. */
+/**
+ * A fresh execution id: time-ordered, unique within the process.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const a = newExecutionId();
+ * const b = newExecutionId();
+ * assert.notEqual(a, b);
+ * ```
+ */
 export function newExecutionId(): string {
   counter = (counter + 1) % 1_000_000;
   return `${Date.now().toString(36)}-${counter.toString(36)}-${

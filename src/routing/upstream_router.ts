@@ -46,14 +46,33 @@ export interface Root {
   name?: string;
 }
 
-/** What mcpx declares toward upstream servers when it can pass requests through. */
+/**
+ * What mcpx declares toward upstream servers when it can pass requests through.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(PASSTHROUGH_CAPABILITIES.sampling);
+ * assert.ok(PASSTHROUGH_CAPABILITIES.elicitation);
+ * ```
+ */
 export const PASSTHROUGH_CAPABILITIES: ClientCapabilities = Object.freeze({
   sampling: {},
   elicitation: { form: {}, url: {} },
   roots: { listChanged: true },
 }) as ClientCapabilities;
 
-/** What `mcpx run` declares upstream: roots only (the working directory and `--root`). */
+/**
+ * What `mcpx run` declares upstream: roots only (the working directory and `--root`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(RUN_CAPABILITIES, { roots: { listChanged: true } });
+ * ```
+ */
 export const RUN_CAPABILITIES: ClientCapabilities = Object.freeze({
   roots: { listChanged: true },
 }) as ClientCapabilities;

@@ -35,7 +35,17 @@ export const PassthroughErrorCode = {
   MethodNotFound: -32601,
 } as const;
 
-/** A request the passthrough refuses: carries the JSON-RPC error code to answer with. */
+/**
+ * A request the passthrough refuses: carries the JSON-RPC error code to answer with.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const error = new PassthroughError(PassthroughErrorCode.ResourceNotFound, 'Unknown resource "x"');
+ * assert.equal(error.code, -32002);
+ * ```
+ */
 export class PassthroughError extends Error {
   /** JSON-RPC error code. */
   readonly code: number;
@@ -47,12 +57,34 @@ export class PassthroughError extends Error {
   }
 }
 
-/** `uri` of `server` as mcpx's clients see it. */
+/**
+ * `uri` of `server` as mcpx's clients see it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(namespaceUri("everything", "demo://a.md"), "mcpx://everything/demo://a.md");
+ * ```
+ */
 export function namespaceUri(server: string, uri: string): string {
   return `${PASSTHROUGH_SCHEME}://${encodeURIComponent(server)}/${uri}`;
 }
 
-/** The server and upstream URI of a namespaced URI, or `undefined` when it is not one. */
+/**
+ * The server and upstream URI of a namespaced URI, or `undefined` when it is not one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseNamespacedUri("mcpx://everything/demo://a.md"), {
+ *   server: "everything",
+ *   uri: "demo://a.md",
+ * });
+ * assert.equal(parseNamespacedUri("file:///a.md"), undefined);
+ * ```
+ */
 export function parseNamespacedUri(uri: string): { server: string; uri: string } | undefined {
   const prefix = `${PASSTHROUGH_SCHEME}://`;
   if (!uri.startsWith(prefix)) return undefined;
@@ -66,12 +98,34 @@ export function parseNamespacedUri(uri: string): { server: string; uri: string }
   }
 }
 
-/** Prompt `name` of `server` as mcpx's clients see it. */
+/**
+ * Prompt `name` of `server` as mcpx's clients see it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(namespacePrompt("everything", "simple-prompt"), "everything/simple-prompt");
+ * ```
+ */
 export function namespacePrompt(server: string, name: string): string {
   return `${server}/${name}`;
 }
 
-/** The server and upstream name of a namespaced prompt name, or `undefined`. */
+/**
+ * The server and upstream name of a namespaced prompt name, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseNamespacedPrompt("everything/simple-prompt"), {
+ *   server: "everything",
+ *   name: "simple-prompt",
+ * });
+ * assert.equal(parseNamespacedPrompt("no-server"), undefined);
+ * ```
+ */
 export function parseNamespacedPrompt(name: string): { server: string; name: string } | undefined {
   const slash = name.indexOf("/");
   if (slash <= 0 || slash === name.length - 1) return undefined;

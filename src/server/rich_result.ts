@@ -121,6 +121,21 @@ export function extractContentBlocks(value: unknown): ExtractedBlocks {
  * A result that is a list of content blocks (such as a tool's `content`
  * returned as is) keeps its text blocks as text blocks; otherwise only images,
  * audio and resources are lifted, and the JSON shows a reference to each.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const reply = richExecution({
+ *   ok: true,
+ *   result: 3,
+ *   resultJson: "3",
+ *   logs: [],
+ *   stats: { durationMs: 1, toolCalls: 0, outputBytes: 1, truncated: false },
+ * }, 10_000);
+ * assert.equal(reply.content[0].type, "text");
+ * assert.equal((reply.structuredContent as { result: unknown }).result, 3);
+ * ```
  */
 export function richExecution(r: ExecutionResult, maxChars: number): CallToolResult {
   let blocks: ContentBlock[] = [];

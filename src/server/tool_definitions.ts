@@ -18,7 +18,16 @@ export type McpxToolName =
   | "execute_code"
   | "save_skill";
 
-/** What `initialize` returns as `instructions`. */
+/**
+ * What `initialize` returns as `instructions`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(SERVER_INSTRUCTIONS, /search_tools/);
+ * ```
+ */
 export const SERVER_INSTRUCTIONS: string =
   `Call the tools of many MCP servers from TypeScript instead of one by one.
 1. Find tools with search_tools (or list_files servers/); read_file a tool module for its types.
@@ -41,13 +50,32 @@ const READ_ONLY: ToolAnnotations = Object.freeze({ readOnlyHint: true });
  * `truncated`), `error` (`name`, `message`, `code`, `stack`) when it failed,
  * `resultTruncated` and `contentBlocks`. Kept short: clients send it to the
  * model with every request.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(EXECUTE_OUTPUT_SCHEMA.type, "object");
+ * assert.ok(MCPX_TOOLS.some((t) => t.outputSchema === EXECUTE_OUTPUT_SCHEMA));
+ * ```
  */
 export const EXECUTE_OUTPUT_SCHEMA: NonNullable<Tool["outputSchema"]> = Object.freeze({
   type: "object" as const,
   properties: { ok: { type: "boolean" }, result: {} },
 });
 
-/** The tools, in the order `tools/list` returns them. */
+/**
+ * The tools, in the order `tools/list` returns them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const names = MCPX_TOOLS.map((t) => t.name);
+ * assert.ok(names.includes("search_tools"));
+ * assert.ok(names.includes("execute_code"));
+ * ```
+ */
 export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
   {
     name: "search_tools",
@@ -163,6 +191,15 @@ export function executeCodeAnnotations(
 /**
  * The five tools with `execute_code`'s annotations computed by
  * {@link executeCodeAnnotations} from the allowed upstream tools.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const tools = mcpxTools([{ annotations: { readOnlyHint: true } }]);
+ * const execute = tools.find((t) => t.name === "execute_code");
+ * assert.equal(execute?.annotations?.readOnlyHint, true);
+ * ```
  */
 export function mcpxTools(allowed: readonly UpstreamToolHints[] | undefined): Tool[] {
   return MCPX_TOOLS.map((t) =>

@@ -60,7 +60,20 @@ export async function removeFile(path: string): Promise<boolean> {
 const IMPORTABLE = /\.(ts|js|mts|mjs)$/;
 const MAX_PATH = 256;
 
-/** Files of one session. */
+/**
+ * Files of one session.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const workspace = new Workspace({ maxFiles: 10 });
+ * workspace.write("notes/a.txt", "hello");
+ * assert.equal(workspace.read("notes/a.txt"), "hello");
+ * assert.equal(workspace.size, 1);
+ * assert.ok(workspace.remove("notes/a.txt"));
+ * ```
+ */
 export class Workspace {
   /** Caps of this workspace. */
   readonly limits: Readonly<WorkspaceLimits>;

@@ -144,6 +144,14 @@ export interface ResolvePluginOptions {
 /**
  * The javy binary to use: `MCPX_JAVY`, else `javy` on the `PATH`, else
  * `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(findJavy({ MCPX_JAVY: "/opt/javy" }), "/opt/javy");
+ * assert.equal(findJavy({ PATH: "" }), undefined);
+ * ```
  */
 export function findJavy(env: Record<string, string | undefined>): string | undefined {
   const explicit = env.MCPX_JAVY;

@@ -152,6 +152,16 @@ export function withMemoryMaximum(
  * `cabi_realloc`, `invoke` and `memory` from the plugin's `namespace`, keeps
  * `bytecode` in a passive data segment and exports `_start`, which copies
  * the bytecode into the plugin's memory and invokes it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const bytecode = new Uint8Array([1, 2, 3]);
+ * const module = dynamicModule("javy_quickjs_provider_v3", bytecode);
+ * assert.ok(WebAssembly.validate(module as Uint8Array<ArrayBuffer>));
+ * assert.deepEqual(readDynamicModule(module).bytecode, bytecode);
+ * ```
  */
 export function dynamicModule(namespace: string, bytecode: Uint8Array): Uint8Array {
   const ns = str(namespace);
@@ -233,6 +243,14 @@ export interface DynamicModuleInfo {
  * namespace and bytecode.
  *
  * @throws {TypeError} When the module is not in that shape.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const info = readDynamicModule(dynamicModule("plugin_ns", new Uint8Array([7])));
+ * assert.equal(info.namespace, "plugin_ns");
+ * ```
  */
 export function readDynamicModule(bytes: Uint8Array): DynamicModuleInfo {
   const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes as BufferSource));
