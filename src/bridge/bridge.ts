@@ -159,10 +159,31 @@ interface ToolIndex {
  * Bridges tool calls from guest code to MCP servers.
  *
  * @example
- * ```ts ignore
- * await using bridge = new Bridge({ servers: [fs], policy: { allow: ["fs/read_*"] } });
- * const reply = await bridge.callTool("fs", "read_text_file", { path: "README.md" });
- * if (reply.ok) console.log(reply.value);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ * import { ClientPool, connect, type Connector } from "@mcpx/cli";
+ *
+ * const link: Connector = async (config, opts) => {
+ *   const server = new McpServer({ name: "demo", version: "1.0.0" });
+ *   server.registerTool("ping", {}, () => ({ content: [{ type: "text", text: "pong" }] }));
+ *   server.registerTool("wipe", {}, () => ({ content: [{ type: "text", text: "wiped" }] }));
+ *   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ *   await server.connect(serverSide);
+ *   return await connect(config, { ...opts, transport: clientSide });
+ * };
+ *
+ * const servers = [{ name: "demo", transport: "stdio" as const, command: "demo", args: [] }];
+ * await using bridge = new Bridge({
+ *   servers,
+ *   pool: new ClientPool(servers, { connect: link }),
+ *   policy: { allow: ["demo/ping"] },
+ * });
+ * const reply = await bridge.callTool("demo", "ping", {});
+ * assert.deepEqual(reply, { ok: true, value: [{ type: "text", text: "pong" }] });
+ * const denied = await bridge.callTool("demo", "wipe", {});
+ * assert.equal(denied.ok ? undefined : denied.error.code, "TOOL_DENIED");
  * ```
  */
 export class Bridge implements AsyncDisposable {

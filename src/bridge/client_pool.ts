@@ -75,10 +75,27 @@ export interface ClientPoolStats {
  * Lazily connected MCP clients, one per server.
  *
  * @example
- * ```ts ignore
- * await using pool = new ClientPool([{ name: "fs", transport: "stdio", command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "."] }]);
- * const conn = await pool.acquire("fs");
- * await conn.client.callTool({ name: "list_allowed_directories", arguments: {} });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ * import { connect } from "@mcpx/cli";
+ *
+ * // Connections to a small in-process server; by default the pool uses `connect`.
+ * const link: Connector = async (config, opts) => {
+ *   const server = new McpServer({ name: "demo", version: "1.0.0" });
+ *   server.registerTool("ping", {}, () => ({ content: [{ type: "text", text: "pong" }] }));
+ *   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ *   await server.connect(serverSide);
+ *   return await connect(config, { ...opts, transport: clientSide });
+ * };
+ *
+ * const demo = { name: "demo", transport: "stdio" as const, command: "demo", args: [] };
+ * await using pool = new ClientPool([demo], { connect: link });
+ * const conn = await pool.acquire("demo");
+ * assert.equal(await pool.acquire("demo"), conn); // reused
+ * const result = await conn.client.callTool({ name: "ping", arguments: {} });
+ * assert.deepEqual(result.content, [{ type: "text", text: "pong" }]);
  * ```
  */
 export class ClientPool implements AsyncDisposable {

@@ -26,12 +26,23 @@ export interface ToolCaller {
  * this process call tools through `bridge`.
  *
  * @example
- * ```ts ignore
- * await using bridge = new Bridge({ servers });
- * const uninstall = installHostRuntime(bridge);
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const calls: string[] = [];
+ * const uninstall = installHostRuntime({
+ *   callTool: (server, tool) => {
+ *     calls.push(`${server}/${tool}`);
+ *     return Promise.resolve({ ok: true, value: 3 });
+ *   },
+ * });
  * try {
- *   const { echo } = await import("./servers/everything/echo.ts");
- *   console.log(await echo({ message: "hi" }));
+ *   // Generated tool modules call through the hook installed on globalThis.
+ *   const hook = (globalThis as Record<symbol, unknown>)[Symbol.for("mcpx.host")] as {
+ *     callTool(s: string, t: string, a: unknown): Promise<unknown>;
+ *   };
+ *   assert.deepEqual(await hook.callTool("calc", "add", { a: 1, b: 2 }), { ok: true, value: 3 });
+ *   assert.deepEqual(calls, ["calc/add"]);
  * } finally {
  *   uninstall();
  * }

@@ -84,9 +84,21 @@ export interface Connection extends AsyncDisposable {
  * Starts or reaches `server` and completes the MCP `initialize` handshake.
  *
  * @example
- * ```ts ignore
- * await using conn = await connect({ name: "fs", transport: "stdio", command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "."] });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ *
+ * // A small MCP server in this process; a real one is usually a stdio or HTTP config.
+ * const server = new McpServer({ name: "demo", version: "1.0.0" });
+ * server.registerTool("ping", {}, () => ({ content: [{ type: "text", text: "pong" }] }));
+ * const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ * await server.connect(serverSide);
+ *
+ * const config = { name: "demo", transport: "stdio" as const, command: "demo", args: [] };
+ * await using conn = await connect(config, { transport: clientSide });
  * const { tools } = await conn.client.listTools();
+ * assert.deepEqual(tools.map((t) => t.name), ["ping"]);
  * ```
  * @throws {ServerConnectionError} `SERVER_START_FAILED` when the server cannot
  * be started or exits during start-up (with its exit code and stderr tail),

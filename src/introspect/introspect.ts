@@ -61,9 +61,22 @@ export interface IntrospectAllResult {
  * given a {@link Connection}, it leaves it open.
  *
  * @example
- * ```ts ignore
- * const snapshot = await introspect({ name: "everything", transport: "stdio", command: "npx", args: ["-y", "@modelcontextprotocol/server-everything"] });
- * console.log(snapshot.tools.map((t) => t.name));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ *
+ * const server = new McpServer({ name: "demo", version: "1.0.0" });
+ * server.registerTool("ping", { description: "Answers pong" }, () => ({
+ *   content: [{ type: "text", text: "pong" }],
+ * }));
+ * const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ * await server.connect(serverSide);
+ *
+ * const config = { name: "demo", transport: "stdio" as const, command: "demo", args: [] };
+ * const snapshot = await introspect(config, { connect: { transport: clientSide } });
+ * assert.equal(snapshot.serverInfo.name, "demo");
+ * assert.equal(snapshot.tools[0].description, "Answers pong");
  * ```
  * @throws {ServerConnectionError} when the server cannot be reached or its tool list fails.
  */
@@ -175,6 +188,16 @@ export async function listAllTools(conn: Connection, opts: ListOptions = {}): Pr
 /**
  * Connects to all `servers` in parallel and introspects each; a server that
  * fails does not stop the others.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const missing = { name: "missing", transport: "stdio" as const, command: "/no/such/server", args: [] };
+ * const { snapshots, failures } = await introspectAll([missing]);
+ * assert.equal(snapshots.length, 0);
+ * assert.equal(failures[0].server, "missing");
+ * ```
  */
 export async function introspectAll(
   servers: readonly ServerConfig[],

@@ -106,6 +106,25 @@ export interface LearnReport {
 /**
  * Calls every tool of `snapshot` that {@link learnRefusal} allows, once,
  * with `{}`, and records the shape of its response.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ * import { connect, introspect } from "@mcpx/cli";
+ *
+ * // A tool without an output schema that answers with JSON text.
+ * const server = new McpServer({ name: "demo", version: "1.0.0" });
+ * server.registerTool("stats", { annotations: { readOnlyHint: true } }, () => ({ content: [{ type: "text", text: '{"files":3}' }] }));
+ * const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ * await server.connect(serverSide);
+ *
+ * const config = { name: "demo", transport: "stdio" as const, command: "demo", args: [] };
+ * await using conn = await connect(config, { transport: clientSide });
+ * const report = await learnTools(conn, await introspect(conn));
+ * assert.deepEqual(report.learned, ["stats"]);
+ * ```
  */
 export async function learnTools(
   conn: Connection,

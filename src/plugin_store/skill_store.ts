@@ -81,11 +81,16 @@ export function validateSkillName(name: string): string {
  * The skills of one plugin directory.
  *
  * @example
- * ```ts ignore
- * import { SkillStore } from "./skill_store.ts";
- * const store = new SkillStore("./plugins");
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = new SkillStore(dir);
  * await store.save("double", "export const double = (n: number) => 2 * n;\n", "Doubles a number");
- * const { skills } = await store.loadAll(); // verified
+ * assert.deepEqual(await store.names(), ["double"]);
+ * const { skills } = await store.loadAll(); // checksums verified
+ * assert.equal(skills[0].description, "Doubles a number");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class SkillStore {

@@ -137,10 +137,18 @@ const MAX_SESSIONS = 10_000;
  * Decides and asks for every upstream call; one per bridge.
  *
  * @example
- * ```ts ignore
- * const gate = new ApprovalGate({ rules: { "memory/delete_*": "ask" } });
- * const r = await gate.check({ server, tool, args, def, context });
- * if (r.refusal) return errorEnvelope(r.refusal.code, r.refusal.message);
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const gate = new ApprovalGate({ rules: { "memory/delete_*": "deny" } });
+ * const result = await gate.check({
+ *   server: "memory",
+ *   tool: "delete_entities",
+ *   args: { entityNames: ["a"] },
+ *   def: { name: "delete_entities", inputSchema: { type: "object" } },
+ * });
+ * assert.equal(result.decision, "deny");
+ * assert.equal(result.refusal?.code, "TOOL_DENIED");
  * ```
  */
 export class ApprovalGate {

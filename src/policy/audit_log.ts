@@ -70,10 +70,24 @@ const encoder = new TextEncoder();
  * Appends audit entries; writes are batched and never block a call.
  *
  * @example
- * ```ts ignore
- * await using log = new AuditLog({ path: "/tmp/audit.jsonl", maxBytes: 1 << 20 });
- * log.append(entry);
- * await log.flush();
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const log = new AuditLog({ path: `${dir}/audit.jsonl`, maxBytes: 1 << 20 });
+ * log.append({
+ *   time: new Date().toISOString(),
+ *   session: "s1",
+ *   execution: "e1",
+ *   server: "memory",
+ *   tool: "read_graph",
+ *   digest: "0",
+ *   ms: 4,
+ *   outcome: "ok",
+ * });
+ * await log.close();
+ * assert.equal((await readAudit(log.path)).length, 1);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class AuditLog implements AsyncDisposable {

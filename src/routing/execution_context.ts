@@ -109,9 +109,13 @@ export interface ExecutionContext {
  * cannot show forms, it has no `elicit`.
  *
  * @example
- * ```ts ignore
- * const context = executionContext("session-1", channel);
- * const answer = await context.elicit?.({ message: "Proceed?", requestedSchema: { type: "object", properties: {} } });
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // Without a client channel, nothing can be asked of the user.
+ * const context = executionContext("session-1");
+ * assert.equal(context.sessionId, "session-1");
+ * assert.equal(context.elicit, undefined);
  * ```
  */
 export function executionContext(sessionId: string, client?: ClientChannel): ExecutionContext {

@@ -194,6 +194,32 @@ export function progressFor(
  * sampling, elicitation and roots requests and its log messages to the
  * client of the execution that caused them. The client must have been
  * created with {@link PASSTHROUGH_CAPABILITIES}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ * import { connect } from "@mcpx/cli";
+ *
+ * const server = new McpServer({ name: "demo", version: "1.0.0" });
+ * const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ * await server.connect(serverSide);
+ *
+ * const config = { name: "demo", transport: "stdio" as const, command: "demo", args: [] };
+ * await using _conn = await connect(config, {
+ *   transport: clientSide,
+ *   capabilities: RUN_CAPABILITIES,
+ *   setup: (client) =>
+ *     routeUpstream("demo", client, {
+ *       capabilities: RUN_CAPABILITIES,
+ *       roots: () => [{ uri: "file:///work" }],
+ *     }),
+ * });
+ * // The server asks for roots; with no call in flight it gets the fallback roots.
+ * const { roots } = await server.server.listRoots();
+ * assert.deepEqual(roots, [{ uri: "file:///work" }]);
+ * ```
  */
 export function routeUpstream(server: string, client: McpClient, opts: RouteOptions = {}): void {
   const forward = async (

@@ -55,7 +55,21 @@ export interface CatalogOptions {
   retryAfterMs?: number;
 }
 
-/** Servers, their snapshots and the generated tree, kept current. */
+/**
+ * Servers, their snapshots and the generated tree, kept current.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ClientPool } from "@mcpx/cli";
+ *
+ * const servers = [{ name: "fs", transport: "stdio" as const, command: "fs-server", args: [] }];
+ * await using pool = new ClientPool(servers);
+ * const catalog = new Catalog({ servers, pool });
+ * assert.deepEqual(catalog.names, ["fs"]);
+ * assert.equal(catalog.status()[0].state, "idle"); // nothing is started until needed
+ * ```
+ */
 export class Catalog {
   readonly #entries = new Map<string, Entry>();
   readonly #pool: ClientPool;

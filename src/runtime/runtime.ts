@@ -173,14 +173,35 @@ export interface RuntimeResult extends ExecutionResult {
  * Runs TypeScript against MCP servers' generated modules in the sandbox.
  *
  * @example
- * ```ts ignore
- * import { Runtime } from "@mcpx/cli";
- * await using runtime = await Runtime.create({ servers: [everything] });
- * const r = await runtime.execute(`
- *   import { getSum } from "./servers/everything/index.ts";
- *   export default await getSum({ a: 1, b: 2 });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ * import { z } from "zod";
+ * import { connect, type Connector, Runtime } from "@mcpx/cli";
+ *
+ * // A small in-process server; usually `servers` come from a config and need no `connect`.
+ * const link: Connector = async (config, opts) => {
+ *   const server = new McpServer({ name: "calc", version: "1.0.0" });
+ *   server.registerTool("add", { inputSchema: { a: z.number(), b: z.number() } }, ({ a, b }: { a: number; b: number }) => ({
+ *     content: [{ type: "text", text: String(a + b) }],
+ *   }));
+ *   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ *   await server.connect(serverSide);
+ *   return await connect(config, { ...opts, transport: clientSide });
+ * };
+ *
+ * await using runtime = await Runtime.create({
+ *   servers: [{ name: "calc", transport: "stdio", command: "calc", args: [] }],
+ *   connect: link,
+ *   typeCheck: false, // on by default; it starts a TypeScript process
+ * });
+ * const run = await runtime.execute(`
+ *   import { add } from "./servers/calc/index.ts";
+ *   import { text } from "./runtime.ts";
+ *   export default text(await add({ a: 1, b: 2 }));
  * `);
- * console.log(r.result);
+ * assert.equal(run.result, "3");
  * ```
  */
 export class Runtime implements AsyncDisposable {

@@ -102,7 +102,23 @@ export interface ExecutionResult extends ExecuteOutcome {
   result?: unknown;
 }
 
-/** Runs TypeScript programs in an isolated engine. */
+/**
+ * Runs TypeScript programs in an isolated engine.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * await using sandbox = await Sandbox.create();
+ * const run = await sandbox.execute(`
+ *   const n: number = 21;
+ *   export default n * 2;
+ * `);
+ * assert.equal(run.result, 42);
+ * const denied = await sandbox.execute(`export default 1`, { limits: { timeoutMs: 0 } }).catch((e) => e);
+ * assert.ok(denied instanceof RangeError);
+ * ```
+ */
 export class Sandbox {
   /** Default limits of this sandbox's executions. */
   readonly limits: Readonly<EngineLimits>;

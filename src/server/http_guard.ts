@@ -72,8 +72,18 @@ export function validateOrigins(origins: readonly string[]): string[] {
  * Wraps `handler` with the origin check, CORS and JSON-RPC error ids.
  *
  * @example
- * ```ts ignore
- * Deno.serve(guardHttp(handler, { allowOrigins: ["https://app.example.com"] }));
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const handler = guardHttp(() => new Response("ok"), { allowOrigins: ["https://app.example.com"] });
+ * const allowed = await handler(
+ *   new Request("http://127.0.0.1/mcp", { headers: { origin: "https://app.example.com" } }),
+ * );
+ * assert.equal(allowed.status, 200);
+ * const refused = await handler(
+ *   new Request("http://127.0.0.1/mcp", { headers: { origin: "https://evil.example" } }),
+ * );
+ * assert.equal(refused.status, 403);
  * ```
  */
 export function guardHttp(handler: FetchHandler, opts: HttpGuardOptions = {}): FetchHandler {

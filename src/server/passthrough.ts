@@ -212,6 +212,17 @@ export const RESOURCE_CAPABILITIES: {
 /**
  * Passes resources, templates, prompts, subscriptions and completions of every
  * upstream server through to mcpx's clients.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const passthrough = new Passthrough({
+ *   servers: () => [],
+ *   client: () => Promise.reject(new Error("no servers")),
+ * });
+ * assert.deepEqual((await passthrough.listResources()).resources, []);
+ * ```
  */
 export class Passthrough {
   readonly #servers: PassthroughOptions["servers"];
