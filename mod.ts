@@ -7,6 +7,7 @@
  * it all as one MCP server.
  *
  * ```ts ignore
+ * // Needs a .mcp.json naming @modelcontextprotocol/server-everything first.
  * import { generate, introspect, loadConfig, Runtime } from "@mcpx/cli";
  *
  * const { servers } = await loadConfig(".mcp.json");

@@ -68,9 +68,18 @@ type Entry = z.infer<typeof EntrySchema>;
  * Reads and parses a configuration file.
  *
  * @example Load the project's configuration
- * ```ts ignore
- * const config = await loadConfig(".mcp.json");
- * console.log(config.servers.map((s) => s.name));
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(
+ *   `${dir}/.mcp.json`,
+ *   `{ "mcpServers": { "fs": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "."] } } }`,
+ * );
+ * const config = await loadConfig(`${dir}/.mcp.json`);
+ * assert.deepEqual(config.servers.map((s) => s.name), ["fs"]);
+ * await assert.rejects(() => loadConfig(`${dir}/missing.json`), /CONFIG_NOT_FOUND|not found/i);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  * @param path File to read, absolute or relative to the working directory.
  * @throws {ConfigError} `CONFIG_NOT_FOUND` when the file does not exist,

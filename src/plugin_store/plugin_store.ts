@@ -196,13 +196,28 @@ async function walk(root: string, plugin: string): Promise<string[]> {
  * A directory of saved plugins.
  *
  * @example
- * ```ts ignore
- * import { generate, introspect, PluginStore } from "@mcpx/cli";
- * const snapshot = await introspect(server);
- * const { files } = generate([snapshot]);
- * const store = new PluginStore("./plugins");
- * await store.save("everything", { files, snapshots: [snapshot] });
- * const plugin = await store.load("everything"); // verifies every checksum
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generate, type ServerSnapshot } from "@mcpx/cli";
+ *
+ * // A snapshot as `introspect` returns it.
+ * const snapshot: ServerSnapshot = {
+ *   name: "calc",
+ *   serverInfo: { name: "calc", version: "1.0.0" },
+ *   capabilities: { tools: {} },
+ *   tools: [{ name: "add", inputSchema: { type: "object" } }],
+ *   resources: [],
+ *   resourceTemplates: [],
+ *   prompts: [],
+ * };
+ * const { files, servers } = generate([snapshot]);
+ * const dir = await Deno.makeTempDir();
+ * const store = new PluginStore(dir, { keys: null }); // keys: null leaves the plugin unsigned
+ * await store.save("calc", { files, servers, snapshots: [snapshot] });
+ * const plugin = await store.load("calc"); // verifies every checksum
+ * assert.equal(plugin.manifest.name, "calc");
+ * assert.deepEqual((await store.list()).map((p) => p.tools), [1]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class PluginStore {

@@ -111,13 +111,16 @@ const MAX_PAGES = 100;
  * refusals and failures come back as error envelopes.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const access = new ResourceAccess({
  *   servers: ["everything"],
- *   client: async (s) => (await pool.acquire(s)).client,
- *   resources: { deny: ["everything/demo://resource/dynamic/blob/*"] },
+ *   client: () => Promise.reject(new Error("not needed for rule checks")),
+ *   resources: { deny: ["everything/demo://resource/dynamic/*"] },
  * });
- * await access.handle("resources/read", { server: "everything", uri: "demo://resource/static/document/architecture.md" });
+ * assert.ok(access.allowsResource("everything", "demo://resource/static/document/a.md"));
+ * assert.ok(!access.allowsResource("everything", "demo://resource/dynamic/blob/1"));
  * ```
  */
 export class ResourceAccess {

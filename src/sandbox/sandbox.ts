@@ -137,11 +137,12 @@ export class Sandbox {
    *
    * @throws {RangeError} When a limit is out of range.
    * @example
-   * ```ts ignore
-   * import { Sandbox } from "./sandbox.ts";
-   * await using sandbox = await Sandbox.create();
+   * ```ts
+   * import assert from "node:assert/strict";
+   *
+   * await using sandbox = await Sandbox.create({ limits: { timeoutMs: 1_000 } });
    * const r = await sandbox.execute("export default 1 + 1");
-   * console.log(r.result); // 2
+   * assert.equal(r.result, 2);
    * ```
    */
   static async create(opts: SandboxOptions = {}): Promise<Sandbox> {

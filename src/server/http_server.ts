@@ -72,7 +72,24 @@ interface Entry {
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
-/** Serves `host` over Streamable HTTP at `/mcp`. */
+/**
+ * Serves `host` over Streamable HTTP at `/mcp`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+ * import { ServeHost } from "@mcpx/cli";
+ *
+ * await using host = await ServeHost.create({ runtime: { servers: [] } });
+ * await using http = serveHttp(host, { port: 0 }); // any free port on 127.0.0.1
+ * const client = new Client({ name: "example", version: "1.0.0" });
+ * await client.connect(new StreamableHTTPClientTransport(new URL(http.url)));
+ * const { tools } = await client.listTools();
+ * assert.ok(tools.some((t) => t.name === "execute_code"));
+ * await client.close();
+ * ```
+ */
 export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
   const hostname = opts.hostname ?? "127.0.0.1";
   const maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;

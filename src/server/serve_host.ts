@@ -156,7 +156,28 @@ interface SkillEntry {
 
 type Args = Record<string, unknown>;
 
-/** The state every session of one `mcpx serve` shares. */
+/**
+ * The state every session of one `mcpx serve` shares.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
+ *
+ * await using host = await ServeHost.create({ runtime: { servers: [] } });
+ * const session = host.createSession();
+ * const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ * await session.server.connect(serverSide);
+ * const client = new Client({ name: "example", version: "1.0.0" });
+ * await client.connect(clientSide);
+ * const reply = await client.callTool({
+ *   name: "execute_code",
+ *   arguments: { code: "export default [1, 2, 3].map((n) => n * 2);" },
+ * });
+ * assert.deepEqual((reply.structuredContent as { result: unknown }).result, [2, 4, 6]);
+ * await client.close();
+ * ```
+ */
 export class ServeHost implements AsyncDisposable {
   #runtime?: Promise<Runtime>;
   readonly #runtimeOptions: RuntimeOptions;
@@ -912,6 +933,24 @@ export class ServeHost implements AsyncDisposable {
 /**
  * One MCP session of a {@link ServeHost}: a workspace and the SDK servers
  * speaking for it (one per connection, or per request over stateless HTTP).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
+ *
+ * await using host = await ServeHost.create({ runtime: { servers: [] } });
+ * await using session = host.createSession();
+ * const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ * await session.server.connect(serverSide);
+ * const client = new Client({ name: "example", version: "1.0.0" });
+ * await client.connect(clientSide);
+ * const { tools } = await client.listTools();
+ * assert.ok(tools.some((t) => t.name === "search_tools"));
+ * session.workspace.write("notes.txt", "kept across executions");
+ * assert.equal(session.workspace.size, 1);
+ * await client.close();
+ * ```
  */
 export class ServeSession implements AsyncDisposable {
   /** Files kept across the executions of this session. */

@@ -78,11 +78,12 @@ const EMPTY_TREE: ReadonlyMap<string, string> = new Map();
  * Checks TypeScript programs against a generated tree in a warm process.
  *
  * @example
- * ```ts ignore
- * import { TypeChecker } from "@mcpx/cli";
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
  * await using checker = new TypeChecker();
- * const r = await checker.check(`const n: number = "1";`);
- * console.log(r.diagnostics[0].message); // Type 'string' is not assignable to type 'number'.
+ * const result = await checker.check(`const n: number = "1";`);
+ * assert.match(result.diagnostics[0].message, /not assignable to type 'number'/);
  * ```
  */
 export class TypeChecker implements AsyncDisposable {

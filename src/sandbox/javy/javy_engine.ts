@@ -35,7 +35,25 @@ export interface JavyEngineOptions {
 
 type RunMessage = Extract<ToJavyWorker, { t: "run" }>;
 
-/** Javy (QuickJS bytecode through a Javy plugin) behind the {@link Engine} interface. */
+/**
+ * Javy (QuickJS bytecode through a Javy plugin) behind the {@link Engine} interface.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { JavyPlugin, Sandbox } from "@mcpx/cli";
+ *
+ * const plugin = await JavyPlugin.fromFile(
+ *   "node_modules/@chainlink/cre-sdk-javy-plugin/dist/javy-chainlink-sdk.plugin.wasm",
+ * );
+ * await using sandbox = await Sandbox.create({
+ *   engine: await JavyEngine.create({ plugin, maxWorkers: 1 }),
+ *   ownsEngine: true,
+ * });
+ * const run = await sandbox.execute("export default [1, 2, 3].length;");
+ * assert.equal(run.result, 3);
+ * ```
+ */
 export class JavyEngine implements Engine {
   /** Backend name. */
   readonly name: string = "javy";
