@@ -14,7 +14,21 @@
 import { join } from "node:path";
 import type { OAuthClientInformation, OAuthTokens } from "../mcp_types.ts";
 
-/** What is stored for one server. */
+/**
+ * What is stored for one server.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const record: OAuthRecord = {
+ *   serverUrl: "https://example.com/mcp",
+ *   tokens: { access_token: "t", token_type: "Bearer" },
+ *   tokensSavedAt: Date.now(),
+ * };
+ * assert.equal(record.tokens?.token_type, "Bearer");
+ * ```
+ */
 export interface OAuthRecord {
   /** The MCP server's URL (the key). */
   serverUrl: string;

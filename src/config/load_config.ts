@@ -15,7 +15,23 @@ import { JsoncSyntaxError, parseJsonc } from "./_jsonc.ts";
 import { parseMcpxSettings } from "./mcpx_settings.ts";
 import type { McpxConfig, ServerConfig, ServerTimeouts } from "./types.ts";
 
-/** Options of {@link loadConfig} and {@link parseConfig}. */
+/**
+ * Options of {@link loadConfig} and {@link parseConfig}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ParseConfigOptions = { env: { TOKEN: "secret" } };
+ * const config = parseConfig(
+ *   '{ "mcpServers": { "api": { "url": "https://example.com/mcp", "headers": { "Authorization": "Bearer ${TOKEN}" } } } }',
+ *   "mcp.json",
+ *   opts,
+ * );
+ * const api = config.servers[0];
+ * assert.equal(api.transport === "stdio" ? undefined : api.headers?.Authorization, "Bearer secret");
+ * ```
+ */
 export interface ParseConfigOptions {
   /** Variables for `${VAR}` expansion; defaults to the process environment. */
   env?: Record<string, string>;
@@ -273,7 +289,17 @@ export function parseConfig(text: string, source: string, opts?: ParseConfigOpti
   return { source, servers };
 }
 
-/** Options of {@link inlineServer}. */
+/**
+ * Options of {@link inlineServer}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: InlineServerOptions = { name: "fs", command: "npx", args: ["-y", "server"] };
+ * assert.equal(inlineServer(opts).transport, "stdio");
+ * ```
+ */
 export interface InlineServerOptions {
   /** Server name. */
   name: string;

@@ -20,7 +20,17 @@ import { describeUpstreamError } from "../bridge/upstream_errors.ts";
 /** Default deadline for a server to start and answer `initialize`. */
 export const DEFAULT_CONNECT_TIMEOUT_MS: number = 20_000;
 
-/** Options of {@link connect}. */
+/**
+ * Options of {@link connect}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ConnectOptions = { timeoutMs: 5_000, clientName: "my-agent" };
+ * assert.equal(opts.clientName, "my-agent");
+ * ```
+ */
 export interface ConnectOptions {
   /** Deadline for start-up and `initialize`, in milliseconds (default 20,000). */
   timeoutMs?: number;
@@ -46,7 +56,19 @@ export interface ConnectOptions {
   setup?: (client: McpClient) => void;
 }
 
-/** How a connection ended, given to {@link Connection.onClose} listeners. */
+/**
+ * How a connection ended, given to {@link Connection.onClose} listeners.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function explain(info: CloseInfo): string {
+ *   return info.expected ? "closed" : `exited (${info.exitCode ?? info.signal}): ${info.stderrTail.at(-1)}`;
+ * }
+ * assert.equal(explain({ expected: false, exitCode: 1, stderrTail: ["boom"] }), "exited (1): boom");
+ * ```
+ */
 export interface CloseInfo {
   /** True when {@link Connection.close} was called; false when the server went away. */
   expected: boolean;
@@ -58,7 +80,20 @@ export interface CloseInfo {
   stderrTail: string[];
 }
 
-/** A live, initialized MCP client session with one server. */
+/**
+ * A live, initialized MCP client session with one server.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * async function toolNames(conn: Connection): Promise<string[]> {
+ *   const { tools } = await conn.client.listTools();
+ *   return tools.map((t) => t.name);
+ * }
+ * assert.equal(typeof toolNames, "function");
+ * ```
+ */
 export interface Connection extends AsyncDisposable {
   /** The server this connection talks to. */
   readonly server: ServerConfig;

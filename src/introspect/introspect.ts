@@ -17,7 +17,17 @@ export const DEFAULT_MAX_PAGES: number = 1_000;
 /** Default deadline for each list request, in milliseconds. */
 export const DEFAULT_LIST_TIMEOUT_MS: number = 30_000;
 
-/** Options of {@link listAllTools}. */
+/**
+ * Options of {@link listAllTools}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ListOptions = { maxPages: 10, signal: AbortSignal.timeout(30_000) };
+ * assert.equal(opts.maxPages, 10);
+ * ```
+ */
 export interface ListOptions {
   /** Most pages to read before failing (default 1,000). */
   maxPages?: number;
@@ -27,7 +37,17 @@ export interface ListOptions {
   signal?: AbortSignal;
 }
 
-/** Options of {@link introspect} and {@link introspectAll}. */
+/**
+ * Options of {@link introspect} and {@link introspectAll}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: IntrospectOptions = { toolsOnly: true, requestTimeoutMs: 10_000, connect: { timeoutMs: 5_000 } };
+ * assert.equal(opts.toolsOnly, true);
+ * ```
+ */
 export interface IntrospectOptions extends ListOptions {
   /** Read only the server's info and tools, not its resources and prompts (default false). */
   toolsOnly?: boolean;
@@ -35,7 +55,17 @@ export interface IntrospectOptions extends ListOptions {
   connect?: ConnectOptions;
 }
 
-/** A server {@link introspectAll} could not read. */
+/**
+ * A server {@link introspectAll} could not read.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const failure: IntrospectFailure = { server: "fs", error: new Error("spawn npx ENOENT") };
+ * assert.match(`${failure.server}: ${failure.error.message}`, /^fs: spawn/);
+ * ```
+ */
 export interface IntrospectFailure {
   /** Server name. */
   server: string;
@@ -43,7 +73,17 @@ export interface IntrospectFailure {
   error: Error;
 }
 
-/** Result of {@link introspectAll}. */
+/**
+ * Result of {@link introspectAll}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const result: IntrospectAllResult = await introspectAll([]);
+ * assert.deepEqual(result, { snapshots: [], failures: [] });
+ * ```
+ */
 export interface IntrospectAllResult {
   /** Snapshots of the servers that answered, in the order given. */
   snapshots: ServerSnapshot[];

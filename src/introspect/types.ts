@@ -1,6 +1,25 @@
 import type { Prompt, Resource, ResourceTemplate, Tool } from "../mcp_types.ts";
 
-/** Everything mcpx reads from one MCP server. */
+/**
+ * Everything mcpx reads from one MCP server.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generate } from "@mcpx/cli";
+ *
+ * const snapshot: ServerSnapshot = {
+ *   name: "calc",
+ *   serverInfo: { name: "calc", version: "1.0.0" },
+ *   capabilities: { tools: {} },
+ *   tools: [{ name: "add", inputSchema: { type: "object" } }],
+ *   resources: [],
+ *   resourceTemplates: [],
+ *   prompts: [],
+ * };
+ * assert.deepEqual(generate([snapshot]).servers[0].tools.map((t) => t.fn), ["add"]);
+ * ```
+ */
 export interface ServerSnapshot {
   /** Server name from the configuration. */
   name: string;

@@ -93,7 +93,19 @@ export function learnFromResult(tool: Tool, result: CallToolResult): Tool {
   return { ...tool, _meta: { ...meta, [LEARNED_META_KEY]: learned } };
 }
 
-/** What {@link learnTools} did. */
+/**
+ * What {@link learnTools} did.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function summary(report: LearnReport): string {
+ *   return `${report.learned.length} learned, ${report.skipped.length} skipped`;
+ * }
+ * assert.equal(summary({ snapshot: {} as LearnReport["snapshot"], learned: ["a"], skipped: [] }), "1 learned, 0 skipped");
+ * ```
+ */
 export interface LearnReport {
   /** The snapshot with learned outputs recorded in its tools. */
   snapshot: ServerSnapshot;
