@@ -21,7 +21,17 @@ import { learnedOutput, type ResultKind, resultKind } from "../bridge/result_sha
 import { jsdoc, sanitizeCommentText, tsStringLiteral } from "./jsdoc.ts";
 import { type CompiledTemplates, defaultTemplates } from "./templates.ts";
 
-/** One file of a generated tree. */
+/**
+ * One file of a generated tree.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const file: GeneratedFile = { path: "servers/calc/add.ts", content: "export {};\n" };
+ * assert.ok(file.path.endsWith(".ts"));
+ * ```
+ */
 export interface GeneratedFile {
   /** Path relative to the tree root, with `/` separators. */
   path: string;
@@ -29,7 +39,17 @@ export interface GeneratedFile {
   content: string;
 }
 
-/** Where one tool landed in the tree. */
+/**
+ * Where one tool landed in the tree.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const tool: GeneratedTool = { name: "get-sum", fn: "getSum", path: "servers/calc/getSum.ts", structured: false };
+ * assert.equal(tool.fn, "getSum");
+ * ```
+ */
 export interface GeneratedTool {
   /** Tool name as the server spells it. */
   name: string;
@@ -47,7 +67,17 @@ export interface GeneratedTool {
   result?: ResultKind;
 }
 
-/** Where one server landed in the tree. */
+/**
+ * Where one server landed in the tree.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const server: GeneratedServer = { name: "calc", dir: "calc", tools: [] };
+ * assert.equal(server.dir, "calc");
+ * ```
+ */
 export interface GeneratedServer {
   /** Server name from the configuration. */
   name: string;
@@ -57,7 +87,18 @@ export interface GeneratedServer {
   tools: GeneratedTool[];
 }
 
-/** The result of {@link generate}: files in memory, sorted by path. */
+/**
+ * The result of {@link generate}: files in memory, sorted by path.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const result: GenerateResult = generate([]);
+ * assert.deepEqual(result.servers, []);
+ * assert.deepEqual(result.warnings, []);
+ * ```
+ */
 export interface GenerateResult {
   /** Every file of the tree. */
   files: GeneratedFile[];
@@ -67,7 +108,20 @@ export interface GenerateResult {
   warnings: string[];
 }
 
-/** Options of {@link generate}. */
+/**
+ * Options of {@link generate}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_TEMPLATES } from "@mcpx/cli";
+ *
+ * const opts: GenerateOptions = {};
+ * const { files } = generate([], opts);
+ * assert.ok(files.some((f) => f.path === "runtime.ts"));
+ * assert.ok(DEFAULT_TEMPLATES.runtime.length > 0);
+ * ```
+ */
 export interface GenerateOptions {
   /** Templates to use instead of the built-in ones (see `loadTemplates`). */
   templates?: CompiledTemplates;

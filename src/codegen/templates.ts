@@ -28,10 +28,30 @@ export const TEMPLATE_NAMES = [
   "runtime",
 ] as const;
 
-/** One of {@link TEMPLATE_NAMES}. */
+/**
+ * One of {@link TEMPLATE_NAMES}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const name: TemplateName = "tool";
+ * assert.ok(TEMPLATE_NAMES.includes(name));
+ * ```
+ */
 export type TemplateName = typeof TEMPLATE_NAMES[number];
 
-/** Template sources by name. */
+/**
+ * Template sources by name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const sources: TemplateSources = { ...DEFAULT_TEMPLATES, readme: "# My tree\n" };
+ * assert.equal(sources.readme, "# My tree\n");
+ * ```
+ */
 export type TemplateSources = Record<TemplateName, string>;
 
 /**
@@ -53,7 +73,19 @@ export const DEFAULT_TEMPLATES: Readonly<TemplateSources> = Object.freeze({
   runtime: runtimeTemplate,
 });
 
-/** Compiled templates, ready to render. */
+/**
+ * Compiled templates, ready to render.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const templates: CompiledTemplates = await loadTemplates(dir); // all defaults
+ * assert.equal(typeof templates.render, "function");
+ * await Deno.remove(dir);
+ * ```
+ */
 export interface CompiledTemplates {
   /** Renders template `name` with `data`. */
   render(name: TemplateName, data: object): string;

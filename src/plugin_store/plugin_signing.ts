@@ -29,7 +29,17 @@ export interface PluginSignature {
   signature: string;
 }
 
-/** A trusted key, as listed by {@link SigningKeys.trusted}. */
+/**
+ * A trusted key, as listed by {@link SigningKeys.trusted}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const key: TrustedKey = { publicKey: "ab".repeat(32), fingerprint: "abab", label: "ci" };
+ * assert.equal(key.publicKey.length, 64);
+ * ```
+ */
 export interface TrustedKey {
   /** Public key, hex. */
   publicKey: string;

@@ -61,7 +61,19 @@ const LOCK_LEFTOVER = new RegExp(`^\\.lock-(.+)\\.(?:stale-)?${UUID}$`);
 const READ_ATTEMPTS = 20;
 const MANIFEST_FILE = "manifest.json";
 
-/** The `manifest.json` of a saved plugin. */
+/**
+ * The `manifest.json` of a saved plugin.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function describe(manifest: PluginManifest): string {
+ *   return `${manifest.name} by ${manifest.generator.name} ${manifest.generator.version}`;
+ * }
+ * assert.equal(typeof describe, "function");
+ * ```
+ */
 export interface PluginManifest {
   /** Version of this format ({@link MANIFEST_SCHEMA_VERSION}). */
   schemaVersion: 1;
@@ -101,7 +113,19 @@ const ManifestSchema: z.ZodType<PluginManifest> = z.object({
   rootChecksum: hex64,
 });
 
-/** What {@link PluginStore.save} stores besides the files. */
+/**
+ * What {@link PluginStore.save} stores besides the files.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generate } from "@mcpx/cli";
+ *
+ * const { files, servers } = generate([]);
+ * const contents: PluginContents = { files, servers, snapshots: [] };
+ * assert.ok(contents.files.length > 0);
+ * ```
+ */
 export interface PluginContents {
   /** The generated tree (from `generate`). */
   files: readonly GeneratedFile[];
@@ -116,7 +140,17 @@ export interface PluginContents {
   configs?: readonly ServerConfig[];
 }
 
-/** The `snapshot.json` of a saved plugin. */
+/**
+ * The `snapshot.json` of a saved plugin.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const snapshot: PluginSnapshot = { servers: [], configs: [{ name: "fs", transport: "stdio", command: "npx", args: [] }] };
+ * assert.equal(snapshot.configs[0].name, "fs");
+ * ```
+ */
 export interface PluginSnapshot {
   /** The snapshot of every server in the plugin. */
   servers: ServerSnapshot[];
@@ -124,7 +158,19 @@ export interface PluginSnapshot {
   configs: ServerConfig[];
 }
 
-/** A verified plugin, read into memory. */
+/**
+ * A verified plugin, read into memory.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function toolCount(plugin: LoadedPlugin): number {
+ *   return plugin.snapshot.servers.reduce((n, s) => n + s.tools.length, 0);
+ * }
+ * assert.equal(toolCount({ manifest: {} as LoadedPlugin["manifest"], files: [], snapshot: { servers: [], configs: [] } }), 0);
+ * ```
+ */
 export interface LoadedPlugin {
   /** Its verified manifest. */
   manifest: PluginManifest;
@@ -134,7 +180,17 @@ export interface LoadedPlugin {
   snapshot: PluginSnapshot;
 }
 
-/** One line of {@link PluginStore.list}. */
+/**
+ * One line of {@link PluginStore.list}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const summary: PluginSummary = { name: "calc", servers: ["calc"], tools: 1, createdAt: new Date().toISOString(), generatorVersion: "0.1.0" };
+ * assert.equal(summary.tools, 1);
+ * ```
+ */
 export interface PluginSummary {
   /** Plugin name. */
   name: string;
