@@ -9,6 +9,18 @@
  * Tools that may be called. Either `"*"` (all), a list of patterns such as
  * `"fs/*"`, `"everything/echo"`, `"fs/read_*"` or `"memory"` (a whole server),
  * or an object from server name to `"*"` or a list of tool-name patterns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Bridge } from "@mcpx/cli";
+ *
+ * const allow: AllowSpec = { fs: ["read_*"], memory: "*" };
+ * const servers = [{ name: "fs", transport: "stdio" as const, command: "fs-server", args: [] }];
+ * await using bridge = new Bridge({ servers, policy: { allow } });
+ * const reply = await bridge.callTool("fs", "write_file", {});
+ * assert.equal(reply.ok ? undefined : reply.error.code, "TOOL_DENIED");
+ * ```
  */
 export type AllowSpec =
   | "*"

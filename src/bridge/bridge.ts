@@ -45,7 +45,18 @@ export const DEFAULT_MAX_ARG_BYTES: number = 1024 * 1024;
  */
 export const DEFAULT_CALL_TIMEOUT_MS: number = 25_000;
 
-/** Result caching; off unless a {@link BridgePolicy.cache} object is given. */
+/**
+ * Result caching; off unless a {@link BridgePolicy.cache} object is given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const cache: CachePolicy = { maxEntries: 500, ttlMs: 30_000, tools: ["fs/read_*"] };
+ * await using bridge = new Bridge({ servers: [], policy: { cache } });
+ * assert.equal(bridge.stats().cacheHits, 0);
+ * ```
+ */
 export interface CachePolicy {
   /** Most cached results (default 256). */
   maxEntries?: number;
@@ -60,7 +71,23 @@ export interface CachePolicy {
   tools?: readonly string[];
 }
 
-/** What guest code may do with tools, and how calls are limited. */
+/**
+ * What guest code may do with tools, and how calls are limited.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const policy: BridgePolicy = {
+ *   allow: { fs: ["read_*", "list_*"] },
+ *   deny: ["fs/read_secret"],
+ *   rateLimits: { fs: { callsPerSecond: 10, burst: 20 } },
+ *   cache: { ttlMs: 60_000 },
+ * };
+ * await using bridge = new Bridge({ servers: [], policy });
+ * assert.equal(bridge.stats().calls, 0);
+ * ```
+ */
 export interface BridgePolicy {
   /** Tools that may be called (default: every tool of every configured server). */
   allow?: AllowSpec;
@@ -86,7 +113,20 @@ export interface BridgePolicy {
   prompts?: AccessRules;
 }
 
-/** One finished call, reported to {@link BridgeOptions.onCall}. */
+/**
+ * One finished call, reported to {@link BridgeOptions.onCall}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const events: CallEvent[] = [];
+ * await using bridge = new Bridge({ servers: [], onCall: (e) => events.push(e) });
+ * await bridge.callTool("nope", "tool", {});
+ * assert.equal(events[0].ok, false);
+ * assert.equal(events[0].server, "nope");
+ * ```
+ */
 export interface CallEvent {
   /** Server name. */
   server: string;
@@ -102,7 +142,19 @@ export interface CallEvent {
   ms: number;
 }
 
-/** Options of {@link Bridge}. */
+/**
+ * Options of {@link Bridge}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: BridgeOptions = { servers: [], policy: { allow: "*" } };
+ * await using bridge = new Bridge(opts);
+ * const reply = await bridge.callTool("missing", "tool", {});
+ * assert.equal(reply.ok, false);
+ * ```
+ */
 export interface BridgeOptions {
   /** The servers calls may go to. */
   servers: readonly ServerConfig[];
@@ -132,7 +184,20 @@ export interface BridgeOptions {
   onResult?: (server: string, tool: Tool, result: CallToolResult) => void;
 }
 
-/** Counters of a {@link Bridge}. */
+/**
+ * Counters of a {@link Bridge}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * await using bridge = new Bridge({ servers: [] });
+ * await bridge.callTool("nope", "tool", {});
+ * const stats: BridgeStats = bridge.stats();
+ * assert.equal(stats.calls, 1);
+ * assert.equal(stats.failed, 1);
+ * ```
+ */
 export interface BridgeStats {
   /** Calls made through {@link Bridge.callTool}. */
   calls: number;

@@ -36,10 +36,38 @@ interface Health {
   pinging?: Promise<boolean>;
 }
 
-/** Opens a connection; {@link connect} unless a test or embedder supplies another. */
+/**
+ * Opens a connection; {@link connect} unless a test or embedder supplies another.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "@mcpx/cli";
+ *
+ * // Log every connection the pool opens.
+ * const opened: string[] = [];
+ * const logged: Connector = (server, opts) => {
+ *   opened.push(server.name);
+ *   return connect(server, opts);
+ * };
+ * await using pool = new ClientPool([], { connect: logged });
+ * assert.deepEqual(opened, []); // nothing opened until a server is acquired
+ * ```
+ */
 export type Connector = (server: ServerConfig, opts: ConnectOptions) => Promise<Connection>;
 
-/** Options of {@link ClientPool}. */
+/**
+ * Options of {@link ClientPool}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ClientPoolOptions = { connectTimeoutMs: 5_000, pingIntervalMs: 0, breaker: { failureThreshold: 3 } };
+ * await using pool = new ClientPool([], opts);
+ * assert.deepEqual(pool.stats().live, []);
+ * ```
+ */
 export interface ClientPoolOptions {
   /** How to open a connection (default {@link connect}). */
   connect?: Connector;
@@ -57,7 +85,18 @@ export interface ClientPoolOptions {
   breaker?: CircuitBreakerOptions;
 }
 
-/** Counters of a {@link ClientPool}. */
+/**
+ * Counters of a {@link ClientPool}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new ClientPool([]);
+ * const stats: ClientPoolStats = pool.stats();
+ * assert.equal(stats.connects, 0);
+ * ```
+ */
 export interface ClientPoolStats {
   /** Connections opened successfully so far. */
   connects: number;

@@ -15,7 +15,19 @@ export interface HostHook {
   callTool(server: string, tool: string, args: unknown): Promise<CallEnvelope>;
 }
 
-/** Anything that can answer tool calls, such as a {@link Bridge}. */
+/**
+ * Anything that can answer tool calls, such as a {@link Bridge}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const caller: ToolCaller = {
+ *   callTool: (server, tool) => Promise.resolve({ ok: true, value: `${server}/${tool}` }),
+ * };
+ * assert.deepEqual(await caller.callTool("fs", "list", {}), { ok: true, value: "fs/list" });
+ * ```
+ */
 export interface ToolCaller {
   /** Calls `tool` of `server` and answers with an envelope instead of throwing. */
   callTool(server: string, tool: string, args: unknown): Promise<CallEnvelope>;

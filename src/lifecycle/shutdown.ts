@@ -71,7 +71,17 @@ export class SignalGuard implements Disposable {
   }
 }
 
-/** What {@link Drainable.drain} did. */
+/**
+ * What {@link Drainable.drain} did.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const report: DrainReport = { finished: 3, cancelled: 1 };
+ * assert.equal(report.finished + report.cancelled, 4);
+ * ```
+ */
 export interface DrainReport {
   /** Executions that finished within the grace period. */
   finished: number;

@@ -43,7 +43,18 @@ const OPERATIONS: readonly GuestMcpOperation[] = [
   "prompts/get",
 ];
 
-/** Allow and deny rules of one kind (resources by `server/uri`, prompts by `server/name`). */
+/**
+ * Allow and deny rules of one kind (resources by `server/uri`, prompts by `server/name`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const resources: AccessRules = { allow: { docs: "*" }, deny: ["docs/secret://*"] };
+ * const access = new ResourceAccess({ servers: ["docs"], client: () => Promise.reject(new Error()), resources });
+ * assert.ok(!access.allowsResource("docs", "secret://key"));
+ * ```
+ */
 export interface AccessRules {
   /** Allowed patterns (`"everything/demo://resource/static/*"`, `"memory"`); default all. */
   allow?: AllowSpec;
@@ -51,7 +62,18 @@ export interface AccessRules {
   deny?: readonly string[];
 }
 
-/** A result page of an MCP list request. */
+/**
+ * A result page of an MCP list request.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ResourcePage } from "@mcpx/cli";
+ *
+ * const page: ResourcePage = { resources: [], nextCursor: "2" };
+ * assert.equal(page.nextCursor, "2");
+ * ```
+ */
 export interface Page {
   /** Cursor of the next page, absent on the last one. */
   nextCursor?: string;
@@ -59,7 +81,17 @@ export interface Page {
   [key: string]: unknown;
 }
 
-/** Request options every MCP SDK client accepts. */
+/**
+ * Request options every MCP SDK client accepts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: UpstreamRequestOptions = { timeout: 10_000, signal: new AbortController().signal };
+ * assert.equal(opts.timeout, 10_000);
+ * ```
+ */
 export interface UpstreamRequestOptions {
   /** Aborts the request. */
   signal?: AbortSignal;
@@ -67,7 +99,26 @@ export interface UpstreamRequestOptions {
   timeout?: number;
 }
 
-/** The part of an MCP client this file uses (SDK v1 and v2 clients have it). */
+/**
+ * The part of an MCP client this file uses (SDK v1 and v2 clients have it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // Any MCP SDK client has these methods; a stand-in with one resource:
+ * const empty = () => Promise.resolve({});
+ * const client: UpstreamClient = {
+ *   getServerCapabilities: () => ({ resources: {} }),
+ *   listResources: () => Promise.resolve({ resources: [{ uri: "docs://a", name: "a" }] }),
+ *   listResourceTemplates: empty,
+ *   readResource: empty,
+ *   listPrompts: empty,
+ *   getPrompt: empty,
+ * };
+ * assert.equal(((await client.listResources()).resources as unknown[]).length, 1);
+ * ```
+ */
 export interface UpstreamClient {
   /** Capabilities the server declared. */
   getServerCapabilities(): Record<string, unknown> | undefined;
@@ -89,7 +140,21 @@ export interface UpstreamClient {
   ): Promise<Page>;
 }
 
-/** Options of {@link ResourceAccess}. */
+/**
+ * Options of {@link ResourceAccess}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ResourceAccessOptions = {
+ *   servers: ["docs"],
+ *   client: () => Promise.reject(new Error("no connection in this example")),
+ *   prompts: { deny: ["docs/*"] },
+ * };
+ * assert.ok(!new ResourceAccess(opts).allowsPrompt("docs", "summarize"));
+ * ```
+ */
 export interface ResourceAccessOptions {
   /** Names of the configured servers. */
   servers: readonly string[];
