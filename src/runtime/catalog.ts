@@ -13,10 +13,30 @@ import { introspect, listAllTools } from "../introspect/introspect.ts";
 import type { ServerSnapshot } from "../introspect/types.ts";
 import type { LoadedPlugin } from "../plugin_store/plugin_store.ts";
 
-/** The state of one server in the catalogue. */
+/**
+ * The state of one server in the catalogue.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const state: ServerState = "idle";
+ * assert.ok(["idle", "loading", "ready", "failed"].includes(state));
+ * ```
+ */
 export type ServerState = "idle" | "loading" | "ready" | "failed";
 
-/** What the catalogue knows of one server. */
+/**
+ * What the catalogue knows of one server.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const status: ServerStatus = { name: "fs", state: "failed", source: "config", tools: 0, error: "spawn ENOENT" };
+ * assert.equal(`${status.name}: ${status.state}`, "fs: failed");
+ * ```
+ */
 export interface ServerStatus {
   /** Server name. */
   name: string;

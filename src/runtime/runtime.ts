@@ -46,7 +46,22 @@ export function callTimeoutFor(opts: Pick<RuntimeOptions, "policy" | "limits">):
 }
 import { resolveLimits } from "../sandbox/limits.ts";
 
-/** Options of {@link Runtime.create}. */
+/**
+ * Options of {@link Runtime.create}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: RuntimeOptions = {
+ *   servers: [{ name: "fs", transport: "stdio", command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "."] }],
+ *   policy: { allow: { fs: ["read_*", "list_*"] } },
+ *   limits: { timeoutMs: 10_000 },
+ *   typeCheck: false,
+ * };
+ * assert.equal(opts.servers?.length, 1); // for Runtime.create(opts)
+ * ```
+ */
 export interface RuntimeOptions {
   /** Servers from a configuration. */
   servers?: readonly ServerConfig[];
@@ -111,7 +126,23 @@ export interface RuntimeOptions {
   upstream?: UpstreamHooks;
 }
 
-/** See {@link RuntimeOptions.upstream}. */
+/**
+ * See {@link RuntimeOptions.upstream}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RUN_CAPABILITIES } from "@mcpx/cli";
+ *
+ * const seen: string[] = [];
+ * const upstream: UpstreamHooks = {
+ *   capabilities: RUN_CAPABILITIES,
+ *   setup: (server) => void seen.push(server), // install request handlers on each client
+ * };
+ * upstream.setup("fs", {} as Parameters<UpstreamHooks["setup"]>[1]);
+ * assert.deepEqual(seen, ["fs"]);
+ * ```
+ */
 export interface UpstreamHooks {
   /** Declared to every upstream server. */
   capabilities: ClientCapabilities;
@@ -119,14 +150,38 @@ export interface UpstreamHooks {
   setup(server: string, client: McpClient): void;
 }
 
-/** Receives a notification `method` with `params` from upstream `server`. */
+/**
+ * Receives a notification `method` with `params` from upstream `server`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const changed: string[] = [];
+ * const listener: UpstreamNotificationListener = (server, method) => {
+ *   if (method === "notifications/tools/list_changed") changed.push(server);
+ * };
+ * listener("fs", "notifications/tools/list_changed", undefined);
+ * assert.deepEqual(changed, ["fs"]);
+ * ```
+ */
 export type UpstreamNotificationListener = (
   server: string,
   method: string,
   params: Record<string, unknown> | undefined,
 ) => void;
 
-/** Options of {@link Runtime.execute}. */
+/**
+ * Options of {@link Runtime.execute}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: RuntimeExecuteOptions = { limits: { timeoutMs: 5_000 }, dryRun: true, check: false };
+ * assert.equal(opts.dryRun, true); // runtime.execute(code, opts) records a plan instead of calling
+ * ```
+ */
 export interface RuntimeExecuteOptions {
   /** Cancels the execution. */
   signal?: AbortSignal;
@@ -163,7 +218,20 @@ export interface RuntimeExecuteOptions {
   traceparent?: string;
 }
 
-/** An execution's result, with the plan of a dry run. */
+/**
+ * An execution's result, with the plan of a dry run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function plannedCalls(r: RuntimeResult): string[] {
+ *   return (r.plan?.calls ?? []).map((c) => `${c.server}/${c.tool}`);
+ * }
+ * const stats = { durationMs: 1, toolCalls: 0, outputBytes: 0, truncated: false };
+ * assert.deepEqual(plannedCalls({ ok: true, logs: [], stats, plan: { calls: [] } }), []);
+ * ```
+ */
 export interface RuntimeResult extends ExecutionResult {
   /** The calls a dry run recorded instead of making, and their approval token. */
   plan?: Plan;

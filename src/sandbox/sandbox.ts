@@ -36,6 +36,24 @@ import { dropTypeImports, type ModuleExports, typeExports, valueExports } from "
  * guest's JSON; `signal` aborts when the execution ends first. A thrown error
  * becomes a `TOOL_ERROR` envelope (or the error's `code` when it is an
  * {@link McpxError}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generate } from "@mcpx/cli";
+ *
+ * // The generated tree's runtime.ts sends every tool call to the callback.
+ * const files = new Map(generate([]).files.map((f) => [`/${f.path}`, f.content]));
+ * const callTool: ToolCallback = (server, tool, args) =>
+ *   Promise.resolve({ ok: true, value: { server, tool, args } });
+ * await using sandbox = await Sandbox.create();
+ * const run = await sandbox.execute(
+ *   `import { callTool } from "./runtime.ts";
+ *    export default await callTool("calc", "add", { a: 1 });`,
+ *   { files, callTool },
+ * );
+ * assert.deepEqual(run.result, { server: "calc", tool: "add", args: { a: 1 } });
+ * ```
  */
 export type ToolCallback = (
   server: string,
@@ -45,7 +63,17 @@ export type ToolCallback = (
   info?: CallInfo,
 ) => Promise<CallEnvelope>;
 
-/** What the engine knows about a tool call besides its arguments. */
+/**
+ * What the engine knows about a tool call besides its arguments.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const info: CallInfo = { line: 3 };
+ * assert.equal(info.line, 3);
+ * ```
+ */
 export interface CallInfo {
   /** Line of the entry program that made the call (1-based), when known. */
   line?: number;
@@ -56,7 +84,17 @@ export interface CallInfo {
   pauseClock?: () => () => void;
 }
 
-/** Options of {@link Sandbox.create}. */
+/**
+ * Options of {@link Sandbox.create}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: SandboxOptions = { limits: { memoryBytes: 32 * 1024 * 1024 }, workers: { maxWorkers: 2 } };
+ * assert.equal(opts.limits?.memoryBytes, 32 * 1024 * 1024); // for Sandbox.create(opts)
+ * ```
+ */
 export interface SandboxOptions {
   /** Default limits of every execution; missing ones come from {@link DEFAULT_LIMITS}. */
   limits?: Partial<EngineLimits>;
@@ -68,7 +106,22 @@ export interface SandboxOptions {
   workers?: QuickJSEngineOptions;
 }
 
-/** Options of {@link Sandbox.execute}. */
+/**
+ * Options of {@link Sandbox.execute}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * await using sandbox = await Sandbox.create();
+ * const opts: ExecuteOptions = {
+ *   files: new Map([["/lib.ts", "export const two: number = 2;"]]),
+ *   limits: { timeoutMs: 2_000 },
+ * };
+ * const run = await sandbox.execute(`import { two } from "./lib.ts"; export default two * 21;`, opts);
+ * assert.equal(run.result, 42);
+ * ```
+ */
 export interface ExecuteOptions {
   /**
    * The virtual tree the program can import from: absolute path → TypeScript
@@ -92,7 +145,20 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
 }
 
-/** The result of one execution. */
+/**
+ * The result of one execution.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function show(run: ExecutionResult): string {
+ *   return run.ok ? JSON.stringify(run.result) : `${run.error?.code}: ${run.error?.message}`;
+ * }
+ * const stats = { durationMs: 1, toolCalls: 0, outputBytes: 1, truncated: false };
+ * assert.equal(show({ ok: true, result: 2, logs: [], stats }), "2");
+ * ```
+ */
 export interface ExecutionResult extends ExecuteOutcome {
   /**
    * The awaited `export default` of the program, parsed from

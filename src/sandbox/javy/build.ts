@@ -10,7 +10,20 @@ import { bundleProgram } from "./bundle.ts";
 import type { JavyEngine } from "./javy_engine.ts";
 import { dynamicModule } from "./wasm_binary.ts";
 
-/** Options of {@link buildDynamicModule}. */
+/**
+ * Options of {@link buildDynamicModule}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { JavyEngine } from "@mcpx/cli";
+ *
+ * function options(engine: JavyEngine): BuildOptions {
+ *   return { code: "export default 1;", files: new Map(), engine, entry: "/main.ts" };
+ * }
+ * assert.equal(typeof options, "function");
+ * ```
+ */
 export interface BuildOptions {
   /** The program (TypeScript). */
   code: string;

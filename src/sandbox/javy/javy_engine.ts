@@ -25,7 +25,23 @@ import type { JavyPlugin } from "./plugin.ts";
 import { readDynamicModule } from "./wasm_binary.ts";
 import type { FromJavyWorker, ToJavyWorker } from "./worker.ts";
 
-/** Options of {@link JavyEngine.create}. */
+/**
+ * Options of {@link JavyEngine.create}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { JavyPlugin } from "@mcpx/cli";
+ *
+ * const opts: JavyEngineOptions = {
+ *   plugin: await JavyPlugin.fromFile(
+ *     "node_modules/@chainlink/cre-sdk-javy-plugin/dist/javy-chainlink-sdk.plugin.wasm",
+ *   ),
+ *   maxWorkers: 2,
+ * };
+ * assert.equal(opts.maxWorkers, 2); // for JavyEngine.create(opts)
+ * ```
+ */
 export interface JavyEngineOptions {
   /** The plugin programs are compiled and run with. */
   plugin: JavyPlugin;

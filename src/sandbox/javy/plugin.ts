@@ -145,7 +145,17 @@ export class JavyPlugin {
   }
 }
 
-/** Where {@link resolveJavyPlugin} looks. */
+/**
+ * Where {@link resolveJavyPlugin} looks.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ResolvePluginOptions = { pluginDir: "./plugins", env: Deno.env.toObject() };
+ * assert.equal(opts.pluginDir, "./plugins"); // for resolveJavyPlugin(opts)
+ * ```
+ */
 export interface ResolvePluginOptions {
   /** A plugin file given by the user (`--javy-plugin`). */
   file?: string;

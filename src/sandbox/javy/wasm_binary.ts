@@ -230,7 +230,17 @@ export function dynamicModule(namespace: string, bytecode: Uint8Array): Uint8Arr
   return concat([MAGIC, types, imports, functions, exports, dataCount, code, data]);
 }
 
-/** What a module in the `-C dynamic` shape links against. */
+/**
+ * What a module in the `-C dynamic` shape links against.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const info: DynamicModuleInfo = readDynamicModule(dynamicModule("ns", new Uint8Array([1])));
+ * assert.deepEqual(info, { namespace: "ns", bytecode: new Uint8Array([1]) });
+ * ```
+ */
 export interface DynamicModuleInfo {
   /** The plugin's import namespace. */
   namespace: string;
