@@ -8,7 +8,22 @@
 import type { ElicitAnswer, ElicitForm } from "../routing/execution_context.ts";
 import { redact } from "./redact.ts";
 
-/** What an approval is asked about. */
+/**
+ * What an approval is asked about.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const request: ApprovalRequest = {
+ *   server: "memory",
+ *   tool: "delete_entities",
+ *   args: { entityNames: ["a"] },
+ *   reason: "destructiveHint",
+ * };
+ * assert.match(approvalForm(request).message, /memory/);
+ * ```
+ */
 export interface ApprovalRequest {
   /** Server name. */
   server: string;

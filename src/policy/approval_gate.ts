@@ -21,6 +21,14 @@ import { type PolicyDecision, type PolicyRules, ToolPolicy } from "./tool_policy
  * (approval token), `approved-yes` (`--yes`), `deny` (policy), `declined`,
  * `cancelled`, `required` (nobody to ask), `planned` (dry run, not made),
  * `strayed` (differs from the approved plan).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const decision: ApprovalDecision = "approved-session";
+ * assert.ok(decision.startsWith("approved"));
+ * ```
  */
 export type ApprovalDecision =
   | "allow"
@@ -35,7 +43,18 @@ export type ApprovalDecision =
   | "planned"
   | "strayed";
 
-/** Options of {@link ApprovalGate}. */
+/**
+ * Options of {@link ApprovalGate}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ApprovalOptions = { rules: { "memory/delete_*": "ask" }, tokenTtlMs: 10 * 60_000 };
+ * const gate = new ApprovalGate(opts);
+ * assert.equal(gate.policy.decide("memory", "delete_entities", undefined).decision, "ask");
+ * ```
+ */
 export interface ApprovalOptions {
   /** Policy rules over the annotation defaults, such as `{ "memory": "allow" }`. */
   rules?: PolicyRules;
@@ -53,7 +72,17 @@ export interface ApprovalOptions {
   requiredHint?: (name: string) => string;
 }
 
-/** One call a dry run recorded instead of making. */
+/**
+ * One call a dry run recorded instead of making.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const call: PlannedCall = { server: "fs", tool: "move_file", args: {}, digest: "d", line: 4, decision: "deny" };
+ * assert.equal(`${call.server}/${call.tool} (line ${call.line})`, "fs/move_file (line 4)");
+ * ```
+ */
 export interface PlannedCall {
   /** Server name. */
   server: string;
@@ -69,7 +98,20 @@ export interface PlannedCall {
   decision: "ask" | "deny";
 }
 
-/** The plan a dry run produced. */
+/**
+ * The plan a dry run produced.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const plan: Plan = {
+ *   calls: [{ server: "fs", tool: "write_file", args: { path: "a" }, digest: "d1", decision: "ask" }],
+ *   token: "t",
+ * };
+ * assert.equal(plan.calls.filter((c) => c.decision === "ask").length, 1);
+ * ```
+ */
 export interface Plan {
   /** The calls, in program order. */
   calls: PlannedCall[];
@@ -77,7 +119,18 @@ export interface Plan {
   token?: string;
 }
 
-/** Per-execution settings given to {@link ApprovalGate.begin}. */
+/**
+ * Per-execution settings given to {@link ApprovalGate.begin}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dryRun: ExecutionApprovals = { dryRun: true };
+ * const real: ExecutionApprovals = { approvalToken: "token-from-the-dry-run" };
+ * assert.ok(dryRun.dryRun && real.approvalToken);
+ * ```
+ */
 export interface ExecutionApprovals {
   /** Record `ask` and `deny` calls instead of making them. */
   dryRun?: boolean;
@@ -85,7 +138,20 @@ export interface ExecutionApprovals {
   approvalToken?: string;
 }
 
-/** The state of one execution, from {@link ApprovalGate.begin}. */
+/**
+ * The state of one execution, from {@link ApprovalGate.begin}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { executionContext } from "@mcpx/cli";
+ *
+ * const gate = new ApprovalGate({ rules: { "fs/write_*": "ask" } });
+ * const scope: ExecutionScope = gate.begin(executionContext("s1"), { dryRun: true });
+ * assert.deepEqual(scope.plan().calls, []);
+ * scope.end();
+ * ```
+ */
 export interface ExecutionScope {
   /** The plan so far (dry runs); the token is signed when read. */
   plan(): Plan;
@@ -93,7 +159,22 @@ export interface ExecutionScope {
   end(): void;
 }
 
-/** One call to check. */
+/**
+ * One call to check.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const call: GateCall = {
+ *   server: "fs",
+ *   tool: "read_file",
+ *   args: { path: "a.txt" },
+ *   def: { name: "read_file", inputSchema: { type: "object" }, annotations: { readOnlyHint: true } },
+ * };
+ * assert.equal((await new ApprovalGate().check(call)).decision, "allow");
+ * ```
+ */
 export interface GateCall {
   /** Server name. */
   server: string;
@@ -113,7 +194,19 @@ export interface GateCall {
   pauseClock?: () => () => void;
 }
 
-/** The outcome of {@link ApprovalGate.check}: run the call, refuse it, or answer for it. */
+/**
+ * The outcome of {@link ApprovalGate.check}: run the call, refuse it, or answer for it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function refused(result: GateResult): string | undefined {
+ *   return result.refusal && `${result.refusal.code}: ${result.refusal.message}`;
+ * }
+ * assert.equal(refused({ decision: "allow" }), undefined);
+ * ```
+ */
 export interface GateResult {
   /** The decision the rules gave. */
   decision: ApprovalDecision;

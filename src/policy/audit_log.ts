@@ -9,7 +9,26 @@ import type { ApprovalDecision } from "./approval_gate.ts";
 import { utf8Length } from "../_utf8.ts";
 import { redact, redactText } from "./redact.ts";
 
-/** One upstream call as the audit log records it. */
+/**
+ * One upstream call as the audit log records it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const entry: AuditEntry = {
+ *   time: new Date().toISOString(),
+ *   session: "s1",
+ *   execution: "e1",
+ *   server: "fs",
+ *   tool: "read_file",
+ *   digest: "0",
+ *   ms: 2,
+ *   outcome: "ok",
+ * };
+ * assert.equal(entry.outcome, "ok"); // what AuditLog.append takes and readAudit returns
+ * ```
+ */
 export interface AuditEntry {
   /** ISO time the call started. */
   time: string;
@@ -39,7 +58,17 @@ export interface AuditEntry {
   cached?: boolean;
 }
 
-/** Options of {@link AuditLog}. */
+/**
+ * Options of {@link AuditLog}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: AuditLogOptions = { path: "/var/log/mcpx/audit.jsonl", maxBytes: 1 << 20, keep: 5 };
+ * assert.equal(opts.keep, 5); // for new AuditLog(opts)
+ * ```
+ */
 export interface AuditLogOptions {
   /** The log file (default `audit.jsonl` in the data directory). */
   path: string;
@@ -206,7 +235,19 @@ export class AuditLog implements AsyncDisposable {
   }
 }
 
-/** Which entries {@link readAudit} returns. */
+/**
+ * Which entries {@link readAudit} returns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const filter: AuditFilter = { tool: "fs/*", since: new Date(Date.now() - 3_600_000) };
+ * const dir = await Deno.makeTempDir();
+ * assert.deepEqual(await readAudit(`${dir}/audit.jsonl`, filter), []);
+ * await Deno.remove(dir);
+ * ```
+ */
 export interface AuditFilter {
   /** Entries at or after this time. */
   since?: Date;

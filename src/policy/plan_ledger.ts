@@ -9,7 +9,19 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { McpxError } from "../errors.ts";
 
-/** One call of a ledger. */
+/**
+ * One call of a ledger.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const entry: LedgerEntry = { server: "fs", tool: "write_file", digest: "abc" };
+ * const ledger = new PlanLedger(new Uint8Array(32));
+ * const token = ledger.sign([entry]);
+ * assert.equal(typeof token, "string");
+ * ```
+ */
 export interface LedgerEntry {
   /** Server name. */
   server: string;

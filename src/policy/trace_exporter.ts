@@ -9,7 +9,18 @@
  */
 import { trace } from "@opentelemetry/api";
 
-/** A started trace pipeline. */
+/**
+ * A started trace pipeline.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const tracing: TracingHandle | undefined = await startTracing(Deno.env.toObject());
+ * await tracing?.shutdown(); // flushes buffered spans when tracing was on
+ * assert.ok(tracing === undefined || typeof tracing.shutdown === "function");
+ * ```
+ */
 export interface TracingHandle {
   /** Exports the spans still buffered and stops. */
   shutdown(): Promise<void>;

@@ -9,7 +9,20 @@
  * @module
  */
 
-/** A form the client shows its user (`elicitation/create`, form mode). */
+/**
+ * A form the client shows its user (`elicitation/create`, form mode).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const form: ElicitForm = {
+ *   message: "Delete 3 entities?",
+ *   requestedSchema: { type: "object", properties: { confirm: { type: "boolean" } } },
+ * };
+ * assert.match(form.message, /Delete/);
+ * ```
+ */
 export interface ElicitForm {
   /** What the user is asked. */
   message: string;
@@ -17,7 +30,17 @@ export interface ElicitForm {
   requestedSchema: Record<string, unknown>;
 }
 
-/** The user's answer to an {@link ElicitForm}. */
+/**
+ * The user's answer to an {@link ElicitForm}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const answer: ElicitAnswer = { action: "accept", content: { confirm: true } };
+ * assert.equal(answer.content?.confirm, true);
+ * ```
+ */
 export interface ElicitAnswer {
   /** What the user did with the form. */
   action: "accept" | "decline" | "cancel";
@@ -25,10 +48,30 @@ export interface ElicitAnswer {
   content?: Record<string, unknown>;
 }
 
-/** Server-to-client requests an upstream server may send. */
+/**
+ * Server-to-client requests an upstream server may send.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const method: ClientRequestMethod = "roots/list";
+ * assert.equal(method, "roots/list");
+ * ```
+ */
 export type ClientRequestMethod = "sampling/createMessage" | "elicitation/create" | "roots/list";
 
-/** What the client of an execution can be asked, from its declared capabilities. */
+/**
+ * What the client of an execution can be asked, from its declared capabilities.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const abilities: ClientAbilities = { sampling: false, elicitationForm: true, elicitationUrl: false, roots: true };
+ * assert.ok(abilities.elicitationForm);
+ * ```
+ */
 export interface ClientAbilities {
   /** Sampling (`sampling/createMessage`). */
   sampling: boolean;
@@ -40,7 +83,17 @@ export interface ClientAbilities {
   roots: boolean;
 }
 
-/** Progress of an execution, as MCP `notifications/progress` carries it. */
+/**
+ * Progress of an execution, as MCP `notifications/progress` carries it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const update: ProgressUpdate = { progress: 3, total: 10, message: "indexing" };
+ * assert.equal(Math.round((update.progress / update.total!) * 100), 30);
+ * ```
+ */
 export interface ProgressUpdate {
   /** Progress so far. */
   progress: number;
@@ -50,7 +103,17 @@ export interface ProgressUpdate {
   message?: string;
 }
 
-/** MCP log levels, least to most severe. */
+/**
+ * MCP log levels, least to most severe.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const level: LogLevel = "warning";
+ * assert.notEqual(level, "warn"); // MCP levels, not console levels
+ * ```
+ */
 export type LogLevel =
   | "debug"
   | "info"
@@ -66,6 +129,23 @@ export type LogLevel =
  * progress and log messages, in whichever form the client's protocol era
  * allows (a server-initiated request on a 2025-era session, an
  * `InputRequiredResult` round trip in the 2026-07-28 era).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // A channel whose user accepts every form, as a test double of a real client.
+ * const channel: ClientChannel = {
+ *   era: "modern",
+ *   abilities: { sampling: false, elicitationForm: true, elicitationUrl: false, roots: false },
+ *   request: () => Promise.resolve({ action: "accept", content: { ok: true } }),
+ *   progress: () => {},
+ *   log: () => {},
+ * };
+ * const context = executionContext("s1", channel);
+ * const answer = await context.elicit?.({ message: "Proceed?", requestedSchema: { type: "object", properties: {} } });
+ * assert.equal(answer?.action, "accept");
+ * ```
  */
 export interface ClientChannel {
   /** `"legacy"` (2025 revisions), `"modern"` (2026-07-28), or `"terminal"` (`mcpx run`). */
@@ -88,7 +168,18 @@ export interface ClientChannel {
   log(level: LogLevel, logger: string, data: unknown): void;
 }
 
-/** Identity and client channel of one execution. */
+/**
+ * Identity and client channel of one execution.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const context: ExecutionContext = executionContext("session-1");
+ * assert.equal(context.sessionId, "session-1");
+ * assert.ok(context.executionId.length > 0);
+ * ```
+ */
 export interface ExecutionContext {
   /** Unique id of this execution. */
   readonly executionId: string;

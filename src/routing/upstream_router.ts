@@ -38,7 +38,17 @@ import type {
   ProgressUpdate,
 } from "./execution_context.ts";
 
-/** A root as MCP `roots/list` returns it. */
+/**
+ * A root as MCP `roots/list` returns it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const root: Root = { uri: "file:///home/me/project", name: "project" };
+ * assert.ok(root.uri.startsWith("file://"));
+ * ```
+ */
 export interface Root {
   /** Root URI, such as `file:///home/me/project`. */
   uri: string;
@@ -77,7 +87,20 @@ export const RUN_CAPABILITIES: ClientCapabilities = Object.freeze({
   roots: { listChanged: true },
 }) as ClientCapabilities;
 
-/** Options of {@link routeUpstream}. */
+/**
+ * Options of {@link routeUpstream}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: RouteOptions = {
+ *   capabilities: RUN_CAPABILITIES,
+ *   roots: () => [{ uri: "file:///work" }],
+ * };
+ * assert.deepEqual(opts.roots?.(), [{ uri: "file:///work" }]); // for routeUpstream(server, client, opts)
+ * ```
+ */
 export interface RouteOptions {
   /**
    * The capabilities the client was created with (default

@@ -15,7 +15,17 @@ import { McpxError } from "../errors.ts";
 import type { TypeCheckResult } from "./diagnostics.ts";
 import type { FromChecker, ToChecker } from "./_protocol.ts";
 
-/** Options of {@link TypeChecker}. */
+/**
+ * Options of {@link TypeChecker}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: TypeCheckerOptions = { timeoutMs: 5_000, maxDiagnostics: 5 };
+ * assert.equal(opts.maxDiagnostics, 5); // for new TypeChecker(opts)
+ * ```
+ */
 export interface TypeCheckerOptions {
   /** Deadline of one check once the process is ready, in milliseconds (default 10,000). */
   timeoutMs?: number;
@@ -27,7 +37,20 @@ export interface TypeCheckerOptions {
   maxDiagnostics?: number;
 }
 
-/** Options of {@link TypeChecker.check}. */
+/**
+ * Options of {@link TypeChecker.check}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: TypeCheckOptions = {
+ *   files: new Map([["/lib.ts", "export const n: number = 1;"]]),
+ *   entry: "/main.ts",
+ * };
+ * assert.ok(opts.files?.has("/lib.ts")); // for checker.check(code, opts)
+ * ```
+ */
 export interface TypeCheckOptions {
   /** The generated tree (absolute paths → source). Pass the same map again to reuse its work. */
   files?: ReadonlyMap<string, string>;
