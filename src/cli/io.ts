@@ -1,6 +1,27 @@
 import { lineReader, type PromptIo } from "../policy/terminal_prompt.ts";
 
-/** Where the CLI writes and what it knows about its surroundings. */
+/**
+ * Where the CLI writes and what it knows about its surroundings.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { main } from "@mcpx/cli";
+ *
+ * // Captures the CLI's output instead of writing to the terminal.
+ * let stdout = "";
+ * const io: CliIo = {
+ *   out: (text) => void (stdout += text),
+ *   err: () => {},
+ *   readStdin: () => Promise.resolve(""),
+ *   isTty: false,
+ *   env: {},
+ *   confirm: () => false,
+ * };
+ * assert.equal(await main(["--help"], io), 0);
+ * assert.match(stdout, /Usage/i);
+ * ```
+ */
 export interface CliIo {
   /** Writes data (results) to standard output. */
   out(text: string): void;

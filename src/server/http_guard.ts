@@ -14,10 +14,33 @@
  * @module
  */
 
-/** A web-standard fetch handler, such as `Deno.serve`'s. */
+/**
+ * A web-standard fetch handler, such as `Deno.serve`'s.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const handler: FetchHandler = () => new Response("ok");
+ * const guarded: FetchHandler = guardHttp(handler);
+ * assert.equal((await guarded(new Request("http://127.0.0.1/mcp"))).status, 200);
+ * ```
+ */
 export type FetchHandler = (req: Request) => Response | Promise<Response>;
 
-/** Options of {@link guardHttp}. */
+/**
+ * Options of {@link guardHttp}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: HttpGuardOptions = { allowOrigins: ["*"] };
+ * const guarded = guardHttp(() => new Response("ok"), opts);
+ * const res = await guarded(new Request("http://127.0.0.1/mcp", { headers: { origin: "https://any.example" } }));
+ * assert.equal(res.status, 200);
+ * ```
+ */
 export interface HttpGuardOptions {
   /**
    * Browser origins allowed besides loopback ones, exactly as browsers send

@@ -26,7 +26,17 @@ import { guardHttp } from "./http_guard.ts";
 import { BearerGuard } from "../auth/bearer_token.ts";
 import { SseEventStore } from "./sse_event_store.ts";
 
-/** Options of {@link serveHttp}. */
+/**
+ * Options of {@link serveHttp}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: HttpServeOptions = { port: 8080, hostname: "127.0.0.1", allowOrigins: ["https://app.example.com"] };
+ * assert.equal(opts.port, 8080); // for serveHttp(host, opts)
+ * ```
+ */
 export interface HttpServeOptions {
   /** Port to listen on; 0 picks a free one. */
   port: number;
@@ -48,7 +58,20 @@ export interface HttpServeOptions {
   token?: string;
 }
 
-/** A running HTTP server. */
+/**
+ * A running HTTP server.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * async function stop(server: HttpServer): Promise<void> {
+ *   console.error(`stopping ${server.url} with ${server.sessions} sessions`);
+ *   await server.shutdown();
+ * }
+ * assert.equal(typeof stop, "function");
+ * ```
+ */
 export interface HttpServer extends AsyncDisposable {
   /** The port it listens on. */
   readonly port: number;

@@ -132,12 +132,55 @@ export function parseNamespacedPrompt(name: string): { server: string; name: str
   return { server: name.slice(0, slash), name: name.slice(slash + 1) };
 }
 
-/** Parameters of a passed-through MCP request, as plain JSON. */
+/**
+ * Parameters of a passed-through MCP request, as plain JSON.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const params: PassthroughParams = { cursor: "next" };
+ * assert.equal(params.cursor, "next");
+ * ```
+ */
 export type PassthroughParams = Record<string, unknown>;
-/** PassthroughResult of a passed-through MCP request, as plain JSON. */
+/**
+ * PassthroughResult of a passed-through MCP request, as plain JSON.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const passthrough = new Passthrough({ servers: () => [], client: () => Promise.reject(new Error()) });
+ * const result: PassthroughResult = await passthrough.listResourceTemplates();
+ * assert.deepEqual(result.resourceTemplates, []);
+ * ```
+ */
 export type PassthroughResult = Record<string, unknown>;
 
-/** The part of an MCP client the passthrough uses (SDK v1 and v2 clients have it). */
+/**
+ * The part of an MCP client the passthrough uses (SDK v1 and v2 clients have it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // Any MCP SDK client has these methods; a stand-in without resources:
+ * const empty = () => Promise.resolve({});
+ * const client: PassthroughClient = {
+ *   getServerCapabilities: () => ({}),
+ *   listResources: empty,
+ *   listResourceTemplates: empty,
+ *   readResource: empty,
+ *   subscribeResource: empty,
+ *   unsubscribeResource: empty,
+ *   listPrompts: empty,
+ *   getPrompt: empty,
+ *   complete: empty,
+ * };
+ * assert.deepEqual(client.getServerCapabilities(), {});
+ * ```
+ */
 export interface PassthroughClient {
   /** Capabilities the server declared. */
   getServerCapabilities(): Record<string, unknown> | undefined;
@@ -171,7 +214,19 @@ export interface PassthroughClient {
   complete(params: never, opts?: UpstreamRequestOptions): Promise<PassthroughResult>;
 }
 
-/** What a client session receives from the passthrough. */
+/**
+ * What a client session receives from the passthrough.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const changed: string[] = [];
+ * const listener: PassthroughListener = { listChanged: (kind) => void changed.push(kind) };
+ * listener.listChanged?.("resources");
+ * assert.deepEqual(changed, ["resources"]);
+ * ```
+ */
 export interface PassthroughListener {
   /** `notifications/resources/list_changed` or `notifications/prompts/list_changed`. */
   listChanged?(kind: "resources" | "prompts"): void;
@@ -179,7 +234,23 @@ export interface PassthroughListener {
   resourceUpdated?(uri: string): void;
 }
 
-/** Options of {@link Passthrough}. */
+/**
+ * Options of {@link Passthrough}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: PassthroughOptions = {
+ *   servers: () => ["docs"],
+ *   client: () => Promise.reject(new Error("offline")),
+ *   listTimeoutMs: 1_000,
+ *   log: () => {},
+ * };
+ * // A server that fails is left out of lists.
+ * assert.deepEqual((await new Passthrough(opts).listPrompts()).prompts, []);
+ * ```
+ */
 export interface PassthroughOptions {
   /** Names of the configured servers (asked on each request). */
   servers: () => readonly string[] | Promise<readonly string[]>;

@@ -19,7 +19,17 @@ export const MAX_CONTENT_BLOCKS = 64;
 /** Deepest nesting searched for content blocks. */
 const MAX_DEPTH = 24;
 
-/** The result with its content blocks lifted out. */
+/**
+ * The result with its content blocks lifted out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const extracted: ExtractedBlocks = extractContentBlocks({ image: { type: "image", data: "AA==", mimeType: "image/png" } });
+ * assert.equal(extracted.blocks.length, 1);
+ * ```
+ */
 export interface ExtractedBlocks {
   /** The value with each lifted block replaced by a reference `{ $content: n, … }`. */
   value: unknown;

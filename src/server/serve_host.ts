@@ -75,7 +75,22 @@ const MAX_WORKSPACE_HANDLES = 256;
 const SKILLS = "skills";
 const SKILL_SERVER = "@skills";
 
-/** Options of {@link ServeHost.create}. */
+/**
+ * Options of {@link ServeHost.create}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ServeHostOptions = {
+ *   runtime: { servers: [], typeCheck: false },
+ *   maxResultChars: 20_000,
+ *   workspace: { maxFiles: 100 },
+ * };
+ * await using host = await ServeHost.create(opts);
+ * assert.equal(host.stats().sessions, 0);
+ * ```
+ */
 export interface ServeHostOptions {
   /** Servers, plugins, policy and limits of the runtime. */
   runtime?: RuntimeOptions;
@@ -110,7 +125,20 @@ export interface ServeHostOptions {
   workspaceIdleMs?: number;
 }
 
-/** Figures of a {@link ServeHost}. */
+/**
+ * Figures of a {@link ServeHost}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * await using host = await ServeHost.create({ runtime: { servers: [] } });
+ * host.createSession();
+ * const stats: ServeStats = host.stats();
+ * assert.equal(stats.sessions, 1);
+ * assert.equal(stats.executions, 0);
+ * ```
+ */
 export interface ServeStats {
   /** Sessions open now. */
   sessions: number;
@@ -124,7 +152,19 @@ export interface ServeStats {
   failed: number;
 }
 
-/** Options of {@link ServeHost.createSession}. */
+/**
+ * Options of {@link ServeHost.createSession}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * await using host = await ServeHost.create({ runtime: { servers: [] } });
+ * const opts: SessionOptions = { stateless: true };
+ * await using session = host.createSession(opts);
+ * assert.equal(session.closed, false);
+ * ```
+ */
 export interface SessionOptions {
   /**
    * The signal of the transport request that carried JSON-RPC request `id`,
@@ -138,7 +178,19 @@ export interface SessionOptions {
   stateless?: boolean;
 }
 
-/** A call's protocol context: the SDK server and request it came through. */
+/**
+ * A call's protocol context: the SDK server and request it came through.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function sessionOf(origin: CallOrigin): string | undefined {
+ *   return origin.ctx.sessionId;
+ * }
+ * assert.equal(typeof sessionOf, "function");
+ * ```
+ */
 export interface CallOrigin {
   /** The SDK server the call came through. */
   server: McpServer;

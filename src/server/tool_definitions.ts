@@ -7,7 +7,17 @@
  */
 import type { Tool } from "../mcp_types.ts";
 
-/** The behaviour hints of a tool (MCP `ToolAnnotations`). */
+/**
+ * The behaviour hints of a tool (MCP `ToolAnnotations`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const annotations: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
+ * assert.equal(executeCodeAnnotations([{ annotations }]).readOnlyHint, true);
+ * ```
+ */
 export type ToolAnnotations = NonNullable<Tool["annotations"]>;
 
 /** Names of the tools of `mcpx serve`. */
@@ -145,7 +155,17 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
   },
 ]);
 
-/** A tool of an upstream server as far as `execute_code`'s hints need it. */
+/**
+ * A tool of an upstream server as far as `execute_code`'s hints need it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const tools: UpstreamToolHints[] = [{ annotations: { destructiveHint: true } }, {}];
+ * assert.notEqual(executeCodeAnnotations(tools).readOnlyHint, true);
+ * ```
+ */
 export interface UpstreamToolHints {
   /** The tool's MCP annotations. */
   annotations?: ToolAnnotations;

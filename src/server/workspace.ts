@@ -17,7 +17,20 @@ import { utf8Length } from "../_utf8.ts";
 /** The pseudo-server name `/workspace.ts` calls. */
 export const WORKSPACE_SERVER = "@workspace";
 
-/** Caps of one workspace. */
+/**
+ * Caps of one workspace.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const limits: WorkspaceLimits = { maxBytes: 1024, maxFiles: 2 };
+ * const workspace = new Workspace(limits);
+ * workspace.write("a.txt", "a");
+ * workspace.write("b.txt", "b");
+ * assert.throws(() => workspace.write("c.txt", "c"));
+ * ```
+ */
 export interface WorkspaceLimits {
   /** Total UTF-8 bytes of all files (default 4 MiB). */
   maxBytes: number;
