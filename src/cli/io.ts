@@ -6,9 +6,8 @@ import { lineReader, type PromptIo } from "../policy/terminal_prompt.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { main } from "@mcpx/cli";
  *
- * // Captures the CLI's output instead of writing to the terminal.
+ * // Captures the CLI's output instead of writing to the terminal (see `main`).
  * let stdout = "";
  * const io: CliIo = {
  *   out: (text) => void (stdout += text),
@@ -18,8 +17,8 @@ import { lineReader, type PromptIo } from "../policy/terminal_prompt.ts";
  *   env: {},
  *   confirm: () => false,
  * };
- * assert.equal(await main(["--help"], io), 0);
- * assert.match(stdout, /Usage/i);
+ * io.out("hello\n");
+ * assert.equal(stdout, "hello\n");
  * ```
  */
 export interface CliIo {

@@ -94,9 +94,12 @@ export interface GeneratedServer {
  * ```ts
  * import assert from "node:assert/strict";
  *
- * const result: GenerateResult = generate([]);
- * assert.deepEqual(result.servers, []);
- * assert.deepEqual(result.warnings, []);
+ * const result: GenerateResult = {
+ *   files: [{ path: "runtime.ts", content: "export {};\n" }],
+ *   servers: [],
+ *   warnings: [],
+ * };
+ * assert.deepEqual(result.files.map((f) => f.path), ["runtime.ts"]);
  * ```
  */
 export interface GenerateResult {
@@ -114,12 +117,12 @@ export interface GenerateResult {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_TEMPLATES } from "@mcpx/cli";
+ * import type { CompiledTemplates } from "@mcpx/cli";
  *
- * const opts: GenerateOptions = {};
- * const { files } = generate([], opts);
- * assert.ok(files.some((f) => f.path === "runtime.ts"));
- * assert.ok(DEFAULT_TEMPLATES.runtime.length > 0);
+ * function withTemplates(templates: CompiledTemplates): GenerateOptions {
+ *   return { templates }; // for generate(snapshots, opts), e.g. from loadTemplates(dir)
+ * }
+ * assert.equal(typeof withTemplates, "function");
  * ```
  */
 export interface GenerateOptions {

@@ -48,8 +48,10 @@ export type TemplateName = typeof TEMPLATE_NAMES[number];
  * ```ts
  * import assert from "node:assert/strict";
  *
- * const sources: TemplateSources = { ...DEFAULT_TEMPLATES, readme: "# My tree\n" };
- * assert.equal(sources.readme, "# My tree\n");
+ * function override(base: TemplateSources, readme: string): TemplateSources {
+ *   return { ...base, readme };
+ * }
+ * assert.equal(typeof override, "function"); // e.g. override(DEFAULT_TEMPLATES, "# My tree\n")
  * ```
  */
 export type TemplateSources = Record<TemplateName, string>;
@@ -80,10 +82,8 @@ export const DEFAULT_TEMPLATES: Readonly<TemplateSources> = Object.freeze({
  * ```ts
  * import assert from "node:assert/strict";
  *
- * const dir = await Deno.makeTempDir();
- * const templates: CompiledTemplates = await loadTemplates(dir); // all defaults
- * assert.equal(typeof templates.render, "function");
- * await Deno.remove(dir);
+ * const templates: CompiledTemplates = { render: (name, data) => `${name}: ${JSON.stringify(data)}` };
+ * assert.equal(templates.render("readme", {}), "readme: {}");
  * ```
  */
 export interface CompiledTemplates {

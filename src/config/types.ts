@@ -58,11 +58,14 @@ export interface StdioServerConfig {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { inlineServer } from "@mcpx/cli";
  *
- * const server = inlineServer({ name: "api", url: "https://example.com/mcp" }) as RemoteServerConfig;
- * assert.equal(server.transport, "http");
- * assert.equal(server.url, "https://example.com/mcp");
+ * const api: RemoteServerConfig = {
+ *   name: "api",
+ *   transport: "http",
+ *   url: "https://example.com/mcp",
+ *   headers: { Authorization: "Bearer token" },
+ * };
+ * assert.equal(new URL(api.url).pathname, "/mcp");
  * ```
  */
 export interface RemoteServerConfig {
@@ -155,11 +158,12 @@ export interface McpxSettings {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseConfig } from "@mcpx/cli";
  *
- * const config: McpxConfig = parseConfig('{ "mcpServers": { "a": { "command": "x" } } }', "mcp.json");
- * assert.equal(config.source, "mcp.json");
- * assert.equal(config.servers[0].name, "a");
+ * const config: McpxConfig = {
+ *   source: "/home/me/.mcp.json",
+ *   servers: [{ name: "fs", transport: "stdio", command: "npx", args: [] }],
+ * };
+ * assert.equal(config.servers[0].name, "fs");
  * ```
  */
 export interface McpxConfig {

@@ -80,8 +80,10 @@ export interface IntrospectFailure {
  * ```ts
  * import assert from "node:assert/strict";
  *
- * const result: IntrospectAllResult = await introspectAll([]);
- * assert.deepEqual(result, { snapshots: [], failures: [] });
+ * function report(result: IntrospectAllResult): string[] {
+ *   return result.failures.map((f) => `${f.server}: ${f.error.message}`);
+ * }
+ * assert.deepEqual(report({ snapshots: [], failures: [{ server: "fs", error: new Error("gone") }] }), ["fs: gone"]);
  * ```
  */
 export interface IntrospectAllResult {

@@ -6,7 +6,6 @@ import type { Prompt, Resource, ResourceTemplate, Tool } from "../mcp_types.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { generate } from "@mcpx/cli";
  *
  * const snapshot: ServerSnapshot = {
  *   name: "calc",
@@ -17,7 +16,7 @@ import type { Prompt, Resource, ResourceTemplate, Tool } from "../mcp_types.ts";
  *   resourceTemplates: [],
  *   prompts: [],
  * };
- * assert.deepEqual(generate([snapshot]).servers[0].tools.map((t) => t.fn), ["add"]);
+ * assert.deepEqual(snapshot.tools.map((t) => t.name), ["add"]); // what introspect returns
  * ```
  */
 export interface ServerSnapshot {

@@ -119,11 +119,13 @@ const ManifestSchema: z.ZodType<PluginManifest> = z.object({
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { generate } from "@mcpx/cli";
  *
- * const { files, servers } = generate([]);
- * const contents: PluginContents = { files, servers, snapshots: [] };
- * assert.ok(contents.files.length > 0);
+ * const contents: PluginContents = {
+ *   files: [{ path: "runtime.ts", content: "export {};\n" }],
+ *   servers: [],
+ *   snapshots: [],
+ * };
+ * assert.equal(contents.files.length, 1); // for store.save(name, contents)
  * ```
  */
 export interface PluginContents {

@@ -40,19 +40,12 @@ import { dropTypeImports, type ModuleExports, typeExports, valueExports } from "
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { generate } from "@mcpx/cli";
  *
- * // The generated tree's runtime.ts sends every tool call to the callback.
- * const files = new Map(generate([]).files.map((f) => [`/${f.path}`, f.content]));
+ * // Answers every call with its own arguments (see ExecuteOptions.callTool).
  * const callTool: ToolCallback = (server, tool, args) =>
  *   Promise.resolve({ ok: true, value: { server, tool, args } });
- * await using sandbox = await Sandbox.create();
- * const run = await sandbox.execute(
- *   `import { callTool } from "./runtime.ts";
- *    export default await callTool("calc", "add", { a: 1 });`,
- *   { files, callTool },
- * );
- * assert.deepEqual(run.result, { server: "calc", tool: "add", args: { a: 1 } });
+ * const reply = await callTool("calc", "add", { a: 1 }, new AbortController().signal);
+ * assert.deepEqual(reply, { ok: true, value: { server: "calc", tool: "add", args: { a: 1 } } });
  * ```
  */
 export type ToolCallback = (
@@ -113,13 +106,12 @@ export interface SandboxOptions {
  * ```ts
  * import assert from "node:assert/strict";
  *
- * await using sandbox = await Sandbox.create();
  * const opts: ExecuteOptions = {
  *   files: new Map([["/lib.ts", "export const two: number = 2;"]]),
  *   limits: { timeoutMs: 2_000 },
+ *   signal: AbortSignal.timeout(5_000),
  * };
- * const run = await sandbox.execute(`import { two } from "./lib.ts"; export default two * 21;`, opts);
- * assert.equal(run.result, 42);
+ * assert.ok(opts.files?.has("/lib.ts")); // for sandbox.execute(code, opts)
  * ```
  */
 export interface ExecuteOptions {

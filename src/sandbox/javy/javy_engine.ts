@@ -31,15 +31,12 @@ import type { FromJavyWorker, ToJavyWorker } from "./worker.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { JavyPlugin } from "@mcpx/cli";
+ * import type { JavyPlugin } from "@mcpx/cli";
  *
- * const opts: JavyEngineOptions = {
- *   plugin: await JavyPlugin.fromFile(
- *     "node_modules/@chainlink/cre-sdk-javy-plugin/dist/javy-chainlink-sdk.plugin.wasm",
- *   ),
- *   maxWorkers: 2,
- * };
- * assert.equal(opts.maxWorkers, 2); // for JavyEngine.create(opts)
+ * function options(plugin: JavyPlugin): JavyEngineOptions {
+ *   return { plugin, maxWorkers: 2 };
+ * }
+ * assert.equal(typeof options, "function"); // for JavyEngine.create(options(plugin))
  * ```
  */
 export interface JavyEngineOptions {
