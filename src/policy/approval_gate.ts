@@ -144,10 +144,9 @@ export interface ExecutionApprovals {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { executionContext } from "@mcpx/cli";
  *
  * const gate = new ApprovalGate({ rules: { "fs/write_*": "ask" } });
- * const scope: ExecutionScope = gate.begin(executionContext("s1"), { dryRun: true });
+ * const scope: ExecutionScope = gate.begin({ executionId: "e1", sessionId: "s1" }, { dryRun: true });
  * assert.deepEqual(scope.plan().calls, []);
  * scope.end();
  * ```

@@ -132,11 +132,10 @@ export interface RuntimeOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { RUN_CAPABILITIES } from "@mcpx/cli";
  *
  * const seen: string[] = [];
  * const upstream: UpstreamHooks = {
- *   capabilities: RUN_CAPABILITIES,
+ *   capabilities: { roots: { listChanged: true } },
  *   setup: (server) => void seen.push(server), // install request handlers on each client
  * };
  * upstream.setup("fs", {} as Parameters<UpstreamHooks["setup"]>[1]);

@@ -19,9 +19,15 @@ import type { McpxErrorCode } from "../errors.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_LIMITS } from "@mcpx/cli";
  *
- * const limits: EngineLimits = { ...DEFAULT_LIMITS, timeoutMs: 2_000 };
+ * const limits: EngineLimits = {
+ *   memoryBytes: 64 * 1024 * 1024,
+ *   stackBytes: 256 * 1024,
+ *   timeoutMs: 2_000,
+ *   maxToolCalls: 100,
+ *   maxConcurrentToolCalls: 8,
+ *   maxOutputBytes: 1024 * 1024,
+ * };
  * assert.equal(limits.timeoutMs, 2_000);
  * ```
  */
@@ -46,12 +52,21 @@ export interface EngineLimits {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_LIMITS } from "@mcpx/cli";
+ * import type { EngineLimits } from "@mcpx/cli";
+ *
+ * const limits: EngineLimits = {
+ *   memoryBytes: 64 << 20,
+ *   stackBytes: 256 << 10,
+ *   timeoutMs: 2_000,
+ *   maxToolCalls: 100,
+ *   maxConcurrentToolCalls: 8,
+ *   maxOutputBytes: 1 << 20,
+ * };
  *
  * const request: ExecuteRequest = {
  *   entry: "/main.js",
  *   files: new Map([["/main.js", "export default 1;"]]),
- *   limits: DEFAULT_LIMITS,
+ *   limits,
  * };
  * assert.ok(request.files.has(request.entry));
  * ```
@@ -252,7 +267,16 @@ export interface ExecuteOutcome {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_LIMITS } from "@mcpx/cli";
+ * import type { EngineLimits } from "@mcpx/cli";
+ *
+ * const limits: EngineLimits = {
+ *   memoryBytes: 64 << 20,
+ *   stackBytes: 256 << 10,
+ *   timeoutMs: 2_000,
+ *   maxToolCalls: 100,
+ *   maxConcurrentToolCalls: 8,
+ *   maxOutputBytes: 1 << 20,
+ * };
  *
  * // An engine that answers every program with 42 (a Sandbox can run on any engine).
  * const engine: Engine = {
@@ -267,7 +291,7 @@ export interface ExecuteOutcome {
  *   dispose: () => Promise.resolve(),
  * };
  * const outcome = await engine.execute(
- *   { entry: "/main.js", files: new Map([["/main.js", "export default 1;"]]), limits: DEFAULT_LIMITS },
+ *   { entry: "/main.js", files: new Map([["/main.js", "export default 1;"]]), limits },
  *   { callTool: () => Promise.resolve('{"ok":true,"value":null}') },
  * );
  * assert.equal(outcome.resultJson, "42");
