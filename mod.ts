@@ -7,6 +7,7 @@
  * it all as one MCP server.
  *
  * ```ts ignore
+ * // Needs a .mcp.json naming @modelcontextprotocol/server-everything first.
  * import { generate, introspect, loadConfig, Runtime } from "@mcpx/cli";
  *
  * const { servers } = await loadConfig(".mcp.json");
@@ -37,14 +38,33 @@ export {
   ToolCallError,
 } from "./src/errors.ts";
 export { VERSION } from "./src/version.ts";
+export type {
+  CallToolResult,
+  ClientCapabilities,
+  ContentBlock,
+  McpClient,
+  McpServer,
+  OAuthClientInformation,
+  OAuthTokens,
+  Prompt,
+  Resource,
+  ResourceTemplate,
+  ServerContext,
+  Tool,
+  Transport,
+} from "./src/mcp_types.ts";
 
 // Configuration
 export type {
   McpxConfig,
+  McpxSettings,
+  OAuthSettings,
   RemoteServerConfig,
   ServerConfig,
+  ServerTimeouts,
   StdioServerConfig,
 } from "./src/config/types.ts";
+export type { OAuthRecord, OAuthStore } from "./src/auth/oauth_store.ts";
 export {
   findDefaultConfig,
   inlineServer,
@@ -56,12 +76,19 @@ export {
 } from "./src/config/load_config.ts";
 
 // Introspection
-export { connect, type Connection, type ConnectOptions } from "./src/introspect/connect.ts";
+export {
+  type CloseInfo,
+  connect,
+  type Connection,
+  type ConnectOptions,
+} from "./src/introspect/connect.ts";
 export {
   introspect,
   introspectAll,
   type IntrospectAllResult,
+  type IntrospectFailure,
   type IntrospectOptions,
+  type ListOptions,
 } from "./src/introspect/introspect.ts";
 export type { ServerSnapshot } from "./src/introspect/types.ts";
 
@@ -74,7 +101,11 @@ export {
   type GenerateOptions,
   type GenerateResult,
 } from "./src/codegen/generate.ts";
-export { type SchemaConversion, schemaToTypeScript } from "./src/codegen/json_schema_to_ts.ts";
+export {
+  type SchemaConversion,
+  schemaToTypeScript,
+  type SchemaToTypeScriptOptions,
+} from "./src/codegen/json_schema_to_ts.ts";
 export {
   LEARNED_META_KEY,
   type LearnedOutput,
@@ -90,6 +121,9 @@ export {
   type CompiledTemplates,
   DEFAULT_TEMPLATES,
   loadTemplates,
+  TEMPLATE_NAMES,
+  type TemplateName,
+  type TemplateSources,
 } from "./src/codegen/templates.ts";
 
 // Plugin store
@@ -97,9 +131,11 @@ export {
   type LoadedPlugin,
   type PluginContents,
   type PluginManifest,
+  type PluginSnapshot,
   PluginStore,
   type PluginSummary,
 } from "./src/plugin_store/plugin_store.ts";
+export type { SigningKeys, TrustedKey } from "./src/plugin_store/plugin_signing.ts";
 
 // Bridge
 export {
@@ -107,9 +143,13 @@ export {
   type BridgeOptions,
   type BridgePolicy,
   type BridgeStats,
+  type CachePolicy,
+  type CallEvent,
 } from "./src/bridge/bridge.ts";
-export type { CallEnvelope } from "./src/bridge/envelope.ts";
-export { installHostRuntime } from "./src/bridge/host_runtime.ts";
+export type { AllowSpec } from "./src/bridge/allowlist.ts";
+export type { RateSpec } from "./src/bridge/rate_limiter.ts";
+export type { CallEnvelope, CallEnvelopeError } from "./src/bridge/envelope.ts";
+export { installHostRuntime, type ToolCaller } from "./src/bridge/host_runtime.ts";
 export {
   ClientPool,
   type ClientPoolOptions,
@@ -129,14 +169,37 @@ export {
 export {
   type AccessRules,
   GUEST_MCP_SERVER,
+  type Page as ResourcePage,
   ResourceAccess,
   type ResourceAccessOptions,
+  type UpstreamClient,
+  type UpstreamRequestOptions,
 } from "./src/resources/resource_access.ts";
 
 // Sandbox and runtime
-export type { EngineLimits, LogEntry } from "./src/sandbox/engine.ts";
+export type {
+  CallEnvelope as EngineCallEnvelope,
+  Engine,
+  EngineHost,
+  EngineLimits,
+  ExecuteOutcome,
+  ExecuteRequest,
+  ExecutionError,
+  ExecutionStats,
+  LogEntry,
+  LogLevel as ConsoleLevel,
+} from "./src/sandbox/engine.ts";
+export type { QuickJSEngineOptions } from "./src/sandbox/quickjs_engine.ts";
 export { DEFAULT_LIMITS } from "./src/sandbox/limits.ts";
-export { type ExecutionResult, Sandbox, type SandboxOptions } from "./src/sandbox/sandbox.ts";
+export {
+  type CallInfo,
+  type ExecuteOptions,
+  type ExecutionResult,
+  Sandbox,
+  type SandboxOptions,
+  type ToolCallback,
+} from "./src/sandbox/sandbox.ts";
+export type { Catalog, ServerState, ServerStatus } from "./src/runtime/catalog.ts";
 export {
   Runtime,
   type RuntimeExecuteOptions,
@@ -165,6 +228,7 @@ export {
   type PolicyDecision,
   type PolicyRules,
   type PolicyVerdict,
+  type ToolHints,
   ToolPolicy,
 } from "./src/policy/tool_policy.ts";
 export {
@@ -172,11 +236,14 @@ export {
   ApprovalGate,
   type ApprovalOptions,
   type ExecutionApprovals,
+  type ExecutionScope,
+  type GateCall,
+  type GateResult,
   type Plan,
   type PlannedCall,
 } from "./src/policy/approval_gate.ts";
 export { approvalForm, type ApprovalRequest } from "./src/policy/approval_form.ts";
-export { PlanLedger } from "./src/policy/plan_ledger.ts";
+export { type LedgerEntry, PlanLedger } from "./src/policy/plan_ledger.ts";
 export {
   type AuditEntry,
   type AuditFilter,
@@ -218,16 +285,23 @@ export {
 } from "./src/routing/upstream_router.ts";
 
 // Serving
-export { SkillStore } from "./src/plugin_store/skill_store.ts";
+export {
+  type LoadedSkills,
+  type Skill,
+  type SkillInfo,
+  SkillStore,
+} from "./src/plugin_store/skill_store.ts";
 export {
   type CallOrigin,
   ServeHost,
   type ServeHostOptions,
   ServeSession,
+  type ServeStats,
   type SessionOptions,
 } from "./src/server/serve_host.ts";
+export type { Workspace, WorkspaceLimits } from "./src/server/workspace.ts";
 export { serveStdio } from "./src/server/stdio_server.ts";
-export { serveHttp } from "./src/server/http_server.ts";
+export { type HttpServeOptions, type HttpServer, serveHttp } from "./src/server/http_server.ts";
 export {
   discoverIssuer,
   type IntrospectionCredentials,
@@ -242,22 +316,34 @@ export {
   type McpxToolsOptions,
   SERVER_INSTRUCTIONS,
   WORKSPACE_HEADER,
+  type ToolAnnotations,
+  type UpstreamToolHints,
 } from "./src/server/tool_definitions.ts";
-export { extractContentBlocks, richExecution } from "./src/server/rich_result.ts";
+export {
+  extractContentBlocks,
+  type ExtractedBlocks,
+  richExecution,
+} from "./src/server/rich_result.ts";
 export {
   namespacePrompt,
   namespaceUri,
   parseNamespacedPrompt,
   parseNamespacedUri,
   Passthrough,
+  type PassthroughClient,
   PassthroughError,
+  type PassthroughListener,
   type PassthroughOptions,
+  type PassthroughParams,
+  type PassthroughResult,
 } from "./src/server/passthrough.ts";
-export { guardHttp, type HttpGuardOptions } from "./src/server/http_guard.ts";
+export { type FetchHandler, guardHttp, type HttpGuardOptions } from "./src/server/http_guard.ts";
 export { SseEventStore } from "./src/server/sse_event_store.ts";
 
 // CLI
 export { main } from "./src/cli/main.ts";
+export type { CliIo } from "./src/cli/io.ts";
+export type { PromptIo } from "./src/policy/terminal_prompt.ts";
 
 if (import.meta.main) {
   const { main } = await import("./src/cli/main.ts");

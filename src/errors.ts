@@ -6,7 +6,17 @@
  * @module
  */
 
-/** Stable machine-readable error codes. */
+/**
+ * Stable machine-readable error codes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const code: McpxErrorCode = "SANDBOX_TIMEOUT";
+ * assert.equal(new SandboxTimeoutError(1).code, code);
+ * ```
+ */
 export type McpxErrorCode =
   | "CONFIG_INVALID"
   | "CONFIG_NOT_FOUND"
@@ -55,12 +65,25 @@ export type McpxErrorCode =
   | "REQUEST_STATE_INVALID"
   | "USAGE";
 
-/** Base class of every error mcpx throws on purpose. */
+/**
+ * Base class of every error mcpx throws on purpose.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const error = new McpxError("UNKNOWN_SERVER", 'Unknown server "x"');
+ * assert.equal(error.code, "UNKNOWN_SERVER");
+ * assert.ok(error instanceof Error);
+ * ```
+ */
 export class McpxError extends Error {
   /** Stable code, for programs. */
   readonly code: McpxErrorCode;
 
   /**
+   * An error with a stable `code`.
+   *
    * @param code Stable machine-readable code.
    * @param message Human-readable message naming the offending value.
    * @param options Standard error options (`cause`).
@@ -72,15 +95,38 @@ export class McpxError extends Error {
   }
 }
 
-/** A configuration file or inline server definition is missing or invalid. */
+/**
+ * A configuration file or inline server definition is missing or invalid.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const error = new ConfigError('Invalid config "a.json": mcpServers.fs.command: expected a string');
+ * assert.equal(error.code, "CONFIG_INVALID");
+ * assert.ok(error instanceof McpxError);
+ * ```
+ */
 export class ConfigError extends McpxError {
+  /** A configuration error; `code` defaults to `CONFIG_INVALID`. */
   constructor(message: string, options?: ErrorOptions & { code?: McpxErrorCode }) {
     super(options?.code ?? "CONFIG_INVALID", message, options);
     this.name = "ConfigError";
   }
 }
 
-/** An MCP server could not be started, reached, or did not answer in time. */
+/**
+ * An MCP server could not be started, reached, or did not answer in time.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const error = new ServerConnectionError("fs", 'Server "fs" exited with code 1', { exitCode: 1 });
+ * assert.equal(error.code, "SERVER_START_FAILED");
+ * assert.equal(error.exitCode, 1);
+ * ```
+ */
 export class ServerConnectionError extends McpxError {
   /** Server name from the configuration. */
   readonly server: string;
@@ -89,6 +135,7 @@ export class ServerConnectionError extends McpxError {
   /** Last lines the server wrote to stderr, when known. */
   readonly stderrTail?: string;
 
+  /** A connection error for `server`; `code` defaults to `SERVER_START_FAILED`. */
   constructor(
     server: string,
     message: string,
@@ -106,13 +153,27 @@ export class ServerConnectionError extends McpxError {
   }
 }
 
-/** A saved plugin failed its checksum verification or is incomplete. */
+/**
+ * A saved plugin failed its checksum verification or is incomplete.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const error = new PluginIntegrityError("demo", 'Plugin "demo": checksum mismatch', {
+ *   file: "runtime.ts",
+ * });
+ * assert.equal(error.code, "PLUGIN_INTEGRITY");
+ * assert.equal(error.file, "runtime.ts");
+ * ```
+ */
 export class PluginIntegrityError extends McpxError {
   /** Plugin name. */
   readonly plugin: string;
   /** Path, relative to the plugin, of the offending file, when one is at fault. */
   readonly file?: string;
 
+  /** An integrity error for `plugin`, naming the offending `file` when there is one. */
   constructor(plugin: string, message: string, options?: ErrorOptions & { file?: string }) {
     super("PLUGIN_INTEGRITY", message, options);
     this.name = "PluginIntegrityError";
@@ -121,10 +182,22 @@ export class PluginIntegrityError extends McpxError {
   }
 }
 
-/** Guest code ran past its wall-clock deadline and was interrupted. */
+/**
+ * Guest code ran past its wall-clock deadline and was interrupted.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const error = new SandboxTimeoutError(5_000);
+ * assert.equal(error.code, "SANDBOX_TIMEOUT");
+ * assert.equal(error.message, "Execution timed out after 5000 ms");
+ * ```
+ */
 export class SandboxTimeoutError extends McpxError {
   /** The deadline that was exceeded, in milliseconds. */
   readonly timeoutMs: number;
+  /** A timeout after `timeoutMs` milliseconds. */
   constructor(timeoutMs: number, options?: ErrorOptions) {
     super("SANDBOX_TIMEOUT", `Execution timed out after ${timeoutMs} ms`, options);
     this.name = "SandboxTimeoutError";
@@ -132,10 +205,22 @@ export class SandboxTimeoutError extends McpxError {
   }
 }
 
-/** Guest code exceeded its memory limit. */
+/**
+ * Guest code exceeded its memory limit.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const error = new SandboxMemoryError(64 * 1024 * 1024);
+ * assert.equal(error.code, "SANDBOX_MEMORY");
+ * assert.match(error.message, /64 MiB/);
+ * ```
+ */
 export class SandboxMemoryError extends McpxError {
   /** The memory limit, in bytes. */
   readonly limitBytes: number;
+  /** An out-of-memory error for a limit of `limitBytes`. */
   constructor(limitBytes: number, options?: ErrorOptions) {
     super(
       "SANDBOX_MEMORY",
@@ -147,12 +232,24 @@ export class SandboxMemoryError extends McpxError {
   }
 }
 
-/** A tool call was refused by policy or failed upstream. */
+/**
+ * A tool call was refused by policy or failed upstream.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const error = new ToolCallError("TOOL_DENIED", "fs", "write_file", 'Tool "fs/write_file" is not allowed');
+ * assert.equal(error.server, "fs");
+ * assert.equal(error.tool, "write_file");
+ * ```
+ */
 export class ToolCallError extends McpxError {
   /** Server name. */
   readonly server: string;
   /** Tool name as the server spells it. */
   readonly tool: string;
+  /** A refused or failed call of `tool` on `server`. */
   constructor(
     code: McpxErrorCode,
     server: string,

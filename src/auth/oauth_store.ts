@@ -12,16 +12,30 @@
  * @module
  */
 import { join } from "node:path";
-import type { OAuthClientInformationMixed, OAuthTokens } from "../_sdk_remote.ts";
+import type { OAuthClientInformation, OAuthTokens } from "../mcp_types.ts";
 
-/** What is stored for one server. */
+/**
+ * What is stored for one server.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const record: OAuthRecord = {
+ *   serverUrl: "https://example.com/mcp",
+ *   tokens: { access_token: "t", token_type: "Bearer" },
+ *   tokensSavedAt: Date.now(),
+ * };
+ * assert.equal(record.tokens?.token_type, "Bearer");
+ * ```
+ */
 export interface OAuthRecord {
   /** The MCP server's URL (the key). */
   serverUrl: string;
   /** The config name the server had when it was last used. */
   serverName?: string;
   /** The client registered with the authorization server. */
-  clientInformation?: OAuthClientInformationMixed;
+  clientInformation?: OAuthClientInformation;
   /** The current tokens. */
   tokens?: OAuthTokens;
   /** When the tokens were saved (ms since the epoch), to tell their expiry. */
@@ -32,12 +46,30 @@ export interface OAuthRecord {
   scope?: string;
 }
 
-/** The OAuth records of every server, one file each. */
+/**
+ * The OAuth records of every server, one file each.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = new OAuthStore(dir);
+ * await store.update("https://example.com/mcp", { tokens: { access_token: "t", token_type: "Bearer" } });
+ * assert.equal((await store.read("https://example.com/mcp"))?.tokens?.access_token, "t");
+ * assert.ok(await store.remove("https://example.com/mcp"));
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export class OAuthStore {
   /** The directory of the records. */
   readonly dir: string;
 
-  /** @param configDir mcpx's config directory (see `mcpxConfigDir`). */
+  /**
+   * A token store under `configDir`.
+   *
+   * @param configDir mcpx's config directory (see `mcpxConfigDir`).
+   */
   constructor(configDir: string) {
     this.dir = join(configDir, "oauth");
   }

@@ -9,6 +9,17 @@
  * Tools that may be called. Either `"*"` (all), a list of patterns such as
  * `"fs/*"`, `"everything/echo"`, `"fs/read_*"` or `"memory"` (a whole server),
  * or an object from server name to `"*"` or a list of tool-name patterns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { BridgePolicy } from "@mcpx/cli";
+ *
+ * // Every tool of `memory`, and the `read_*` tools of `fs`.
+ * const allow: AllowSpec = { fs: ["read_*"], memory: "*" };
+ * const policy: BridgePolicy = { allow };
+ * assert.deepEqual(policy.allow, { fs: ["read_*"], memory: "*" });
+ * ```
  */
 export type AllowSpec =
   | "*"

@@ -6,13 +6,8 @@
  * @module
  */
 
-import {
-  type CallToolResult,
-  CallToolResultSchema,
-  ErrorCode,
-  McpError,
-  type Tool,
-} from "../_sdk.ts";
+import { CallToolResultSchema, ErrorCode, McpError } from "../_sdk.ts";
+import type { CallToolResult, Tool } from "../mcp_types.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError, quoteList } from "../errors.ts";
 import type { Connection } from "../introspect/connect.ts";
@@ -50,7 +45,17 @@ export const DEFAULT_MAX_ARG_BYTES: number = 1024 * 1024;
  */
 export const DEFAULT_CALL_TIMEOUT_MS: number = 25_000;
 
-/** Result caching; off unless a {@link BridgePolicy.cache} object is given. */
+/**
+ * Result caching; off unless a {@link BridgePolicy.cache} object is given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const cache: CachePolicy = { maxEntries: 500, ttlMs: 30_000, tools: ["fs/read_*"] };
+ * assert.equal(cache.ttlMs, 30_000); // for a BridgePolicy's `cache`
+ * ```
+ */
 export interface CachePolicy {
   /** Most cached results (default 256). */
   maxEntries?: number;
@@ -65,7 +70,22 @@ export interface CachePolicy {
   tools?: readonly string[];
 }
 
-/** What guest code may do with tools, and how calls are limited. */
+/**
+ * What guest code may do with tools, and how calls are limited.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const policy: BridgePolicy = {
+ *   allow: { fs: ["read_*", "list_*"] },
+ *   deny: ["fs/read_secret"],
+ *   rateLimits: { fs: { callsPerSecond: 10, burst: 20 } },
+ *   cache: { ttlMs: 60_000 },
+ * };
+ * assert.equal(policy.rateLimits?.fs.burst, 20); // for new Bridge({ servers, policy })
+ * ```
+ */
 export interface BridgePolicy {
   /** Tools that may be called (default: every tool of every configured server). */
   allow?: AllowSpec;
@@ -91,9 +111,21 @@ export interface BridgePolicy {
   prompts?: AccessRules;
 }
 
-/** One finished call, reported to {@link BridgeOptions.onCall}. */
+/**
+ * One finished call, reported to {@link BridgeOptions.onCall}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const event: CallEvent = { server: "fs", tool: "read_file", ok: false, code: "TOOL_ERROR", cached: false, ms: 12 };
+ * assert.equal(`${event.server}/${event.tool}: ${event.code}`, "fs/read_file: TOOL_ERROR");
+ * ```
+ */
 export interface CallEvent {
+  /** Server name. */
   server: string;
+  /** Tool name as the server spells it. */
   tool: string;
   /** True when the envelope is `ok`. */
   ok: boolean;
@@ -105,7 +137,21 @@ export interface CallEvent {
   ms: number;
 }
 
-/** Options of {@link Bridge}. */
+/**
+ * Options of {@link Bridge}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: BridgeOptions = {
+ *   servers: [{ name: "fs", transport: "stdio", command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "."] }],
+ *   policy: { allow: { fs: ["read_*"] } },
+ *   onCall: (event) => console.error(`${event.server}/${event.tool} ${event.ms} ms`),
+ * };
+ * assert.equal(opts.servers.length, 1); // for new Bridge(opts)
+ * ```
+ */
 export interface BridgeOptions {
   /** The servers calls may go to. */
   servers: readonly ServerConfig[];
@@ -135,7 +181,17 @@ export interface BridgeOptions {
   onResult?: (server: string, tool: Tool, result: CallToolResult) => void;
 }
 
-/** Counters of a {@link Bridge}. */
+/**
+ * Counters of a {@link Bridge}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const stats: BridgeStats = { calls: 3, ok: 2, failed: 1, cacheHits: 1, upstreamCalls: 2, inFlight: 0, errors: { TOOL_DENIED: 1 } };
+ * assert.equal(stats.ok + stats.failed, stats.calls); // what bridge.stats() returns
+ * ```
+ */
 export interface BridgeStats {
   /** Calls made through {@link Bridge.callTool}. */
   calls: number;
@@ -162,10 +218,31 @@ interface ToolIndex {
  * Bridges tool calls from guest code to MCP servers.
  *
  * @example
- * ```ts ignore
- * await using bridge = new Bridge({ servers: [fs], policy: { allow: ["fs/read_*"] } });
- * const reply = await bridge.callTool("fs", "read_text_file", { path: "README.md" });
- * if (reply.ok) console.log(reply.value);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ * import { ClientPool, connect, type Connector } from "@mcpx/cli";
+ *
+ * const link: Connector = async (config, opts) => {
+ *   const server = new McpServer({ name: "demo", version: "1.0.0" });
+ *   server.registerTool("ping", {}, () => ({ content: [{ type: "text", text: "pong" }] }));
+ *   server.registerTool("wipe", {}, () => ({ content: [{ type: "text", text: "wiped" }] }));
+ *   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ *   await server.connect(serverSide);
+ *   return await connect(config, { ...opts, transport: clientSide });
+ * };
+ *
+ * const servers = [{ name: "demo", transport: "stdio" as const, command: "demo", args: [] }];
+ * await using bridge = new Bridge({
+ *   servers,
+ *   pool: new ClientPool(servers, { connect: link }),
+ *   policy: { allow: ["demo/ping"] },
+ * });
+ * const reply = await bridge.callTool("demo", "ping", {});
+ * assert.deepEqual(reply, { ok: true, value: [{ type: "text", text: "pong" }] });
+ * const denied = await bridge.callTool("demo", "wipe", {});
+ * assert.equal(denied.ok ? undefined : denied.error.code, "TOOL_DENIED");
  * ```
  */
 export class Bridge implements AsyncDisposable {
@@ -199,6 +276,8 @@ export class Bridge implements AsyncDisposable {
   };
 
   /**
+   * A bridge over the given servers and policy.
+   *
    * @throws {TypeError} or {RangeError} for an invalid policy (bad pattern or rate).
    */
   constructor(opts: BridgeOptions) {
@@ -326,6 +405,7 @@ export class Bridge implements AsyncDisposable {
     this.#indexes.set(server, makeIndex(tools));
   }
 
+  /** Counters since the bridge was created. */
   stats(): BridgeStats {
     return { ...this.#stats, errors: { ...this.#stats.errors } };
   }
@@ -337,6 +417,7 @@ export class Bridge implements AsyncDisposable {
     if (this.#ownsPool) await this.#pool.close();
   }
 
+  /** Same as {@link Bridge.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -10,7 +10,19 @@
  */
 import { McpxError } from "../errors.ts";
 
-/** Options of {@link CircuitBreaker}. */
+/**
+ * Options of {@link CircuitBreaker}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: CircuitBreakerOptions = { failureThreshold: 1, cooldownMs: 10_000 };
+ * const breaker = new CircuitBreaker(opts);
+ * breaker.failure("fs", "refused");
+ * assert.equal(breaker.state("fs"), "open");
+ * ```
+ */
 export interface CircuitBreakerOptions {
   /** Consecutive call failures that open the breaker (default 3). A failed connect opens it at once. */
   failureThreshold?: number;
@@ -22,7 +34,17 @@ export interface CircuitBreakerOptions {
   now?: () => number;
 }
 
-/** State of one server's breaker. */
+/**
+ * State of one server's breaker.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const state: BreakerState = new CircuitBreaker().state("fs");
+ * assert.equal(state, "closed");
+ * ```
+ */
 export type BreakerState = "closed" | "open" | "half-open";
 
 interface ServerBreaker {
@@ -34,7 +56,21 @@ interface ServerBreaker {
   probing: boolean;
 }
 
-/** One breaker per server name. */
+/**
+ * One breaker per server name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const breaker = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 1_000 });
+ * breaker.failure("fs", "connection refused");
+ * assert.equal(breaker.state("fs"), "closed");
+ * breaker.failure("fs", "connection refused");
+ * assert.equal(breaker.state("fs"), "open");
+ * assert.throws(() => breaker.admit("fs"));
+ * ```
+ */
 export class CircuitBreaker {
   readonly #threshold: number;
   readonly #cooldown: number;
@@ -42,7 +78,11 @@ export class CircuitBreaker {
   readonly #now: () => number;
   readonly #servers = new Map<string, ServerBreaker>();
 
-  /** @param opts Thresholds and cool-downs. */
+  /**
+   * A breaker with no server tripped.
+   *
+   * @param opts Thresholds and cool-downs.
+   */
   constructor(opts: CircuitBreakerOptions = {}) {
     this.#threshold = opts.failureThreshold ?? 3;
     this.#cooldown = opts.cooldownMs ?? 2_000;

@@ -36,10 +36,37 @@ interface Health {
   pinging?: Promise<boolean>;
 }
 
-/** Opens a connection; {@link connect} unless a test or embedder supplies another. */
+/**
+ * Opens a connection; {@link connect} unless a test or embedder supplies another.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ConnectOptions, ServerConfig } from "@mcpx/cli";
+ *
+ * // Log every connection, then open it as usual (`connect` by default).
+ * function logged(inner: Connector): Connector {
+ *   return (server: ServerConfig, opts: ConnectOptions) => {
+ *     console.error(`connecting to ${server.name}`);
+ *     return inner(server, opts);
+ *   };
+ * }
+ * assert.equal(typeof logged, "function");
+ * ```
+ */
 export type Connector = (server: ServerConfig, opts: ConnectOptions) => Promise<Connection>;
 
-/** Options of {@link ClientPool}. */
+/**
+ * Options of {@link ClientPool}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ClientPoolOptions = { connectTimeoutMs: 5_000, pingIntervalMs: 0, breaker: { failureThreshold: 3 } };
+ * assert.equal(opts.breaker?.failureThreshold, 3); // for new ClientPool(servers, opts)
+ * ```
+ */
 export interface ClientPoolOptions {
   /** How to open a connection (default {@link connect}). */
   connect?: Connector;
@@ -57,7 +84,17 @@ export interface ClientPoolOptions {
   breaker?: CircuitBreakerOptions;
 }
 
-/** Counters of a {@link ClientPool}. */
+/**
+ * Counters of a {@link ClientPool}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const stats: ClientPoolStats = { connects: 2, connectFailures: 1, live: ["fs"], recycled: 0, sessionRetries: 0 };
+ * assert.equal(stats.connects - stats.connectFailures, stats.live.length);
+ * ```
+ */
 export interface ClientPoolStats {
   /** Connections opened successfully so far. */
   connects: number;
@@ -75,10 +112,27 @@ export interface ClientPoolStats {
  * Lazily connected MCP clients, one per server.
  *
  * @example
- * ```ts ignore
- * await using pool = new ClientPool([{ name: "fs", transport: "stdio", command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "."] }]);
- * const conn = await pool.acquire("fs");
- * await conn.client.callTool({ name: "list_allowed_directories", arguments: {} });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ * import { connect } from "@mcpx/cli";
+ *
+ * // Connections to a small in-process server; by default the pool uses `connect`.
+ * const link: Connector = async (config, opts) => {
+ *   const server = new McpServer({ name: "demo", version: "1.0.0" });
+ *   server.registerTool("ping", {}, () => ({ content: [{ type: "text", text: "pong" }] }));
+ *   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ *   await server.connect(serverSide);
+ *   return await connect(config, { ...opts, transport: clientSide });
+ * };
+ *
+ * const demo = { name: "demo", transport: "stdio" as const, command: "demo", args: [] };
+ * await using pool = new ClientPool([demo], { connect: link });
+ * const conn = await pool.acquire("demo");
+ * assert.equal(await pool.acquire("demo"), conn); // reused
+ * const result = await conn.client.callTool({ name: "ping", arguments: {} });
+ * assert.deepEqual(result.content, [{ type: "text", text: "pong" }]);
  * ```
  */
 export class ClientPool implements AsyncDisposable {
@@ -100,6 +154,8 @@ export class ClientPool implements AsyncDisposable {
   #sessionRetries = 0;
 
   /**
+   * A pool that connects lazily, on the first call to a server.
+   *
    * @param servers The servers connections may be opened to.
    * @param opts Connecting, health checks and the circuit breaker.
    * @throws {TypeError} when two servers share a name.

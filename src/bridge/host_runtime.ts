@@ -15,8 +15,21 @@ export interface HostHook {
   callTool(server: string, tool: string, args: unknown): Promise<CallEnvelope>;
 }
 
-/** Anything that can answer tool calls, such as a {@link Bridge}. */
+/**
+ * Anything that can answer tool calls, such as a {@link Bridge}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const caller: ToolCaller = {
+ *   callTool: (server, tool) => Promise.resolve({ ok: true, value: `${server}/${tool}` }),
+ * };
+ * assert.deepEqual(await caller.callTool("fs", "list", {}), { ok: true, value: "fs/list" });
+ * ```
+ */
 export interface ToolCaller {
+  /** Calls `tool` of `server` and answers with an envelope instead of throwing. */
   callTool(server: string, tool: string, args: unknown): Promise<CallEnvelope>;
 }
 
@@ -25,12 +38,23 @@ export interface ToolCaller {
  * this process call tools through `bridge`.
  *
  * @example
- * ```ts ignore
- * await using bridge = new Bridge({ servers });
- * const uninstall = installHostRuntime(bridge);
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const calls: string[] = [];
+ * const uninstall = installHostRuntime({
+ *   callTool: (server, tool) => {
+ *     calls.push(`${server}/${tool}`);
+ *     return Promise.resolve({ ok: true, value: 3 });
+ *   },
+ * });
  * try {
- *   const { echo } = await import("./servers/everything/echo.ts");
- *   console.log(await echo({ message: "hi" }));
+ *   // Generated tool modules call through the hook installed on globalThis.
+ *   const hook = (globalThis as Record<symbol, unknown>)[Symbol.for("mcpx.host")] as {
+ *     callTool(s: string, t: string, a: unknown): Promise<unknown>;
+ *   };
+ *   assert.deepEqual(await hook.callTool("calc", "add", { a: 1, b: 2 }), { ok: true, value: 3 });
+ *   assert.deepEqual(calls, ["calc/add"]);
  * } finally {
  *   uninstall();
  * }

@@ -4,7 +4,17 @@
  * @module
  */
 
-/** A rate: `callsPerSecond` on average, with bursts of up to `burst` calls. */
+/**
+ * A rate: `callsPerSecond` on average, with bursts of up to `burst` calls.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const spec: RateSpec = { callsPerSecond: 5, burst: 10 };
+ * assert.ok(spec.burst! >= spec.callsPerSecond);
+ * ```
+ */
 export interface RateSpec {
   /** Sustained calls per second; must be positive. */
   callsPerSecond: number;

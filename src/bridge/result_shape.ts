@@ -17,15 +17,50 @@
  * @module
  */
 
-import type { CallToolResult, Tool } from "../_sdk.ts";
+import type { CallToolResult, Tool } from "../mcp_types.ts";
 
-/** How a tool's result reaches a program: see the module documentation. */
+/**
+ * How a tool's result reaches a program: see the module documentation.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const kind: ResultKind = resultKind({ name: "echo", inputSchema: { type: "object" } });
+ * assert.equal(kind, "content");
+ * ```
+ */
 export type ResultKind = "structured" | "learned" | "content";
 
-/** Key under a tool's `_meta` where a learned result shape is kept. */
+/**
+ * Key under a tool's `_meta` where a learned result shape is kept.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const tool = {
+ *   name: "list",
+ *   inputSchema: { type: "object" as const },
+ *   _meta: { [LEARNED_META_KEY]: { schema: { type: "array" }, from: "structured", samples: 2 } },
+ * };
+ * assert.equal(learnedOutput(tool)?.samples, 2);
+ * ```
+ */
 export const LEARNED_META_KEY = "mcpx/learned";
 
-/** A result shape learned from real responses of a tool without `outputSchema`. */
+/**
+ * A result shape learned from real responses of a tool without `outputSchema`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const learned: LearnedOutput = { schema: { type: "object" }, from: "text", samples: 1 };
+ * const tool = { name: "stats", inputSchema: { type: "object" as const }, _meta: { [LEARNED_META_KEY]: learned } };
+ * assert.deepEqual(learnedOutput(tool), learned);
+ * ```
+ */
 export interface LearnedOutput {
   /** JSON Schema inferred from the responses. */
   schema: Record<string, unknown>;
@@ -35,7 +70,22 @@ export interface LearnedOutput {
   samples: number;
 }
 
-/** The learned shape kept in `tool._meta`, when there is a valid one. */
+/**
+ * The learned shape kept in `tool._meta`, when there is a valid one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const plain = { name: "echo", inputSchema: { type: "object" as const } };
+ * assert.equal(learnedOutput(plain), undefined);
+ * const learned = {
+ *   ...plain,
+ *   _meta: { [LEARNED_META_KEY]: { schema: { type: "object" }, from: "text", samples: 3 } },
+ * };
+ * assert.equal(learnedOutput(learned)?.from, "text");
+ * ```
+ */
 export function learnedOutput(tool: Tool): LearnedOutput | undefined {
   const meta = (tool as { _meta?: unknown })._meta;
   if (typeof meta !== "object" || meta === null) return undefined;
@@ -63,7 +113,18 @@ export function resultKind(tool: Tool): ResultKind {
   return learnedOutput(tool) !== undefined ? "learned" : "content";
 }
 
-/** The value a program receives, or why there is none. */
+/**
+ * The value a program receives, or why there is none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const tool = { name: "echo", inputSchema: { type: "object" as const } };
+ * const shaped: ShapedResult = shapeResult("s", tool, { content: [{ type: "text", text: "hi" }] });
+ * assert.ok(shaped.ok);
+ * ```
+ */
 export type ShapedResult = { ok: true; value: unknown } | { ok: false; message: string };
 
 const JSON_START = /^\s*[[{]/;

@@ -1,6 +1,26 @@
 import { lineReader, type PromptIo } from "../policy/terminal_prompt.ts";
 
-/** Where the CLI writes and what it knows about its surroundings. */
+/**
+ * Where the CLI writes and what it knows about its surroundings.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // Captures the CLI's output instead of writing to the terminal (see `main`).
+ * let stdout = "";
+ * const io: CliIo = {
+ *   out: (text) => void (stdout += text),
+ *   err: () => {},
+ *   readStdin: () => Promise.resolve(""),
+ *   isTty: false,
+ *   env: {},
+ *   confirm: () => false,
+ * };
+ * io.out("hello\n");
+ * assert.equal(stdout, "hello\n");
+ * ```
+ */
 export interface CliIo {
   /** Writes data (results) to standard output. */
   out(text: string): void;

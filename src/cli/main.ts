@@ -35,9 +35,22 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
  * Runs the mcpx command line.
  *
  * @example
- * ```ts ignore
- * import { main } from "@mcpx/cli";
- * const code = await main(["plugin", "list"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CliIo, main, VERSION } from "@mcpx/cli";
+ *
+ * let stdout = "";
+ * const io: CliIo = {
+ *   out: (text) => void (stdout += text),
+ *   err: () => {},
+ *   readStdin: () => Promise.resolve(""),
+ *   isTty: false,
+ *   env: {},
+ *   confirm: () => false,
+ * };
+ * assert.equal(await main(["--version"], io), 0);
+ * assert.match(stdout, new RegExp(VERSION));
+ * assert.equal(await main(["no-such-command"], io), 2);
  * ```
  */
 export async function main(args: readonly string[], io: CliIo = denoIo()): Promise<number> {

@@ -21,14 +21,35 @@ import { learnedOutput, type ResultKind, resultKind } from "../bridge/result_sha
 import { jsdoc, sanitizeCommentText, tsStringLiteral } from "./jsdoc.ts";
 import { type CompiledTemplates, defaultTemplates } from "./templates.ts";
 
-/** One file of a generated tree. */
+/**
+ * One file of a generated tree.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const file: GeneratedFile = { path: "servers/calc/add.ts", content: "export {};\n" };
+ * assert.ok(file.path.endsWith(".ts"));
+ * ```
+ */
 export interface GeneratedFile {
   /** Path relative to the tree root, with `/` separators. */
   path: string;
+  /** File text. */
   content: string;
 }
 
-/** Where one tool landed in the tree. */
+/**
+ * Where one tool landed in the tree.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const tool: GeneratedTool = { name: "get-sum", fn: "getSum", path: "servers/calc/getSum.ts", structured: false };
+ * assert.equal(tool.fn, "getSum");
+ * ```
+ */
 export interface GeneratedTool {
   /** Tool name as the server spells it. */
   name: string;
@@ -36,7 +57,9 @@ export interface GeneratedTool {
   fn: string;
   /** Path of the module, relative to the tree root. */
   path: string;
+  /** The tool's title, when it has one. */
   title?: string;
+  /** The tool's description, when it has one. */
   description?: string;
   /** Whether the function returns typed `structuredContent` (declared or learned). */
   structured: boolean;
@@ -44,24 +67,64 @@ export interface GeneratedTool {
   result?: ResultKind;
 }
 
-/** Where one server landed in the tree. */
+/**
+ * Where one server landed in the tree.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const server: GeneratedServer = { name: "calc", dir: "calc", tools: [] };
+ * assert.equal(server.dir, "calc");
+ * ```
+ */
 export interface GeneratedServer {
   /** Server name from the configuration. */
   name: string;
   /** Directory name under `servers/`. */
   dir: string;
+  /** Its tools, in the order the server listed them. */
   tools: GeneratedTool[];
 }
 
-/** The result of {@link generate}: files in memory, sorted by path. */
+/**
+ * The result of {@link generate}: files in memory, sorted by path.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const result: GenerateResult = {
+ *   files: [{ path: "runtime.ts", content: "export {};\n" }],
+ *   servers: [],
+ *   warnings: [],
+ * };
+ * assert.deepEqual(result.files.map((f) => f.path), ["runtime.ts"]);
+ * ```
+ */
 export interface GenerateResult {
+  /** Every file of the tree. */
   files: GeneratedFile[];
+  /** Where each server and tool landed. */
   servers: GeneratedServer[];
   /** Things that generated with a fallback, each naming the server and tool. */
   warnings: string[];
 }
 
-/** Options of {@link generate}. */
+/**
+ * Options of {@link generate}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CompiledTemplates } from "@mcpx/cli";
+ *
+ * function withTemplates(templates: CompiledTemplates): GenerateOptions {
+ *   return { templates }; // for generate(snapshots, opts), e.g. from loadTemplates(dir)
+ * }
+ * assert.equal(typeof withTemplates, "function");
+ * ```
+ */
 export interface GenerateOptions {
   /** Templates to use instead of the built-in ones (see `loadTemplates`). */
   templates?: CompiledTemplates;

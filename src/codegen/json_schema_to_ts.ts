@@ -17,7 +17,18 @@
 import { RESERVED_IDENTIFIERS, toPascalIdentifier } from "./identifiers.ts";
 import { jsdoc, jsonForComment, sanitizeCommentText, tsStringLiteral } from "./jsdoc.ts";
 
-/** The result of {@link schemaToTypeScript}. */
+/**
+ * The result of {@link schemaToTypeScript}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const conversion: SchemaConversion = schemaToTypeScript({ type: "object", properties: {} }, "Args");
+ * assert.equal(conversion.rootName, "Args");
+ * assert.equal(conversion.acceptsEmptyObject, true);
+ * ```
+ */
 export interface SchemaConversion {
   /**
    * TypeScript declarations, each exported: the root first, then one named
@@ -43,7 +54,18 @@ export interface SchemaConversion {
   warnings: string[];
 }
 
-/** Options of {@link schemaToTypeScript}. */
+/**
+ * Options of {@link schemaToTypeScript}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: SchemaToTypeScriptOptions = { description: false, compact: true };
+ * const { code } = schemaToTypeScript({ type: "string", description: "A name" }, "Name", opts);
+ * assert.ok(!code.includes("A name"));
+ * ```
+ */
 export interface SchemaToTypeScriptOptions {
   /**
    * Emit JSDoc from `title`, `description`, `format`, numeric and length

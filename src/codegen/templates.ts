@@ -8,7 +8,17 @@ import serversIndexTemplate from "../../templates/servers_index.eta" with { type
 import readmeTemplate from "../../templates/readme.eta" with { type: "text" };
 import runtimeTemplate from "../../templates/runtime.eta" with { type: "text" };
 
-/** The names of the templates a template directory may override. */
+/**
+ * The names of the templates a template directory may override.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(TEMPLATE_NAMES.includes("tool"));
+ * assert.ok(TEMPLATE_NAMES.includes("runtime"));
+ * ```
+ */
 export const TEMPLATE_NAMES = [
   "tool",
   "server_index",
@@ -18,13 +28,44 @@ export const TEMPLATE_NAMES = [
   "runtime",
 ] as const;
 
-/** One of {@link TEMPLATE_NAMES}. */
+/**
+ * One of {@link TEMPLATE_NAMES}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const name: TemplateName = "tool";
+ * assert.ok(TEMPLATE_NAMES.includes(name));
+ * ```
+ */
 export type TemplateName = typeof TEMPLATE_NAMES[number];
 
-/** Template sources by name. */
+/**
+ * Template sources by name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function override(base: TemplateSources, readme: string): TemplateSources {
+ *   return { ...base, readme };
+ * }
+ * assert.equal(typeof override, "function"); // e.g. override(DEFAULT_TEMPLATES, "# My tree\n")
+ * ```
+ */
 export type TemplateSources = Record<TemplateName, string>;
 
-/** The templates shipped with mcpx. */
+/**
+ * The templates shipped with mcpx.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * for (const name of TEMPLATE_NAMES) assert.equal(typeof DEFAULT_TEMPLATES[name], "string");
+ * ```
+ */
 export const DEFAULT_TEMPLATES: Readonly<TemplateSources> = Object.freeze({
   tool: toolTemplate,
   server_index: serverIndexTemplate,
@@ -34,8 +75,19 @@ export const DEFAULT_TEMPLATES: Readonly<TemplateSources> = Object.freeze({
   runtime: runtimeTemplate,
 });
 
-/** Compiled templates, ready to render. */
+/**
+ * Compiled templates, ready to render.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const templates: CompiledTemplates = { render: (name, data) => `${name}: ${JSON.stringify(data)}` };
+ * assert.equal(templates.render("readme", {}), "readme: {}");
+ * ```
+ */
 export interface CompiledTemplates {
+  /** Renders template `name` with `data`. */
   render(name: TemplateName, data: object): string;
 }
 
@@ -79,6 +131,18 @@ export function defaultTemplates(): CompiledTemplates {
 /**
  * Loads templates from `dir`: every `<name>.eta` there overrides the built-in
  * template of that name; the others keep their defaults.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/readme.eta`, "# <%= it.servers.length %> servers\n");
+ * const templates = await loadTemplates(dir);
+ * assert.equal(typeof templates.render, "function");
+ * await assert.rejects(() => loadTemplates(`${dir}/missing`), /Cannot use templates directory/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function loadTemplates(dir: string): Promise<CompiledTemplates> {
   try {

@@ -15,7 +15,23 @@ import { JsoncSyntaxError, parseJsonc } from "./_jsonc.ts";
 import { parseMcpxSettings } from "./mcpx_settings.ts";
 import type { McpxConfig, ServerConfig, ServerTimeouts } from "./types.ts";
 
-/** Options of {@link loadConfig} and {@link parseConfig}. */
+/**
+ * Options of {@link loadConfig} and {@link parseConfig}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ParseConfigOptions = { env: { TOKEN: "secret" } };
+ * const config = parseConfig(
+ *   '{ "mcpServers": { "api": { "url": "https://example.com/mcp", "headers": { "Authorization": "Bearer ${TOKEN}" } } } }',
+ *   "mcp.json",
+ *   opts,
+ * );
+ * const api = config.servers[0];
+ * assert.equal(api.transport === "stdio" ? undefined : api.headers?.Authorization, "Bearer secret");
+ * ```
+ */
 export interface ParseConfigOptions {
   /** Variables for `${VAR}` expansion; defaults to the process environment. */
   env?: Record<string, string>;
@@ -68,9 +84,18 @@ type Entry = z.infer<typeof EntrySchema>;
  * Reads and parses a configuration file.
  *
  * @example Load the project's configuration
- * ```ts ignore
- * const config = await loadConfig(".mcp.json");
- * console.log(config.servers.map((s) => s.name));
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(
+ *   `${dir}/.mcp.json`,
+ *   `{ "mcpServers": { "fs": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "."] } } }`,
+ * );
+ * const config = await loadConfig(`${dir}/.mcp.json`);
+ * assert.deepEqual(config.servers.map((s) => s.name), ["fs"]);
+ * await assert.rejects(() => loadConfig(`${dir}/missing.json`), /CONFIG_NOT_FOUND|not found/i);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  * @param path File to read, absolute or relative to the working directory.
  * @throws {ConfigError} `CONFIG_NOT_FOUND` when the file does not exist,
@@ -264,7 +289,17 @@ export function parseConfig(text: string, source: string, opts?: ParseConfigOpti
   return { source, servers };
 }
 
-/** Options of {@link inlineServer}. */
+/**
+ * Options of {@link inlineServer}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: InlineServerOptions = { name: "fs", command: "npx", args: ["-y", "server"] };
+ * assert.equal(inlineServer(opts).transport, "stdio");
+ * ```
+ */
 export interface InlineServerOptions {
   /** Server name. */
   name: string;
@@ -321,6 +356,19 @@ export function inlineServer(opts: InlineServerOptions): ServerConfig {
  * Picks servers by name, in the order given; no names means all servers.
  *
  * @throws {ConfigError} `UNKNOWN_SERVER`, listing the known servers.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const config = parseConfig(
+ *   '{ "mcpServers": { "a": { "command": "x" }, "b": { "url": "https://example.com/mcp" } } }',
+ *   "mcp.json",
+ * );
+ * assert.deepEqual(selectServers(config, ["b"]).map((s) => s.name), ["b"]);
+ * assert.equal(selectServers(config, []).length, 2);
+ * assert.throws(() => selectServers(config, ["c"]), /Unknown server "c"/);
+ * ```
  */
 export function selectServers(config: McpxConfig, names: readonly string[]): ServerConfig[] {
   if (names.length === 0) return [...config.servers];
@@ -344,6 +392,17 @@ export function selectServers(config: McpxConfig, names: readonly string[]): Ser
  * `./.mcp.json`, then `./.vscode/mcp.json`.
  *
  * @returns The absolute path of the first that exists, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * assert.equal(findDefaultConfig(dir), undefined);
+ * await Deno.writeTextFile(`${dir}/.mcp.json`, '{ "mcpServers": {} }');
+ * assert.equal(findDefaultConfig(dir), `${dir}/.mcp.json`);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export function findDefaultConfig(cwd: string): string | undefined {
   for (const file of DEFAULT_CONFIG_FILES) {

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { Client, type ClientCapabilities, ErrorCode, McpError, type Transport } from "../_sdk.ts";
+import { Client, ErrorCode, McpError } from "../_sdk.ts";
+import type { ClientCapabilities, McpClient, Transport } from "../mcp_types.ts";
 import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from "../config/types.ts";
 import { McpxError, ServerConnectionError } from "../errors.ts";
 import { VERSION } from "../version.ts";
@@ -19,7 +20,17 @@ import { describeUpstreamError } from "../bridge/upstream_errors.ts";
 /** Default deadline for a server to start and answer `initialize`. */
 export const DEFAULT_CONNECT_TIMEOUT_MS: number = 20_000;
 
-/** Options of {@link connect}. */
+/**
+ * Options of {@link connect}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ConnectOptions = { timeoutMs: 5_000, clientName: "my-agent" };
+ * assert.equal(opts.clientName, "my-agent");
+ * ```
+ */
 export interface ConnectOptions {
   /** Deadline for start-up and `initialize`, in milliseconds (default 20,000). */
   timeoutMs?: number;
@@ -42,10 +53,22 @@ export interface ConnectOptions {
    * Called with the SDK client before it connects, to install request and
    * notification handlers (for the capabilities declared).
    */
-  setup?: (client: Client) => void;
+  setup?: (client: McpClient) => void;
 }
 
-/** How a connection ended, given to {@link Connection.onClose} listeners. */
+/**
+ * How a connection ended, given to {@link Connection.onClose} listeners.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function explain(info: CloseInfo): string {
+ *   return info.expected ? "closed" : `exited (${info.exitCode ?? info.signal}): ${info.stderrTail.at(-1)}`;
+ * }
+ * assert.equal(explain({ expected: false, exitCode: 1, stderrTail: ["boom"] }), "exited (1): boom");
+ * ```
+ */
 export interface CloseInfo {
   /** True when {@link Connection.close} was called; false when the server went away. */
   expected: boolean;
@@ -57,12 +80,25 @@ export interface CloseInfo {
   stderrTail: string[];
 }
 
-/** A live, initialized MCP client session with one server. */
+/**
+ * A live, initialized MCP client session with one server.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * async function toolNames(conn: Connection): Promise<string[]> {
+ *   const { tools } = await conn.client.listTools();
+ *   return tools.map((t) => t.name);
+ * }
+ * assert.equal(typeof toolNames, "function");
+ * ```
+ */
 export interface Connection extends AsyncDisposable {
   /** The server this connection talks to. */
   readonly server: ServerConfig;
   /** The initialized SDK client. */
-  readonly client: Client;
+  readonly client: McpClient;
   /** Protocol version negotiated during `initialize`, when known. */
   readonly protocolVersion: string | undefined;
   /** Process id of a stdio server. */
@@ -83,9 +119,21 @@ export interface Connection extends AsyncDisposable {
  * Starts or reaches `server` and completes the MCP `initialize` handshake.
  *
  * @example
- * ```ts ignore
- * await using conn = await connect({ name: "fs", transport: "stdio", command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "."] });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ *
+ * // A small MCP server in this process; a real one is usually a stdio or HTTP config.
+ * const server = new McpServer({ name: "demo", version: "1.0.0" });
+ * server.registerTool("ping", {}, () => ({ content: [{ type: "text", text: "pong" }] }));
+ * const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ * await server.connect(serverSide);
+ *
+ * const config = { name: "demo", transport: "stdio" as const, command: "demo", args: [] };
+ * await using conn = await connect(config, { transport: clientSide });
  * const { tools } = await conn.client.listTools();
+ * assert.deepEqual(tools.map((t) => t.name), ["ping"]);
  * ```
  * @throws {ServerConnectionError} `SERVER_START_FAILED` when the server cannot
  * be started or exits during start-up (with its exit code and stderr tail),

@@ -17,7 +17,17 @@ export const DEFAULT_MAX_PAGES: number = 1_000;
 /** Default deadline for each list request, in milliseconds. */
 export const DEFAULT_LIST_TIMEOUT_MS: number = 30_000;
 
-/** Options of {@link listAllTools}. */
+/**
+ * Options of {@link listAllTools}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ListOptions = { maxPages: 10, signal: AbortSignal.timeout(30_000) };
+ * assert.equal(opts.maxPages, 10);
+ * ```
+ */
 export interface ListOptions {
   /** Most pages to read before failing (default 1,000). */
   maxPages?: number;
@@ -27,7 +37,17 @@ export interface ListOptions {
   signal?: AbortSignal;
 }
 
-/** Options of {@link introspect} and {@link introspectAll}. */
+/**
+ * Options of {@link introspect} and {@link introspectAll}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: IntrospectOptions = { toolsOnly: true, requestTimeoutMs: 10_000, connect: { timeoutMs: 5_000 } };
+ * assert.equal(opts.toolsOnly, true);
+ * ```
+ */
 export interface IntrospectOptions extends ListOptions {
   /** Read only the server's info and tools, not its resources and prompts (default false). */
   toolsOnly?: boolean;
@@ -35,7 +55,17 @@ export interface IntrospectOptions extends ListOptions {
   connect?: ConnectOptions;
 }
 
-/** A server {@link introspectAll} could not read. */
+/**
+ * A server {@link introspectAll} could not read.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const failure: IntrospectFailure = { server: "fs", error: new Error("spawn npx ENOENT") };
+ * assert.match(`${failure.server}: ${failure.error.message}`, /^fs: spawn/);
+ * ```
+ */
 export interface IntrospectFailure {
   /** Server name. */
   server: string;
@@ -43,7 +73,19 @@ export interface IntrospectFailure {
   error: Error;
 }
 
-/** Result of {@link introspectAll}. */
+/**
+ * Result of {@link introspectAll}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function report(result: IntrospectAllResult): string[] {
+ *   return result.failures.map((f) => `${f.server}: ${f.error.message}`);
+ * }
+ * assert.deepEqual(report({ snapshots: [], failures: [{ server: "fs", error: new Error("gone") }] }), ["fs: gone"]);
+ * ```
+ */
 export interface IntrospectAllResult {
   /** Snapshots of the servers that answered, in the order given. */
   snapshots: ServerSnapshot[];
@@ -61,9 +103,22 @@ export interface IntrospectAllResult {
  * given a {@link Connection}, it leaves it open.
  *
  * @example
- * ```ts ignore
- * const snapshot = await introspect({ name: "everything", transport: "stdio", command: "npx", args: ["-y", "@modelcontextprotocol/server-everything"] });
- * console.log(snapshot.tools.map((t) => t.name));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ *
+ * const server = new McpServer({ name: "demo", version: "1.0.0" });
+ * server.registerTool("ping", { description: "Answers pong" }, () => ({
+ *   content: [{ type: "text", text: "pong" }],
+ * }));
+ * const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ * await server.connect(serverSide);
+ *
+ * const config = { name: "demo", transport: "stdio" as const, command: "demo", args: [] };
+ * const snapshot = await introspect(config, { connect: { transport: clientSide } });
+ * assert.equal(snapshot.serverInfo.name, "demo");
+ * assert.equal(snapshot.tools[0].description, "Answers pong");
  * ```
  * @throws {ServerConnectionError} when the server cannot be reached or its tool list fails.
  */
@@ -175,6 +230,16 @@ export async function listAllTools(conn: Connection, opts: ListOptions = {}): Pr
 /**
  * Connects to all `servers` in parallel and introspects each; a server that
  * fails does not stop the others.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const missing = { name: "missing", transport: "stdio" as const, command: "/no/such/server", args: [] };
+ * const { snapshots, failures } = await introspectAll([missing]);
+ * assert.equal(snapshots.length, 0);
+ * assert.equal(failures[0].server, "missing");
+ * ```
  */
 export async function introspectAll(
   servers: readonly ServerConfig[],

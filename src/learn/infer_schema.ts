@@ -13,7 +13,17 @@
  * @module
  */
 
-/** A schema produced by {@link schemaOf} and {@link mergeSchemas}. */
+/**
+ * A schema produced by {@link schemaOf} and {@link mergeSchemas}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const schema: InferredSchema = schemaOf({ count: 3 });
+ * assert.equal(schema.type, "object");
+ * ```
+ */
 export type InferredSchema = Record<string, unknown>;
 
 /** Objects with more keys than this are read as maps (`additionalProperties`). */

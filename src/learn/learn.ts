@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { CallToolResult, Tool } from "../_sdk.ts";
+import type { CallToolResult, Tool } from "../mcp_types.ts";
 import {
   jsonFromText,
   LEARNED_META_KEY,
@@ -93,7 +93,19 @@ export function learnFromResult(tool: Tool, result: CallToolResult): Tool {
   return { ...tool, _meta: { ...meta, [LEARNED_META_KEY]: learned } };
 }
 
-/** What {@link learnTools} did. */
+/**
+ * What {@link learnTools} did.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function summary(report: LearnReport): string {
+ *   return `${report.learned.length} learned, ${report.skipped.length} skipped`;
+ * }
+ * assert.equal(summary({ snapshot: {} as LearnReport["snapshot"], learned: ["a"], skipped: [] }), "1 learned, 0 skipped");
+ * ```
+ */
 export interface LearnReport {
   /** The snapshot with learned outputs recorded in its tools. */
   snapshot: ServerSnapshot;
@@ -106,6 +118,25 @@ export interface LearnReport {
 /**
  * Calls every tool of `snapshot` that {@link learnRefusal} allows, once,
  * with `{}`, and records the shape of its response.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ * import { connect, introspect } from "@mcpx/cli";
+ *
+ * // A tool without an output schema that answers with JSON text.
+ * const server = new McpServer({ name: "demo", version: "1.0.0" });
+ * server.registerTool("stats", { annotations: { readOnlyHint: true } }, () => ({ content: [{ type: "text", text: '{"files":3}' }] }));
+ * const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ * await server.connect(serverSide);
+ *
+ * const config = { name: "demo", transport: "stdio" as const, command: "demo", args: [] };
+ * await using conn = await connect(config, { transport: clientSide });
+ * const report = await learnTools(conn, await introspect(conn));
+ * assert.deepEqual(report.learned, ["stats"]);
+ * ```
  */
 export async function learnTools(
   conn: Connection,

@@ -14,6 +14,13 @@
  * Default grace period for executions in flight at shutdown, in milliseconds.
  * With the upstream escalation (1 s, SIGTERM, 1 s, SIGKILL) it stays under
  * the 4 s after which MCP clients kill a server that has not exited.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(DEFAULT_SHUTDOWN_GRACE_MS > 0);
+ * ```
  */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 1_000;
 
@@ -23,12 +30,24 @@ const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
  * Listens for SIGINT and SIGTERM for as long as it is open. The first signal
  * runs `onSignal`; later ones are only logged, so the process is never killed
  * in the middle of closing its upstream servers.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * {
+ *   using guard = new SignalGuard(() => console.error("shutting down"));
+ *   assert.equal(guard.signals, 0);
+ * } // disposing the guard removes its signal listeners
+ * ```
  */
 export class SignalGuard implements Disposable {
   readonly #listener: () => void;
   #count = 0;
 
   /**
+   * Starts listening for SIGINT and SIGTERM.
+   *
    * @param onSignal Runs once, on the first signal.
    * @param log Where the notes about later signals go.
    */
@@ -52,7 +71,17 @@ export class SignalGuard implements Disposable {
   }
 }
 
-/** What {@link Drainable.drain} did. */
+/**
+ * What {@link Drainable.drain} did.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const report: DrainReport = { finished: 3, cancelled: 1 };
+ * assert.equal(report.finished + report.cancelled, 4);
+ * ```
+ */
 export interface DrainReport {
   /** Executions that finished within the grace period. */
   finished: number;

@@ -29,7 +29,17 @@ export interface PluginSignature {
   signature: string;
 }
 
-/** A trusted key, as listed by {@link SigningKeys.trusted}. */
+/**
+ * A trusted key, as listed by {@link SigningKeys.trusted}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const key: TrustedKey = { publicKey: "ab".repeat(32), fingerprint: "abab", label: "ci" };
+ * assert.equal(key.publicKey.length, 64);
+ * ```
+ */
 export interface TrustedKey {
   /** Public key, hex. */
   publicKey: string;
@@ -109,13 +119,31 @@ export function checkSignature(
   return sig;
 }
 
-/** The user's signing key and the keys they trust, in mcpx's config directory. */
+/**
+ * The user's signing key and the keys they trust, in mcpx's config directory.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const keys = new SigningKeys(dir);
+ * const { publicKey } = await keys.own();
+ * await keys.trust(publicKey, "me");
+ * assert.ok((await keys.trustedSet()).has(publicKey));
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export class SigningKeys {
   /** The directory holding `signing-key.json` and `trusted-keys.json`. */
   readonly dir: string;
   #own?: Promise<{ secretKey: Uint8Array; publicKey: string }>;
 
-  /** @param dir mcpx's config directory (see `mcpxConfigDir`). */
+  /**
+   * The keys in `dir`; nothing is read until they are used.
+   *
+   * @param dir mcpx's config directory (see `mcpxConfigDir`).
+   */
   constructor(dir: string) {
     this.dir = dir;
   }

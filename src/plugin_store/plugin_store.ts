@@ -61,7 +61,19 @@ const LOCK_LEFTOVER = new RegExp(`^\\.lock-(.+)\\.(?:stale-)?${UUID}$`);
 const READ_ATTEMPTS = 20;
 const MANIFEST_FILE = "manifest.json";
 
-/** The `manifest.json` of a saved plugin. */
+/**
+ * The `manifest.json` of a saved plugin.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function describe(manifest: PluginManifest): string {
+ *   return `${manifest.name} by ${manifest.generator.name} ${manifest.generator.version}`;
+ * }
+ * assert.equal(typeof describe, "function");
+ * ```
+ */
 export interface PluginManifest {
   /** Version of this format ({@link MANIFEST_SCHEMA_VERSION}). */
   schemaVersion: 1;
@@ -101,7 +113,21 @@ const ManifestSchema: z.ZodType<PluginManifest> = z.object({
   rootChecksum: hex64,
 });
 
-/** What {@link PluginStore.save} stores besides the files. */
+/**
+ * What {@link PluginStore.save} stores besides the files.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const contents: PluginContents = {
+ *   files: [{ path: "runtime.ts", content: "export {};\n" }],
+ *   servers: [],
+ *   snapshots: [],
+ * };
+ * assert.equal(contents.files.length, 1); // for store.save(name, contents)
+ * ```
+ */
 export interface PluginContents {
   /** The generated tree (from `generate`). */
   files: readonly GeneratedFile[];
@@ -116,26 +142,67 @@ export interface PluginContents {
   configs?: readonly ServerConfig[];
 }
 
-/** The `snapshot.json` of a saved plugin. */
+/**
+ * The `snapshot.json` of a saved plugin.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const snapshot: PluginSnapshot = { servers: [], configs: [{ name: "fs", transport: "stdio", command: "npx", args: [] }] };
+ * assert.equal(snapshot.configs[0].name, "fs");
+ * ```
+ */
 export interface PluginSnapshot {
+  /** The snapshot of every server in the plugin. */
   servers: ServerSnapshot[];
+  /** How to start each of those servers. */
   configs: ServerConfig[];
 }
 
-/** A verified plugin, read into memory. */
+/**
+ * A verified plugin, read into memory.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function toolCount(plugin: LoadedPlugin): number {
+ *   return plugin.snapshot.servers.reduce((n, s) => n + s.tools.length, 0);
+ * }
+ * assert.equal(toolCount({ manifest: {} as LoadedPlugin["manifest"], files: [], snapshot: { servers: [], configs: [] } }), 0);
+ * ```
+ */
 export interface LoadedPlugin {
+  /** Its verified manifest. */
   manifest: PluginManifest;
   /** The tree's files, sorted by path, without `manifest.json`. */
   files: GeneratedFile[];
+  /** The servers it was generated from. */
   snapshot: PluginSnapshot;
 }
 
-/** One line of {@link PluginStore.list}. */
+/**
+ * One line of {@link PluginStore.list}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const summary: PluginSummary = { name: "calc", servers: ["calc"], tools: 1, createdAt: new Date().toISOString(), generatorVersion: "0.1.0" };
+ * assert.equal(summary.tools, 1);
+ * ```
+ */
 export interface PluginSummary {
+  /** Plugin name. */
   name: string;
+  /** Names of its servers. */
   servers: string[];
+  /** Number of tools across its servers. */
   tools: number;
+  /** ISO time it was saved. */
   createdAt: string;
+  /** mcpx version that generated it. */
   generatorVersion: string;
 }
 
@@ -187,13 +254,28 @@ async function walk(root: string, plugin: string): Promise<string[]> {
  * A directory of saved plugins.
  *
  * @example
- * ```ts ignore
- * import { generate, introspect, PluginStore } from "@mcpx/cli";
- * const snapshot = await introspect(server);
- * const { files } = generate([snapshot]);
- * const store = new PluginStore("./plugins");
- * await store.save("everything", { files, snapshots: [snapshot] });
- * const plugin = await store.load("everything"); // verifies every checksum
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generate, type ServerSnapshot } from "@mcpx/cli";
+ *
+ * // A snapshot as `introspect` returns it.
+ * const snapshot: ServerSnapshot = {
+ *   name: "calc",
+ *   serverInfo: { name: "calc", version: "1.0.0" },
+ *   capabilities: { tools: {} },
+ *   tools: [{ name: "add", inputSchema: { type: "object" } }],
+ *   resources: [],
+ *   resourceTemplates: [],
+ *   prompts: [],
+ * };
+ * const { files, servers } = generate([snapshot]);
+ * const dir = await Deno.makeTempDir();
+ * const store = new PluginStore(dir, { keys: null }); // keys: null leaves the plugin unsigned
+ * await store.save("calc", { files, servers, snapshots: [snapshot] });
+ * const plugin = await store.load("calc"); // verifies every checksum
+ * assert.equal(plugin.manifest.name, "calc");
+ * assert.deepEqual((await store.list()).map((p) => p.tools), [1]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class PluginStore {
@@ -203,6 +285,8 @@ export class PluginStore {
   readonly keys: SigningKeys | null;
 
   /**
+   * A store over the plugin directory `dir`.
+   *
    * @param dir The plugin directory; created on the first save.
    * @param opts `keys`: the signing and trusted keys (default: those in mcpx's
    * config directory, `$MCPX_CONFIG_DIR` or the platform's); `null` turns

@@ -26,7 +26,17 @@ export const SKILLS_FOLDER = "skills";
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 
-/** What is known of a saved skill without reading its module. */
+/**
+ * What is known of a saved skill without reading its module.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const info: SkillInfo = { name: "inc", description: "Adds one", checksum: "0".repeat(64), savedAt: new Date().toISOString() };
+ * assert.equal(info.name, "inc");
+ * ```
+ */
 export interface SkillInfo {
   /** Skill name, also the module's file name without `.ts`. */
   name: string;
@@ -38,7 +48,19 @@ export interface SkillInfo {
   savedAt: string;
 }
 
-/** A verified skill with its module. */
+/**
+ * A verified skill with its module.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const skill: Skill = await new SkillStore(dir).save("inc", "export const inc = (n: number) => n + 1;\n", "Adds one");
+ * assert.match(skill.code, /n \+ 1/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface Skill extends SkillInfo {
   /** The module's TypeScript source. */
   code: string;
@@ -46,7 +68,19 @@ export interface Skill extends SkillInfo {
   path: string;
 }
 
-/** The outcome of {@link SkillStore.loadAll}. */
+/**
+ * The outcome of {@link SkillStore.loadAll}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const loaded: LoadedSkills = await new SkillStore(dir).loadAll();
+ * assert.deepEqual(loaded, { skills: [], failures: [] });
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface LoadedSkills {
   /** Skills that passed verification, sorted by name. */
   skills: Skill[];
@@ -81,18 +115,27 @@ export function validateSkillName(name: string): string {
  * The skills of one plugin directory.
  *
  * @example
- * ```ts ignore
- * import { SkillStore } from "./skill_store.ts";
- * const store = new SkillStore("./plugins");
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = new SkillStore(dir);
  * await store.save("double", "export const double = (n: number) => 2 * n;\n", "Doubles a number");
- * const { skills } = await store.loadAll(); // verified
+ * assert.deepEqual(await store.names(), ["double"]);
+ * const { skills } = await store.loadAll(); // checksums verified
+ * assert.equal(skills[0].description, "Doubles a number");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class SkillStore {
   /** Absolute path of the skills folder (`<plugin dir>/skills`). */
   readonly dir: string;
 
-  /** @param pluginDir The plugin directory; its `skills` folder is created on the first save. */
+  /**
+   * The skills of the plugin in `pluginDir`.
+   *
+   * @param pluginDir The plugin directory; its `skills` folder is created on the first save.
+   */
   constructor(pluginDir: string) {
     this.dir = join(resolve(pluginDir), SKILLS_FOLDER);
   }

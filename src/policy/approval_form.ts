@@ -8,9 +8,26 @@
 import type { ElicitAnswer, ElicitForm } from "../routing/execution_context.ts";
 import { redact } from "./redact.ts";
 
-/** What an approval is asked about. */
+/**
+ * What an approval is asked about.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const request: ApprovalRequest = {
+ *   server: "memory",
+ *   tool: "delete_entities",
+ *   args: { entityNames: ["a"] },
+ *   reason: "destructiveHint",
+ * };
+ * assert.match(approvalForm(request).message, /memory/);
+ * ```
+ */
 export interface ApprovalRequest {
+  /** Server name. */
   server: string;
+  /** Tool name as the server spells it. */
   tool: string;
   /** The arguments as the server will receive them. */
   args: Record<string, unknown>;

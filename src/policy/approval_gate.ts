@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Tool } from "../_sdk.ts";
+import type { Tool } from "../mcp_types.ts";
 import { McpxError, type McpxErrorCode } from "../errors.ts";
 import type { ExecutionContext } from "../routing/execution_context.ts";
 import { approvalForm, readAnswer } from "./approval_form.ts";
@@ -21,6 +21,14 @@ import { type PolicyDecision, type PolicyRules, ToolPolicy } from "./tool_policy
  * (approval token), `approved-yes` (`--yes`), `deny` (policy), `declined`,
  * `cancelled`, `required` (nobody to ask), `planned` (dry run, not made),
  * `strayed` (differs from the approved plan).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const decision: ApprovalDecision = "approved-session";
+ * assert.ok(decision.startsWith("approved"));
+ * ```
  */
 export type ApprovalDecision =
   | "allow"
@@ -35,7 +43,18 @@ export type ApprovalDecision =
   | "planned"
   | "strayed";
 
-/** Options of {@link ApprovalGate}. */
+/**
+ * Options of {@link ApprovalGate}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ApprovalOptions = { rules: { "memory/delete_*": "ask" }, tokenTtlMs: 10 * 60_000 };
+ * const gate = new ApprovalGate(opts);
+ * assert.equal(gate.policy.decide("memory", "delete_entities", undefined).decision, "ask");
+ * ```
+ */
 export interface ApprovalOptions {
   /** Policy rules over the annotation defaults, such as `{ "memory": "allow" }`. */
   rules?: PolicyRules;
@@ -53,9 +72,21 @@ export interface ApprovalOptions {
   requiredHint?: (name: string) => string;
 }
 
-/** One call a dry run recorded instead of making. */
+/**
+ * One call a dry run recorded instead of making.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const call: PlannedCall = { server: "fs", tool: "move_file", args: {}, digest: "d", line: 4, decision: "deny" };
+ * assert.equal(`${call.server}/${call.tool} (line ${call.line})`, "fs/move_file (line 4)");
+ * ```
+ */
 export interface PlannedCall {
+  /** Server name. */
   server: string;
+  /** Tool name as the server spells it. */
   tool: string;
   /** The arguments, secrets redacted. */
   args: Record<string, unknown>;
@@ -67,14 +98,39 @@ export interface PlannedCall {
   decision: "ask" | "deny";
 }
 
-/** The plan a dry run produced. */
+/**
+ * The plan a dry run produced.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const plan: Plan = {
+ *   calls: [{ server: "fs", tool: "write_file", args: { path: "a" }, digest: "d1", decision: "ask" }],
+ *   token: "t",
+ * };
+ * assert.equal(plan.calls.filter((c) => c.decision === "ask").length, 1);
+ * ```
+ */
 export interface Plan {
+  /** The calls, in program order. */
   calls: PlannedCall[];
   /** Lets exactly the `ask` calls through in a real run; absent when there are none. */
   token?: string;
 }
 
-/** Per-execution settings given to {@link ApprovalGate.begin}. */
+/**
+ * Per-execution settings given to {@link ApprovalGate.begin}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dryRun: ExecutionApprovals = { dryRun: true };
+ * const real: ExecutionApprovals = { approvalToken: "token-from-the-dry-run" };
+ * assert.ok(dryRun.dryRun && real.approvalToken);
+ * ```
+ */
 export interface ExecutionApprovals {
   /** Record `ask` and `deny` calls instead of making them. */
   dryRun?: boolean;
@@ -82,7 +138,19 @@ export interface ExecutionApprovals {
   approvalToken?: string;
 }
 
-/** The state of one execution, from {@link ApprovalGate.begin}. */
+/**
+ * The state of one execution, from {@link ApprovalGate.begin}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const gate = new ApprovalGate({ rules: { "fs/write_*": "ask" } });
+ * const scope: ExecutionScope = gate.begin({ executionId: "e1", sessionId: "s1" }, { dryRun: true });
+ * assert.deepEqual(scope.plan().calls, []);
+ * scope.end();
+ * ```
+ */
 export interface ExecutionScope {
   /** The plan so far (dry runs); the token is signed when read. */
   plan(): Plan;
@@ -90,21 +158,56 @@ export interface ExecutionScope {
   end(): void;
 }
 
-/** One call to check. */
+/**
+ * One call to check.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const call: GateCall = {
+ *   server: "fs",
+ *   tool: "read_file",
+ *   args: { path: "a.txt" },
+ *   def: { name: "read_file", inputSchema: { type: "object" }, annotations: { readOnlyHint: true } },
+ * };
+ * assert.equal((await new ApprovalGate().check(call)).decision, "allow");
+ * ```
+ */
 export interface GateCall {
+  /** Server name. */
   server: string;
+  /** Tool name as the server spells it. */
   tool: string;
+  /** The arguments the call would send. */
   args: Record<string, unknown>;
+  /** The tool's definition, for its annotations. */
   def: Tool;
+  /** The execution the call belongs to, for asking its client. */
   context?: ExecutionContext;
+  /** Program line of the call. */
   line?: number;
+  /** Aborts a pending question. */
   signal?: AbortSignal;
   /** Stops the execution's time limit while a person is asked; call the result to restart it. */
   pauseClock?: () => () => void;
 }
 
-/** The outcome of {@link ApprovalGate.check}: run the call, refuse it, or answer for it. */
+/**
+ * The outcome of {@link ApprovalGate.check}: run the call, refuse it, or answer for it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function refused(result: GateResult): string | undefined {
+ *   return result.refusal && `${result.refusal.code}: ${result.refusal.message}`;
+ * }
+ * assert.equal(refused({ decision: "allow" }), undefined);
+ * ```
+ */
 export interface GateResult {
+  /** The decision the rules gave. */
   decision: ApprovalDecision;
   /** The call must not be made: it fails with this error. */
   refusal?: { code: McpxErrorCode; message: string };
@@ -126,13 +229,22 @@ const MAX_SESSIONS = 10_000;
  * Decides and asks for every upstream call; one per bridge.
  *
  * @example
- * ```ts ignore
- * const gate = new ApprovalGate({ rules: { "memory/delete_*": "ask" } });
- * const r = await gate.check({ server, tool, args, def, context });
- * if (r.refusal) return errorEnvelope(r.refusal.code, r.refusal.message);
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const gate = new ApprovalGate({ rules: { "memory/delete_*": "deny" } });
+ * const result = await gate.check({
+ *   server: "memory",
+ *   tool: "delete_entities",
+ *   args: { entityNames: ["a"] },
+ *   def: { name: "delete_entities", inputSchema: { type: "object" } },
+ * });
+ * assert.equal(result.decision, "deny");
+ * assert.equal(result.refusal?.code, "TOOL_DENIED");
  * ```
  */
 export class ApprovalGate {
+  /** The rules the gate decides with. */
   readonly policy: ToolPolicy;
   readonly #yes: boolean;
   readonly #ledger: PlanLedger;
@@ -143,7 +255,11 @@ export class ApprovalGate {
   /** Tokens already used, until they expire. */
   readonly #usedNonces = new Map<string, number>();
 
-  /** @throws {TypeError} for an invalid rule. */
+  /**
+   * A gate over `opts.rules`.
+   *
+   * @throws {TypeError} for an invalid rule.
+   */
   constructor(opts: ApprovalOptions = {}) {
     this.policy = new ToolPolicy(opts.rules);
     this.#yes = opts.yes === true;

@@ -9,13 +9,36 @@ import type { ApprovalDecision } from "./approval_gate.ts";
 import { utf8Length } from "../_utf8.ts";
 import { redact, redactText } from "./redact.ts";
 
-/** One upstream call as the audit log records it. */
+/**
+ * One upstream call as the audit log records it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const entry: AuditEntry = {
+ *   time: new Date().toISOString(),
+ *   session: "s1",
+ *   execution: "e1",
+ *   server: "fs",
+ *   tool: "read_file",
+ *   digest: "0",
+ *   ms: 2,
+ *   outcome: "ok",
+ * };
+ * assert.equal(entry.outcome, "ok"); // what AuditLog.append takes and readAudit returns
+ * ```
+ */
 export interface AuditEntry {
   /** ISO time the call started. */
   time: string;
+  /** MCP session ID of the caller. */
   session: string;
+  /** Execution ID of the program that made the call. */
   execution: string;
+  /** Server name. */
   server: string;
+  /** Tool name as the server spells it. */
   tool: string;
   /** SHA-256 of the canonical JSON of the arguments. */
   digest: string;
@@ -35,7 +58,17 @@ export interface AuditEntry {
   cached?: boolean;
 }
 
-/** Options of {@link AuditLog}. */
+/**
+ * Options of {@link AuditLog}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: AuditLogOptions = { path: "/var/log/mcpx/audit.jsonl", maxBytes: 1 << 20, keep: 5 };
+ * assert.equal(opts.keep, 5); // for new AuditLog(opts)
+ * ```
+ */
 export interface AuditLogOptions {
   /** The log file (default `audit.jsonl` in the data directory). */
   path: string;
@@ -66,14 +99,30 @@ const encoder = new TextEncoder();
  * Appends audit entries; writes are batched and never block a call.
  *
  * @example
- * ```ts ignore
- * await using log = new AuditLog({ path: "/tmp/audit.jsonl", maxBytes: 1 << 20 });
- * log.append(entry);
- * await log.flush();
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const log = new AuditLog({ path: `${dir}/audit.jsonl`, maxBytes: 1 << 20 });
+ * log.append({
+ *   time: new Date().toISOString(),
+ *   session: "s1",
+ *   execution: "e1",
+ *   server: "memory",
+ *   tool: "read_graph",
+ *   digest: "0",
+ *   ms: 4,
+ *   outcome: "ok",
+ * });
+ * await log.close();
+ * assert.equal((await readAudit(log.path)).length, 1);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class AuditLog implements AsyncDisposable {
+  /** File the log appends to. */
   readonly path: string;
+  /** Whether entries keep the (redacted) arguments. */
   readonly includeArgs: boolean;
   readonly #maxBytes: number;
   readonly #keep: number;
@@ -85,6 +134,7 @@ export class AuditLog implements AsyncDisposable {
   #size = 0;
   #closed = false;
 
+  /** A log appending to `opts.path`; the file is opened on the first write. */
   constructor(opts: AuditLogOptions) {
     this.path = opts.path;
     this.includeArgs = opts.includeArgs === true;
@@ -124,6 +174,7 @@ export class AuditLog implements AsyncDisposable {
     this.#file = undefined;
   }
 
+  /** Same as {@link AuditLog.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -184,7 +235,19 @@ export class AuditLog implements AsyncDisposable {
   }
 }
 
-/** Which entries {@link readAudit} returns. */
+/**
+ * Which entries {@link readAudit} returns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const filter: AuditFilter = { tool: "fs/*", since: new Date(Date.now() - 3_600_000) };
+ * const dir = await Deno.makeTempDir();
+ * assert.deepEqual(await readAudit(`${dir}/audit.jsonl`, filter), []);
+ * await Deno.remove(dir);
+ * ```
+ */
 export interface AuditFilter {
   /** Entries at or after this time. */
   since?: Date;
@@ -197,6 +260,31 @@ export interface AuditFilter {
 /**
  * The entries of the log at `path` and its rotated files, oldest first.
  * Unreadable lines are skipped.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/audit.jsonl`;
+ * {
+ *   await using log = new AuditLog({ path });
+ *   log.append({
+ *     time: new Date().toISOString(),
+ *     session: "s1",
+ *     execution: "e1",
+ *     server: "fs",
+ *     tool: "read_file",
+ *     digest: "0",
+ *     ms: 3,
+ *     outcome: "ok",
+ *   });
+ * }
+ * const entries = await readAudit(path, { tool: "fs/*" });
+ * assert.equal(entries.length, 1);
+ * assert.equal(entries[0].outcome, "ok");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function readAudit(path: string, filter: AuditFilter = {}): Promise<AuditEntry[]> {
   const files: string[] = [];

@@ -9,9 +9,23 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { McpxError } from "../errors.ts";
 
-/** One call of a ledger. */
+/**
+ * One call of a ledger.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const entry: LedgerEntry = { server: "fs", tool: "write_file", digest: "abc" };
+ * const ledger = new PlanLedger(new Uint8Array(32));
+ * const token = ledger.sign([entry]);
+ * assert.equal(typeof token, "string");
+ * ```
+ */
 export interface LedgerEntry {
+  /** Server name. */
   server: string;
+  /** Tool name as the server spells it. */
   tool: string;
   /** {@link argDigest} of the arguments. */
   digest: string;
@@ -39,6 +53,8 @@ export class PlanLedger {
   readonly #ttlMs: number;
 
   /**
+   * A ledger signing with `key`; tokens expire after `ttlMs`.
+   *
    * @param key Secret of at least 16 bytes.
    * @throws {RangeError} for a shorter key.
    */

@@ -7,7 +7,24 @@
 import type { ElicitAnswer, ElicitForm } from "../routing/execution_context.ts";
 import { APPROVE_ALL_FIELD } from "./approval_form.ts";
 
-/** Where the prompt writes and reads. */
+/**
+ * Where the prompt writes and reads.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const answers = ["y"];
+ * let written = "";
+ * const prompt: PromptIo = {
+ *   write: (text) => void (written += text),
+ *   readLine: () => Promise.resolve(answers.shift() ?? null),
+ * };
+ * prompt.write("Allow? [y/N] ");
+ * assert.equal(await prompt.readLine(), "y");
+ * assert.equal(written, "Allow? [y/N] ");
+ * ```
+ */
 export interface PromptIo {
   /** Writes to the terminal (standard error, so results on stdout stay clean). */
   write(text: string): void;

@@ -7,22 +7,67 @@
  * @module
  */
 
-/** The decision for one tool. */
+/**
+ * The decision for one tool.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const decision: PolicyDecision = new ToolPolicy({ "fs/write_*": "ask" }).decide("fs", "write_file", undefined).decision;
+ * assert.equal(decision, "ask");
+ * ```
+ */
 export type PolicyDecision = "allow" | "ask" | "deny";
 
-/** Rules by pattern (`"github/delete_*"`, `"memory"`, `"*"`); later rules win over earlier ones. */
+/**
+ * Rules by pattern (`"github/delete_*"`, `"memory"`, `"*"`); later rules win over earlier ones.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const rules: PolicyRules = { "*": "allow", "memory/delete_*": "deny" };
+ * assert.equal(new ToolPolicy(rules).decide("memory", "delete_entities", undefined).decision, "deny");
+ * ```
+ */
 export type PolicyRules = Readonly<Record<string, PolicyDecision>>;
 
-/** The MCP tool annotations the defaults read. */
+/**
+ * The MCP tool annotations the defaults read.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const hints: ToolHints = { readOnlyHint: true };
+ * assert.equal(defaultDecision(hints).decision, "allow");
+ * ```
+ */
 export interface ToolHints {
+  /** The tool does not change its environment. */
   readOnlyHint?: boolean;
+  /** The tool may make destructive changes. */
   destructiveHint?: boolean;
+  /** Calling again with the same arguments has no further effect. */
   idempotentHint?: boolean;
+  /** The tool reaches outside entities. */
   openWorldHint?: boolean;
 }
 
-/** A decision and what made it. */
+/**
+ * A decision and what made it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const verdict: PolicyVerdict = new ToolPolicy({ "memory/*": "allow" }).decide("memory", "read_graph", undefined);
+ * assert.deepEqual(verdict, { decision: "allow", reason: 'rule "memory/*"' });
+ * ```
+ */
 export interface PolicyVerdict {
+  /** Allow, ask or deny. */
   decision: PolicyDecision;
   /** `rule "memory/*"`, `readOnlyHint`, `destructiveHint`, `no annotations`… */
   reason: string;
@@ -71,6 +116,8 @@ export class ToolPolicy {
   readonly #rules: { pattern: string; re: RegExp; decision: PolicyDecision }[];
 
   /**
+   * A policy over `rules`.
+   *
    * @param rules Patterns to decisions; with several matching, the last one wins.
    * @throws {TypeError} for an empty pattern or an unknown decision.
    */

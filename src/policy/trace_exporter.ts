@@ -9,7 +9,18 @@
  */
 import { trace } from "@opentelemetry/api";
 
-/** A started trace pipeline. */
+/**
+ * A started trace pipeline.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const tracing: TracingHandle | undefined = await startTracing(Deno.env.toObject());
+ * await tracing?.shutdown(); // flushes buffered spans when tracing was on
+ * assert.ok(tracing === undefined || typeof tracing.shutdown === "function");
+ * ```
+ */
 export interface TracingHandle {
   /** Exports the spans still buffered and stops. */
   shutdown(): Promise<void>;
@@ -19,6 +30,14 @@ export interface TracingHandle {
  * Registers an OTLP/HTTP exporter as the global tracer provider when the
  * environment configures one; `undefined` (and nothing loaded) otherwise.
  * `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none` keep it off.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // Nothing is exported (or loaded) unless the environment names an endpoint.
+ * assert.equal(await startTracing({}), undefined);
+ * ```
  */
 export async function startTracing(
   env: Record<string, string | undefined>,

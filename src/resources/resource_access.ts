@@ -15,7 +15,16 @@ import { errorEnvelope, okEnvelope } from "../bridge/envelope.ts";
 import { Allowlist, type AllowSpec } from "../bridge/allowlist.ts";
 import { quoteList } from "../errors.ts";
 
-/** The server name under which the generated runtime sends resource and prompt requests. */
+/**
+ * The server name under which the generated runtime sends resource and prompt requests.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(GUEST_MCP_SERVER, "@mcp");
+ * ```
+ */
 export const GUEST_MCP_SERVER = "@mcp";
 
 /** Operations of {@link GUEST_MCP_SERVER}, named after the MCP methods. */
@@ -34,7 +43,18 @@ const OPERATIONS: readonly GuestMcpOperation[] = [
   "prompts/get",
 ];
 
-/** Allow and deny rules of one kind (resources by `server/uri`, prompts by `server/name`). */
+/**
+ * Allow and deny rules of one kind (resources by `server/uri`, prompts by `server/name`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const resources: AccessRules = { allow: { docs: "*" }, deny: ["docs/secret://*"] };
+ * const access = new ResourceAccess({ servers: ["docs"], client: () => Promise.reject(new Error()), resources });
+ * assert.ok(!access.allowsResource("docs", "secret://key"));
+ * ```
+ */
 export interface AccessRules {
   /** Allowed patterns (`"everything/demo://resource/static/*"`, `"memory"`); default all. */
   allow?: AllowSpec;
@@ -42,35 +62,99 @@ export interface AccessRules {
   deny?: readonly string[];
 }
 
-/** A result page of an MCP list request. */
-interface Page {
+/**
+ * A result page of an MCP list request.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ResourcePage } from "@mcpx/cli";
+ *
+ * const page: ResourcePage = { resources: [], nextCursor: "2" };
+ * assert.equal(page.nextCursor, "2");
+ * ```
+ */
+export interface Page {
+  /** Cursor of the next page, absent on the last one. */
   nextCursor?: string;
+  /** The page's items and other fields. */
   [key: string]: unknown;
 }
 
-/** Request options every MCP SDK client accepts. */
+/**
+ * Request options every MCP SDK client accepts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: UpstreamRequestOptions = { timeout: 10_000, signal: new AbortController().signal };
+ * assert.equal(opts.timeout, 10_000);
+ * ```
+ */
 export interface UpstreamRequestOptions {
+  /** Aborts the request. */
   signal?: AbortSignal;
+  /** Request timeout in milliseconds. */
   timeout?: number;
 }
 
-/** The part of an MCP client this file uses (SDK v1 and v2 clients have it). */
+/**
+ * The part of an MCP client this file uses (SDK v1 and v2 clients have it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // Any MCP SDK client has these methods; a stand-in with one resource:
+ * const empty = () => Promise.resolve({});
+ * const client: UpstreamClient = {
+ *   getServerCapabilities: () => ({ resources: {} }),
+ *   listResources: () => Promise.resolve({ resources: [{ uri: "docs://a", name: "a" }] }),
+ *   listResourceTemplates: empty,
+ *   readResource: empty,
+ *   listPrompts: empty,
+ *   getPrompt: empty,
+ * };
+ * assert.equal(((await client.listResources()).resources as unknown[]).length, 1);
+ * ```
+ */
 export interface UpstreamClient {
+  /** Capabilities the server declared. */
   getServerCapabilities(): Record<string, unknown> | undefined;
+  /** MCP `resources/list`. */
   listResources(params?: { cursor?: string }, opts?: UpstreamRequestOptions): Promise<Page>;
+  /** MCP `resources/templates/list`. */
   listResourceTemplates(
     params?: { cursor?: string },
     opts?: UpstreamRequestOptions,
   ): Promise<Page>;
+  /** MCP `resources/read`. */
   readResource(params: { uri: string }, opts?: UpstreamRequestOptions): Promise<Page>;
+  /** MCP `prompts/list`. */
   listPrompts(params?: { cursor?: string }, opts?: UpstreamRequestOptions): Promise<Page>;
+  /** MCP `prompts/get`. */
   getPrompt(
     params: { name: string; arguments?: Record<string, string> },
     opts?: UpstreamRequestOptions,
   ): Promise<Page>;
 }
 
-/** Options of {@link ResourceAccess}. */
+/**
+ * Options of {@link ResourceAccess}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ResourceAccessOptions = {
+ *   servers: ["docs"],
+ *   client: () => Promise.reject(new Error("no connection in this example")),
+ *   prompts: { deny: ["docs/*"] },
+ * };
+ * assert.ok(!new ResourceAccess(opts).allowsPrompt("docs", "summarize"));
+ * ```
+ */
 export interface ResourceAccessOptions {
   /** Names of the configured servers. */
   servers: readonly string[];
@@ -92,13 +176,16 @@ const MAX_PAGES = 100;
  * refusals and failures come back as error envelopes.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const access = new ResourceAccess({
  *   servers: ["everything"],
- *   client: async (s) => (await pool.acquire(s)).client,
- *   resources: { deny: ["everything/demo://resource/dynamic/blob/*"] },
+ *   client: () => Promise.reject(new Error("not needed for rule checks")),
+ *   resources: { deny: ["everything/demo://resource/dynamic/*"] },
  * });
- * await access.handle("resources/read", { server: "everything", uri: "demo://resource/static/document/architecture.md" });
+ * assert.ok(access.allowsResource("everything", "demo://resource/static/document/a.md"));
+ * assert.ok(!access.allowsResource("everything", "demo://resource/dynamic/blob/1"));
  * ```
  */
 export class ResourceAccess {
@@ -108,7 +195,11 @@ export class ResourceAccess {
   readonly #prompts: Allowlist;
   readonly #timeoutMs: number;
 
-  /** @throws {TypeError} for an empty pattern. */
+  /**
+   * Access to `opts.client` under the resource and prompt rules.
+   *
+   * @throws {TypeError} for an empty pattern.
+   */
   constructor(opts: ResourceAccessOptions) {
     this.#servers = opts.servers;
     this.#client = opts.client;

@@ -9,7 +9,20 @@
  * @module
  */
 
-/** A form the client shows its user (`elicitation/create`, form mode). */
+/**
+ * A form the client shows its user (`elicitation/create`, form mode).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const form: ElicitForm = {
+ *   message: "Delete 3 entities?",
+ *   requestedSchema: { type: "object", properties: { confirm: { type: "boolean" } } },
+ * };
+ * assert.match(form.message, /Delete/);
+ * ```
+ */
 export interface ElicitForm {
   /** What the user is asked. */
   message: string;
@@ -17,32 +30,90 @@ export interface ElicitForm {
   requestedSchema: Record<string, unknown>;
 }
 
-/** The user's answer to an {@link ElicitForm}. */
+/**
+ * The user's answer to an {@link ElicitForm}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const answer: ElicitAnswer = { action: "accept", content: { confirm: true } };
+ * assert.equal(answer.content?.confirm, true);
+ * ```
+ */
 export interface ElicitAnswer {
+  /** What the user did with the form. */
   action: "accept" | "decline" | "cancel";
   /** The fields, when accepted. */
   content?: Record<string, unknown>;
 }
 
-/** Server-to-client requests an upstream server may send. */
+/**
+ * Server-to-client requests an upstream server may send.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const method: ClientRequestMethod = "roots/list";
+ * assert.equal(method, "roots/list");
+ * ```
+ */
 export type ClientRequestMethod = "sampling/createMessage" | "elicitation/create" | "roots/list";
 
-/** What the client of an execution can be asked, from its declared capabilities. */
+/**
+ * What the client of an execution can be asked, from its declared capabilities.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const abilities: ClientAbilities = { sampling: false, elicitationForm: true, elicitationUrl: false, roots: true };
+ * assert.ok(abilities.elicitationForm);
+ * ```
+ */
 export interface ClientAbilities {
+  /** Sampling (`sampling/createMessage`). */
   sampling: boolean;
+  /** Form elicitation. */
   elicitationForm: boolean;
+  /** URL elicitation. */
   elicitationUrl: boolean;
+  /** `roots/list`. */
   roots: boolean;
 }
 
-/** Progress of an execution, as MCP `notifications/progress` carries it. */
+/**
+ * Progress of an execution, as MCP `notifications/progress` carries it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const update: ProgressUpdate = { progress: 3, total: 10, message: "indexing" };
+ * assert.equal(Math.round((update.progress / update.total!) * 100), 30);
+ * ```
+ */
 export interface ProgressUpdate {
+  /** Progress so far. */
   progress: number;
+  /** Total, when known. */
   total?: number;
+  /** A line for the user. */
   message?: string;
 }
 
-/** MCP log levels, least to most severe. */
+/**
+ * MCP log levels, least to most severe.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const level: LogLevel = "warning";
+ * assert.notEqual(level, "warn"); // MCP levels, not console levels
+ * ```
+ */
 export type LogLevel =
   | "debug"
   | "info"
@@ -58,6 +129,23 @@ export type LogLevel =
  * progress and log messages, in whichever form the client's protocol era
  * allows (a server-initiated request on a 2025-era session, an
  * `InputRequiredResult` round trip in the 2026-07-28 era).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // A channel whose user accepts every form, as a test double of a real client.
+ * const channel: ClientChannel = {
+ *   era: "modern",
+ *   abilities: { sampling: false, elicitationForm: true, elicitationUrl: false, roots: false },
+ *   request: () => Promise.resolve({ action: "accept", content: { ok: true } }),
+ *   progress: () => {},
+ *   log: () => {},
+ * };
+ * const context = executionContext("s1", channel);
+ * const answer = await context.elicit?.({ message: "Proceed?", requestedSchema: { type: "object", properties: {} } });
+ * assert.equal(answer?.action, "accept");
+ * ```
  */
 export interface ClientChannel {
   /** `"legacy"` (2025 revisions), `"modern"` (2026-07-28), or `"terminal"` (`mcpx run`). */
@@ -80,7 +168,18 @@ export interface ClientChannel {
   log(level: LogLevel, logger: string, data: unknown): void;
 }
 
-/** Identity and client channel of one execution. */
+/**
+ * Identity and client channel of one execution.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const context: ExecutionContext = executionContext("session-1");
+ * assert.equal(context.sessionId, "session-1");
+ * assert.ok(context.executionId.length > 0);
+ * ```
+ */
 export interface ExecutionContext {
   /** Unique id of this execution. */
   readonly executionId: string;
@@ -101,9 +200,13 @@ export interface ExecutionContext {
  * cannot show forms, it has no `elicit`.
  *
  * @example
- * ```ts ignore
- * const context = executionContext("session-1", channel);
- * const answer = await context.elicit?.({ message: "Proceed?", requestedSchema: { type: "object", properties: {} } });
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // Without a client channel, nothing can be asked of the user.
+ * const context = executionContext("session-1");
+ * assert.equal(context.sessionId, "session-1");
+ * assert.equal(context.elicit, undefined);
  * ```
  */
 export function executionContext(sessionId: string, client?: ClientChannel): ExecutionContext {
@@ -128,7 +231,18 @@ export function executionContext(sessionId: string, client?: ClientChannel): Exe
 
 let counter = 0;
 
-/** A fresh execution id: time-ordered, unique within the process. */
+/**
+ * A fresh execution id: time-ordered, unique within the process.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const a = newExecutionId();
+ * const b = newExecutionId();
+ * assert.notEqual(a, b);
+ * ```
+ */
 export function newExecutionId(): string {
   counter = (counter + 1) % 1_000_000;
   return `${Date.now().toString(36)}-${counter.toString(36)}-${

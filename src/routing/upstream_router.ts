@@ -21,9 +21,8 @@
  * @module
  */
 
+import type { ClientCapabilities, McpClient } from "../mcp_types.ts";
 import {
-  type Client,
-  type ClientCapabilities,
   CreateMessageRequestSchema,
   ElicitRequestSchema,
   ErrorCode,
@@ -39,25 +38,69 @@ import type {
   ProgressUpdate,
 } from "./execution_context.ts";
 
-/** A root as MCP `roots/list` returns it. */
+/**
+ * A root as MCP `roots/list` returns it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const root: Root = { uri: "file:///home/me/project", name: "project" };
+ * assert.ok(root.uri.startsWith("file://"));
+ * ```
+ */
 export interface Root {
+  /** Root URI, such as `file:///home/me/project`. */
   uri: string;
+  /** A name for display. */
   name?: string;
 }
 
-/** What mcpx declares toward upstream servers when it can pass requests through. */
+/**
+ * What mcpx declares toward upstream servers when it can pass requests through.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(PASSTHROUGH_CAPABILITIES.sampling);
+ * assert.ok(PASSTHROUGH_CAPABILITIES.elicitation);
+ * ```
+ */
 export const PASSTHROUGH_CAPABILITIES: ClientCapabilities = Object.freeze({
   sampling: {},
   elicitation: { form: {}, url: {} },
   roots: { listChanged: true },
 }) as ClientCapabilities;
 
-/** What `mcpx run` declares upstream: roots only (the working directory and `--root`). */
+/**
+ * What `mcpx run` declares upstream: roots only (the working directory and `--root`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(RUN_CAPABILITIES, { roots: { listChanged: true } });
+ * ```
+ */
 export const RUN_CAPABILITIES: ClientCapabilities = Object.freeze({
   roots: { listChanged: true },
 }) as ClientCapabilities;
 
-/** Options of {@link routeUpstream}. */
+/**
+ * Options of {@link routeUpstream}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: RouteOptions = {
+ *   capabilities: RUN_CAPABILITIES,
+ *   roots: () => [{ uri: "file:///work" }],
+ * };
+ * assert.deepEqual(opts.roots?.(), [{ uri: "file:///work" }]); // for routeUpstream(server, client, opts)
+ * ```
+ */
 export interface RouteOptions {
   /**
    * The capabilities the client was created with (default
@@ -174,8 +217,34 @@ export function progressFor(
  * sampling, elicitation and roots requests and its log messages to the
  * client of the execution that caused them. The client must have been
  * created with {@link PASSTHROUGH_CAPABILITIES}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ * import { connect } from "@mcpx/cli";
+ *
+ * const server = new McpServer({ name: "demo", version: "1.0.0" });
+ * const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ * await server.connect(serverSide);
+ *
+ * const config = { name: "demo", transport: "stdio" as const, command: "demo", args: [] };
+ * await using _conn = await connect(config, {
+ *   transport: clientSide,
+ *   capabilities: RUN_CAPABILITIES,
+ *   setup: (client) =>
+ *     routeUpstream("demo", client, {
+ *       capabilities: RUN_CAPABILITIES,
+ *       roots: () => [{ uri: "file:///work" }],
+ *     }),
+ * });
+ * // The server asks for roots; with no call in flight it gets the fallback roots.
+ * const { roots } = await server.server.listRoots();
+ * assert.deepEqual(roots, [{ uri: "file:///work" }]);
+ * ```
  */
-export function routeUpstream(server: string, client: Client, opts: RouteOptions = {}): void {
+export function routeUpstream(server: string, client: McpClient, opts: RouteOptions = {}): void {
   const forward = async (
     method: ClientRequestMethod,
     params: Record<string, unknown>,

@@ -13,15 +13,38 @@ import { introspect, listAllTools } from "../introspect/introspect.ts";
 import type { ServerSnapshot } from "../introspect/types.ts";
 import type { LoadedPlugin } from "../plugin_store/plugin_store.ts";
 
-/** The state of one server in the catalogue. */
+/**
+ * The state of one server in the catalogue.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const state: ServerState = "idle";
+ * assert.ok(["idle", "loading", "ready", "failed"].includes(state));
+ * ```
+ */
 export type ServerState = "idle" | "loading" | "ready" | "failed";
 
-/** What the catalogue knows of one server. */
+/**
+ * What the catalogue knows of one server.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const status: ServerStatus = { name: "fs", state: "failed", source: "config", tools: 0, error: "spawn ENOENT" };
+ * assert.equal(`${status.name}: ${status.state}`, "fs: failed");
+ * ```
+ */
 export interface ServerStatus {
+  /** Server name. */
   name: string;
+  /** Whether its snapshot is loaded. */
   state: ServerState;
   /** Where its snapshot comes from. */
   source: "plugin" | "config";
+  /** Number of tools, once loaded. */
   tools: number;
   /** Why it failed, when it did. */
   error?: string;
@@ -52,7 +75,21 @@ export interface CatalogOptions {
   retryAfterMs?: number;
 }
 
-/** Servers, their snapshots and the generated tree, kept current. */
+/**
+ * Servers, their snapshots and the generated tree, kept current.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ClientPool } from "@mcpx/cli";
+ *
+ * const servers = [{ name: "fs", transport: "stdio" as const, command: "fs-server", args: [] }];
+ * await using pool = new ClientPool(servers);
+ * const catalog = new Catalog({ servers, pool });
+ * assert.deepEqual(catalog.names, ["fs"]);
+ * assert.equal(catalog.status()[0].state, "idle"); // nothing is started until needed
+ * ```
+ */
 export class Catalog {
   readonly #entries = new Map<string, Entry>();
   readonly #pool: ClientPool;
@@ -61,6 +98,7 @@ export class Catalog {
   #version = 0;
   #cache?: { version: number; result: GenerateResult; files: Map<string, string> };
 
+  /** A catalogue over the configured servers and plugins. */
   constructor(opts: CatalogOptions) {
     this.#pool = opts.pool;
     this.#retryAfterMs = opts.retryAfterMs ?? 5_000;

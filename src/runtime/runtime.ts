@@ -4,11 +4,8 @@
  *
  * @module
  */
-import {
-  type Client,
-  type ClientCapabilities,
-  ToolListChangedNotificationSchema,
-} from "../_sdk.ts";
+import { ToolListChangedNotificationSchema } from "../_sdk.ts";
+import type { ClientCapabilities, McpClient } from "../mcp_types.ts";
 import {
   Bridge,
   type BridgeOptions,
@@ -49,7 +46,22 @@ export function callTimeoutFor(opts: Pick<RuntimeOptions, "policy" | "limits">):
 }
 import { resolveLimits } from "../sandbox/limits.ts";
 
-/** Options of {@link Runtime.create}. */
+/**
+ * Options of {@link Runtime.create}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: RuntimeOptions = {
+ *   servers: [{ name: "fs", transport: "stdio", command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "."] }],
+ *   policy: { allow: { fs: ["read_*", "list_*"] } },
+ *   limits: { timeoutMs: 10_000 },
+ *   typeCheck: false,
+ * };
+ * assert.equal(opts.servers?.length, 1); // for Runtime.create(opts)
+ * ```
+ */
 export interface RuntimeOptions {
   /** Servers from a configuration. */
   servers?: readonly ServerConfig[];
@@ -114,22 +126,61 @@ export interface RuntimeOptions {
   upstream?: UpstreamHooks;
 }
 
-/** See {@link RuntimeOptions.upstream}. */
+/**
+ * See {@link RuntimeOptions.upstream}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const seen: string[] = [];
+ * const upstream: UpstreamHooks = {
+ *   capabilities: { roots: { listChanged: true } },
+ *   setup: (server) => void seen.push(server), // install request handlers on each client
+ * };
+ * upstream.setup("fs", {} as Parameters<UpstreamHooks["setup"]>[1]);
+ * assert.deepEqual(seen, ["fs"]);
+ * ```
+ */
 export interface UpstreamHooks {
   /** Declared to every upstream server. */
   capabilities: ClientCapabilities;
   /** Called with each new SDK client before it connects. */
-  setup(server: string, client: Client): void;
+  setup(server: string, client: McpClient): void;
 }
 
-/** Receives a notification `method` with `params` from upstream `server`. */
+/**
+ * Receives a notification `method` with `params` from upstream `server`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const changed: string[] = [];
+ * const listener: UpstreamNotificationListener = (server, method) => {
+ *   if (method === "notifications/tools/list_changed") changed.push(server);
+ * };
+ * listener("fs", "notifications/tools/list_changed", undefined);
+ * assert.deepEqual(changed, ["fs"]);
+ * ```
+ */
 export type UpstreamNotificationListener = (
   server: string,
   method: string,
   params: Record<string, unknown> | undefined,
 ) => void;
 
-/** Options of {@link Runtime.execute}. */
+/**
+ * Options of {@link Runtime.execute}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: RuntimeExecuteOptions = { limits: { timeoutMs: 5_000 }, dryRun: true, check: false };
+ * assert.equal(opts.dryRun, true); // runtime.execute(code, opts) records a plan instead of calling
+ * ```
+ */
 export interface RuntimeExecuteOptions {
   /** Cancels the execution. */
   signal?: AbortSignal;
@@ -172,7 +223,20 @@ export interface RuntimeExecuteOptions {
   traceparent?: string;
 }
 
-/** An execution's result, with the plan of a dry run. */
+/**
+ * An execution's result, with the plan of a dry run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function plannedCalls(r: RuntimeResult): string[] {
+ *   return (r.plan?.calls ?? []).map((c) => `${c.server}/${c.tool}`);
+ * }
+ * const stats = { durationMs: 1, toolCalls: 0, outputBytes: 0, truncated: false };
+ * assert.deepEqual(plannedCalls({ ok: true, logs: [], stats, plan: { calls: [] } }), []);
+ * ```
+ */
 export interface RuntimeResult extends ExecutionResult {
   /** The calls a dry run recorded instead of making, and their approval token. */
   plan?: Plan;
@@ -182,14 +246,35 @@ export interface RuntimeResult extends ExecutionResult {
  * Runs TypeScript against MCP servers' generated modules in the sandbox.
  *
  * @example
- * ```ts ignore
- * import { Runtime } from "@mcpx/cli";
- * await using runtime = await Runtime.create({ servers: [everything] });
- * const r = await runtime.execute(`
- *   import { getSum } from "./servers/everything/index.ts";
- *   export default await getSum({ a: 1, b: 2 });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ * import { z } from "zod";
+ * import { connect, type Connector, Runtime } from "@mcpx/cli";
+ *
+ * // A small in-process server; usually `servers` come from a config and need no `connect`.
+ * const link: Connector = async (config, opts) => {
+ *   const server = new McpServer({ name: "calc", version: "1.0.0" });
+ *   server.registerTool("add", { inputSchema: { a: z.number(), b: z.number() } }, ({ a, b }: { a: number; b: number }) => ({
+ *     content: [{ type: "text", text: String(a + b) }],
+ *   }));
+ *   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ *   await server.connect(serverSide);
+ *   return await connect(config, { ...opts, transport: clientSide });
+ * };
+ *
+ * await using runtime = await Runtime.create({
+ *   servers: [{ name: "calc", transport: "stdio", command: "calc", args: [] }],
+ *   connect: link,
+ *   typeCheck: false, // on by default; it starts a TypeScript process
+ * });
+ * const run = await runtime.execute(`
+ *   import { add } from "./servers/calc/index.ts";
+ *   import { text } from "./runtime.ts";
+ *   export default text(await add({ a: 1, b: 2 }));
  * `);
- * console.log(r.result);
+ * assert.equal(run.result, "3");
  * ```
  */
 export class Runtime implements AsyncDisposable {
@@ -546,6 +631,7 @@ export class Runtime implements AsyncDisposable {
     ]);
   }
 
+  /** Same as {@link Runtime.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -13,7 +13,24 @@
 
 import type { McpxErrorCode } from "../errors.ts";
 
-/** Resource limits of one execution. */
+/**
+ * Resource limits of one execution.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const limits: EngineLimits = {
+ *   memoryBytes: 64 * 1024 * 1024,
+ *   stackBytes: 256 * 1024,
+ *   timeoutMs: 2_000,
+ *   maxToolCalls: 100,
+ *   maxConcurrentToolCalls: 8,
+ *   maxOutputBytes: 1024 * 1024,
+ * };
+ * assert.equal(limits.timeoutMs, 2_000);
+ * ```
+ */
 export interface EngineLimits {
   /** Heap the guest may use, in bytes. */
   memoryBytes: number;
@@ -29,7 +46,31 @@ export interface EngineLimits {
   maxOutputBytes: number;
 }
 
-/** What the guest asks the engine to run. */
+/**
+ * What the guest asks the engine to run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { EngineLimits } from "@mcpx/cli";
+ *
+ * const limits: EngineLimits = {
+ *   memoryBytes: 64 << 20,
+ *   stackBytes: 256 << 10,
+ *   timeoutMs: 2_000,
+ *   maxToolCalls: 100,
+ *   maxConcurrentToolCalls: 8,
+ *   maxOutputBytes: 1 << 20,
+ * };
+ *
+ * const request: ExecuteRequest = {
+ *   entry: "/main.js",
+ *   files: new Map([["/main.js", "export default 1;"]]),
+ *   limits,
+ * };
+ * assert.ok(request.files.has(request.entry));
+ * ```
+ */
 export interface ExecuteRequest {
   /** Path of the entry module inside `files`, such as `/main.ts`. */
   entry: string;
@@ -52,7 +93,21 @@ export interface ExecuteRequest {
   signal?: AbortSignal;
 }
 
-/** The host side of an execution: where the guest's tool calls go. */
+/**
+ * The host side of an execution: where the guest's tool calls go.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const host: EngineHost = {
+ *   callTool: (server, tool, argsJson) =>
+ *     Promise.resolve(JSON.stringify({ ok: true, value: { server, tool, args: JSON.parse(argsJson) } })),
+ * };
+ * const reply = JSON.parse(await host.callTool("calc", "add", '{"a":1}', new AbortController().signal));
+ * assert.deepEqual(reply.value.args, { a: 1 });
+ * ```
+ */
 export interface EngineHost {
   /**
    * Calls `tool` on `server` with the JSON text of the guest's arguments and
@@ -72,15 +127,47 @@ export interface EngineHost {
   ): Promise<string>;
 }
 
-/** The reply to one tool call, as the guest's runtime module receives it. */
+/**
+ * The reply to one tool call, as the guest's runtime module receives it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { EngineCallEnvelope } from "@mcpx/cli";
+ *
+ * const reply: EngineCallEnvelope = { ok: true, value: { sum: 3 } };
+ * assert.deepEqual(JSON.parse(JSON.stringify(reply)), reply);
+ * ```
+ */
 export type CallEnvelope =
   | { ok: true; value: unknown }
   | { ok: false; error: { code: string; message: string; content?: unknown } };
 
-/** Console levels the guest can write to. */
+/**
+ * Console levels the guest can write to.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ConsoleLevel } from "@mcpx/cli";
+ *
+ * const levels: ConsoleLevel[] = ["log", "info", "warn", "error", "debug"];
+ * assert.equal(levels.length, 5);
+ * ```
+ */
 export type LogLevel = "log" | "info" | "warn" | "error" | "debug";
 
-/** One line the guest wrote with `console.*`. */
+/**
+ * One line the guest wrote with `console.*`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const entry: LogEntry = { level: "warn", message: "slow server" };
+ * assert.equal(`[${entry.level}] ${entry.message}`, "[warn] slow server");
+ * ```
+ */
 export interface LogEntry {
   /** The console method used. */
   level: LogLevel;
@@ -88,7 +175,17 @@ export interface LogEntry {
   message: string;
 }
 
-/** Why an execution failed, as plain data. */
+/**
+ * Why an execution failed, as plain data.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const error: ExecutionError = { code: "SANDBOX_RUNTIME", name: "TypeError", message: "x is not a function" };
+ * assert.equal(error.code, "SANDBOX_RUNTIME");
+ * ```
+ */
 export interface ExecutionError {
   /**
    * `SANDBOX_RUNTIME` for an uncaught guest exception, `SANDBOX_COMPILE` for
@@ -107,7 +204,17 @@ export interface ExecutionError {
   guestCode?: string;
 }
 
-/** Figures about one execution. */
+/**
+ * Figures about one execution.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const stats: ExecutionStats = { durationMs: 12, toolCalls: 2, outputBytes: 40, truncated: false };
+ * assert.equal(stats.toolCalls, 2);
+ * ```
+ */
 export interface ExecutionStats {
   /** Wall-clock time from the call to `execute` to its outcome, in milliseconds. */
   durationMs: number;
@@ -119,7 +226,22 @@ export interface ExecutionStats {
   truncated: boolean;
 }
 
-/** The outcome of one execution. */
+/**
+ * The outcome of one execution.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const outcome: ExecuteOutcome = {
+ *   ok: true,
+ *   resultJson: '{"n":1}',
+ *   logs: [{ level: "log", message: "hi" }],
+ *   stats: { durationMs: 3, toolCalls: 0, outputBytes: 9, truncated: false },
+ * };
+ * assert.deepEqual(JSON.parse(outcome.resultJson!), { n: 1 });
+ * ```
+ */
 export interface ExecuteOutcome {
   /** True when the program finished without an uncaught error. */
   ok: boolean;
@@ -139,7 +261,43 @@ export interface ExecuteOutcome {
   stats: ExecutionStats;
 }
 
-/** A backend able to run guest modules. */
+/**
+ * A backend able to run guest modules.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { EngineLimits } from "@mcpx/cli";
+ *
+ * const limits: EngineLimits = {
+ *   memoryBytes: 64 << 20,
+ *   stackBytes: 256 << 10,
+ *   timeoutMs: 2_000,
+ *   maxToolCalls: 100,
+ *   maxConcurrentToolCalls: 8,
+ *   maxOutputBytes: 1 << 20,
+ * };
+ *
+ * // An engine that answers every program with 42 (a Sandbox can run on any engine).
+ * const engine: Engine = {
+ *   name: "constant",
+ *   execute: () =>
+ *     Promise.resolve({
+ *       ok: true,
+ *       resultJson: "42",
+ *       logs: [],
+ *       stats: { durationMs: 0, toolCalls: 0, outputBytes: 2, truncated: false },
+ *     }),
+ *   dispose: () => Promise.resolve(),
+ * };
+ * const outcome = await engine.execute(
+ *   { entry: "/main.js", files: new Map([["/main.js", "export default 1;"]]), limits },
+ *   { callTool: () => Promise.resolve('{"ok":true,"value":null}') },
+ * );
+ * assert.equal(outcome.resultJson, "42");
+ * await engine.dispose();
+ * ```
+ */
 export interface Engine {
   /** Short name of the backend, such as `quickjs`. */
   readonly name: string;

@@ -19,6 +19,14 @@ const MiB = 1024 * 1024;
  * QuickJS's own check fires. That case is still contained (the worker is
  * replaced and the execution reports `SANDBOX_STACK`), but a guest-visible
  * `RangeError` is nicer, so the default stays well inside the safe range.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_LIMITS.memoryBytes, 128 * 1024 * 1024);
+ * assert.ok(DEFAULT_LIMITS.timeoutMs > 0);
+ * ```
  */
 export const DEFAULT_LIMITS: Readonly<EngineLimits> = Object.freeze({
   memoryBytes: 128 * MiB,

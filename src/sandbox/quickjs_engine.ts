@@ -22,7 +22,19 @@ import type {
   ExecutionError,
 } from "./engine.ts";
 
-/** Options of {@link QuickJSEngine.create}. */
+/**
+ * Options of {@link QuickJSEngine.create}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SandboxOptions } from "@mcpx/cli";
+ *
+ * const workers: QuickJSEngineOptions = { minWorkers: 1, maxWorkers: 2 };
+ * const opts: SandboxOptions = { workers }; // for Sandbox.create
+ * assert.equal(opts.workers?.maxWorkers, 2);
+ * ```
+ */
 export interface QuickJSEngineOptions {
   /** Workers kept started and warm; default 2. */
   minWorkers?: number;

@@ -36,6 +36,17 @@ import { dropTypeImports, type ModuleExports, typeExports, valueExports } from "
  * guest's JSON; `signal` aborts when the execution ends first. A thrown error
  * becomes a `TOOL_ERROR` envelope (or the error's `code` when it is an
  * {@link McpxError}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // Answers every call with its own arguments (see ExecuteOptions.callTool).
+ * const callTool: ToolCallback = (server, tool, args) =>
+ *   Promise.resolve({ ok: true, value: { server, tool, args } });
+ * const reply = await callTool("calc", "add", { a: 1 }, new AbortController().signal);
+ * assert.deepEqual(reply, { ok: true, value: { server: "calc", tool: "add", args: { a: 1 } } });
+ * ```
  */
 export type ToolCallback = (
   server: string,
@@ -45,7 +56,17 @@ export type ToolCallback = (
   info?: CallInfo,
 ) => Promise<CallEnvelope>;
 
-/** What the engine knows about a tool call besides its arguments. */
+/**
+ * What the engine knows about a tool call besides its arguments.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const info: CallInfo = { line: 3 };
+ * assert.equal(info.line, 3);
+ * ```
+ */
 export interface CallInfo {
   /** Line of the entry program that made the call (1-based), when known. */
   line?: number;
@@ -56,7 +77,17 @@ export interface CallInfo {
   pauseClock?: () => () => void;
 }
 
-/** Options of {@link Sandbox.create}. */
+/**
+ * Options of {@link Sandbox.create}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: SandboxOptions = { limits: { memoryBytes: 32 * 1024 * 1024 }, workers: { maxWorkers: 2 } };
+ * assert.equal(opts.limits?.memoryBytes, 32 * 1024 * 1024); // for Sandbox.create(opts)
+ * ```
+ */
 export interface SandboxOptions {
   /** Default limits of every execution; missing ones come from {@link DEFAULT_LIMITS}. */
   limits?: Partial<EngineLimits>;
@@ -68,7 +99,21 @@ export interface SandboxOptions {
   workers?: QuickJSEngineOptions;
 }
 
-/** Options of {@link Sandbox.execute}. */
+/**
+ * Options of {@link Sandbox.execute}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ExecuteOptions = {
+ *   files: new Map([["/lib.ts", "export const two: number = 2;"]]),
+ *   limits: { timeoutMs: 2_000 },
+ *   signal: AbortSignal.timeout(5_000),
+ * };
+ * assert.ok(opts.files?.has("/lib.ts")); // for sandbox.execute(code, opts)
+ * ```
+ */
 export interface ExecuteOptions {
   /**
    * The virtual tree the program can import from: absolute path → TypeScript
@@ -92,7 +137,20 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
 }
 
-/** The result of one execution. */
+/**
+ * The result of one execution.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function show(run: ExecutionResult): string {
+ *   return run.ok ? JSON.stringify(run.result) : `${run.error?.code}: ${run.error?.message}`;
+ * }
+ * const stats = { durationMs: 1, toolCalls: 0, outputBytes: 1, truncated: false };
+ * assert.equal(show({ ok: true, result: 2, logs: [], stats }), "2");
+ * ```
+ */
 export interface ExecutionResult extends ExecuteOutcome {
   /**
    * The awaited `export default` of the program, parsed from
@@ -102,7 +160,23 @@ export interface ExecutionResult extends ExecuteOutcome {
   result?: unknown;
 }
 
-/** Runs TypeScript programs in an isolated engine. */
+/**
+ * Runs TypeScript programs in an isolated engine.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * await using sandbox = await Sandbox.create();
+ * const run = await sandbox.execute(`
+ *   const n: number = 21;
+ *   export default n * 2;
+ * `);
+ * assert.equal(run.result, 42);
+ * const denied = await sandbox.execute(`export default 1`, { limits: { timeoutMs: 0 } }).catch((e) => e);
+ * assert.ok(denied instanceof RangeError);
+ * ```
+ */
 export class Sandbox {
   /** Default limits of this sandbox's executions. */
   readonly limits: Readonly<EngineLimits>;
@@ -121,11 +195,12 @@ export class Sandbox {
    *
    * @throws {RangeError} When a limit is out of range.
    * @example
-   * ```ts ignore
-   * import { Sandbox } from "./sandbox.ts";
-   * await using sandbox = await Sandbox.create();
+   * ```ts
+   * import assert from "node:assert/strict";
+   *
+   * await using sandbox = await Sandbox.create({ limits: { timeoutMs: 1_000 } });
    * const r = await sandbox.execute("export default 1 + 1");
-   * console.log(r.result); // 2
+   * assert.equal(r.result, 2);
    * ```
    */
   static async create(opts: SandboxOptions = {}): Promise<Sandbox> {

@@ -14,10 +14,33 @@
  * @module
  */
 
-/** A web-standard fetch handler, such as `Deno.serve`'s. */
+/**
+ * A web-standard fetch handler, such as `Deno.serve`'s.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const handler: FetchHandler = () => new Response("ok");
+ * const guarded: FetchHandler = guardHttp(handler);
+ * assert.equal((await guarded(new Request("http://127.0.0.1/mcp"))).status, 200);
+ * ```
+ */
 export type FetchHandler = (req: Request) => Response | Promise<Response>;
 
-/** Options of {@link guardHttp}. */
+/**
+ * Options of {@link guardHttp}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: HttpGuardOptions = { allowOrigins: ["*"] };
+ * const guarded = guardHttp(() => new Response("ok"), opts);
+ * const res = await guarded(new Request("http://127.0.0.1/mcp", { headers: { origin: "https://any.example" } }));
+ * assert.equal(res.status, 200);
+ * ```
+ */
 export interface HttpGuardOptions {
   /**
    * Browser origins allowed besides loopback ones, exactly as browsers send
@@ -72,8 +95,18 @@ export function validateOrigins(origins: readonly string[]): string[] {
  * Wraps `handler` with the origin check, CORS and JSON-RPC error ids.
  *
  * @example
- * ```ts ignore
- * Deno.serve(guardHttp(handler, { allowOrigins: ["https://app.example.com"] }));
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const handler = guardHttp(() => new Response("ok"), { allowOrigins: ["https://app.example.com"] });
+ * const allowed = await handler(
+ *   new Request("http://127.0.0.1/mcp", { headers: { origin: "https://app.example.com" } }),
+ * );
+ * assert.equal(allowed.status, 200);
+ * const refused = await handler(
+ *   new Request("http://127.0.0.1/mcp", { headers: { origin: "https://evil.example" } }),
+ * );
+ * assert.equal(refused.status, 403);
  * ```
  */
 export function guardHttp(handler: FetchHandler, opts: HttpGuardOptions = {}): FetchHandler {

@@ -38,7 +38,17 @@ const PARAM_HEADERS = new Map(
   mcpxTools(undefined, { paramHeaders: true }).map((t) => [t.name, paramHeadersOf(t)]),
 );
 
-/** Options of {@link serveHttp}. */
+/**
+ * Options of {@link serveHttp}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: HttpServeOptions = { port: 8080, hostname: "127.0.0.1", allowOrigins: ["https://app.example.com"] };
+ * assert.equal(opts.port, 8080); // for serveHttp(host, opts)
+ * ```
+ */
 export interface HttpServeOptions {
   /** Port to listen on; 0 picks a free one. */
   port: number;
@@ -66,7 +76,20 @@ export interface HttpServeOptions {
   oauth?: Omit<ResourceServerOptions, "resource"> & { resource?: URL };
 }
 
-/** A running HTTP server. */
+/**
+ * A running HTTP server.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * async function stop(server: HttpServer): Promise<void> {
+ *   console.error(`stopping ${server.url} with ${server.sessions} sessions`);
+ *   await server.shutdown();
+ * }
+ * assert.equal(typeof stop, "function");
+ * ```
+ */
 export interface HttpServer extends AsyncDisposable {
   /** The port it listens on. */
   readonly port: number;
@@ -94,7 +117,24 @@ interface Entry {
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
-/** Serves `host` over Streamable HTTP at `/mcp`. */
+/**
+ * Serves `host` over Streamable HTTP at `/mcp`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+ * import { ServeHost } from "@mcpx/cli";
+ *
+ * await using host = await ServeHost.create({ runtime: { servers: [] } });
+ * await using http = serveHttp(host, { port: 0 }); // any free port on 127.0.0.1
+ * const client = new Client({ name: "example", version: "1.0.0" });
+ * await client.connect(new StreamableHTTPClientTransport(new URL(http.url)));
+ * const { tools } = await client.listTools();
+ * assert.ok(tools.some((t) => t.name === "execute_code"));
+ * await client.close();
+ * ```
+ */
 export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
   const hostname = opts.hostname ?? "127.0.0.1";
   const maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;

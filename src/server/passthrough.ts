@@ -35,10 +35,21 @@ export const PassthroughErrorCode = {
   MethodNotFound: -32601,
 } as const;
 
-/** A request the passthrough refuses: carries the JSON-RPC error code to answer with. */
+/**
+ * A request the passthrough refuses: carries the JSON-RPC error code to answer with.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const error = new PassthroughError(PassthroughErrorCode.ResourceNotFound, 'Unknown resource "x"');
+ * assert.equal(error.code, -32002);
+ * ```
+ */
 export class PassthroughError extends Error {
   /** JSON-RPC error code. */
   readonly code: number;
+  /** A refusal with JSON-RPC error `code`. */
   constructor(code: number, message: string) {
     super(message);
     this.name = "PassthroughError";
@@ -46,12 +57,34 @@ export class PassthroughError extends Error {
   }
 }
 
-/** `uri` of `server` as mcpx's clients see it. */
+/**
+ * `uri` of `server` as mcpx's clients see it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(namespaceUri("everything", "demo://a.md"), "mcpx://everything/demo://a.md");
+ * ```
+ */
 export function namespaceUri(server: string, uri: string): string {
   return `${PASSTHROUGH_SCHEME}://${encodeURIComponent(server)}/${uri}`;
 }
 
-/** The server and upstream URI of a namespaced URI, or `undefined` when it is not one. */
+/**
+ * The server and upstream URI of a namespaced URI, or `undefined` when it is not one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseNamespacedUri("mcpx://everything/demo://a.md"), {
+ *   server: "everything",
+ *   uri: "demo://a.md",
+ * });
+ * assert.equal(parseNamespacedUri("file:///a.md"), undefined);
+ * ```
+ */
 export function parseNamespacedUri(uri: string): { server: string; uri: string } | undefined {
   const prefix = `${PASSTHROUGH_SCHEME}://`;
   if (!uri.startsWith(prefix)) return undefined;
@@ -65,38 +98,135 @@ export function parseNamespacedUri(uri: string): { server: string; uri: string }
   }
 }
 
-/** Prompt `name` of `server` as mcpx's clients see it. */
+/**
+ * Prompt `name` of `server` as mcpx's clients see it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(namespacePrompt("everything", "simple-prompt"), "everything/simple-prompt");
+ * ```
+ */
 export function namespacePrompt(server: string, name: string): string {
   return `${server}/${name}`;
 }
 
-/** The server and upstream name of a namespaced prompt name, or `undefined`. */
+/**
+ * The server and upstream name of a namespaced prompt name, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseNamespacedPrompt("everything/simple-prompt"), {
+ *   server: "everything",
+ *   name: "simple-prompt",
+ * });
+ * assert.equal(parseNamespacedPrompt("no-server"), undefined);
+ * ```
+ */
 export function parseNamespacedPrompt(name: string): { server: string; name: string } | undefined {
   const slash = name.indexOf("/");
   if (slash <= 0 || slash === name.length - 1) return undefined;
   return { server: name.slice(0, slash), name: name.slice(slash + 1) };
 }
 
-type Params = Record<string, unknown>;
-type Result = Record<string, unknown>;
+/**
+ * Parameters of a passed-through MCP request, as plain JSON.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const params: PassthroughParams = { cursor: "next" };
+ * assert.equal(params.cursor, "next");
+ * ```
+ */
+export type PassthroughParams = Record<string, unknown>;
+/**
+ * PassthroughResult of a passed-through MCP request, as plain JSON.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const passthrough = new Passthrough({ servers: () => [], client: () => Promise.reject(new Error()) });
+ * const result: PassthroughResult = await passthrough.listResourceTemplates();
+ * assert.deepEqual(result.resourceTemplates, []);
+ * ```
+ */
+export type PassthroughResult = Record<string, unknown>;
 
-/** The part of an MCP client the passthrough uses (SDK v1 and v2 clients have it). */
+/**
+ * The part of an MCP client the passthrough uses (SDK v1 and v2 clients have it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // Any MCP SDK client has these methods; a stand-in without resources:
+ * const empty = () => Promise.resolve({});
+ * const client: PassthroughClient = {
+ *   getServerCapabilities: () => ({}),
+ *   listResources: empty,
+ *   listResourceTemplates: empty,
+ *   readResource: empty,
+ *   subscribeResource: empty,
+ *   unsubscribeResource: empty,
+ *   listPrompts: empty,
+ *   getPrompt: empty,
+ *   complete: empty,
+ * };
+ * assert.deepEqual(client.getServerCapabilities(), {});
+ * ```
+ */
 export interface PassthroughClient {
+  /** Capabilities the server declared. */
   getServerCapabilities(): Record<string, unknown> | undefined;
-  listResources(params?: Params, opts?: UpstreamRequestOptions): Promise<Result>;
-  listResourceTemplates(params?: Params, opts?: UpstreamRequestOptions): Promise<Result>;
-  readResource(params: { uri: string }, opts?: UpstreamRequestOptions): Promise<Result>;
+  /** MCP `resources/list`. */
+  listResources(
+    params?: PassthroughParams,
+    opts?: UpstreamRequestOptions,
+  ): Promise<PassthroughResult>;
+  /** MCP `resources/templates/list`. */
+  listResourceTemplates(
+    params?: PassthroughParams,
+    opts?: UpstreamRequestOptions,
+  ): Promise<PassthroughResult>;
+  /** MCP `resources/read`. */
+  readResource(params: { uri: string }, opts?: UpstreamRequestOptions): Promise<PassthroughResult>;
+  /** MCP `resources/subscribe`. */
   subscribeResource(params: { uri: string }, opts?: UpstreamRequestOptions): Promise<unknown>;
+  /** MCP `resources/unsubscribe`. */
   unsubscribeResource(params: { uri: string }, opts?: UpstreamRequestOptions): Promise<unknown>;
-  listPrompts(params?: Params, opts?: UpstreamRequestOptions): Promise<Result>;
+  /** MCP `prompts/list`. */
+  listPrompts(
+    params?: PassthroughParams,
+    opts?: UpstreamRequestOptions,
+  ): Promise<PassthroughResult>;
+  /** MCP `prompts/get`. */
   getPrompt(
     params: { name: string; arguments?: Record<string, string> },
     opts?: UpstreamRequestOptions,
-  ): Promise<Result>;
-  complete(params: never, opts?: UpstreamRequestOptions): Promise<Result>;
+  ): Promise<PassthroughResult>;
+  /** MCP `completion/complete`. */
+  complete(params: never, opts?: UpstreamRequestOptions): Promise<PassthroughResult>;
 }
 
-/** What a client session receives from the passthrough. */
+/**
+ * What a client session receives from the passthrough.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const changed: string[] = [];
+ * const listener: PassthroughListener = { listChanged: (kind) => void changed.push(kind) };
+ * listener.listChanged?.("resources");
+ * assert.deepEqual(changed, ["resources"]);
+ * ```
+ */
 export interface PassthroughListener {
   /** `notifications/resources/list_changed` or `notifications/prompts/list_changed`. */
   listChanged?(kind: "resources" | "prompts"): void;
@@ -104,7 +234,23 @@ export interface PassthroughListener {
   resourceUpdated?(uri: string): void;
 }
 
-/** Options of {@link Passthrough}. */
+/**
+ * Options of {@link Passthrough}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: PassthroughOptions = {
+ *   servers: () => ["docs"],
+ *   client: () => Promise.reject(new Error("offline")),
+ *   listTimeoutMs: 1_000,
+ *   log: () => {},
+ * };
+ * // A server that fails is left out of lists.
+ * assert.deepEqual((await new Passthrough(opts).listPrompts()).prompts, []);
+ * ```
+ */
 export interface PassthroughOptions {
   /** Names of the configured servers (asked on each request). */
   servers: () => readonly string[] | Promise<readonly string[]>;
@@ -137,6 +283,17 @@ export const RESOURCE_CAPABILITIES: {
 /**
  * Passes resources, templates, prompts, subscriptions and completions of every
  * upstream server through to mcpx's clients.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const passthrough = new Passthrough({
+ *   servers: () => [],
+ *   client: () => Promise.reject(new Error("no servers")),
+ * });
+ * assert.deepEqual((await passthrough.listResources()).resources, []);
+ * ```
  */
 export class Passthrough {
   readonly #servers: PassthroughOptions["servers"];
@@ -149,6 +306,7 @@ export class Passthrough {
   /** Namespaced URI → subscribed listeners. */
   readonly #subscriptions = new Map<string, Set<PassthroughListener>>();
 
+  /** A passthrough over `opts.servers`. */
   constructor(opts: PassthroughOptions) {
     this.#servers = opts.servers;
     this.#client = opts.client;
@@ -168,20 +326,23 @@ export class Passthrough {
   }
 
   /** Every allowed resource of every server that offers resources. */
-  async listResources(signal?: AbortSignal): Promise<Result> {
+  async listResources(signal?: AbortSignal): Promise<PassthroughResult> {
     const resources = await this.#gather(
       "resources",
       signal,
       async (s, c, o) =>
         (await pages((p) => c.listResources(p, o), "resources"))
           .filter((r) => this.#allowsResource(s, (r as { uri: string }).uri))
-          .map((r) => ({ ...(r as Result), uri: namespaceUri(s, (r as { uri: string }).uri) })),
+          .map((r) => ({
+            ...(r as PassthroughResult),
+            uri: namespaceUri(s, (r as { uri: string }).uri),
+          })),
     );
     return { resources };
   }
 
   /** Every allowed resource template, with namespaced URI templates. */
-  async listResourceTemplates(signal?: AbortSignal): Promise<Result> {
+  async listResourceTemplates(signal?: AbortSignal): Promise<PassthroughResult> {
     const resourceTemplates = await this.#gather(
       "resources",
       signal,
@@ -189,7 +350,7 @@ export class Passthrough {
         (await pages((p) => c.listResourceTemplates(p, o), "resourceTemplates"))
           .filter((r) => this.#allowsResource(s, (r as { uriTemplate: string }).uriTemplate))
           .map((r) => ({
-            ...(r as Result),
+            ...(r as PassthroughResult),
             uriTemplate: namespaceUri(s, (r as { uriTemplate: string }).uriTemplate),
           })),
     );
@@ -197,12 +358,12 @@ export class Passthrough {
   }
 
   /** Reads a namespaced resource; its contents come back with namespaced URIs. */
-  async readResource(params: { uri: string }, signal?: AbortSignal): Promise<Result> {
+  async readResource(params: { uri: string }, signal?: AbortSignal): Promise<PassthroughResult> {
     const { server, uri } = await this.#resolveUri(params.uri);
     const client = await this.#clientWith(server, "resources", signal);
     const r = await client.readResource({ uri }, this.#opts(signal));
     const contents = Array.isArray(r.contents)
-      ? r.contents.map((c: Result) =>
+      ? r.contents.map((c: PassthroughResult) =>
         typeof c.uri === "string" ? { ...c, uri: namespaceUri(server, c.uri) } : c
       )
       : [];
@@ -259,7 +420,7 @@ export class Passthrough {
   }
 
   /** Every allowed prompt of every server that offers prompts, with namespaced names. */
-  async listPrompts(signal?: AbortSignal): Promise<Result> {
+  async listPrompts(signal?: AbortSignal): Promise<PassthroughResult> {
     const prompts = await this.#gather(
       "prompts",
       signal,
@@ -267,7 +428,7 @@ export class Passthrough {
         (await pages((p) => c.listPrompts(p, o), "prompts"))
           .filter((p) => this.#allowsPrompt(s, (p as { name: string }).name))
           .map((p) => ({
-            ...(p as Result),
+            ...(p as PassthroughResult),
             name: namespacePrompt(s, (p as { name: string }).name),
           })),
     );
@@ -278,7 +439,7 @@ export class Passthrough {
   async getPrompt(
     params: { name: string; arguments?: Record<string, string> },
     signal?: AbortSignal,
-  ): Promise<Result> {
+  ): Promise<PassthroughResult> {
     const { server, name } = await this.#resolvePrompt(params.name);
     const client = await this.#clientWith(server, "prompts", signal);
     return await client.getPrompt(
@@ -288,10 +449,10 @@ export class Passthrough {
   }
 
   /** Completes an argument of a namespaced prompt or resource template. */
-  async complete(params: Params, signal?: AbortSignal): Promise<Result> {
+  async complete(params: PassthroughParams, signal?: AbortSignal): Promise<PassthroughResult> {
     const ref = params.ref as { type?: string; name?: string; uri?: string } | undefined;
     let server: string;
-    let upstreamRef: Result;
+    let upstreamRef: PassthroughResult;
     if (ref?.type === "ref/prompt" && typeof ref.name === "string") {
       const p = await this.#resolvePrompt(ref.name);
       server = p.server;
@@ -319,7 +480,7 @@ export class Passthrough {
    * Handles a notification from upstream `server`: list changes reach every
    * listener, resource updates the subscribers of that URI.
    */
-  upstreamNotification(server: string, method: string, params?: Params): void {
+  upstreamNotification(server: string, method: string, params?: PassthroughParams): void {
     const safe = (f: () => void) => {
       try {
         f();
@@ -406,8 +567,12 @@ export class Passthrough {
   async #gather(
     capability: "resources" | "prompts",
     signal: AbortSignal | undefined,
-    list: (server: string, c: PassthroughClient, o: UpstreamRequestOptions) => Promise<Result[]>,
-  ): Promise<Result[]> {
+    list: (
+      server: string,
+      c: PassthroughClient,
+      o: UpstreamRequestOptions,
+    ) => Promise<PassthroughResult[]>,
+  ): Promise<PassthroughResult[]> {
     const servers = await this.#servers();
     const parts = await Promise.all(servers.map(async (server) => {
       // A slow or hanging server does not hold up the others.

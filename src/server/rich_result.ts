@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { CallToolResult, ContentBlock } from "../_sdk.ts";
+import type { CallToolResult, ContentBlock } from "../mcp_types.ts";
 import type { ExecutionResult } from "../sandbox/sandbox.ts";
 import { formatExecution } from "./format_execution.ts";
 
@@ -19,7 +19,17 @@ export const MAX_CONTENT_BLOCKS = 64;
 /** Deepest nesting searched for content blocks. */
 const MAX_DEPTH = 24;
 
-/** The result with its content blocks lifted out. */
+/**
+ * The result with its content blocks lifted out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const extracted: ExtractedBlocks = extractContentBlocks({ image: { type: "image", data: "AA==", mimeType: "image/png" } });
+ * assert.equal(extracted.blocks.length, 1);
+ * ```
+ */
 export interface ExtractedBlocks {
   /** The value with each lifted block replaced by a reference `{ $content: n, … }`. */
   value: unknown;
@@ -121,6 +131,21 @@ export function extractContentBlocks(value: unknown): ExtractedBlocks {
  * A result that is a list of content blocks (such as a tool's `content`
  * returned as is) keeps its text blocks as text blocks; otherwise only images,
  * audio and resources are lifted, and the JSON shows a reference to each.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const reply = richExecution({
+ *   ok: true,
+ *   result: 3,
+ *   resultJson: "3",
+ *   logs: [],
+ *   stats: { durationMs: 1, toolCalls: 0, outputBytes: 1, truncated: false },
+ * }, 10_000);
+ * assert.equal(reply.content[0].type, "text");
+ * assert.equal((reply.structuredContent as { result: unknown }).result, 3);
+ * ```
  */
 export function richExecution(r: ExecutionResult, maxChars: number): CallToolResult {
   let blocks: ContentBlock[] = [];

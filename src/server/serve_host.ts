@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { CallToolResult, Tool } from "../_sdk.ts";
+import type { CallToolResult, McpServer, ServerContext, Tool } from "../mcp_types.ts";
 import {
   createRequestStateCodec,
   type InputRequest,
@@ -20,7 +20,6 @@ import {
   ProtocolErrorCode,
   type RequestStateCodec,
   Server,
-  type ServerContext,
 } from "../_sdk_server.ts";
 import { McpxError } from "../errors.ts";
 import { formatPlan } from "../policy/format_plan.ts";
@@ -76,7 +75,21 @@ const MAX_WORKSPACE_HANDLES = 256;
 const SKILLS = "skills";
 const SKILL_SERVER = "@skills";
 
-/** Options of {@link ServeHost.create}. */
+/**
+ * Options of {@link ServeHost.create}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ServeHostOptions = {
+ *   runtime: { servers: [], typeCheck: false },
+ *   maxResultChars: 20_000,
+ *   workspace: { maxFiles: 100 },
+ * };
+ * assert.equal(opts.workspace?.maxFiles, 100); // for ServeHost.create(opts)
+ * ```
+ */
 export interface ServeHostOptions {
   /** Servers, plugins, policy and limits of the runtime. */
   runtime?: RuntimeOptions;
@@ -111,7 +124,17 @@ export interface ServeHostOptions {
   workspaceIdleMs?: number;
 }
 
-/** Figures of a {@link ServeHost}. */
+/**
+ * Figures of a {@link ServeHost}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const stats: ServeStats = { sessions: 1, running: 0, executions: 5, cancelled: 1, failed: 0 };
+ * assert.equal(stats.executions - stats.cancelled - stats.failed, 4);
+ * ```
+ */
 export interface ServeStats {
   /** Sessions open now. */
   sessions: number;
@@ -125,7 +148,17 @@ export interface ServeStats {
   failed: number;
 }
 
-/** Options of {@link ServeHost.createSession}. */
+/**
+ * Options of {@link ServeHost.createSession}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: SessionOptions = { stateless: true };
+ * assert.ok(opts.stateless); // for host.createSession(opts)
+ * ```
+ */
 export interface SessionOptions {
   /**
    * The signal of the transport request that carried JSON-RPC request `id`,
@@ -139,9 +172,23 @@ export interface SessionOptions {
   stateless?: boolean;
 }
 
-/** A call's protocol context: the SDK server and request it came through. */
+/**
+ * A call's protocol context: the SDK server and request it came through.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * function sessionOf(origin: CallOrigin): string | undefined {
+ *   return origin.ctx.sessionId;
+ * }
+ * assert.equal(typeof sessionOf, "function");
+ * ```
+ */
 export interface CallOrigin {
-  server: Server;
+  /** The SDK server the call came through. */
+  server: McpServer;
+  /** The SDK's context of the request. */
   ctx: ServerContext;
 }
 
@@ -155,7 +202,28 @@ interface SkillEntry {
 
 type Args = Record<string, unknown>;
 
-/** The state every session of one `mcpx serve` shares. */
+/**
+ * The state every session of one `mcpx serve` shares.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
+ *
+ * await using host = await ServeHost.create({ runtime: { servers: [] } });
+ * const session = host.createSession();
+ * const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ * await session.server.connect(serverSide);
+ * const client = new Client({ name: "example", version: "1.0.0" });
+ * await client.connect(clientSide);
+ * const reply = await client.callTool({
+ *   name: "execute_code",
+ *   arguments: { code: "export default [1, 2, 3].map((n) => n * 2);" },
+ * });
+ * assert.deepEqual((reply.structuredContent as { result: unknown }).result, [2, 4, 6]);
+ * await client.close();
+ * ```
+ */
 export class ServeHost implements AsyncDisposable {
   #runtime?: Promise<Runtime>;
   readonly #runtimeOptions: RuntimeOptions;
@@ -334,6 +402,7 @@ export class ServeHost implements AsyncDisposable {
     }
   }
 
+  /** Same as {@link ServeHost.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -913,6 +982,24 @@ export class ServeHost implements AsyncDisposable {
 /**
  * One MCP session of a {@link ServeHost}: a workspace and the SDK servers
  * speaking for it (one per connection, or per request over stateless HTTP).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
+ *
+ * await using host = await ServeHost.create({ runtime: { servers: [] } });
+ * await using session = host.createSession();
+ * const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ * await session.server.connect(serverSide);
+ * const client = new Client({ name: "example", version: "1.0.0" });
+ * await client.connect(clientSide);
+ * const { tools } = await client.listTools();
+ * assert.ok(tools.some((t) => t.name === "search_tools"));
+ * session.workspace.write("notes.txt", "kept across executions");
+ * assert.equal(session.workspace.size, 1);
+ * await client.close();
+ * ```
  */
 export class ServeSession implements AsyncDisposable {
   /** Files kept across the executions of this session. */
@@ -944,7 +1031,7 @@ export class ServeSession implements AsyncDisposable {
    * which speaks the 2025 revisions. Serving entries that choose the era
    * (`serveStdio`, `createMcpHandler`) take {@link newServer} instead.
    */
-  get server(): Server {
+  get server(): McpServer {
     if (this.#server === undefined) {
       this.#server = this.newServer();
       this.#server.onclose = () => void this.close();
@@ -953,7 +1040,7 @@ export class ServeSession implements AsyncDisposable {
   }
 
   /** A new SDK server answering for this session: a server factory. */
-  newServer(): Server {
+  newServer(): McpServer {
     const host = this.#host;
     const server = new Server(
       { name: "mcpx", version: VERSION },
@@ -1035,6 +1122,7 @@ export class ServeSession implements AsyncDisposable {
     this.onclose?.();
   }
 
+  /** Same as {@link ServeSession.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

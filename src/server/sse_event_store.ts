@@ -46,6 +46,7 @@ export class SseEventStore {
   #bytes = 0;
   #seq = 0;
 
+  /** An empty store with the given caps. */
   constructor(limits: SseEventStoreLimits = {}) {
     this.#maxEvents = limits.maxEvents ?? 1_000;
     this.#maxBytes = limits.maxBytes ?? 8 * 1024 * 1024;

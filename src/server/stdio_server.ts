@@ -17,6 +17,18 @@ export const STDIO_MAX_MESSAGE_BYTES: number = 64 * 1024 * 1024;
  * Serves one session of `host` on stdin/stdout and resolves when the client
  * goes away (stdin ends or the transport closes). Running executions are
  * cancelled then.
+ *
+ * @example
+ * ```ts
+ * import { ServeHost } from "@mcpx/cli";
+ *
+ * // Run as a program that an MCP client starts; it serves on this process's
+ * // stdin and stdout until the client goes away.
+ * if (import.meta.main) {
+ *   await using host = await ServeHost.create({ runtime: { servers: [] } });
+ *   await serveStdio(host);
+ * }
+ * ```
  */
 export async function serveStdio(
   host: ServeHost,

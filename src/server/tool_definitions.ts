@@ -5,10 +5,20 @@
  *
  * @module
  */
-import type { Tool } from "../_sdk.ts";
+import type { Tool } from "../mcp_types.ts";
 import { X_MCP_HEADER } from "./param_headers.ts";
 
-/** The behaviour hints of a tool (MCP `ToolAnnotations`). */
+/**
+ * The behaviour hints of a tool (MCP `ToolAnnotations`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const annotations: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
+ * assert.equal(executeCodeAnnotations([{ annotations }]).readOnlyHint, true);
+ * ```
+ */
 export type ToolAnnotations = NonNullable<Tool["annotations"]>;
 
 /** Names of the tools of `mcpx serve`. */
@@ -19,7 +29,16 @@ export type McpxToolName =
   | "execute_code"
   | "save_skill";
 
-/** What `initialize` returns as `instructions`. */
+/**
+ * What `initialize` returns as `instructions`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(SERVER_INSTRUCTIONS, /search_tools/);
+ * ```
+ */
 export const SERVER_INSTRUCTIONS: string =
   `Call the tools of many MCP servers from TypeScript instead of one by one.
 1. Find tools with search_tools (or list_files servers/); read_file a tool module for its types.
@@ -42,13 +61,32 @@ const READ_ONLY: ToolAnnotations = Object.freeze({ readOnlyHint: true });
  * `truncated`), `error` (`name`, `message`, `code`, `stack`) when it failed,
  * `resultTruncated` and `contentBlocks`. Kept short: clients send it to the
  * model with every request.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(EXECUTE_OUTPUT_SCHEMA.type, "object");
+ * assert.ok(MCPX_TOOLS.some((t) => t.outputSchema === EXECUTE_OUTPUT_SCHEMA));
+ * ```
  */
 export const EXECUTE_OUTPUT_SCHEMA: NonNullable<Tool["outputSchema"]> = Object.freeze({
   type: "object" as const,
   properties: { ok: { type: "boolean" }, result: {} },
 });
 
-/** The tools, in the order `tools/list` returns them. */
+/**
+ * The tools, in the order `tools/list` returns them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const names = MCPX_TOOLS.map((t) => t.name);
+ * assert.ok(names.includes("search_tools"));
+ * assert.ok(names.includes("execute_code"));
+ * ```
+ */
 export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
   {
     name: "search_tools",
@@ -118,8 +156,19 @@ export const MCPX_TOOLS: readonly Tool[] = Object.freeze<Tool[]>([
   },
 ]);
 
-/** A tool of an upstream server as far as `execute_code`'s hints need it. */
+/**
+ * A tool of an upstream server as far as `execute_code`'s hints need it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const tools: UpstreamToolHints[] = [{ annotations: { destructiveHint: true } }, {}];
+ * assert.notEqual(executeCodeAnnotations(tools).readOnlyHint, true);
+ * ```
+ */
 export interface UpstreamToolHints {
+  /** The tool's MCP annotations. */
   annotations?: ToolAnnotations;
 }
 
@@ -179,6 +228,15 @@ export const WORKSPACE_HEADER = "Workspace";
 /**
  * The five tools with `execute_code`'s annotations computed by
  * {@link executeCodeAnnotations} from the allowed upstream tools.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const tools = mcpxTools([{ annotations: { readOnlyHint: true } }]);
+ * const execute = tools.find((t) => t.name === "execute_code");
+ * assert.equal(execute?.annotations?.readOnlyHint, true);
+ * ```
  */
 export function mcpxTools(
   allowed: readonly UpstreamToolHints[] | undefined,

@@ -17,7 +17,20 @@ import { utf8Length } from "../_utf8.ts";
 /** The pseudo-server name `/workspace.ts` calls. */
 export const WORKSPACE_SERVER = "@workspace";
 
-/** Caps of one workspace. */
+/**
+ * Caps of one workspace.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const limits: WorkspaceLimits = { maxBytes: 1024, maxFiles: 2 };
+ * const workspace = new Workspace(limits);
+ * workspace.write("a.txt", "a");
+ * workspace.write("b.txt", "b");
+ * assert.throws(() => workspace.write("c.txt", "c"));
+ * ```
+ */
 export interface WorkspaceLimits {
   /** Total UTF-8 bytes of all files (default 4 MiB). */
   maxBytes: number;
@@ -60,14 +73,31 @@ export async function removeFile(path: string): Promise<boolean> {
 const IMPORTABLE = /\.(ts|js|mts|mjs)$/;
 const MAX_PATH = 256;
 
-/** Files of one session. */
+/**
+ * Files of one session.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const workspace = new Workspace({ maxFiles: 10 });
+ * workspace.write("notes/a.txt", "hello");
+ * assert.equal(workspace.read("notes/a.txt"), "hello");
+ * assert.equal(workspace.size, 1);
+ * assert.ok(workspace.remove("notes/a.txt"));
+ * ```
+ */
 export class Workspace {
   /** Caps of this workspace. */
   readonly limits: Readonly<WorkspaceLimits>;
   readonly #files = new Map<string, { text: string; bytes: number }>();
   #bytes = 0;
 
-  /** @param limits Caps over {@link DEFAULT_WORKSPACE_LIMITS}. */
+  /**
+   * An empty workspace.
+   *
+   * @param limits Caps over {@link DEFAULT_WORKSPACE_LIMITS}.
+   */
   constructor(limits: Partial<WorkspaceLimits> = {}) {
     this.limits = Object.freeze({ ...DEFAULT_WORKSPACE_LIMITS, ...limits });
   }

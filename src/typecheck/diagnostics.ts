@@ -5,7 +5,24 @@
  * @module
  */
 
-/** One type error in the program. */
+/**
+ * One type error in the program.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const diagnostic: TypeDiagnostic = {
+ *   file: "main.ts",
+ *   line: 1,
+ *   column: 7,
+ *   code: 2322,
+ *   message: "Type 'string' is not assignable to type 'number'.",
+ *   source: 'const n: number = "1";',
+ * };
+ * assert.equal(`${diagnostic.file}:${diagnostic.line}:${diagnostic.column}`, "main.ts:1:7");
+ * ```
+ */
 export interface TypeDiagnostic {
   /** Path of the file in the tree, such as `/main.ts`. */
   file: string;
@@ -21,7 +38,22 @@ export interface TypeDiagnostic {
   source: string;
 }
 
-/** The outcome of type-checking one program. */
+/**
+ * The outcome of type-checking one program.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const result: TypeCheckResult = {
+ *   ok: false,
+ *   diagnostics: [{ file: "main.ts", line: 1, column: 7, code: 2322, message: "Type 'string' is not assignable to type 'number'.", source: 'const n: number = "1";' }],
+ *   total: 1,
+ *   durationMs: 12,
+ * };
+ * assert.match(formatTypeErrors(result), /TS2322/);
+ * ```
+ */
 export interface TypeCheckResult {
   /** True when the program has no type error. */
   ok: boolean;

@@ -15,7 +15,17 @@ import { McpxError } from "../errors.ts";
 import type { TypeCheckResult } from "./diagnostics.ts";
 import type { FromChecker, ToChecker } from "./_protocol.ts";
 
-/** Options of {@link TypeChecker}. */
+/**
+ * Options of {@link TypeChecker}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: TypeCheckerOptions = { timeoutMs: 5_000, maxDiagnostics: 5 };
+ * assert.equal(opts.maxDiagnostics, 5); // for new TypeChecker(opts)
+ * ```
+ */
 export interface TypeCheckerOptions {
   /** Deadline of one check once the process is ready, in milliseconds (default 10,000). */
   timeoutMs?: number;
@@ -27,7 +37,20 @@ export interface TypeCheckerOptions {
   maxDiagnostics?: number;
 }
 
-/** Options of {@link TypeChecker.check}. */
+/**
+ * Options of {@link TypeChecker.check}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: TypeCheckOptions = {
+ *   files: new Map([["/lib.ts", "export const n: number = 1;"]]),
+ *   entry: "/main.ts",
+ * };
+ * assert.ok(opts.files?.has("/lib.ts")); // for checker.check(code, opts)
+ * ```
+ */
 export interface TypeCheckOptions {
   /** The generated tree (absolute paths → source). Pass the same map again to reuse its work. */
   files?: ReadonlyMap<string, string>;
@@ -78,11 +101,12 @@ const EMPTY_TREE: ReadonlyMap<string, string> = new Map();
  * Checks TypeScript programs against a generated tree in a warm process.
  *
  * @example
- * ```ts ignore
- * import { TypeChecker } from "@mcpx/cli";
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
  * await using checker = new TypeChecker();
- * const r = await checker.check(`const n: number = "1";`);
- * console.log(r.diagnostics[0].message); // Type 'string' is not assignable to type 'number'.
+ * const result = await checker.check(`const n: number = "1";`);
+ * assert.match(result.diagnostics[0].message, /not assignable to type 'number'/);
  * ```
  */
 export class TypeChecker implements AsyncDisposable {
@@ -97,7 +121,11 @@ export class TypeChecker implements AsyncDisposable {
   /** Processes started so far (replacements included). */
   #started = 0;
 
-  /** @param opts Deadlines and caps. */
+  /**
+   * A checker; its process starts on the first check.
+   *
+   * @param opts Deadlines and caps.
+   */
   constructor(opts: TypeCheckerOptions = {}) {
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
     this.#startTimeoutMs = opts.startTimeoutMs ?? 60_000;

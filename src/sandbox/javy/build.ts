@@ -10,7 +10,20 @@ import { bundleProgram } from "./bundle.ts";
 import type { JavyEngine } from "./javy_engine.ts";
 import { dynamicModule } from "./wasm_binary.ts";
 
-/** Options of {@link buildDynamicModule}. */
+/**
+ * Options of {@link buildDynamicModule}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { JavyEngine } from "@mcpx/cli";
+ *
+ * function options(engine: JavyEngine): BuildOptions {
+ *   return { code: "export default 1;", files: new Map(), engine, entry: "/main.ts" };
+ * }
+ * assert.equal(typeof options, "function");
+ * ```
+ */
 export interface BuildOptions {
   /** The program (TypeScript). */
   code: string;
@@ -26,6 +39,23 @@ export interface BuildOptions {
  * Bundles, compiles and wraps a program into a portable module.
  *
  * @throws {McpxError} `SANDBOX_COMPILE` with the bundler's or the plugin's message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { JavyEngine, JavyPlugin, readDynamicModule } from "@mcpx/cli";
+ *
+ * const plugin = await JavyPlugin.fromFile(
+ *   "node_modules/@chainlink/cre-sdk-javy-plugin/dist/javy-chainlink-sdk.plugin.wasm",
+ * );
+ * const engine = await JavyEngine.create({ plugin });
+ * try {
+ *   const wasm = await buildDynamicModule({ code: "export default 1 + 1;", files: new Map(), engine });
+ *   assert.equal(readDynamicModule(wasm).namespace, plugin.namespace);
+ * } finally {
+ *   await engine.dispose();
+ * }
+ * ```
  */
 export async function buildDynamicModule(opts: BuildOptions): Promise<Uint8Array> {
   const entry = opts.entry ?? "/main.ts";

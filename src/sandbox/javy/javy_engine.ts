@@ -25,7 +25,20 @@ import type { JavyPlugin } from "./plugin.ts";
 import { readDynamicModule } from "./wasm_binary.ts";
 import type { FromJavyWorker, ToJavyWorker } from "./worker.ts";
 
-/** Options of {@link JavyEngine.create}. */
+/**
+ * Options of {@link JavyEngine.create}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { JavyPlugin } from "@mcpx/cli";
+ *
+ * function options(plugin: JavyPlugin): JavyEngineOptions {
+ *   return { plugin, maxWorkers: 2 };
+ * }
+ * assert.equal(typeof options, "function"); // for JavyEngine.create(options(plugin))
+ * ```
+ */
 export interface JavyEngineOptions {
   /** The plugin programs are compiled and run with. */
   plugin: JavyPlugin;
@@ -35,7 +48,25 @@ export interface JavyEngineOptions {
 
 type RunMessage = Extract<ToJavyWorker, { t: "run" }>;
 
-/** Javy (QuickJS bytecode through a Javy plugin) behind the {@link Engine} interface. */
+/**
+ * Javy (QuickJS bytecode through a Javy plugin) behind the {@link Engine} interface.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { JavyPlugin, Sandbox } from "@mcpx/cli";
+ *
+ * const plugin = await JavyPlugin.fromFile(
+ *   "node_modules/@chainlink/cre-sdk-javy-plugin/dist/javy-chainlink-sdk.plugin.wasm",
+ * );
+ * await using sandbox = await Sandbox.create({
+ *   engine: await JavyEngine.create({ plugin, maxWorkers: 1 }),
+ *   ownsEngine: true,
+ * });
+ * const run = await sandbox.execute("export default [1, 2, 3].length;");
+ * assert.equal(run.result, 3);
+ * ```
+ */
 export class JavyEngine implements Engine {
   /** Backend name. */
   readonly name: string = "javy";

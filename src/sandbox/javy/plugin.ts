@@ -24,7 +24,21 @@ export const PLUGIN_EXPORTS: readonly string[] = [
 export const JAVY_INSTALL_HINT: string =
   "install Javy (https://github.com/bytecodealliance/javy/releases) and put `javy` on the PATH or set MCPX_JAVY to its path, or pass --javy-plugin FILE";
 
-/** A loaded, checked Javy plugin. */
+/**
+ * A loaded, checked Javy plugin.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // Any Javy plugin: `javy emit-plugin`, or one from npm as here.
+ * const plugin = await JavyPlugin.fromFile(
+ *   "node_modules/@chainlink/cre-sdk-javy-plugin/dist/javy-chainlink-sdk.plugin.wasm",
+ * );
+ * assert.ok(plugin.namespace.length > 0);
+ * assert.match(plugin.checksum, /^[0-9a-f]{64}$/);
+ * ```
+ */
 export class JavyPlugin {
   /** The plugin's bytes. */
   readonly bytes: Uint8Array;
@@ -131,7 +145,17 @@ export class JavyPlugin {
   }
 }
 
-/** Where {@link resolveJavyPlugin} looks. */
+/**
+ * Where {@link resolveJavyPlugin} looks.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ResolvePluginOptions = { pluginDir: "./plugins", env: Deno.env.toObject() };
+ * assert.equal(opts.pluginDir, "./plugins"); // for resolveJavyPlugin(opts)
+ * ```
+ */
 export interface ResolvePluginOptions {
   /** A plugin file given by the user (`--javy-plugin`). */
   file?: string;
@@ -144,6 +168,14 @@ export interface ResolvePluginOptions {
 /**
  * The javy binary to use: `MCPX_JAVY`, else `javy` on the `PATH`, else
  * `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(findJavy({ MCPX_JAVY: "/opt/javy" }), "/opt/javy");
+ * assert.equal(findJavy({ PATH: "" }), undefined);
+ * ```
  */
 export function findJavy(env: Record<string, string | undefined>): string | undefined {
   const explicit = env.MCPX_JAVY;
@@ -167,6 +199,22 @@ export function findJavy(env: Record<string, string | undefined>): string | unde
  *
  * @throws {McpxError} `JAVY_UNAVAILABLE` when no file is given and no javy is
  * found, with an install hint; `JAVY_PLUGIN_INVALID` for a bad plugin.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const pluginDir = await Deno.makeTempDir();
+ * // Without a plugin file and without javy on the PATH there is nothing to use.
+ * await assert.rejects(() => resolveJavyPlugin({ pluginDir, env: { PATH: "" } }), /no javy was found/);
+ * const plugin = await resolveJavyPlugin({
+ *   file: "node_modules/@chainlink/cre-sdk-javy-plugin/dist/javy-chainlink-sdk.plugin.wasm",
+ *   pluginDir,
+ *   env: {},
+ * });
+ * assert.ok(plugin.bytes.length > 0);
+ * await Deno.remove(pluginDir, { recursive: true });
+ * ```
  */
 export async function resolveJavyPlugin(opts: ResolvePluginOptions): Promise<JavyPlugin> {
   if (opts.file !== undefined) return await JavyPlugin.fromFile(opts.file);

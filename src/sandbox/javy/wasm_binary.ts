@@ -152,6 +152,16 @@ export function withMemoryMaximum(
  * `cabi_realloc`, `invoke` and `memory` from the plugin's `namespace`, keeps
  * `bytecode` in a passive data segment and exports `_start`, which copies
  * the bytecode into the plugin's memory and invokes it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const bytecode = new Uint8Array([1, 2, 3]);
+ * const module = dynamicModule("javy_quickjs_provider_v3", bytecode);
+ * assert.ok(WebAssembly.validate(module as Uint8Array<ArrayBuffer>));
+ * assert.deepEqual(readDynamicModule(module).bytecode, bytecode);
+ * ```
  */
 export function dynamicModule(namespace: string, bytecode: Uint8Array): Uint8Array {
   const ns = str(namespace);
@@ -220,7 +230,17 @@ export function dynamicModule(namespace: string, bytecode: Uint8Array): Uint8Arr
   return concat([MAGIC, types, imports, functions, exports, dataCount, code, data]);
 }
 
-/** What a module in the `-C dynamic` shape links against. */
+/**
+ * What a module in the `-C dynamic` shape links against.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const info: DynamicModuleInfo = readDynamicModule(dynamicModule("ns", new Uint8Array([1])));
+ * assert.deepEqual(info, { namespace: "ns", bytecode: new Uint8Array([1]) });
+ * ```
+ */
 export interface DynamicModuleInfo {
   /** The plugin's import namespace. */
   namespace: string;
@@ -233,6 +253,14 @@ export interface DynamicModuleInfo {
  * namespace and bytecode.
  *
  * @throws {TypeError} When the module is not in that shape.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const info = readDynamicModule(dynamicModule("plugin_ns", new Uint8Array([7])));
+ * assert.equal(info.namespace, "plugin_ns");
+ * ```
  */
 export function readDynamicModule(bytes: Uint8Array): DynamicModuleInfo {
   const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes as BufferSource));
