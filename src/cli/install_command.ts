@@ -25,6 +25,7 @@ export interface InstallContext {
 }
 
 /** `mcpx install`. */
+// deno-lint-ignore require-await -- a command: its failures are rejections, like every other's
 export async function installCommand(
   args: string[],
   io: CliIo,
@@ -104,6 +105,7 @@ export async function installCommand(
 }
 
 /** `mcpx uninstall`. */
+// deno-lint-ignore require-await -- a command: its failures are rejections, like every other's
 export async function uninstallCommand(
   args: string[],
   io: CliIo,
