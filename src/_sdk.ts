@@ -26,6 +26,7 @@ export {
   LoggingMessageNotificationSchema,
   McpError,
   ToolListChangedNotificationSchema,
+  ToolSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 // @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/types"
 export type {

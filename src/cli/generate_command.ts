@@ -55,6 +55,7 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
   const { failures } = introspected;
   let snapshots = introspected.snapshots;
   for (const f of failures) io.err(`error: ${f.error.message}\n`);
+  for (const s of snapshots) for (const w of s.warnings ?? []) io.err(`warning: ${w}\n`);
   if (snapshots.length === 0) return 1;
   if (v.learn) snapshots = await learnAll(snapshots, servers, timeoutMs, io);
 

@@ -171,6 +171,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     workers: 1,
     ...engine,
     onToolResult,
+    onWarning: (w) => io.err(`warning: ${w}\n`),
     ...(v["no-check"] ? { typeCheck: false } : {}),
     // With --root, upstream servers that ask for roots get the working
     // directory and each --root (a server such as server-filesystem then uses

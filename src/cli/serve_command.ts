@@ -134,6 +134,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       ...(audit ? { audit } : {}),
       ...(Object.keys(limits).length > 0 ? { limits } : {}),
       ...(v["no-check"] ? { typeCheck: false } : {}),
+      onWarning: (w) => log(`warning: ${w}`),
     },
     skills: new SkillStore(pluginDir),
     ...(maxResultChars ? { maxResultChars } : {}),

@@ -65,6 +65,11 @@ export interface RuntimeOptions {
   approvals?: ApprovalOptions;
   /** Where every upstream call is recorded (default: not recorded). */
   audit?: AuditLog;
+  /**
+   * Told of tools left out of a server's list because their name or schema
+   * is unusable (the server's other tools stay usable).
+   */
+  onWarning?: (message: string) => void;
   /** Sees every successful upstream tool result (see `BridgeOptions.onResult`). */
   onToolResult?: BridgeOptions["onResult"];
   /** Default limits of every execution. */
@@ -267,7 +272,12 @@ export class Runtime implements AsyncDisposable {
         return conn;
       },
     });
-    const catalog = new Catalog({ servers, plugins: opts.plugins, pool });
+    const catalog = new Catalog({
+      servers,
+      plugins: opts.plugins,
+      pool,
+      onWarning: opts.onWarning,
+    });
     const known = new Map(catalog.snapshots().map((s) => [s.name, s.tools]));
     const bridge = new Bridge({
       servers,
