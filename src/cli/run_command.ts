@@ -167,7 +167,9 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     ...(connectTimeout ? { connectTimeoutMs: connectTimeout } : {}),
     approvals: setup.approvals,
     ...(audit ? { audit } : {}),
-    eager: true,
+    // Only the servers the program imports start (none for a .wasm module:
+    // its calls connect on their own).
+    eager: { program: code },
     workers: 1,
     ...engine,
     onToolResult,

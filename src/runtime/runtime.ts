@@ -101,10 +101,12 @@ export interface RuntimeOptions {
     env?: Record<string, string | undefined>;
   };
   /**
-   * Start introspecting every server at once, while the sandbox starts,
-   * instead of on first need (default false).
+   * Start introspecting servers at once, while the sandbox starts, instead of
+   * on first need (default false): `true` starts every server; `{ program }`
+   * starts only the servers that program imports (see
+   * {@link Catalog.serversUsedBy}), so that a program that needs none starts none.
    */
-  eager?: boolean;
+  eager?: boolean | { program: string; files?: ReadonlyMap<string, string> };
   /**
    * Type-check every program against the generated tree before it runs, in a
    * warm process started with the runtime (default true; false in the
@@ -293,7 +295,13 @@ export class Runtime implements AsyncDisposable {
       if (tools) bridge.setTools(name, tools);
     });
     // Servers take the longest to start: begin before the sandbox loads.
-    if (opts.eager) catalog.ensure().catch(() => {});
+    if (opts.eager === true) catalog.ensure().catch(() => {});
+    else if (typeof opts.eager === "object") {
+      const names = catalog.serversUsedBy(opts.eager.program, opts.eager.files);
+      if (names === undefined || names.length > 0) {
+        catalog.ensure(names ? { names } : {}).catch(() => {});
+      }
+    }
     const typeCheck = opts.typeCheck ??
       (embedded.workerSource === undefined && TypeChecker.supported);
     const checker = typeCheck === false
