@@ -18,6 +18,7 @@ export {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
   ErrorCode,
+  JSONRPCMessageSchema,
   ListPromptsRequestSchema,
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,

@@ -14,7 +14,20 @@ import { faultyServer } from "./_faulty.ts";
 
 const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const LONG_NAME = "long_" + "x".repeat(4_995);
-const GOOD = ["crash", "echo", "garbage", "hang", LONG_NAME, "pid", "sleep", "stray", "wedge"];
+const GOOD = [
+  "crash",
+  "echo",
+  "escapes",
+  "garbage",
+  "hang",
+  "huge",
+  LONG_NAME,
+  "pid",
+  "secret",
+  "sleep",
+  "stray",
+  "wedge",
+];
 const BAD = [
   /Skipped tool "string-input" of server "bad": its input schema is not an object schema/,
   /Skipped tool #\d+ of server "bad": its name is not a string \(a number\)/,

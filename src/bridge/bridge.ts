@@ -15,6 +15,7 @@ import {
 } from "../_sdk.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError, quoteList } from "../errors.ts";
+import { Redactor } from "../redact.ts";
 import type { Connection } from "../introspect/connect.ts";
 import { listAllTools } from "../introspect/introspect.ts";
 import type { ServerSnapshot } from "../introspect/types.ts";
@@ -187,6 +188,7 @@ export class Bridge implements AsyncDisposable {
   readonly #given: ReadonlyMap<string, readonly Tool[]>;
   readonly #indexes = new Map<string, ToolIndex | Promise<ToolIndex>>();
   readonly #access: ResourceAccess;
+  readonly #redactor: Redactor;
   #closed = false;
   readonly #stats: BridgeStats = {
     calls: 0,
@@ -203,6 +205,8 @@ export class Bridge implements AsyncDisposable {
    */
   constructor(opts: BridgeOptions) {
     this.#servers = new Map(opts.servers.map((s) => [s.name, s]));
+    // Error messages can carry what a server echoed of its secrets.
+    this.#redactor = Redactor.forServers(opts.servers);
     this.#ownsPool = opts.pool === undefined;
     this.#pool = opts.pool ?? new ClientPool(opts.servers);
     const policy = opts.policy ?? {};
@@ -295,6 +299,10 @@ export class Bridge implements AsyncDisposable {
       );
     } finally {
       stats.inFlight--;
+    }
+    if (!reply.ok) {
+      const message = this.#redactor.redact(reply.error.message);
+      if (message !== reply.error.message) reply = { ...reply, error: { ...reply.error, message } };
     }
     if (reply.ok) stats.ok++;
     else {
@@ -707,6 +715,11 @@ function cancelled(name: string, signal: AbortSignal): CallEnvelope {
 
 function closedMessage(server: string, tool: string, conn: Connection | undefined): string {
   const info = conn?.closeInfo;
+  if (info?.overLimitBytes !== undefined) {
+    return `Server "${server}" sent a message larger than the stdio transport's size limit of ${
+      formatBytes(info.overLimitBytes)
+    } during "${tool}": the connection was closed; it will be restarted on the next call`;
+  }
   if (info?.expected === true) {
     return `The connection to server "${server}" was closed while "${tool}" was running`;
   }

@@ -4,6 +4,7 @@ import { generate, type GenerateResult } from "../codegen/generate.ts";
 import { loadTemplates } from "../codegen/templates.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError } from "../errors.ts";
+import { Redactor } from "../redact.ts";
 import { introspectAll } from "../introspect/introspect.ts";
 import { connect } from "../introspect/connect.ts";
 import { learnRefusal, learnTools } from "../learn/learn.ts";
@@ -54,8 +55,11 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
   const introspected = await introspectAll(servers, { connect: { timeoutMs } });
   const { failures } = introspected;
   let snapshots = introspected.snapshots;
-  for (const f of failures) io.err(`error: ${f.error.message}\n`);
-  for (const s of snapshots) for (const w of s.warnings ?? []) io.err(`warning: ${w}\n`);
+  const redactor = Redactor.forServers(servers);
+  for (const f of failures) io.err(`error: ${redactor.redact(f.error.message)}\n`);
+  for (const s of snapshots) {
+    for (const w of s.warnings ?? []) io.err(`warning: ${redactor.redact(w)}\n`);
+  }
   if (snapshots.length === 0) return 1;
   if (v.learn) snapshots = await learnAll(snapshots, servers, timeoutMs, io);
 
@@ -68,7 +72,7 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
     servers: result.servers.map((s) => ({ name: s.name, dir: s.dir, tools: s.tools.length })),
     files: result.files.length,
     warnings: result.warnings,
-    failures: failures.map((f) => ({ server: f.server, error: f.error.message })),
+    failures: failures.map((f) => ({ server: f.server, error: redactor.redact(f.error.message) })),
   };
   if (v.out) {
     await writeTree(resolve(v.out), result);

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { basename, resolve } from "node:path";
 import { pathToFileURL as toFileUrl } from "node:url";
 import { PluginStore } from "../plugin_store/plugin_store.ts";
+import { Redactor } from "../redact.ts";
 import { SkillStore } from "../plugin_store/skill_store.ts";
 import type { EngineLimits } from "../sandbox/engine.ts";
 import { serveHttp } from "../server/http_server.ts";
@@ -97,7 +98,9 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     10_000_000,
   ]);
 
-  const log = (line: string) => io.err(`${line}\n`);
+  // Secrets of the config are known once it is read; until then, their shapes.
+  let redactor = new Redactor();
+  const log = (line: string) => io.err(`${redactor.redact(line)}\n`);
   const pluginDir = v["plugin-dir"] ?? PluginStore.defaultDir(io.env);
   const [{ servers, mcpx }, plugins] = await Promise.all([
     resolveSetup("serve", {
@@ -108,6 +111,10 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       optional: true,
     }),
     loadPlugins(new PluginStore(pluginDir), log),
+  ]);
+  redactor = Redactor.forServers([
+    ...servers,
+    ...plugins.flatMap((p) => p.snapshot.configs),
   ]);
   const engine = await engineOptions(
     "serve",

@@ -189,9 +189,16 @@ export async function listAllTools(conn: Connection, opts: ListOptions = {}): Pr
     }, opts.maxPages ?? DEFAULT_MAX_PAGES);
   } catch (error) {
     if (error instanceof ServerConnectionError || opts.signal?.aborted) throw error;
+    const limit = conn.closeInfo?.overLimitBytes;
     throw new ServerConnectionError(
       name,
-      `Cannot list tools of server "${name}": ${(error as Error).message}`,
+      `Cannot list tools of server "${name}": ${
+        limit === undefined
+          ? (error as Error).message
+          : `it sent a message larger than the stdio transport's size limit of ${
+            limit / (1024 * 1024)
+          } MiB, and the connection was closed`
+      }`,
       { code: "SERVER_ERROR", cause: error },
     );
   }
