@@ -59,9 +59,11 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
   const { failures } = introspected;
   let snapshots = introspected.snapshots;
   const redactor = Redactor.forServers(servers);
-  for (const f of failures) io.err(`error: ${redactor.redact(f.error.message)}\n`);
+  // Messages carry what servers wrote: no secrets of the config, no terminal escapes.
+  const clean = (text: string) => escapeControl(redactor.redact(text));
+  for (const f of failures) io.err(`error: ${clean(f.error.message)}\n`);
   for (const s of snapshots) {
-    for (const w of s.warnings ?? []) io.err(`warning: ${redactor.redact(w)}\n`);
+    for (const w of s.warnings ?? []) io.err(`warning: ${clean(w)}\n`);
   }
   if (snapshots.length === 0) return 1;
   if (v.learn) snapshots = await learnAll(snapshots, servers, timeoutMs, io);

@@ -175,7 +175,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     workers: 1,
     ...engine,
     onToolResult,
-    onWarning: (w) => io.err(`warning: ${redactor.redact(w)}\n`),
+    onWarning: (w) => io.err(`warning: ${escapeControl(redactor.redact(w))}\n`),
     ...(v["no-check"] ? { typeCheck: false } : {}),
     // With --root, upstream servers that ask for roots get the working
     // directory and each --root (a server such as server-filesystem then uses
@@ -209,7 +209,11 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   if (learned.size > 0) await keepLearned(learned, plugins, v["plugin-dir"], io);
   for (const s of runtime.catalog.status()) {
     if (s.state === "failed") {
-      io.err(`warning: server "${s.name}" is unavailable: ${redactor.redact(s.error ?? "")}\n`);
+      io.err(
+        `warning: server "${s.name}" is unavailable: ${
+          escapeControl(redactor.redact(s.error ?? ""))
+        }\n`,
+      );
     }
   }
   if (result.plan !== undefined && !v.json) {

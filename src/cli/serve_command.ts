@@ -3,6 +3,7 @@ import { basename, resolve } from "node:path";
 import { pathToFileURL as toFileUrl } from "node:url";
 import { PluginStore } from "../plugin_store/plugin_store.ts";
 import { Redactor } from "../redact.ts";
+import { escapeControl } from "./_safe_text.ts";
 import { SkillStore } from "../plugin_store/skill_store.ts";
 import type { EngineLimits } from "../sandbox/engine.ts";
 import { serveHttp } from "../server/http_server.ts";
@@ -100,7 +101,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
 
   // Secrets of the config are known once it is read; until then, their shapes.
   let redactor = new Redactor();
-  const log = (line: string) => io.err(`${redactor.redact(line)}\n`);
+  const log = (line: string) => io.err(`${escapeControl(redactor.redact(line))}\n`);
   const pluginDir = v["plugin-dir"] ?? PluginStore.defaultDir(io.env);
   const [{ servers, mcpx }, plugins] = await Promise.all([
     resolveSetup("serve", {
