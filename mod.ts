@@ -64,6 +64,7 @@ export {
   type IntrospectOptions,
 } from "./src/introspect/introspect.ts";
 export type { ServerSnapshot } from "./src/introspect/types.ts";
+export { type CheckedTools, checkTools, type SkippedTool } from "./src/introspect/tool_check.ts";
 
 // Code generation
 export {
