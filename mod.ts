@@ -91,6 +91,7 @@ export {
   type ListOptions,
 } from "./src/introspect/introspect.ts";
 export type { ServerSnapshot } from "./src/introspect/types.ts";
+export { type CheckedTools, checkTools, type SkippedTool } from "./src/introspect/tool_check.ts";
 
 // Code generation
 export {

@@ -18,6 +18,7 @@ export {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
   ErrorCode,
+  JSONRPCMessageSchema,
   ListPromptsRequestSchema,
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
@@ -26,6 +27,7 @@ export {
   LoggingMessageNotificationSchema,
   McpError,
   ToolListChangedNotificationSchema,
+  ToolSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 // @ts-types="npm:@modelcontextprotocol/sdk@1.32.2/types"
 export type {

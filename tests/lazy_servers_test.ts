@@ -86,3 +86,43 @@ export default code;
   assert.match(JSON.parse(r.stdout).result, /^SERVER_(TIMEOUT|UNAVAILABLE)$/);
   assert.ok(ms < 3_900, `took ${ms} ms: the connect timeout was paid twice`);
 });
+
+Deno.test("mcpx run starts only the servers its program imports", async () => {
+  await using dir = await tempDir();
+  const marker = join(dir.path, "started");
+  // A server that leaves a mark the moment it starts.
+  const config = await writeConfig(dir.path, [
+    {
+      name: "marked",
+      transport: "stdio",
+      command: "node",
+      args: [
+        "-e",
+        `require("fs").writeFileSync(${JSON.stringify(marker)}, "x"); setInterval(() => {}, 1000)`,
+      ],
+    },
+    everythingServer(),
+  ]);
+  const plugins = join(dir.path, "plugins");
+  const none = join(dir.path, "none.ts");
+  await Deno.writeTextFile(none, "export default 1;\n");
+  const r1 = await cli(["run", "-c", config, "--plugin-dir", plugins, "--no-check", none]);
+  assert.equal(r1.code, 0, r1.stderr);
+  const other = join(dir.path, "other.ts");
+  await Deno.writeTextFile(
+    other,
+    `import { echo } from "./servers/everything/index.ts";
+export default await echo({ message: "only me" });
+`,
+  );
+  const r2 = await cli(["run", "-c", config, "--plugin-dir", plugins, "--no-check", other]);
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.match(r2.stdout, /only me/);
+  // Give a process that was started in vain the time to leave its mark.
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(
+    await Deno.stat(marker).then(() => true, () => false),
+    false,
+    "the server the programs do not import was started",
+  );
+});

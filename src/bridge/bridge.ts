@@ -10,6 +10,7 @@ import { CallToolResultSchema, ErrorCode, McpError } from "../_sdk.ts";
 import type { CallToolResult, Tool } from "../mcp_types.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError, quoteList } from "../errors.ts";
+import { Redactor } from "../redact.ts";
 import type { Connection } from "../introspect/connect.ts";
 import { listAllTools } from "../introspect/introspect.ts";
 import type { ServerSnapshot } from "../introspect/types.ts";
@@ -264,6 +265,7 @@ export class Bridge implements AsyncDisposable {
   readonly #given: ReadonlyMap<string, readonly Tool[]>;
   readonly #indexes = new Map<string, ToolIndex | Promise<ToolIndex>>();
   readonly #access: ResourceAccess;
+  readonly #redactor: Redactor;
   #closed = false;
   readonly #stats: BridgeStats = {
     calls: 0,
@@ -282,6 +284,8 @@ export class Bridge implements AsyncDisposable {
    */
   constructor(opts: BridgeOptions) {
     this.#servers = new Map(opts.servers.map((s) => [s.name, s]));
+    // Error messages can carry what a server echoed of its secrets.
+    this.#redactor = Redactor.forServers(opts.servers);
     this.#ownsPool = opts.pool === undefined;
     this.#pool = opts.pool ?? new ClientPool(opts.servers);
     const policy = opts.policy ?? {};
@@ -374,6 +378,10 @@ export class Bridge implements AsyncDisposable {
       );
     } finally {
       stats.inFlight--;
+    }
+    if (!reply.ok) {
+      const message = this.#redactor.redact(reply.error.message);
+      if (message !== reply.error.message) reply = { ...reply, error: { ...reply.error, message } };
     }
     if (reply.ok) stats.ok++;
     else {
@@ -788,6 +796,11 @@ function cancelled(name: string, signal: AbortSignal): CallEnvelope {
 
 function closedMessage(server: string, tool: string, conn: Connection | undefined): string {
   const info = conn?.closeInfo;
+  if (info?.overLimitBytes !== undefined) {
+    return `Server "${server}" sent a message larger than the stdio transport's size limit of ${
+      formatBytes(info.overLimitBytes)
+    } during "${tool}": the connection was closed; it will be restarted on the next call`;
+  }
   if (info?.expected === true) {
     return `The connection to server "${server}" was closed while "${tool}" was running`;
   }

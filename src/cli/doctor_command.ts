@@ -4,7 +4,7 @@ import { findDefaultConfig, loadConfig } from "../config/load_config.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { introspect } from "../introspect/introspect.ts";
 import { PluginStore } from "../plugin_store/plugin_store.ts";
-import { redactPatterns } from "../redact.ts";
+import { Redactor, redactPatterns } from "../redact.ts";
 import { Sandbox } from "../sandbox/sandbox.ts";
 import { DOCTOR_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
@@ -194,7 +194,7 @@ async function checkServers(
       return {
         name,
         status: "fail",
-        detail: redactPatterns((e as Error).message.split("\n")[0]),
+        detail: Redactor.forServers(servers).redact((e as Error).message.split("\n")[0]),
         fix: s.transport === "stdio"
           ? `check that "${s.command}" starts the server: mcpx introspect ${s.name} -c ${path}`
           : `check the URL and credentials: mcpx introspect ${s.name} -c ${path}`,

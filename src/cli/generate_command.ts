@@ -4,12 +4,15 @@ import { generate, type GenerateResult } from "../codegen/generate.ts";
 import { loadTemplates } from "../codegen/templates.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError } from "../errors.ts";
+import { Redactor, redactPatterns } from "../redact.ts";
 import { introspectAll } from "../introspect/introspect.ts";
 import { connect } from "../introspect/connect.ts";
 import { learnRefusal, learnTools } from "../learn/learn.ts";
 import type { ServerSnapshot } from "../introspect/types.ts";
 import { PluginStore } from "../plugin_store/plugin_store.ts";
 import { GENERATE_HELP } from "./help.ts";
+import { escapeControl } from "./_safe_text.ts";
+import { UsageError } from "./usage_error.ts";
 import type { CliIo } from "./io.ts";
 import { note, progressOf } from "./progress.ts";
 import { intOption, resolveServers, SERVER_OPTIONS, splitInline } from "./_servers.ts";
@@ -27,6 +30,7 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
       "plugin-dir": { type: "string" },
       templates: { type: "string" },
       learn: { type: "boolean" },
+      yes: { type: "boolean", short: "y" },
     },
   });
   if (v.help) {
@@ -63,7 +67,13 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
   }).finally(() => line.end());
   const { failures } = introspected;
   let snapshots = introspected.snapshots;
-  for (const f of failures) io.err(`error: ${f.error.message}\n`);
+  const redactor = Redactor.forServers(servers);
+  // Messages carry what servers wrote: no secrets of the config, no terminal escapes.
+  const clean = (text: string) => escapeControl(redactor.redact(text));
+  for (const f of failures) io.err(`error: ${clean(f.error.message)}\n`);
+  for (const s of snapshots) {
+    for (const w of s.warnings ?? []) io.err(`warning: ${clean(w)}\n`);
+  }
   if (snapshots.length === 0) return 1;
   if (v.learn) snapshots = await learnAll(snapshots, servers, timeoutMs, io);
 
@@ -76,13 +86,14 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
     servers: result.servers.map((s) => ({ name: s.name, dir: s.dir, tools: s.tools.length })),
     files: result.files.length,
     warnings: result.warnings,
-    failures: failures.map((f) => ({ server: f.server, error: f.error.message })),
+    failures: failures.map((f) => ({ server: f.server, error: redactor.redact(f.error.message) })),
   };
   if (v.out) {
     await writeTree(resolve(v.out), result);
     summary.out = resolve(v.out);
   }
   if (saveTo) {
+    await confirmCommandChanges(saveTo, snapshots, servers, v.yes === true, io);
     summary.plugins = await savePlugins(saveTo, snapshots, servers, templates);
   }
   const totalMs = performance.now() - started;
@@ -108,6 +119,54 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
     if (!v.out && !saveTo) { for (const f of result.files) io.out(`${f.path}\n`); }
   }
   return failures.length > 0 ? 1 : 0;
+}
+
+/**
+ * A saved plugin records how to start its server, and `mcpx run` and `serve`
+ * start that command. Saving over a plugin whose command, arguments, URL,
+ * transport or working directory differ shows the old and the new command and
+ * asks; without a terminal to ask on, it refuses unless `--yes` was given.
+ *
+ * @throws {UsageError} when a change is not confirmed.
+ */
+async function confirmCommandChanges(
+  store: PluginStore,
+  snapshots: readonly ServerSnapshot[],
+  configs: readonly ServerConfig[],
+  yes: boolean,
+  io: CliIo,
+): Promise<void> {
+  for (const snapshot of snapshots) {
+    const name = snapshot.name;
+    // The saved plugin as it is on disk; an unreadable one has no command to keep.
+    const saved = await new PluginStore(store.dir, { keys: null }).verify(name).catch(() =>
+      undefined
+    );
+    const before = saved?.snapshot.configs.find((c) => c.name === name);
+    const after = configs.find((c) => c.name === name);
+    if (before === undefined || after === undefined) continue;
+    const was = redactPatterns(escapeControl(commandLine(before)));
+    const now = redactPatterns(escapeControl(commandLine(after)));
+    if (was === now) continue;
+    io.err(
+      `Plugin "${name}" changes its server command:\n  was: ${was}\n  now: ${now}\n`,
+    );
+    if (yes || io.confirm(`Save plugin "${name}" with the new command?`)) continue;
+    throw new UsageError(
+      `Not saving plugin "${name}": its server command changes from "${was}" to "${now}"; pass --yes to accept the change`,
+      "generate",
+    );
+  }
+}
+
+/** How a server is started, as one comparable line. */
+function commandLine(c: ServerConfig): string {
+  if (c.transport === "stdio") {
+    const cwd = c.cwd === undefined ? "" : ` (in ${c.cwd})`;
+    return [c.command, ...c.args].map((a) => /[\s"']/.test(a) ? JSON.stringify(a) : a).join(" ") +
+      cwd;
+  }
+  return `${c.transport} ${c.url}`;
 }
 
 /**

@@ -73,7 +73,9 @@ Options:
       --url URL             Inline server over Streamable HTTP (or --transport sse)
       --transport KIND      http (default for --url) or sse
   -o, --out DIR             Write the tree to DIR
-      --save-plugin         Save each server as a checksummed plugin
+      --save-plugin         Save each server as a checksummed plugin; a change of a
+                            saved plugin's server command asks for confirmation
+  -y, --yes                 Accept changed server commands without asking
       --plugin-dir DIR      Plugin directory (default $MCPX_PLUGIN_DIR or ./plugins)
       --templates DIR       Eta templates overriding the built-in ones
       --learn               Type results of tools without an output schema from real

@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { type Root, routeUpstream, RUN_CAPABILITIES } from "../routing/upstream_router.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError } from "../errors.ts";
+import { Redactor } from "../redact.ts";
 import { type LoadedPlugin, PluginStore } from "../plugin_store/plugin_store.ts";
 import { Runtime, type RuntimeResult } from "../runtime/runtime.ts";
 import type { EngineLimits } from "../sandbox/engine.ts";
@@ -132,6 +133,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       );
     }
   }
+  const redactor = Redactor.forServers([...servers, ...plugins.flatMap((p) => p.snapshot.configs)]);
   const pick = (s: { name: string }) => names.length === 0 || names.includes(s.name);
   const chosen: ServerConfig[] = servers.filter(pick);
   const chosenPlugins = plugins.map((p) => ({
@@ -168,10 +170,13 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     ...(connectTimeout ? { connectTimeoutMs: connectTimeout } : {}),
     approvals: setup.approvals,
     ...(audit ? { audit } : {}),
-    eager: true,
+    // Only the servers the program imports start (none for a .wasm module:
+    // its calls connect on their own).
+    eager: { program: code },
     workers: 1,
     ...engine,
     onToolResult,
+    onWarning: (w) => io.err(`warning: ${escapeControl(redactor.redact(w))}\n`),
     ...(v["no-check"] ? { typeCheck: false } : {}),
     // With --root, upstream servers that ask for roots get the working
     // directory and each --root (a server such as server-filesystem then uses
@@ -215,7 +220,13 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     })).finally(() => line.end());
   if (learned.size > 0) await keepLearned(learned, plugins, v["plugin-dir"], io);
   for (const s of runtime.catalog.status()) {
-    if (s.state === "failed") io.err(`warning: server "${s.name}" is unavailable: ${s.error}\n`);
+    if (s.state === "failed") {
+      io.err(
+        `warning: server "${s.name}" is unavailable: ${
+          escapeControl(redactor.redact(s.error ?? ""))
+        }\n`,
+      );
+    }
   }
   if (result.plan !== undefined && !v.json) {
     io.out(

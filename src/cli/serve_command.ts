@@ -2,6 +2,8 @@ import { parseArgs } from "node:util";
 import { basename, resolve } from "node:path";
 import { pathToFileURL as toFileUrl } from "node:url";
 import { PluginStore } from "../plugin_store/plugin_store.ts";
+import { Redactor } from "../redact.ts";
+import { escapeControl } from "./_safe_text.ts";
 import { SkillStore } from "../plugin_store/skill_store.ts";
 import type { EngineLimits } from "../sandbox/engine.ts";
 import { serveHttp } from "../server/http_server.ts";
@@ -101,7 +103,9 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     10_000_000,
   ]);
 
-  const log = (line: string) => io.err(`${line}\n`);
+  // Secrets of the config are known once it is read; until then, their shapes.
+  let redactor = new Redactor();
+  const log = (line: string) => io.err(`${escapeControl(redactor.redact(line))}\n`);
   /** Status lines, which --quiet silences (warnings and errors go through `log`). */
   const status = (line: string) => io.quiet === true || log(line);
   const pluginDir = v["plugin-dir"] ?? PluginStore.defaultDir(io.env);
@@ -114,6 +118,10 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       optional: true,
     }),
     loadPlugins(new PluginStore(pluginDir), log),
+  ]);
+  redactor = Redactor.forServers([
+    ...servers,
+    ...plugins.flatMap((p) => p.snapshot.configs),
   ]);
   // No unauthenticated listening beyond loopback; an OAuth issuer counts.
   const exposure = port === undefined ? undefined : checkBind(
@@ -157,6 +165,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       ...(audit ? { audit } : {}),
       ...(Object.keys(limits).length > 0 ? { limits } : {}),
       ...(v["no-check"] ? { typeCheck: false } : {}),
+      onWarning: (w) => log(`warning: ${w}`),
     },
     skills: new SkillStore(pluginDir),
     ...(maxResultChars ? { maxResultChars } : {}),

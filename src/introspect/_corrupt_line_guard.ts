@@ -16,6 +16,8 @@ interface ReadBufferLike {
     toString(e: string, s: number, n: number): string;
   };
   readMessage(): unknown;
+  /** The next complete line, when the buffer can tell it (see `LineBuffer`). */
+  peekLine?(): string | undefined;
 }
 
 /**
@@ -40,9 +42,7 @@ export function guardCorruptLines(transport: object): boolean {
 
   const read = rb.readMessage.bind(rb);
   rb.readMessage = () => {
-    const buf = rb._buffer;
-    const end = buf?.indexOf("\n") ?? -1;
-    const line = buf !== undefined && end >= 0 ? buf.toString("utf8", 0, end) : undefined;
+    const line = peekLine(rb);
     let message: unknown;
     try {
       message = read();
@@ -66,6 +66,14 @@ export function guardCorruptLines(transport: object): boolean {
     return message;
   };
   return true;
+}
+
+/** The next complete line, read before the buffer takes it. */
+function peekLine(rb: ReadBufferLike): string | undefined {
+  if (typeof rb.peekLine === "function") return rb.peekLine();
+  const buf = rb._buffer;
+  const end = buf?.indexOf("\n") ?? -1;
+  return buf !== undefined && end >= 0 ? buf.toString("utf8", 0, end) : undefined;
 }
 
 function answeredId(line: string, pending: Set<string | number>): string | number | undefined {

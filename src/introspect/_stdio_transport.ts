@@ -8,6 +8,7 @@ import type { ChildProcess } from "node:child_process";
 import type { Readable } from "node:stream";
 import { StdioClientTransport } from "../_sdk.ts";
 import { guardCorruptLines } from "./_corrupt_line_guard.ts";
+import { LineBuffer } from "./_line_buffer.ts";
 
 /** How a child process ended. */
 export interface ExitInfo {
@@ -28,6 +29,9 @@ export interface PipedStdioParams {
 }
 
 const MAX_LINE = 1_000;
+
+/** The SDK stdio transport's limit on one message, in bytes (10 MiB). */
+export const STDIO_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 
 /** Waits for `promise` at most `ms` milliseconds; true when it settled in time. */
 export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
@@ -55,6 +59,7 @@ export class PipedStdioTransport extends StdioClientTransport {
   #markClosed!: () => void;
   #stderrEnded: Promise<void>;
   #closing?: Promise<void>;
+  #overLimit?: number;
 
   constructor(params: PipedStdioParams) {
     super({
@@ -64,6 +69,10 @@ export class PipedStdioTransport extends StdioClientTransport {
       cwd: params.cwd,
       stderr: "pipe",
     });
+    // The SDK's read buffer is quadratic in the size of a message: use a linear one.
+    (this as unknown as { _readBuffer: LineBuffer })._readBuffer = new LineBuffer(
+      STDIO_MAX_MESSAGE_BYTES,
+    );
     this.#tailLines = params.tailLines ?? 20;
     // Short enough that the whole escalation (1 s, SIGTERM, 1 s, SIGKILL)
     // ends before a client that closed mcpx's stdin kills mcpx itself.
@@ -88,6 +97,7 @@ export class PipedStdioTransport extends StdioClientTransport {
       throw error;
     }
     guardCorruptLines(this);
+    this.#watchSizeLimit();
     const child = (this as unknown as { _process?: ChildProcess })._process;
     this.#child = child;
     if (child === undefined) return;
@@ -99,6 +109,34 @@ export class PipedStdioTransport extends StdioClientTransport {
       this.#hasClosed = true;
       this.#markClosed();
     });
+  }
+
+  /**
+   * The size limit in bytes of one message, once the child sent a message
+   * over it (the SDK then closes the connection).
+   */
+  get overLimit(): number | undefined {
+    return this.#overLimit;
+  }
+
+  // The SDK's read buffer throws once a message grows past its limit (10 MiB
+  // by default) and closes the transport: remember why.
+  #watchSizeLimit(): void {
+    const rb = (this as unknown as {
+      _readBuffer?: { append(chunk: Uint8Array): void; maxBufferSize?: number };
+    })._readBuffer;
+    if (rb === undefined || typeof rb.append !== "function") return;
+    const append = rb.append.bind(rb);
+    rb.append = (chunk) => {
+      try {
+        append(chunk);
+      } catch (error) {
+        if (/exceeded maximum size/.test(String((error as Error)?.message))) {
+          this.#overLimit = rb.maxBufferSize ?? STDIO_MAX_MESSAGE_BYTES;
+        }
+        throw error;
+      }
+    };
   }
 
   /** How the child ended, once it has. */

@@ -78,6 +78,11 @@ export interface CloseInfo {
   signal?: string | null;
   /** Last lines a stdio server wrote to stderr. */
   stderrTail: string[];
+  /**
+   * When the connection closed because the server sent a message larger
+   * than the transport's limit: that limit, in bytes.
+   */
+  overLimitBytes?: number;
 }
 
 /**
@@ -478,6 +483,7 @@ class McpConnection implements Connection {
       exitCode: stdio?.exitInfo?.code,
       signal: stdio?.exitInfo?.signal,
       stderrTail: stdio?.stderrTail() ?? [],
+      ...(stdio?.overLimit !== undefined ? { overLimitBytes: stdio.overLimit } : {}),
     };
   }
 

@@ -5,11 +5,13 @@
  * @module
  */
 
-import type { Prompt, Resource, ResourceTemplate, Tool } from "../_sdk.ts";
+import { z } from "zod";
+import type { Client, Prompt, Resource, ResourceTemplate, Tool } from "../_sdk.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { ServerConnectionError } from "../errors.ts";
 import { connect, type Connection, type ConnectOptions } from "./connect.ts";
 import type { ServerSnapshot } from "./types.ts";
+import { checkTools, showToolName, type SkippedTool, skippedToolMessage } from "./tool_check.ts";
 
 /** Most pages mcpx reads from one list before it gives up on a server. */
 export const DEFAULT_MAX_PAGES: number = 1_000;
@@ -35,6 +37,11 @@ export interface ListOptions {
   requestTimeoutMs?: number;
   /** Cancels the listing. */
   signal?: AbortSignal;
+  /**
+   * Told of each tool left out because its name or schema is unusable
+   * (default: nobody; {@link introspect} keeps them in the snapshot's warnings).
+   */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -160,7 +167,13 @@ export async function introspect(
   // The lists are independent: ask for them all at once.
   const all = !opts.toolsOnly;
   const [tools, resources, resourceTemplates, prompts] = await Promise.all([
-    capabilities.tools === undefined ? [] : listAllTools(conn, opts),
+    capabilities.tools === undefined ? [] : listAllTools(conn, {
+      ...opts,
+      onWarning: (w) => {
+        warnings.push(w);
+        opts.onWarning?.(w);
+      },
+    }),
     all
       ? optional<Resource>("resources", "resources", async (cursor) => {
         const r = await client.listResources(cursor ? { cursor } : undefined, request);
@@ -201,7 +214,11 @@ export async function introspect(
 }
 
 /**
- * Lists every tool of a connected server, following `nextCursor`.
+ * Lists every tool of a connected server, following `nextCursor`. The list is
+ * read leniently and checked tool by tool: a tool whose name or schema does
+ * not match the MCP schema of a tool (or whose output schema cannot be
+ * compiled) is left out and reported through {@link ListOptions.onWarning},
+ * and the other tools stay usable.
  *
  * @throws {ServerConnectionError} `SERVER_ERROR` when the request fails or the
  * server paginates without end.
@@ -212,19 +229,78 @@ export async function listAllTools(conn: Connection, opts: ListOptions = {}): Pr
     signal: opts.signal,
   };
   const name = conn.server.name;
+  const skipped: SkippedTool[] = [];
+  let tools: Tool[];
   try {
-    return await paginate(name, "tools", async (cursor) => {
-      const r = await conn.client.listTools(cursor ? { cursor } : undefined, request);
-      return { items: r.tools, nextCursor: r.nextCursor };
+    tools = await paginate(name, "tools", async (cursor) => {
+      const r = await conn.client.request(
+        { method: "tools/list", ...(cursor ? { params: { cursor } } : {}) },
+        LenientToolsPage,
+        request,
+      );
+      const checked = checkTools(r.tools);
+      skipped.push(...checked.skipped);
+      return { items: checked.tools, nextCursor: r.nextCursor };
     }, opts.maxPages ?? DEFAULT_MAX_PAGES);
   } catch (error) {
     if (error instanceof ServerConnectionError || opts.signal?.aborted) throw error;
+    const limit = conn.closeInfo?.overLimitBytes;
     throw new ServerConnectionError(
       name,
-      `Cannot list tools of server "${name}": ${(error as Error).message}`,
+      `Cannot list tools of server "${name}": ${
+        limit === undefined
+          ? (error as Error).message
+          : `it sent a message larger than the stdio transport's size limit of ${
+            limit / (1024 * 1024)
+          } MiB, and the connection was closed`
+      }`,
       { code: "SERVER_ERROR", cause: error },
     );
   }
+  tools = primeOutputValidators(conn.client, tools, skipped);
+  for (const s of skipped) {
+    try {
+      opts.onWarning?.(skippedToolMessage(name, s));
+    } catch { /* a listener's failure is its own */ }
+  }
+  return tools;
+}
+
+// A page of tools/list as any server may send it: the tools are checked one by one.
+const LenientToolsPage = z.looseObject({
+  tools: z.array(z.unknown()),
+  nextCursor: z.string().optional(),
+});
+
+/**
+ * Hands the tools to the SDK client, which compiles their output schemas to
+ * check `structuredContent` later (as its own `listTools` does). A schema
+ * that does not compile leaves its tool out instead of failing them all.
+ */
+function primeOutputValidators(client: Client, tools: Tool[], skipped: SkippedTool[]): Tool[] {
+  const sdk = client as unknown as { cacheToolMetadata?: (tools: Tool[]) => void };
+  if (typeof sdk.cacheToolMetadata !== "function") return tools;
+  const cache = (list: Tool[]) => sdk.cacheToolMetadata!.call(client, list);
+  try {
+    cache(tools);
+    return tools;
+  } catch { /* find the tools at fault below */ }
+  const usable: Tool[] = [];
+  for (const tool of tools) {
+    try {
+      if (tool.outputSchema !== undefined) cache([tool]);
+      usable.push(tool);
+    } catch (error) {
+      skipped.push({
+        name: showToolName(tool.name),
+        reason: `its output schema cannot be compiled: ${
+          (error as Error)?.message ?? String(error)
+        }`.slice(0, 300),
+      });
+    }
+  }
+  cache(usable);
+  return usable;
 }
 
 /**

@@ -225,6 +225,12 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * Largest file a plugin may hold (32 MiB): a bigger one is refused before it
+ * is read or hashed.
+ */
+export const MAX_PLUGIN_FILE_BYTES: number = 32 * 1024 * 1024;
+
 /** Lists the files below `root` as `/`-separated relative paths; refuses links. */
 async function walk(root: string, plugin: string): Promise<string[]> {
   const out: string[] = [];
@@ -656,6 +662,14 @@ export class PluginStore {
         throw new PluginIntegrityError(
           name,
           `Plugin "${name}" failed verification: file "${p}" is missing`,
+          { file: p },
+        );
+      }
+      const size = (await Deno.stat(join(root, p))).size;
+      if (size > MAX_PLUGIN_FILE_BYTES) {
+        throw new PluginIntegrityError(
+          name,
+          `Plugin "${name}" failed verification: file "${p}" has ${size} bytes, over the limit of ${MAX_PLUGIN_FILE_BYTES} bytes`,
           { file: p },
         );
       }

@@ -73,6 +73,8 @@ export interface CatalogOptions {
   pool: ClientPool;
   /** A failed server is tried again after this many milliseconds (default 5,000). */
   retryAfterMs?: number;
+  /** Told of tools left out of a server's list because they are unusable. */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -94,6 +96,7 @@ export class Catalog {
   readonly #entries = new Map<string, Entry>();
   readonly #pool: ClientPool;
   readonly #retryAfterMs: number;
+  readonly #onWarning: (message: string) => void;
   readonly #listeners = new Set<(server: string) => void>();
   #version = 0;
   #cache?: { version: number; result: GenerateResult; files: Map<string, string> };
@@ -102,6 +105,12 @@ export class Catalog {
   constructor(opts: CatalogOptions) {
     this.#pool = opts.pool;
     this.#retryAfterMs = opts.retryAfterMs ?? 5_000;
+    const onWarning = opts.onWarning;
+    this.#onWarning = (message) => {
+      try {
+        onWarning?.(message);
+      } catch { /* a listener's failure is its own */ }
+    };
     for (const plugin of opts.plugins ?? []) {
       for (const snapshot of plugin.snapshot.servers) {
         const gen = plugin.manifest.servers.find((s) => s.name === snapshot.name);
@@ -243,7 +252,7 @@ export class Catalog {
     const entry = this.#entries.get(server);
     const conn = this.#pool.peek(server);
     if (!entry?.snapshot || !conn) return;
-    const tools = await listAllTools(conn);
+    const tools = await listAllTools(conn, { onWarning: this.#onWarning });
     entry.snapshot = { ...entry.snapshot, tools };
     // Saved modules no longer match the live tool list: generate afresh.
     entry.pluginFiles = undefined;
@@ -293,7 +302,7 @@ export class Catalog {
     try {
       const conn = await this.#pool.acquire(entry.name);
       // Code needs the tools only; resources and prompts are not in the tree.
-      entry.snapshot = await introspect(conn, { toolsOnly: true });
+      entry.snapshot = await introspect(conn, { toolsOnly: true, onWarning: this.#onWarning });
       entry.state = "ready";
       entry.error = undefined;
       this.#changed(entry.name);

@@ -77,6 +77,11 @@ export interface RuntimeOptions {
   approvals?: ApprovalOptions;
   /** Where every upstream call is recorded (default: not recorded). */
   audit?: AuditLog;
+  /**
+   * Told of tools left out of a server's list because their name or schema
+   * is unusable (the server's other tools stay usable).
+   */
+  onWarning?: (message: string) => void;
   /** Sees every successful upstream tool result (see `BridgeOptions.onResult`). */
   onToolResult?: BridgeOptions["onResult"];
   /** Default limits of every execution. */
@@ -108,10 +113,12 @@ export interface RuntimeOptions {
     env?: Record<string, string | undefined>;
   };
   /**
-   * Start introspecting every server at once, while the sandbox starts,
-   * instead of on first need (default false).
+   * Start introspecting servers at once, while the sandbox starts, instead of
+   * on first need (default false): `true` starts every server; `{ program }`
+   * starts only the servers that program imports (see
+   * {@link Catalog.serversUsedBy}), so that a program that needs none starts none.
    */
-  eager?: boolean;
+  eager?: boolean | { program: string; files?: ReadonlyMap<string, string> };
   /**
    * Type-check every program against the generated tree before it runs, in a
    * warm process started with the runtime (default true; false in the
@@ -358,7 +365,12 @@ export class Runtime implements AsyncDisposable {
         return conn;
       },
     });
-    const catalog = new Catalog({ servers, plugins: opts.plugins, pool });
+    const catalog = new Catalog({
+      servers,
+      plugins: opts.plugins,
+      pool,
+      onWarning: opts.onWarning,
+    });
     const known = new Map(catalog.snapshots().map((s) => [s.name, s.tools]));
     const bridge = new Bridge({
       servers,
@@ -374,7 +386,13 @@ export class Runtime implements AsyncDisposable {
       if (tools) bridge.setTools(name, tools);
     });
     // Servers take the longest to start: begin before the sandbox loads.
-    if (opts.eager) catalog.ensure().catch(() => {});
+    if (opts.eager === true) catalog.ensure().catch(() => {});
+    else if (typeof opts.eager === "object") {
+      const names = catalog.serversUsedBy(opts.eager.program, opts.eager.files);
+      if (names === undefined || names.length > 0) {
+        catalog.ensure(names ? { names } : {}).catch(() => {});
+      }
+    }
     const typeCheck = opts.typeCheck ??
       (embedded.workerSource === undefined && TypeChecker.supported);
     const checker = typeCheck === false
