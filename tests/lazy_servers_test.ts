@@ -77,14 +77,15 @@ export default code;
     "--plugin-dir",
     join(dir.path, "plugins"),
     "--connect-timeout",
-    "2000",
+    "4000",
     "--json",
     file,
   ]);
   const ms = performance.now() - t0;
   assert.equal(r.code, 0, r.stderr);
   assert.match(JSON.parse(r.stdout).result, /^SERVER_(TIMEOUT|UNAVAILABLE)$/);
-  assert.ok(ms < 3_900, `took ${ms} ms: the connect timeout was paid twice`);
+  // Paid twice is at least 8 s; the rest of the margin is the process's own start.
+  assert.ok(ms < 7_900, `took ${ms} ms: the connect timeout was paid twice`);
 });
 
 Deno.test("mcpx run starts only the servers its program imports", async () => {
