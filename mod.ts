@@ -39,12 +39,15 @@ export {
 } from "./src/errors.ts";
 export { VERSION } from "./src/version.ts";
 export type {
+  AuthInfo,
+  AuthorizationServerMetadata,
   CallToolResult,
   ClientCapabilities,
   ContentBlock,
   McpClient,
   McpServer,
   OAuthClientInformation,
+  OAuthProtectedResourceMetadata,
   OAuthTokens,
   Prompt,
   Resource,
@@ -60,6 +63,7 @@ export type {
   McpxSettings,
   OAuthSettings,
   RemoteServerConfig,
+  ResourceServerSettings,
   ServerConfig,
   ServerTimeouts,
   StdioServerConfig,
@@ -316,9 +320,9 @@ export {
   mcpxTools,
   type McpxToolsOptions,
   SERVER_INSTRUCTIONS,
-  WORKSPACE_HEADER,
   type ToolAnnotations,
   type UpstreamToolHints,
+  WORKSPACE_HEADER,
 } from "./src/server/tool_definitions.ts";
 export {
   extractContentBlocks,

@@ -19,7 +19,13 @@ import type {
   OAuthClientInformationMixed as SdkOAuthClientInformation,
   OAuthTokens as SdkOAuthTokens,
 } from "./_sdk_remote.ts";
-import type { Server as SdkServer, ServerContext as SdkServerContext } from "./_sdk_server.ts";
+import type {
+  AuthInfo as SdkAuthInfo,
+  AuthorizationServerMetadata as SdkAuthorizationServerMetadata,
+  OAuthProtectedResourceMetadata as SdkOAuthProtectedResourceMetadata,
+  Server as SdkServer,
+  ServerContext as SdkServerContext,
+} from "./_sdk_server.ts";
 
 /**
  * A tool as an MCP server lists it: name, description, input and output
@@ -205,3 +211,49 @@ export type OAuthTokens = SdkOAuthTokens;
  * ```
  */
 export type OAuthClientInformation = SdkOAuthClientInformation;
+
+/**
+ * A verified access token: its value, client, scopes, expiry and claims.
+ *
+ * @example
+ * ```ts
+ * import type { AuthInfo } from "@mcpx/cli";
+ * import assert from "node:assert/strict";
+ *
+ * const auth: AuthInfo = { token: "t", clientId: "app", scopes: ["mcp:tools"] };
+ * assert.deepEqual(auth.scopes, ["mcp:tools"]);
+ * ```
+ */
+export type AuthInfo = SdkAuthInfo;
+
+/**
+ * An OAuth authorization server's metadata (RFC 8414, or OpenID Connect discovery).
+ *
+ * @example
+ * ```ts
+ * import type { AuthorizationServerMetadata } from "@mcpx/cli";
+ * import assert from "node:assert/strict";
+ *
+ * const issuer = { issuer: "https://auth.example", jwks_uri: "https://auth.example/jwks" };
+ * const meta = issuer as AuthorizationServerMetadata;
+ * assert.equal(meta.issuer, "https://auth.example");
+ * ```
+ */
+export type AuthorizationServerMetadata = SdkAuthorizationServerMetadata;
+
+/**
+ * An OAuth protected resource's metadata (RFC 9728), as `serve --http` publishes it.
+ *
+ * @example
+ * ```ts
+ * import type { OAuthProtectedResourceMetadata } from "@mcpx/cli";
+ * import assert from "node:assert/strict";
+ *
+ * const meta: OAuthProtectedResourceMetadata = {
+ *   resource: "https://mcpx.example/mcp",
+ *   authorization_servers: ["https://auth.example"],
+ * };
+ * assert.equal(meta.authorization_servers?.length, 1);
+ * ```
+ */
+export type OAuthProtectedResourceMetadata = SdkOAuthProtectedResourceMetadata;

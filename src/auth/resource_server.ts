@@ -22,16 +22,18 @@
  *
  * @module
  */
+import type {
+  AuthInfo,
+  AuthorizationServerMetadata,
+  OAuthProtectedResourceMetadata,
+} from "../mcp_types.ts";
 import {
-  type AuthInfo,
-  type AuthorizationServerMetadata,
   buildOAuthProtectedResourceMetadata,
   getOAuthProtectedResourceMetadataUrl,
   OAuthError,
   OAuthErrorCode,
   type OAuthMetadata,
   oauthMetadataResponse,
-  type OAuthProtectedResourceMetadata,
   type OAuthTokenVerifier,
   requireBearerAuth,
 } from "../_sdk_server.ts";
@@ -174,6 +176,8 @@ export class ResourceServer {
   readonly #gate: (req: Request) => Promise<AuthInfo | Response>;
 
   /**
+   * Checks the options and builds the metadata document.
+   *
    * @throws {McpxError} `CONFIG_INVALID` when the issuer URL is refused
    * (HTTPS is required outside loopback) or a scope is malformed.
    */

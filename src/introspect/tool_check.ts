@@ -8,7 +8,7 @@
  */
 
 import { ToolSchema } from "../_sdk.ts";
-import type { Tool } from "../_sdk.ts";
+import type { Tool } from "../mcp_types.ts";
 
 /** A tool left out of a server's list, and why. */
 export interface SkippedTool {
