@@ -53,6 +53,7 @@ export type McpxErrorCode =
   | "AUTH_FAILED"
   | "CLIENT_UNSUPPORTED"
   | "REQUEST_STATE_INVALID"
+  | "QUOTA_EXCEEDED"
   | "USAGE";
 
 /** Base class of every error mcpx throws on purpose. */
@@ -164,6 +165,17 @@ export class ToolCallError extends McpxError {
     this.name = "ToolCallError";
     this.server = server;
     this.tool = tool;
+  }
+}
+
+/** A bounded resource (sessions, saved skills, request time) is used up. */
+export class QuotaExceededError extends McpxError {
+  /** Which limit was reached, as its setting is named (`maxSessions`, `skills.maxBytes`, …). */
+  readonly limit: string;
+  constructor(limit: string, message: string, options?: ErrorOptions) {
+    super("QUOTA_EXCEEDED", message, options);
+    this.name = "QuotaExceededError";
+    this.limit = limit;
   }
 }
 

@@ -194,6 +194,13 @@ Options:
       --token-file FILE     With --http: read the token from FILE's first line
       --allow-unauthenticated  Listen beyond loopback (--host) without a token: anyone
                             who can reach it can run code with your tools
+      --max-sessions N      With --http: most live sessions; initialize beyond it gets
+                            503 (default 64)
+      --session-idle-timeout MS
+                            With --http: close a session and its workspace after MS
+                            without a request (default 600000)
+      --body-timeout MS     With --http: a request body must arrive within MS, else
+                            408 (default 30000)
       --no-check            Run execute_code programs without type-checking first
       --shutdown-grace MS   On SIGINT/SIGTERM/end of stdin, let executions finish this
                             long, then cancel them (default 1000)

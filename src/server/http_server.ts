@@ -7,9 +7,14 @@
  *   it back, since that era has no sessions.
  * - 2025-era traffic keeps sessions: each `initialize` opens one (its own SDK
  *   transport, server and workspace) keyed by the `mcp-session-id` it
- *   returns; DELETE, an idle timeout or shutdown close it. The JSON-RPC ids of
+ *   returns; DELETE, an idle timeout or shutdown close it. At most
+ *   `maxSessions` live at once: a further `initialize` gets 503. The JSON-RPC ids of
  *   each POST are mapped to the HTTP request's signal, so a client that
  *   disconnects mid-request cancels the executions it started.
+ *
+ * A POST body must arrive within `bodyTimeoutMs` (else 408). `Deno.serve`
+ * has no deadline for request headers: a client that trickles them holds one
+ * connection, not a request, and the others are served meanwhile.
  *
  * `GET /health` answers with the host's figures.
  *
@@ -25,6 +30,8 @@ import type { ServeHost, ServeSession } from "./serve_host.ts";
 import { guardHttp } from "./http_guard.ts";
 import { BearerGuard } from "../auth/bearer_token.ts";
 import { SseEventStore } from "./sse_event_store.ts";
+import { readBodyWithin } from "../quotas/body_deadline.ts";
+import { DEFAULT_HTTP_LIMITS } from "../quotas/serve_limits.ts";
 
 /** Options of {@link serveHttp}. */
 export interface HttpServeOptions {
@@ -34,8 +41,12 @@ export interface HttpServeOptions {
   hostname?: string;
   /** Largest request body, in bytes (default 16 MiB). */
   maxBodyBytes?: number;
-  /** Sessions without a request for this long are closed (default 30 minutes). */
+  /** Sessions without a request for this long are closed, with their workspaces (default 10 minutes). */
   sessionIdleMs?: number;
+  /** Most live sessions; `initialize` beyond it is answered 503 (default 64). */
+  maxSessions?: number;
+  /** A request body must arrive in full within this long, else 408 (default 30,000 ms). */
+  bodyTimeoutMs?: number;
   /** Stops the server. */
   signal?: AbortSignal;
   /** Called once listening, with the address. */
@@ -76,8 +87,12 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
   const hostname = opts.hostname ?? "127.0.0.1";
   const maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;
-  const idleMs = opts.sessionIdleMs ?? 30 * 60_000;
+  const idleMs = opts.sessionIdleMs ?? DEFAULT_HTTP_LIMITS.sessionIdleMs;
+  const maxSessions = opts.maxSessions ?? DEFAULT_HTTP_LIMITS.maxSessions;
+  const bodyTimeoutMs = opts.bodyTimeoutMs ?? DEFAULT_HTTP_LIMITS.bodyTimeoutMs;
   const sessions = new Map<string, Entry>();
+  /** Sessions being initialized, not yet in `sessions`. */
+  let opening = 0;
   let allowedHosts: string[] | undefined;
   const stateless = host.createSession({ stateless: true });
   const modern = createMcpHandler(() => stateless.newServer(), {
@@ -85,6 +100,14 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
     maxRequestBodySize: maxBody,
     onerror: (e) => host.log(`error: HTTP: ${e.message}`),
   });
+
+  /** Closes the sessions idle for longer than `idleMs` (none with a call in flight). */
+  function sweepIdle(): void {
+    const now = Date.now();
+    for (const [id, e] of sessions) {
+      if (now - e.lastSeen > idleMs && e.signals.size === 0) void closeEntry(id);
+    }
+  }
 
   const closeEntry = async (id: string) => {
     const entry = sessions.get(id);
@@ -137,13 +160,21 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
       if (!known) return rpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required");
       return await known.transport.handleRequest(req);
     }
-    const body = await readBody(req, maxBody);
-    if (body === undefined) {
+    const body = await readBodyWithin(req, { maxBytes: maxBody, timeoutMs: bodyTimeoutMs });
+    if (body.kind === "too-large") {
       return rpcError(413, -32000, `Request body is larger than ${maxBody} bytes`);
+    }
+    if (body.kind === "timeout") {
+      return rpcError(
+        408,
+        -32000,
+        `Request timeout: the body did not arrive within ${bodyTimeoutMs} ms (--body-timeout)`,
+        { connection: "close" },
+      );
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body);
+      parsed = JSON.parse(body.text);
     } catch {
       return rpcError(400, -32700, "Parse error: Invalid JSON");
     }
@@ -156,7 +187,26 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
       if (!messages.some((m) => (m as { method?: unknown })?.method === "initialize")) {
         return rpcError(400, -32000, "Bad Request: no session; send initialize first");
       }
-      entry = await open();
+      if (sessions.size + opening >= maxSessions) sweepIdle();
+      if (sessions.size + opening >= maxSessions) {
+        return rpcError(
+          503,
+          -32000,
+          `Too many sessions: ${
+            sessions.size + opening
+          } are open and the limit is ${maxSessions} (--max-sessions); close one with DELETE /mcp, or wait until an idle one expires after ${
+            Math.round(idleMs / 1000)
+          } s (--session-idle-timeout)`,
+          { "retry-after": String(Math.max(1, Math.ceil(Math.min(idleMs, 60_000) / 1000))) },
+        );
+      }
+      opening++;
+      try {
+        entry = await open();
+      } catch (e) {
+        opening--;
+        throw e;
+      }
     }
     // The executions this POST starts are cancelled when its client goes
     // away: Deno cancels the reply stream then.
@@ -171,7 +221,12 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
         entry.signals.set(msg.id, gone.signal);
       }
     }
-    const response = await entry.transport.handleRequest(req, { parsedBody: parsed });
+    let response: Response;
+    try {
+      response = await entry.transport.handleRequest(req, { parsedBody: parsed });
+    } finally {
+      if (!known) opening--;
+    }
     if (ids.length > 0) {
       const signals = entry.signals;
       const forget = () => {
@@ -234,12 +289,7 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
     allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
   }
 
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    for (const [id, e] of sessions) {
-      if (now - e.lastSeen > idleMs && e.signals.size === 0) void closeEntry(id);
-    }
-  }, Math.min(idleMs, 60_000));
+  const sweep = setInterval(sweepIdle, Math.min(idleMs, 60_000));
   Deno.unrefTimer(sweep);
 
   let stopping: Promise<void> | undefined;
@@ -266,26 +316,14 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
   };
 }
 
-function rpcError(status: number, code: number, message: string): Response {
-  return Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status });
-}
-
-/** The body as text, or `undefined` when it is larger than `max` bytes. */
-async function readBody(req: Request, max: number): Promise<string | undefined> {
-  if (Number(req.headers.get("content-length")) > max) return undefined;
-  if (!req.body) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.byteLength;
-    if (size > max) return undefined;
-    chunks.push(chunk);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
+function rpcError(
+  status: number,
+  code: number,
+  message: string,
+  headers?: Record<string, string>,
+): Response {
+  return Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, {
+    status,
+    ...(headers ? { headers } : {}),
+  });
 }
