@@ -282,7 +282,7 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
       } catch (e) {
         return rpcError(500, -32603, `Internal error: ${(e as Error).message}`);
       }
-    }, { allowOrigins: opts.allowOrigins }),
+    }, { allowOrigins: opts.allowOrigins, idScanTimeoutMs: bodyTimeoutMs }),
   );
   const port = server.addr.port;
   if (LOOPBACK.has(hostname)) {
