@@ -717,7 +717,7 @@ export const QUOTA_CASES: QuotaCase[] = [
       while (!current() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       assert.ok(current(), "the catalog never saw the new tool list");
       // Late notifications may still be in the pipe: let the refreshes settle.
-      await new Promise((r) => setTimeout(r, 600));
+      await new Promise((r) => setTimeout(r, 300));
       const calls = await runtime.bridge.callTool("flooding", "list_calls", {});
       assert.equal(calls.ok, true);
       const value = calls.ok ? calls.value : undefined;
@@ -751,6 +751,7 @@ Deno.test({
         },
       ],
       typeCheck: false,
+      eager: true,
     });
     for (const c of QUOTA_CASES) {
       await t.step(`${c.name}: ${c.expect}`, async () => {

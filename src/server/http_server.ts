@@ -79,6 +79,8 @@ interface Entry {
   /** JSON-RPC request id → signal of the HTTP request that carried it. */
   signals: Map<string | number, AbortSignal>;
   lastSeen: number;
+  /** Stops counting it as being opened. */
+  settle: () => void;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -116,16 +118,33 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
     await entry.session.close();
   };
 
+  /** Counts a session being opened until it is initialized or has failed. */
   const open = async (): Promise<Entry> => {
+    opening++;
+    let counted = true;
+    const settle = () => {
+      if (counted) opening--;
+      counted = false;
+    };
     const signals = new Map<string | number, AbortSignal>();
-    const session = host.createSession({ requestSignal: (id) => signals.get(id) });
+    let session: ServeSession;
+    try {
+      session = host.createSession({ requestSignal: (id) => signals.get(id) });
+    } catch (e) {
+      settle();
+      throw e;
+    }
     const entry: Entry = {
       session,
       signals,
       lastSeen: Date.now(),
+      settle,
       transport: new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => crypto.randomUUID(),
-        onsessioninitialized: (id) => void sessions.set(id, entry),
+        onsessioninitialized: (id) => {
+          sessions.set(id, entry);
+          settle();
+        },
         onsessionclosed: (id) => closeEntry(id),
         ...(allowedHosts ? { enableDnsRebindingProtection: true, allowedHosts } : {}),
         // Resumable streams: priming events with `retry:` (sse_event_store.ts).
@@ -137,7 +156,12 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
       const id = entry.transport.sessionId;
       if (id !== undefined && sessions.get(id) === entry) sessions.delete(id);
     };
-    await session.server.connect(entry.transport);
+    try {
+      await session.server.connect(entry.transport);
+    } catch (e) {
+      settle();
+      throw e;
+    }
     return entry;
   };
 
@@ -200,13 +224,7 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
           { "retry-after": String(Math.max(1, Math.ceil(Math.min(idleMs, 60_000) / 1000))) },
         );
       }
-      opening++;
-      try {
-        entry = await open();
-      } catch (e) {
-        opening--;
-        throw e;
-      }
+      entry = await open();
     }
     // The executions this POST starts are cancelled when its client goes
     // away: Deno cancels the reply stream then.
@@ -225,7 +243,7 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
     try {
       response = await entry.transport.handleRequest(req, { parsedBody: parsed });
     } finally {
-      if (!known) opening--;
+      if (!known) entry.settle();
     }
     if (ids.length > 0) {
       const signals = entry.signals;
