@@ -32,6 +32,7 @@ export {
   McpxError,
   type McpxErrorCode,
   PluginIntegrityError,
+  QuotaExceededError,
   SandboxMemoryError,
   SandboxTimeoutError,
   ServerConnectionError,
@@ -344,6 +345,17 @@ export {
 } from "./src/server/passthrough.ts";
 export { type FetchHandler, guardHttp, type HttpGuardOptions } from "./src/server/http_guard.ts";
 export { SseEventStore } from "./src/server/sse_event_store.ts";
+
+// Quotas of serve
+export {
+  DEFAULT_HTTP_LIMITS,
+  DEFAULT_SKILL_LIMITS,
+  type HttpLimits,
+  type SkillLimits,
+} from "./src/quotas/serve_limits.ts";
+export { SkillQuota, type SkillUsage } from "./src/quotas/skill_quota.ts";
+export { CoalescedTask } from "./src/quotas/coalesced_task.ts";
+export { type BodyRead, type BodyReadOptions, readBodyWithin } from "./src/quotas/body_deadline.ts";
 
 // CLI
 export { main } from "./src/cli/main.ts";

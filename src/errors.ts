@@ -63,6 +63,7 @@ export type McpxErrorCode =
   | "AUTH_FAILED"
   | "CLIENT_UNSUPPORTED"
   | "REQUEST_STATE_INVALID"
+  | "QUOTA_EXCEEDED"
   | "USAGE";
 
 /**
@@ -261,6 +262,23 @@ export class ToolCallError extends McpxError {
     this.name = "ToolCallError";
     this.server = server;
     this.tool = tool;
+  }
+}
+
+/** A bounded resource (sessions, saved skills, request time) is used up. */
+export class QuotaExceededError extends McpxError {
+  /** Which limit was reached, as its setting is named (`maxSessions`, `skills.maxBytes`, …). */
+  readonly limit: string;
+  /**
+   * An error of code `QUOTA_EXCEEDED`.
+   *
+   * @param limit The setting of the limit reached.
+   * @param message What was refused and why, naming the limit.
+   */
+  constructor(limit: string, message: string, options?: ErrorOptions) {
+    super("QUOTA_EXCEEDED", message, options);
+    this.name = "QuotaExceededError";
+    this.limit = limit;
   }
 }
 

@@ -209,6 +209,13 @@ Options:
       --oauth-scopes "A B"  Scopes every token must carry (space- or comma-separated)
       --oauth-client-id ID  Introspect tokens at the issuer (RFC 7662) as this client, its
                             secret in $MCPX_OAUTH_CLIENT_SECRET
+      --max-sessions N      With --http: most live sessions; initialize beyond it gets
+                            503 (default 64)
+      --session-idle-timeout MS
+                            With --http: close a session and its workspace after MS
+                            without a request (default 600000)
+      --body-timeout MS     With --http: a request body must arrive within MS, else
+                            408 (default 30000)
       --no-check            Run execute_code programs without type-checking first
       --shutdown-grace MS   On SIGINT/SIGTERM/end of stdin, let executions finish this
                             long, then cancel them (default 1000)

@@ -49,6 +49,9 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       "oauth-resource": { type: "string" },
       "oauth-scopes": { type: "string" },
       "oauth-client-id": { type: "string" },
+      "max-sessions": { type: "string" },
+      "session-idle-timeout": { type: "string" },
+      "body-timeout": { type: "string" },
     },
   });
   if (v.help) {
@@ -72,6 +75,17 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   }
   const port = intOption("serve", "http", v.http, [0, 65_535]);
   const oauthFlags = ["oauth-issuer", "oauth-resource", "oauth-scopes", "oauth-client-id"] as const;
+  for (const flag of ["max-sessions", "session-idle-timeout", "body-timeout"] as const) {
+    if (v[flag] !== undefined && port === undefined) {
+      throw new UsageError(`--${flag} needs --http PORT`, "serve");
+    }
+  }
+  const maxSessions = intOption("serve", "max-sessions", v["max-sessions"], [1, 100_000]);
+  const sessionIdleMs = intOption("serve", "session-idle-timeout", v["session-idle-timeout"], [
+    100,
+    86_400_000,
+  ]);
+  const bodyTimeoutMs = intOption("serve", "body-timeout", v["body-timeout"], [100, 3_600_000]);
   if (
     port === undefined &&
     (v.token !== undefined || v["token-file"] !== undefined || v["allow-unauthenticated"] ||
@@ -148,6 +162,9 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     io.env,
   );
   const setup = await policySetup("serve", mcpx, v, io.env, log);
+  // Flags over the config's "mcpx.serve" block over the defaults (src/quotas/serve_limits.ts).
+  const bounds = mcpx?.serve ?? {};
+  const idleMs = sessionIdleMs ?? bounds.sessionIdleTimeoutMs;
   const tracing = await startTracing(io.env);
   await using _flush = { [Symbol.asyncDispose]: async () => await tracing?.shutdown() };
   await using audit = setup.audit;
@@ -168,6 +185,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       onWarning: (w) => log(`warning: ${w}`),
     },
     skills: new SkillStore(pluginDir),
+    ...(bounds.skills ? { skillLimits: bounds.skills } : {}),
+    ...(idleMs !== undefined ? { workspaceIdleMs: idleMs } : {}),
     ...(maxResultChars ? { maxResultChars } : {}),
     roots: (v.root ?? []).map((dir) => {
       const path = resolve(dir);
@@ -224,6 +243,13 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
         ...(allowOrigins ? { allowOrigins } : {}),
         ...(token !== undefined ? { token } : {}),
         ...(oauth !== undefined ? { oauth } : {}),
+        ...(idleMs !== undefined ? { sessionIdleMs: idleMs } : {}),
+        ...((maxSessions ?? bounds.maxSessions) !== undefined
+          ? { maxSessions: maxSessions ?? bounds.maxSessions }
+          : {}),
+        ...((bodyTimeoutMs ?? bounds.bodyTimeoutMs) !== undefined
+          ? { bodyTimeoutMs: bodyTimeoutMs ?? bounds.bodyTimeoutMs }
+          : {}),
       });
       if (exposure !== undefined) log(exposure);
       status(

@@ -1,6 +1,6 @@
 /**
- * The optional top-level `"mcpx"` block of a configuration file: tool policy
- * and audit-log settings. Other clients ignore the key, so the same file
+ * The optional top-level `"mcpx"` block of a configuration file: tool policy,
+ * audit-log settings and the bounds of `mcpx serve`. Other clients ignore the key, so the same file
  * still works with them.
  *
  * ```json
@@ -8,7 +8,8 @@
  *   "mcpServers": { "memory": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"] } },
  *   "mcpx": {
  *     "policy": { "memory/delete_*": "ask", "github": "allow" },
- *     "audit": { "args": true, "maxBytes": 10485760 }
+ *     "audit": { "args": true, "maxBytes": 10485760 },
+ *     "serve": { "maxSessions": 16, "skills": { "maxBytes": 65536 } }
  *   }
  * }
  * ```
@@ -33,6 +34,17 @@ const Settings = z.strictObject({
     scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "not an OAuth scope"))
       .optional(),
     introspectionClientId: z.string().min(1).optional(),
+  }).optional(),
+  serve: z.strictObject({
+    maxSessions: z.number().int().min(1).max(100_000).optional(),
+    sessionIdleTimeoutMs: z.number().int().min(100).max(86_400_000).optional(),
+    bodyTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
+    skills: z.strictObject({
+      maxBytes: z.number().int().min(1).optional(),
+      maxSessionBytes: z.number().int().min(1).optional(),
+      maxTotalBytes: z.number().int().min(1).optional(),
+      maxCount: z.number().int().min(1).optional(),
+    }).optional(),
   }).optional(),
 });
 

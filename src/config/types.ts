@@ -152,6 +152,26 @@ export interface McpxSettings {
   };
   /** `serve --http` as an OAuth resource server (the `--oauth-*` flags win). */
   resourceServer?: ResourceServerSettings;
+  /** Bounds of `mcpx serve` (defaults in src/quotas/serve_limits.ts). */
+  serve?: {
+    /** Most live HTTP sessions (default 64). */
+    maxSessions?: number;
+    /** Idle HTTP sessions are closed after this long (default 600,000 ms). */
+    sessionIdleTimeoutMs?: number;
+    /** A request body must arrive within this long (default 30,000 ms). */
+    bodyTimeoutMs?: number;
+    /** Bounds of saved skills, in bytes of UTF-8 and in number. */
+    skills?: {
+      /** Largest skill (default 262,144). */
+      maxBytes?: number;
+      /** Most bytes of skills one session owns (default 1,048,576). */
+      maxSessionBytes?: number;
+      /** Most bytes of all skills (default 16,777,216). */
+      maxTotalBytes?: number;
+      /** Most skills (default 1,000). */
+      maxCount?: number;
+    };
+  };
 }
 
 /** The `"mcpx": { "resourceServer": … }` block. */

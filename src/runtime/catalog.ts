@@ -12,6 +12,7 @@ import type { ClientPool } from "../bridge/client_pool.ts";
 import { introspect, listAllTools } from "../introspect/introspect.ts";
 import type { ServerSnapshot } from "../introspect/types.ts";
 import type { LoadedPlugin } from "../plugin_store/plugin_store.ts";
+import { CoalescedTask } from "../quotas/coalesced_task.ts";
 
 /**
  * The state of one server in the catalogue.
@@ -75,6 +76,11 @@ export interface CatalogOptions {
   retryAfterMs?: number;
   /** Told of tools left out of a server's list because they are unusable. */
   onWarning?: (message: string) => void;
+  /**
+   * Smallest gap between two re-reads of one server's tool list after
+   * `notifications/tools/list_changed` (default 250 ms; see coalesced_task.ts).
+   */
+  refreshIntervalMs?: number;
 }
 
 /**
@@ -100,10 +106,14 @@ export class Catalog {
   readonly #listeners = new Set<(server: string) => void>();
   #version = 0;
   #cache?: { version: number; result: GenerateResult; files: Map<string, string> };
+  readonly #refreshes = new Map<string, CoalescedTask>();
+  readonly #refreshIntervalMs?: number;
+  #closed = false;
 
   /** A catalogue over the configured servers and plugins. */
   constructor(opts: CatalogOptions) {
     this.#pool = opts.pool;
+    this.#refreshIntervalMs = opts.refreshIntervalMs;
     this.#retryAfterMs = opts.retryAfterMs ?? 5_000;
     const onWarning = opts.onWarning;
     this.#onWarning = (message) => {
@@ -247,7 +257,36 @@ export class Catalog {
     });
   }
 
-  /** Reads `server`'s tool list again (after `notifications/tools/list_changed`). */
+  /**
+   * Asks for `server`'s tool list to be read again, coalesced: however many
+   * times this is called, at most one `tools/list` is in flight and one more
+   * pending, at least `refreshIntervalMs` apart. Resolves once a read that
+   * started after the call has ended (its failure is ignored).
+   */
+  requestRefresh(server: string): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    let task = this.#refreshes.get(server);
+    if (task === undefined) {
+      task = new CoalescedTask(() => this.refreshTools(server).catch(() => {}), {
+        minIntervalMs: this.#refreshIntervalMs,
+      });
+      this.#refreshes.set(server, task);
+    }
+    return task.request();
+  }
+
+  /** Number of `tools/list` re-reads started for `server` by {@link requestRefresh}. */
+  refreshCount(server: string): number {
+    return this.#refreshes.get(server)?.runs ?? 0;
+  }
+
+  /** Drops pending re-reads. */
+  close(): void {
+    this.#closed = true;
+    for (const t of this.#refreshes.values()) t.close();
+  }
+
+  /** Reads `server`'s tool list again now (see {@link requestRefresh} for the coalesced form). */
   async refreshTools(server: string): Promise<void> {
     const entry = this.#entries.get(server);
     const conn = this.#pool.peek(server);

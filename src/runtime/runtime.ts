@@ -350,8 +350,9 @@ export class Runtime implements AsyncDisposable {
           up ? { ...o, capabilities: up.capabilities, setup: (c) => up.setup(server.name, c) } : o,
         );
         // The catalogue re-reads the tool list; its change listener below updates the bridge.
-        conn.client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
-          await catalog.refreshTools(server.name).catch(() => {});
+        // Coalesced: a flood of notifications costs a few re-reads, the last one current.
+        conn.client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+          void catalog.requestRefresh(server.name);
         });
         // Other notifications (resource and prompt changes) go to the runtime's listeners.
         conn.client.fallbackNotificationHandler = (n) => {
@@ -641,6 +642,7 @@ export class Runtime implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.catalog.close();
     await Promise.allSettled([
       this.sandbox.close(),
       this.bridge.close(),

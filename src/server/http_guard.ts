@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { type BodyRead, readBodyWithin } from "../quotas/body_deadline.ts";
 
 /**
  * A web-standard fetch handler, such as `Deno.serve`'s.
@@ -49,6 +50,8 @@ export interface HttpGuardOptions {
   allowOrigins?: readonly string[];
   /** Largest request body read to find a JSON-RPC id (default 1 MiB). */
   maxIdScanBytes?: number;
+  /** Longest wait for that body, in milliseconds (default 30,000). */
+  idScanTimeoutMs?: number;
 }
 
 /** Headers a browser client may read from responses. */
@@ -113,12 +116,13 @@ export function guardHttp(handler: FetchHandler, opts: HttpGuardOptions = {}): F
   const listed = new Set(opts.allowOrigins ?? []);
   const any = listed.has("*");
   const maxScan = opts.maxIdScanBytes ?? 1024 * 1024;
+  const scanMs = opts.idScanTimeoutMs ?? 30_000;
   const allowed = (origin: string) => any || listed.has(origin) || isLoopbackOrigin(origin);
 
   return async (req) => {
     const origin = req.headers.get("origin");
     if (origin !== null && !allowed(origin)) {
-      const id = req.method === "POST" ? await requestId(req, maxScan) : null;
+      const id = req.method === "POST" ? await requestId(req, maxScan, scanMs) : null;
       return Response.json({
         jsonrpc: "2.0",
         error: {
@@ -142,7 +146,7 @@ export function guardHttp(handler: FetchHandler, opts: HttpGuardOptions = {}): F
     }
     const copy = req.method === "POST" && req.body ? req.clone() : undefined;
     let res = await handler(req);
-    if (copy) res = await withRequestId(res, copy, maxScan);
+    if (copy) res = await withRequestId(res, copy, maxScan, scanMs);
     if (origin === null) return res;
     const headers = new Headers(res.headers);
     headers.set("Access-Control-Allow-Origin", origin);
@@ -153,9 +157,15 @@ export function guardHttp(handler: FetchHandler, opts: HttpGuardOptions = {}): F
 }
 
 /** `res` with the id of the request in `copy` when it is a JSON-RPC error with id `null`. */
-async function withRequestId(res: Response, copy: Request, maxScan: number): Promise<Response> {
+async function withRequestId(
+  res: Response,
+  copy: Request,
+  maxScan: number,
+  scanMs: number,
+): Promise<Response> {
   const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
-  if (res.status < 400 || !isJson) {
+  // 408 and 413: the body did not arrive in time, or is too large to scan.
+  if (res.status < 400 || !isJson || res.status === 408 || res.status === 413) {
     void copy.body?.cancel().catch(() => {});
     return res;
   }
@@ -165,7 +175,7 @@ async function withRequestId(res: Response, copy: Request, maxScan: number): Pro
     body = JSON.parse(text);
   } catch { /* not JSON after all */ }
   if (body && typeof body === "object" && body.error !== undefined && body.id === null) {
-    const id = await requestId(copy, maxScan);
+    const id = await requestId(copy, maxScan, scanMs);
     if (id !== null) body.id = id;
     else void copy.body?.cancel().catch(() => {});
     return new Response(JSON.stringify(body), {
@@ -184,35 +194,24 @@ async function withRequestId(res: Response, copy: Request, maxScan: number): Pro
 
 /**
  * The id of the single JSON-RPC request in `req`'s body, or `null` when the
- * body is not one request with a string or number id, or is over `max` bytes.
+ * body is not one request with a string or number id, is over `max` bytes, or
+ * has not arrived within `timeoutMs`.
  */
-export async function requestId(req: Request, max: number): Promise<string | number | null> {
+export async function requestId(
+  req: Request,
+  max: number,
+  timeoutMs = 30_000,
+): Promise<string | number | null> {
   if (!req.body || req.bodyUsed) return null;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = req.body.getReader();
+  let body: BodyRead;
   try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > max) {
-        await reader.cancel();
-        return null;
-      }
-      chunks.push(value);
-    }
+    body = await readBodyWithin(req, { maxBytes: max, timeoutMs });
   } catch {
     return null;
   }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
+  if (body.kind !== "ok") return null;
   try {
-    const msg = JSON.parse(new TextDecoder().decode(all));
+    const msg = JSON.parse(body.text);
     const id = msg && typeof msg === "object" && !Array.isArray(msg) ? msg.id : undefined;
     return typeof id === "string" || typeof id === "number" ? id : null;
   } catch {

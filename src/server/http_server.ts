@@ -7,9 +7,14 @@
  *   it back, since that era has no sessions.
  * - 2025-era traffic keeps sessions: each `initialize` opens one (its own SDK
  *   transport, server and workspace) keyed by the `mcp-session-id` it
- *   returns; DELETE, an idle timeout or shutdown close it. The JSON-RPC ids of
+ *   returns; DELETE, an idle timeout or shutdown close it. At most
+ *   `maxSessions` live at once: a further `initialize` gets 503. The JSON-RPC ids of
  *   each POST are mapped to the HTTP request's signal, so a client that
  *   disconnects mid-request cancels the executions it started.
+ *
+ * A POST body must arrive within `bodyTimeoutMs` (else 408). `Deno.serve`
+ * has no deadline for request headers: a client that trickles them holds one
+ * connection, not a request, and the others are served meanwhile.
  *
  * `GET /health` answers with the host's figures.
  *
@@ -32,6 +37,8 @@ import {
 import { SseEventStore } from "./sse_event_store.ts";
 import { HEADER_MISMATCH, paramHeadersOf, refuseParamHeaders } from "./param_headers.ts";
 import { mcpxTools } from "./tool_definitions.ts";
+import { readBodyWithin } from "../quotas/body_deadline.ts";
+import { DEFAULT_HTTP_LIMITS } from "../quotas/serve_limits.ts";
 
 /** The `Mcp-Param-*` headers each of mcpx's tools declares over stateless HTTP. */
 const PARAM_HEADERS = new Map(
@@ -56,8 +63,12 @@ export interface HttpServeOptions {
   hostname?: string;
   /** Largest request body, in bytes (default 16 MiB). */
   maxBodyBytes?: number;
-  /** Sessions without a request for this long are closed (default 30 minutes). */
+  /** Sessions without a request for this long are closed, with their workspaces (default 10 minutes). */
   sessionIdleMs?: number;
+  /** Most live sessions; `initialize` beyond it is answered 503 (default 64). */
+  maxSessions?: number;
+  /** A request body must arrive in full within this long, else 408 (default 30,000 ms). */
+  bodyTimeoutMs?: number;
   /** Stops the server. */
   signal?: AbortSignal;
   /** Called once listening, with the address. */
@@ -113,6 +124,8 @@ interface Entry {
   lastSeen: number;
   /** With OAuth: who opened the session (the token's subject, else its client). */
   owner?: string;
+  /** Stops counting it as being opened. */
+  settle: () => void;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -138,7 +151,9 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
   const hostname = opts.hostname ?? "127.0.0.1";
   const maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;
-  const idleMs = opts.sessionIdleMs ?? 30 * 60_000;
+  const idleMs = opts.sessionIdleMs ?? DEFAULT_HTTP_LIMITS.sessionIdleMs;
+  const maxSessions = opts.maxSessions ?? DEFAULT_HTTP_LIMITS.maxSessions;
+  const bodyTimeoutMs = opts.bodyTimeoutMs ?? DEFAULT_HTTP_LIMITS.bodyTimeoutMs;
   if (opts.token !== undefined && opts.oauth !== undefined) {
     throw new TypeError("serveHttp: token and oauth are alternatives, give one");
   }
@@ -155,6 +170,8 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
     ? newResourceServer(opts.port)
     : undefined;
   const sessions = new Map<string, Entry>();
+  /** Sessions being initialized, not yet in `sessions`. */
+  let opening = 0;
   let allowedHosts: string[] | undefined;
   const stateless = host.createSession({ stateless: true });
   const modern = createMcpHandler(() => stateless.newServer(), {
@@ -163,6 +180,14 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
     onerror: (e) => host.log(`error: HTTP: ${e.message}`),
   });
 
+  /** Closes the sessions idle for longer than `idleMs` (none with a call in flight). */
+  function sweepIdle(): void {
+    const now = Date.now();
+    for (const [id, e] of sessions) {
+      if (now - e.lastSeen > idleMs && e.signals.size === 0) void closeEntry(id);
+    }
+  }
+
   const closeEntry = async (id: string) => {
     const entry = sessions.get(id);
     if (!entry) return;
@@ -170,17 +195,34 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
     await entry.session.close();
   };
 
+  /** Counts a session being opened until it is initialized or has failed. */
   const open = async (owner: string | undefined): Promise<Entry> => {
+    opening++;
+    let counted = true;
+    const settle = () => {
+      if (counted) opening--;
+      counted = false;
+    };
     const signals = new Map<string | number, AbortSignal>();
-    const session = host.createSession({ requestSignal: (id) => signals.get(id) });
+    let session: ServeSession;
+    try {
+      session = host.createSession({ requestSignal: (id) => signals.get(id) });
+    } catch (e) {
+      settle();
+      throw e;
+    }
     const entry: Entry = {
       session,
       signals,
       lastSeen: Date.now(),
       ...(owner !== undefined ? { owner } : {}),
+      settle,
       transport: new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => crypto.randomUUID(),
-        onsessioninitialized: (id) => void sessions.set(id, entry),
+        onsessioninitialized: (id) => {
+          sessions.set(id, entry);
+          settle();
+        },
         onsessionclosed: (id) => closeEntry(id),
         ...(allowedHosts ? { enableDnsRebindingProtection: true, allowedHosts } : {}),
         // Resumable streams: priming events with `retry:` (sse_event_store.ts).
@@ -192,7 +234,12 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
       const id = entry.transport.sessionId;
       if (id !== undefined && sessions.get(id) === entry) sessions.delete(id);
     };
-    await session.server.connect(entry.transport);
+    try {
+      await session.server.connect(entry.transport);
+    } catch (e) {
+      settle();
+      throw e;
+    }
     return entry;
   };
 
@@ -218,13 +265,23 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
       if (!known) return rpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required");
       return await known.transport.handleRequest(req, authInfo ? { authInfo } : undefined);
     }
-    const body = await readBody(req, maxBody);
-    if (body === undefined) {
+    const body = await readBodyWithin(req, { maxBytes: maxBody, timeoutMs: bodyTimeoutMs });
+    if (body.kind === "too-large") {
       return rpcError(413, -32000, `Request body is larger than ${maxBody} bytes`);
+    }
+    if (body.kind === "timeout") {
+      return rpcError(
+        408,
+        -32000,
+        `Request timeout: the body did not arrive within ${bodyTimeoutMs} ms (--body-timeout)`,
+        null,
+        undefined,
+        { connection: "close" },
+      );
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body);
+      parsed = JSON.parse(body.text);
     } catch {
       return rpcError(400, -32700, "Parse error: Invalid JSON");
     }
@@ -245,6 +302,21 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
       if (!messages.some((m) => (m as { method?: unknown })?.method === "initialize")) {
         return rpcError(400, -32000, "Bad Request: no session; send initialize first");
       }
+      if (sessions.size + opening >= maxSessions) sweepIdle();
+      if (sessions.size + opening >= maxSessions) {
+        return rpcError(
+          503,
+          -32000,
+          `Too many sessions: ${
+            sessions.size + opening
+          } are open and the limit is ${maxSessions} (--max-sessions); close one with DELETE /mcp, or wait until an idle one expires after ${
+            Math.round(idleMs / 1000)
+          } s (--session-idle-timeout)`,
+          null,
+          undefined,
+          { "retry-after": String(Math.max(1, Math.ceil(Math.min(idleMs, 60_000) / 1000))) },
+        );
+      }
       entry = await open(owner);
     }
     // The executions this POST starts are cancelled when its client goes
@@ -260,10 +332,15 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
         entry.signals.set(msg.id, gone.signal);
       }
     }
-    const response = await entry.transport.handleRequest(req, {
-      parsedBody: parsed,
-      ...(authInfo ? { authInfo } : {}),
-    });
+    let response: Response;
+    try {
+      response = await entry.transport.handleRequest(req, {
+        parsedBody: parsed,
+        ...(authInfo ? { authInfo } : {}),
+      });
+    } finally {
+      if (!known) entry.settle();
+    }
     if (ids.length > 0) {
       const signals = entry.signals;
       const forget = () => {
@@ -334,7 +411,7 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
       } catch (e) {
         return rpcError(500, -32603, `Internal error: ${(e as Error).message}`);
       }
-    }, { allowOrigins: opts.allowOrigins }),
+    }, { allowOrigins: opts.allowOrigins, idScanTimeoutMs: bodyTimeoutMs }),
   );
   const port = server.addr.port;
   if (LOOPBACK.has(hostname)) {
@@ -343,12 +420,7 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
   const url = urlOf(port);
   resourceServer ??= newResourceServer(port);
 
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    for (const [id, e] of sessions) {
-      if (now - e.lastSeen > idleMs && e.signals.size === 0) void closeEntry(id);
-    }
-  }, Math.min(idleMs, 60_000));
+  const sweep = setInterval(sweepIdle, Math.min(idleMs, 60_000));
   Deno.unrefTimer(sweep);
 
   let stopping: Promise<void> | undefined;
@@ -388,30 +460,11 @@ function rpcError(
   message: string,
   id: string | number | null = null,
   data?: unknown,
+  headers?: Record<string, string>,
 ): Response {
   return Response.json({
     jsonrpc: "2.0",
     error: { code, message, ...(data === undefined ? {} : { data }) },
     id,
-  }, { status });
-}
-
-/** The body as text, or `undefined` when it is larger than `max` bytes. */
-async function readBody(req: Request, max: number): Promise<string | undefined> {
-  if (Number(req.headers.get("content-length")) > max) return undefined;
-  if (!req.body) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.byteLength;
-    if (size > max) return undefined;
-    chunks.push(chunk);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
+  }, { status, ...(headers ? { headers } : {}) });
 }

@@ -41,6 +41,8 @@ import {
 import { PASSTHROUGH_CAPABILITIES, type Root, routeUpstream } from "../routing/upstream_router.ts";
 import type { SkillStore } from "../plugin_store/skill_store.ts";
 import { validateSkillName } from "../plugin_store/skill_store.ts";
+import { SkillQuota } from "../quotas/skill_quota.ts";
+import type { SkillLimits } from "../quotas/serve_limits.ts";
 import { Runtime, type RuntimeOptions } from "../runtime/runtime.ts";
 import { loadTranspiler, SandboxCompileError, transpileModule } from "../sandbox/transpile.ts";
 import { VERSION } from "../version.ts";
@@ -97,6 +99,8 @@ export interface ServeHostOptions {
   runtimeInstance?: Runtime | Promise<Runtime>;
   /** Where `save_skill` stores skills and where saved skills are loaded from. */
   skills?: SkillStore;
+  /** Bounds of saved skills: each, per session and in all (see serve_limits.ts). */
+  skillLimits?: Partial<SkillLimits>;
   /** Budget of a tool reply, in characters (default 20,000). */
   maxResultChars?: number;
   /** Largest code accepted, in characters (default 1,000,000). */
@@ -232,6 +236,7 @@ export class ServeHost implements AsyncDisposable {
   readonly #skills = new Map<string, SkillEntry>();
   #skillFiles = new Map<string, string>();
   #skillsVersion = 0;
+  readonly #skillQuota: SkillQuota;
   readonly #maxResultChars: number;
   readonly #maxCodeChars: number;
   readonly #workspaceLimits: Partial<WorkspaceLimits>;
@@ -266,6 +271,7 @@ export class ServeHost implements AsyncDisposable {
       this.#runtime.then((rt) => this.#adopt(rt), () => {});
     }
     this.#skillStore = opts.skills;
+    this.#skillQuota = new SkillQuota(opts.skillLimits);
     this.#maxResultChars = opts.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS;
     this.#maxCodeChars = opts.maxCodeChars ?? DEFAULT_MAX_CODE_CHARS;
     this.#workspaceLimits = opts.workspace ?? {};
@@ -307,7 +313,10 @@ export class ServeHost implements AsyncDisposable {
       for (const f of failures) {
         host.#log(`warning: skipping skill "${f.name}": ${f.error.message}`);
       }
-      for (const s of skills) host.#skills.set(s.name, { ...s, exports: exportedNames(s.code) });
+      for (const s of skills) {
+        host.#skills.set(s.name, { ...s, exports: exportedNames(s.code) });
+        host.#skillQuota.adopt(s.name, utf8Length(s.code));
+      }
       host.#skillsChanged();
     }
     return host;
@@ -372,6 +381,11 @@ export class ServeHost implements AsyncDisposable {
   /** Names of the loaded skills, sorted. */
   get skills(): string[] {
     return [...this.#skills.keys()].sort();
+  }
+
+  /** Bytes and number of saved skills, in all or of one session (by its key). */
+  skillUsage(sessionKey?: string): { bytes: number; count: number } {
+    return this.#skillQuota.usage(sessionKey);
   }
 
   /** Counters of sessions and executions. */
@@ -509,7 +523,7 @@ export class ServeHost implements AsyncDisposable {
         return result;
       }
       case "save_skill":
-        return await this.#saveSkill(args);
+        return await this.#saveSkill(session, args);
       default:
         throw new ProtocolError(
           ProtocolErrorCode.InvalidParams,
@@ -867,7 +881,7 @@ export class ServeHost implements AsyncDisposable {
 
   // ---- save_skill ---------------------------------------------------------
 
-  async #saveSkill(args: Args): Promise<CallToolResult> {
+  async #saveSkill(session: ServeSession, args: Args): Promise<CallToolResult> {
     const name = stringArg(args, "name", true)!;
     let code = stringArg(args, "code", true)!;
     const description = stringArg(args, "description", true)!.trim();
@@ -885,6 +899,13 @@ export class ServeHost implements AsyncDisposable {
       return errorText(`Description is ${description.length} characters: the limit is 1,000`);
     }
     code = rebaseImports(code);
+    // Refused early when over a limit, before compiling it.
+    try {
+      this.#skillQuota.reserve(name, utf8Length(code), session.key).cancel();
+    } catch (e) {
+      if (e instanceof McpxError) return errorText(e.message);
+      throw e;
+    }
     const path = `/skills/${name}.ts`;
     await loadTranspiler();
     try {
@@ -915,7 +936,21 @@ export class ServeHost implements AsyncDisposable {
         );
       }
     }
-    const saved = await this.#skillStore.save(name, code, description);
+    // Reserved before the write, so that concurrent saves see each other.
+    let room: { commit(): void; cancel(): void };
+    try {
+      room = this.#skillQuota.reserve(name, utf8Length(code), session.key);
+    } catch (e) {
+      if (e instanceof McpxError) return errorText(e.message);
+      throw e;
+    }
+    let saved;
+    try {
+      saved = await this.#skillStore.save(name, code, description);
+      room.commit();
+    } finally {
+      room.cancel();
+    }
     const exports = exportedNames(code);
     this.#skills.set(name, { name, description, code, exports });
     this.#skillsChanged();
@@ -1247,4 +1282,9 @@ function exportedNames(code: string): string[] {
     }
   }
   return [...out];
+}
+
+/** Length of `text` in UTF-8 bytes. */
+function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).byteLength;
 }
