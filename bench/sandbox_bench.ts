@@ -12,8 +12,11 @@
  *
  * "parallel tool calls": 10 tool calls of 100 ms each with `Promise.all`.
  *
- * Before the benches, the file prints p50 and p95 of 1,000 warm trivial and
- * 1,000 one-tool executions, and the process RSS before and after them.
+ * A third line in "warm trivial" runs the sandbox with a fresh QuickJS runtime
+ * and context per execution (`QuickJSEngine.create({ warm: false })`).
+ *
+ * Before the benches, the file prints p50 and p95 of 1,000 executions of each
+ * kind, and the process RSS before, between and after them.
  *
  * @module
  */
@@ -21,6 +24,7 @@
 import { newQuickJSWASMModuleFromVariant } from "quickjs-emscripten-core";
 import variant from "@jitl/quickjs-ng-wasmfile-release-sync";
 import { Sandbox } from "../src/sandbox/sandbox.ts";
+import { QuickJSEngine } from "../src/sandbox/quickjs_engine.ts";
 import { Runtime } from "../src/runtime/runtime.ts";
 import { connect } from "../src/introspect/connect.ts";
 import { everythingServer } from "../tests/_servers.ts";
@@ -29,6 +33,11 @@ const qjs = await newQuickJSWASMModuleFromVariant(
   variant as unknown as Parameters<typeof newQuickJSWASMModuleFromVariant>[0],
 );
 const sandbox = await Sandbox.create();
+// The same sandbox with a fresh QuickJS runtime and context per execution.
+const fresh = await Sandbox.create({
+  engine: await QuickJSEngine.create({ warm: false }),
+  ownsEngine: true,
+});
 const server = everythingServer();
 const direct = await connect(server);
 const runtime = await Runtime.create({
@@ -55,6 +64,11 @@ async function trivial(): Promise<void> {
   if (r.result !== 2) throw new Error(`bad result ${JSON.stringify(r)}`);
 }
 
+async function freshTrivial(): Promise<void> {
+  const r = await fresh.execute("export default 1 + 1");
+  if (r.result !== 2) throw new Error(`bad result ${JSON.stringify(r)}`);
+}
+
 async function runtimeTrivial(): Promise<void> {
   const r = await runtime.execute("export default 1 + 1");
   if (r.result !== 2) throw new Error(`bad result ${JSON.stringify(r)}`);
@@ -70,8 +84,9 @@ async function directCall(): Promise<void> {
 }
 
 // Warm every path before measuring.
-for (let i = 0; i < 500; i++) bareQuickJS();
-for (let i = 0; i < 500; i++) await trivial();
+for (let i = 0; i < 300; i++) bareQuickJS();
+for (let i = 0; i < 300; i++) await trivial();
+for (let i = 0; i < 300; i++) await freshTrivial();
 for (let i = 0; i < 300; i++) await runtimeTrivial();
 for (let i = 0; i < 300; i++) await oneTool();
 for (let i = 0; i < 300; i++) await directCall();
@@ -96,59 +111,74 @@ const fmt = ([p50, p95]: [number, number]) =>
 const rss0 = Deno.memoryUsage().rss;
 const tBare = await percentiles(1_000, bareQuickJS);
 const tTrivial = await percentiles(1_000, trivial);
+const tFresh = await percentiles(1_000, freshTrivial);
 const rss1 = Deno.memoryUsage().rss;
 const tOne = await percentiles(1_000, oneTool);
 const rss2 = Deno.memoryUsage().rss;
 const tDirect = await percentiles(1_000, directCall);
-console.log(`bare QuickJS 1+1:            ${fmt(tBare)}`);
+await percentiles(1_000, oneTool);
+const rss3 = Deno.memoryUsage().rss;
+console.log(`bare QuickJS 1+1:              ${fmt(tBare)}`);
 console.log(
-  `warm trivial (Sandbox):      ${fmt(tTrivial)}, ${(tTrivial[0] / tBare[0]).toFixed(2)}× bare p50`,
+  `warm trivial (Sandbox):        ${fmt(tTrivial)}, ${
+    (tTrivial[0] / tBare[0]).toFixed(2)
+  }× bare p50`,
 );
 console.log(
-  `one tool (Runtime):          ${fmt(tOne)}, ${(tOne[0] / tDirect[0]).toFixed(2)}× direct p50`,
+  `fresh-runtime trivial:         ${fmt(tFresh)}, ${(tFresh[0] / tBare[0]).toFixed(2)}× bare p50`,
 );
-console.log(`direct SDK callTool(echo):   ${fmt(tDirect)}`);
 console.log(
-  `RSS: ${mib(rss0)} MiB → ${mib(rss1)} MiB after 1,000 trivial → ${
-    mib(rss2)
-  } MiB after 1,000 one-tool executions`,
+  `one tool (Runtime):            ${fmt(tOne)}, ${(tOne[0] / tDirect[0]).toFixed(2)}× direct p50`,
+);
+console.log(`direct SDK callTool(echo):     ${fmt(tDirect)}`);
+console.log(
+  `RSS: ${mib(rss0)} MiB → ${mib(rss1)} after 2,000 trivial → ${mib(rss2)} after 1,000 one-tool → ${
+    mib(rss3)
+  } after 1,000 more one-tool`,
 );
 
 Deno.bench({
   name: "bare QuickJS: fresh runtime + context, eval 1+1, dispose",
   group: "warm trivial",
   baseline: true,
-  n: 3000,
-  warmup: 200,
+  n: 1500,
+  warmup: 100,
 }, bareQuickJS);
 
 Deno.bench({
   name: 'sandbox.execute("export default 1 + 1")',
   group: "warm trivial",
-  n: 3000,
-  warmup: 200,
+  n: 1500,
+  warmup: 100,
 }, trivial);
+
+Deno.bench({
+  name: 'sandbox.execute("export default 1 + 1"), fresh runtime per execution',
+  group: "warm trivial",
+  n: 800,
+  warmup: 100,
+}, freshTrivial);
 
 Deno.bench({
   name: 'runtime.execute("export default 1 + 1")',
   group: "warm trivial",
-  n: 2000,
-  warmup: 200,
+  n: 800,
+  warmup: 100,
 }, runtimeTrivial);
 
 Deno.bench({
   name: "direct SDK client.callTool(echo) over stdio",
   group: "one tool",
   baseline: true,
-  n: 2000,
-  warmup: 200,
+  n: 800,
+  warmup: 100,
 }, directCall);
 
 Deno.bench({
   name: "runtime.execute: import the tree, await echo()",
   group: "one tool",
-  n: 2000,
-  warmup: 200,
+  n: 800,
+  warmup: 100,
 }, oneTool);
 
 const tenCalls = `
@@ -173,6 +203,7 @@ Deno.bench({
 
 globalThis.addEventListener("unload", () => {
   sandbox.close();
+  fresh.close();
   runtime.close();
   direct[Symbol.asyncDispose]();
 });

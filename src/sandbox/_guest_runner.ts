@@ -66,6 +66,9 @@ interface Warm {
   base: Snapshot;
   /** The pristine context with modules of tree `id` compiled in. */
   tree: { id: number; snapshot: Snapshot; compiled: ReadonlySet<string> } | undefined;
+  /** Modules of tree `failedTree` that did not compile: not tried again. */
+  failed: Set<string>;
+  failedTree: number;
 }
 
 /** A snapshot's heap stops taking more compiled modules past this. */
@@ -189,7 +192,7 @@ export class GuestRunner {
     const kind = seen.error ? "error" : ctx.getString(seen.value);
     snapshots.restore(base);
     if (kind !== "undefined") return `the self-check failed: the probe is ${kind}`;
-    this.#warm = { snapshots, p, base, tree: undefined };
+    this.#warm = { snapshots, p, base, tree: undefined, failed: new Set(), failedTree: 0 };
     return undefined;
   }
 
@@ -314,7 +317,11 @@ export class GuestRunner {
     w.snapshots.restore(w.tree?.snapshot ?? w.base);
     if (exec.treeId === 0 || exec.treeLoads.size === 0) return;
     const compiled = new Set(w.tree?.compiled);
-    const wanted = [...exec.treeLoads].filter((name) => !compiled.has(name));
+    if (w.failedTree !== exec.treeId) {
+      w.failed.clear();
+      w.failedTree = exec.treeId;
+    }
+    const wanted = [...exec.treeLoads].filter((name) => !compiled.has(name) && !w.failed.has(name));
     if (wanted.length === 0 || (w.tree?.snapshot ?? w.base).heap.length > MAX_WARM_HEAP) return;
     const ctx = w.p.ctx;
     const learning = { tree: exec.tree, loaded: new Set<string>() };
@@ -333,6 +340,7 @@ export class GuestRunner {
         if (r.error) {
           // Not compiled: executions load it themselves and see the error.
           r.error.dispose();
+          w.failed.add(name);
           w.snapshots.restore(w.tree?.snapshot ?? w.base);
           return;
         }

@@ -214,3 +214,22 @@ Deno.test("warm path: a thousand executions keep the worker's memory flat", asyn
   const grown = Deno.memoryUsage().rss - before;
   assert.ok(grown < 16 * 1024 * 1024, `RSS grew by ${(grown / 1024 / 1024).toFixed(1)} MiB`);
 });
+
+Deno.test("warm path: a tree module that cannot be compiled fails alike every time", async () => {
+  await using sandbox = await oneWorker();
+  const files = new Map([
+    ["/broken.ts", `import { z } from "./missing.ts";\nexport const a = z;`],
+    ["/fine.ts", `export const b = 2;`],
+  ]);
+  for (let i = 0; i < 3; i++) {
+    const r = await sandbox.execute(`import { a } from "./broken.ts"; export default a;`, {
+      files,
+    });
+    assert.equal(r.error?.code, "SANDBOX_COMPILE", `run ${i}: ${JSON.stringify(r.error)}`);
+    assert.match(r.error!.message, /missing\.ts/);
+  }
+  for (let i = 0; i < 3; i++) {
+    const r = await sandbox.execute(`import { b } from "./fine.ts"; export default b;`, { files });
+    assert.equal(ok(r), 2);
+  }
+});
