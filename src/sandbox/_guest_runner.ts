@@ -156,7 +156,14 @@ export class GuestRunner {
     this.#cancel = cancel;
     this.#recycleBytes = recycleBytes;
     this.#memory = qjs.getWasmMemory();
-    this.coldReason = typeof layout === "string" ? layout : this.#setUpWarm(layout);
+    let cold: string | undefined;
+    try {
+      cold = typeof layout === "string" ? layout : this.#setUpWarm(layout);
+    } catch (e) {
+      cold = `the warm path failed to start: ${message(e)}`;
+      this.#warm = undefined;
+    }
+    this.coldReason = cold;
   }
 
   /** Creates the runtime and context of the next execution ahead of time. */
