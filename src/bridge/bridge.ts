@@ -495,9 +495,12 @@ export class Bridge implements AsyncDisposable {
         }`,
       );
     }
+    // Arguments that arrive as the JSON text they were just parsed from (from
+    // the sandbox) are already plain, detached JSON: no second encoding.
+    const fromJson = info?.argsJson !== undefined;
     let json: string;
     try {
-      json = JSON.stringify(args);
+      json = fromJson ? info!.argsJson! : JSON.stringify(args);
     } catch (error) {
       return errorEnvelope(
         "TOOL_INVALID_ARGS",
@@ -516,7 +519,7 @@ export class Bridge implements AsyncDisposable {
       }
     }
     // What the server will receive: plain JSON, detached from the caller's objects.
-    const wire = JSON.parse(json) as Record<string, unknown>;
+    const wire = (fromJson ? args : JSON.parse(json)) as Record<string, unknown>;
     hit.wire = wire;
     if (this.#validator !== undefined) {
       const problems = await this.#validator.validate(def, wire, name);

@@ -1,8 +1,14 @@
 // Runs guest executions in QuickJS, one at a time, inside the sandbox worker.
 //
-// Each execution gets a fresh runtime and context. The next one is prepared
-// right after an execution reports its outcome, so creating it stays off the
-// critical path of the next call. The guest-facing globals (`console`, the
+// On the warm path (the default), one runtime and context serve every
+// execution: after each one, the WebAssembly memory is put back to a snapshot
+// taken when the context was pristine (see `_memory_snapshot.ts`), so nothing
+// an execution did survives it. Modules of the tree that executions import are
+// compiled (not evaluated) into a second snapshot, so importing them later
+// costs a lookup. When the warm path cannot be set up, each execution gets a
+// fresh runtime and context instead, prepared right after the previous
+// execution reports its outcome, so creating it stays off the critical path
+// of the next call. The guest-facing globals (`console`, the
 // mcpx host hook) are host functions: no JavaScript has to be parsed to set a
 // context up. Values cross the boundary as JSON text made by the guest's own
 // (native, captured before user code runs) JSON functions.
@@ -22,6 +28,8 @@ import type { EngineLimits, ExecuteOutcome, ExecutionError, LogEntry, LogLevel }
 import { INSPECT_SOURCE } from "./_inspect.ts";
 import type { MemoryGuard } from "./_memory_guard.ts";
 import { type FileLookup, resolveSpecifier } from "./_module_paths.ts";
+import { MemorySnapshots, type Snapshot } from "./_memory_snapshot.ts";
+import type { WasmLayout } from "./_wasm_layout.ts";
 
 /** Where the runner sends what it produces. */
 export interface RunnerIO {
@@ -42,9 +50,29 @@ export interface RunnerIO {
 export interface RunRequest {
   id: number;
   entry: string;
-  files: FileLookup;
+  /** The tree the worker keeps, and its identity (0: not kept). */
+  tree: ReadonlyMap<string, string>;
+  treeId: number;
+  /** Files of this execution only, over the tree. */
+  extra: ReadonlyMap<string, string>;
   limits: EngineLimits;
 }
+
+/** The warm path's state: one context, and the snapshots it is reset to. */
+interface Warm {
+  snapshots: MemorySnapshots;
+  p: Prepared;
+  /** The pristine context. */
+  base: Snapshot;
+  /** The pristine context with modules of tree `id` compiled in. */
+  tree: { id: number; snapshot: Snapshot; compiled: ReadonlySet<string> } | undefined;
+  /** Modules of tree `failedTree` that did not compile: not tried again. */
+  failed: Set<string>;
+  failedTree: number;
+}
+
+/** A snapshot's heap stops taking more compiled modules past this. */
+const MAX_WARM_HEAP = 8 * 1024 * 1024;
 
 /** A context ready for the next execution. */
 interface Prepared {
@@ -104,13 +132,23 @@ export class GuestRunner {
   #prepared: Prepared | undefined;
   #current: Execution | undefined;
   #poisoned = false;
+  #warm: Warm | undefined;
+  /** Why the warm path is off, when it is. */
+  readonly coldReason: string | undefined;
+  /** The tree modules are compiled from between executions, and the names it loaded. */
+  #learning: { tree: ReadonlyMap<string, string>; loaded: Set<string> } | undefined;
 
+  /**
+   * Sets up the warm path when `layout` is known and the module has not made
+   * a runtime yet; otherwise each execution gets a fresh runtime.
+   */
   constructor(
     qjs: QuickJSWASMModule,
     guard: MemoryGuard,
     io: RunnerIO,
     cancel: Int32Array,
     recycleBytes: number,
+    layout: WasmLayout | string = "no memory layout was given",
   ) {
     this.#qjs = qjs;
     this.#guard = guard;
@@ -118,12 +156,51 @@ export class GuestRunner {
     this.#cancel = cancel;
     this.#recycleBytes = recycleBytes;
     this.#memory = qjs.getWasmMemory();
+    let cold: string | undefined;
+    try {
+      cold = typeof layout === "string" ? layout : this.#setUpWarm(layout);
+    } catch (e) {
+      cold = `the warm path failed to start: ${message(e)}`;
+      this.#warm = undefined;
+    }
+    this.coldReason = cold;
   }
 
   /** Creates the runtime and context of the next execution ahead of time. */
   prepare(): void {
-    if (this.#prepared !== undefined || this.#poisoned) return;
+    if (this.#warm !== undefined || this.#prepared !== undefined || this.#poisoned) return;
     this.#prepared = this.#newPrepared();
+  }
+
+  /** Bytes of the snapshot executions are reset to (0 off the warm path). */
+  get snapshotBytes(): number {
+    const w = this.#warm;
+    if (w === undefined) return 0;
+    const s = w.tree?.snapshot ?? w.base;
+    return s.data.length + s.heap.length;
+  }
+
+  #setUpWarm(layout: WasmLayout): string | undefined {
+    const snapshots = MemorySnapshots.forModule(this.#qjs, this.#memory, layout);
+    if (typeof snapshots === "string") return snapshots;
+    const p = this.#newPrepared(true);
+    const why = snapshots.bind(p.rt, p.ctx);
+    if (why !== undefined) {
+      this.#dispose(p);
+      return why;
+    }
+    const base = snapshots.take();
+    // Self-check: a global set after the snapshot is gone once it is restored.
+    const ctx = p.ctx;
+    const set = ctx.evalCode("globalThis.mcpxProbe = 1");
+    snapshots.restore(base);
+    if (set.error) return "the self-check could not run";
+    const seen = ctx.evalCode("typeof globalThis.mcpxProbe");
+    const kind = seen.error ? "error" : ctx.getString(seen.value);
+    snapshots.restore(base);
+    if (kind !== "undefined") return `the self-check failed: the probe is ${kind}`;
+    this.#warm = { snapshots, p, base, tree: undefined, failed: new Set(), failedTree: 0 };
+    return undefined;
   }
 
   /** Starts an execution; its outcome arrives through `io.done`. */
@@ -138,7 +215,7 @@ export class GuestRunner {
     }
     let p: Prepared;
     try {
-      p = this.#prepared ?? this.#newPrepared();
+      p = this.#warm !== undefined ? this.#warmFor(req) : this.#prepared ?? this.#newPrepared();
     } catch (e) {
       this.#poison(e);
       this.#io.done(
@@ -185,6 +262,15 @@ export class GuestRunner {
     this.#io.done(exec.id, outcome, recycle);
     if (this.#current === exec) this.#current = undefined;
     if (this.#poisoned) return;
+    if (this.#warm !== undefined) {
+      if (recycle) return;
+      try {
+        this.#reset(exec);
+      } catch (e) {
+        this.#poison(e);
+      }
+      return;
+    }
     try {
       exec.teardown();
     } catch (e) {
@@ -205,7 +291,99 @@ export class GuestRunner {
     this.#io.poisoned(message(e));
   }
 
-  #newPrepared(): Prepared {
+  /** The warm context, set to the snapshot that fits `req`. */
+  #warmFor(req: RunRequest): Prepared {
+    const w = this.#warm!;
+    const tree = w.tree;
+    if (tree !== undefined && tree.id !== req.treeId) {
+      // Another tree: its modules are not the ones compiled in.
+      w.snapshots.restore(w.base);
+      w.tree = undefined;
+    } else if (tree !== undefined) {
+      // A file of this execution replaces a compiled module: run from the base.
+      for (const path of req.extra.keys()) {
+        if (tree.compiled.has(path)) {
+          w.snapshots.restore(w.base);
+          break;
+        }
+      }
+    }
+    return w.p;
+  }
+
+  /**
+   * Puts the warm context back to its snapshot, forgetting every handle the
+   * execution made (their memory is gone), then compiles the tree modules it
+   * imported into the tree snapshot, so later imports of them cost a lookup.
+   */
+  #reset(exec: Execution): void {
+    const w = this.#warm!;
+    exec.forget();
+    w.p.exec = undefined;
+    w.p.lazy.clear();
+    w.snapshots.restore(w.tree?.snapshot ?? w.base);
+    if (exec.treeId === 0 || exec.treeLoads.size === 0) return;
+    const compiled = new Set(w.tree?.compiled);
+    if (w.failedTree !== exec.treeId) {
+      w.failed.clear();
+      w.failedTree = exec.treeId;
+    }
+    const wanted = [...exec.treeLoads].filter((name) => !compiled.has(name) && !w.failed.has(name));
+    if (wanted.length === 0 || (w.tree?.snapshot ?? w.base).heap.length > MAX_WARM_HEAP) return;
+    const ctx = w.p.ctx;
+    const learning = { tree: exec.tree, loaded: new Set<string>() };
+    this.#learning = learning;
+    try {
+      for (const name of wanted) {
+        if (compiled.has(name) || learning.loaded.has(name)) continue;
+        // Compiled, not evaluated: the module runs when an execution imports
+        // it, and its state goes with that execution's memory. The module's
+        // handle is left in the snapshot; freeing a module value is not allowed.
+        const r = ctx.evalCode(exec.tree.get(name)!, name, {
+          type: "module",
+          strict: true,
+          compileOnly: true,
+        });
+        if (r.error) {
+          // Not compiled: executions load it themselves and see the error.
+          r.error.dispose();
+          w.failed.add(name);
+          w.snapshots.restore(w.tree?.snapshot ?? w.base);
+          return;
+        }
+        compiled.add(name);
+      }
+    } finally {
+      this.#learning = undefined;
+    }
+    for (const name of learning.loaded) compiled.add(name);
+    w.tree = { id: exec.treeId, snapshot: w.snapshots.take(), compiled };
+  }
+
+  /** The module loader between executions, while tree modules are compiled. */
+  #learnLoad(name: string): string | { error: Error } {
+    const source = this.#learning?.tree.get(name);
+    if (source === undefined) return { error: new Error(`Cannot import "${name}"`) };
+    this.#learning!.loaded.add(name);
+    return source;
+  }
+
+  #learnNormalize(base: string, requested: string): string {
+    const tree = this.#learning?.tree ?? new Map<string, string>();
+    const r = resolveSpecifier(base, requested, tree);
+    return "path" in r ? r.path : `${REFUSED}${r.error}`;
+  }
+
+  #dispose(p: Prepared): void {
+    p.stringify.dispose();
+    p.parse.dispose();
+    p.stackOf.dispose();
+    for (const h of p.lazy.values()) h.dispose();
+    p.ctx.dispose();
+    p.rt.dispose();
+  }
+
+  #newPrepared(eager = false): Prepared {
     const rt = this.#qjs.newRuntime();
     const ctx = rt.newContext();
     const global = ctx.global;
@@ -224,8 +402,11 @@ export class GuestRunner {
     json.dispose();
     rt.setInterruptHandler(() => p.exec !== undefined && p.exec.shouldInterrupt());
     rt.setModuleLoader(
-      (name) => p.exec!.load(name),
-      (base, requested) => p.exec!.normalize(base, requested),
+      (name) => p.exec !== undefined ? p.exec.load(name) : this.#learnLoad(name),
+      (base, requested) =>
+        p.exec !== undefined
+          ? p.exec.normalize(base, requested)
+          : this.#learnNormalize(base, requested),
     );
     // `console` and the host hook are made on first use: a getter replaces
     // itself with the value, so a program that never touches them never pays
@@ -267,6 +448,11 @@ export class GuestRunner {
         return hook;
       },
     });
+    if (eager) {
+      // A context that is reset rather than thrown away makes them once.
+      ctx.getProp(global, "console").dispose();
+      ctx.getProp(global, key).dispose();
+    }
     key.dispose();
     return p;
   }
@@ -281,6 +467,12 @@ class Execution {
   readonly #ctx: QuickJSContext;
   readonly #entry: string;
   readonly #files: FileLookup;
+  readonly #extra: ReadonlyMap<string, string>;
+  /** The tree of this execution and its identity. */
+  readonly tree: ReadonlyMap<string, string>;
+  readonly treeId: number;
+  /** Modules of the tree this execution loaded. */
+  readonly treeLoads = new Set<string>();
   readonly #limits: EngineLimits;
   readonly #cancel: Int32Array;
   readonly #memory: WebAssembly.Memory;
@@ -324,7 +516,15 @@ class Execution {
     this.#ctx = p.ctx;
     this.id = req.id;
     this.#entry = req.entry;
-    this.#files = req.files;
+    const base = req.tree;
+    const extra = req.extra;
+    this.tree = base;
+    this.treeId = req.treeId;
+    this.#extra = extra;
+    this.#files = extra.size === 0 ? base : {
+      get: (p) => extra.get(p) ?? base.get(p),
+      has: (p) => extra.has(p) || base.has(p),
+    };
     this.#limits = req.limits;
     this.#cancel = cancel;
     this.#memory = memory;
@@ -383,7 +583,10 @@ class Execution {
 
   load(name: string): string | { error: Error } {
     const source = this.#files.get(name);
-    if (source !== undefined) return source;
+    if (source !== undefined) {
+      if (!this.#extra.has(name)) this.treeLoads.add(name);
+      return source;
+    }
     const msg = name.startsWith(REFUSED)
       ? name.slice(REFUSED.length)
       : `Cannot import "${name}": no such file in the sandbox tree`;
@@ -537,6 +740,17 @@ class Execution {
     if (this.#done) return;
     this.#reason ??= reason;
     this.#finishLimit();
+  }
+
+  /**
+   * Drops every handle without freeing it, for a context whose memory is
+   * about to be restored to a snapshot (freeing would write into it).
+   */
+  forget(): void {
+    this.#deferreds.clear();
+    this.#refusals.length = 0;
+    this.#pending = undefined;
+    this.#inspect = undefined;
   }
 
   /** Frees every handle, then the context and the runtime. */

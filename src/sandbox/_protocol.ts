@@ -2,6 +2,7 @@
 // message goes each way per execution, plus one pair per tool call.
 
 import type { EngineLimits, ExecuteOutcome } from "./engine.ts";
+import type { WasmLayout } from "./_wasm_layout.ts";
 
 /** Host → worker. */
 export type ToWorker =
@@ -13,6 +14,8 @@ export type ToWorker =
     cancel: SharedArrayBuffer;
     /** Replace the worker when its WebAssembly memory grew past this after an execution. */
     recycleBytes: number;
+    /** Where the module keeps static data, stack and heap; a string says why the warm path is off. */
+    layout: WasmLayout | string;
   }
   | {
     t: "run";
@@ -33,7 +36,8 @@ export type ToWorker =
 
 /** Worker → host. */
 export type FromWorker =
-  | { t: "ready" }
+  /** `cold`: why the worker runs each execution in a fresh runtime, when it does. */
+  | { t: "ready"; cold?: string }
   | { t: "initError"; message: string }
   | {
     t: "call";

@@ -14,6 +14,7 @@
 import { embedded, workerEntry } from "./_embedded.ts";
 import { McpxError, SandboxTimeoutError } from "../errors.ts";
 import type { FromWorker, ToWorker } from "./_protocol.ts";
+import { type WasmLayout, wasmLayout } from "./_wasm_layout.ts";
 import type {
   Engine,
   EngineHost,
@@ -46,29 +47,45 @@ export interface QuickJSEngineOptions {
   idleMs?: number;
   /** A worker whose WebAssembly memory grew past this is replaced after its execution; default 64 MiB. */
   recycleBytes?: number;
+  /**
+   * Reset one QuickJS context to a snapshot of its pristine memory between
+   * executions instead of creating a fresh runtime and context each time
+   * (default true; false for the fresh runtime, such as to compare them).
+   */
+  warm?: boolean;
 }
 
-let wasmModule: Promise<WebAssembly.Module> | undefined;
+let wasm: Promise<{ module: WebAssembly.Module; layout: WasmLayout | string }> | undefined;
 
 /**
  * The QuickJS WebAssembly module, compiled once per process. Workers cannot
  * read files, so the host compiles the module and sends it to them.
  */
-export function quickjsWasmModule(): Promise<WebAssembly.Module> {
-  wasmModule ??= (async () => {
-    if (embedded.wasm !== undefined) return await WebAssembly.compile(embedded.wasm);
-    const entry = import.meta.resolve("@jitl/quickjs-ng-wasmfile-release-sync");
-    const url = new URL("./emscripten-module.wasm", entry);
-    if (url.protocol !== "file:") {
-      throw new McpxError(
-        "SANDBOX_CRASHED",
-        `Cannot locate the QuickJS WebAssembly file: "${entry}" is not a local file; set "nodeModulesDir" to "auto"`,
-      );
+export async function quickjsWasmModule(): Promise<WebAssembly.Module> {
+  return (await quickjsWasm()).module;
+}
+
+/** The module and its memory layout (or why the layout is unknown). */
+function quickjsWasm(): Promise<{ module: WebAssembly.Module; layout: WasmLayout | string }> {
+  wasm ??= (async () => {
+    let bytes: Uint8Array;
+    if (embedded.wasm !== undefined) {
+      bytes = embedded.wasm;
+    } else {
+      const entry = import.meta.resolve("@jitl/quickjs-ng-wasmfile-release-sync");
+      const url = new URL("./emscripten-module.wasm", entry);
+      if (url.protocol !== "file:") {
+        throw new McpxError(
+          "SANDBOX_CRASHED",
+          `Cannot locate the QuickJS WebAssembly file: "${entry}" is not a local file; set "nodeModulesDir" to "auto"`,
+        );
+      }
+      bytes = await Deno.readFile(url);
     }
-    return await WebAssembly.compile(await Deno.readFile(url));
+    return { module: await WebAssembly.compile(bytes as BufferSource), layout: wasmLayout(bytes) };
   })();
-  wasmModule.catch(() => wasmModule = undefined);
-  return wasmModule;
+  wasm.catch(() => wasm = undefined);
+  return wasm;
 }
 
 interface Job {
@@ -107,6 +124,7 @@ export class QuickJSEngine implements Engine {
   /** Backend name. */
   readonly name: string = "quickjs";
   readonly #wasm: WebAssembly.Module;
+  readonly #layout: WasmLayout | string;
   readonly #min: number;
   readonly #max: number;
   readonly #graceMs: number;
@@ -118,9 +136,14 @@ export class QuickJSEngine implements Engine {
   readonly #queue: Job[] = [];
   #nextId = 1;
   #closed = false;
+  #coldReason: string | undefined;
 
-  private constructor(wasm: WebAssembly.Module, opts: QuickJSEngineOptions) {
-    this.#wasm = wasm;
+  private constructor(
+    wasm: { module: WebAssembly.Module; layout: WasmLayout | string },
+    opts: QuickJSEngineOptions,
+  ) {
+    this.#wasm = wasm.module;
+    this.#layout = opts.warm === false ? "the warm path is turned off" : wasm.layout;
     this.#min = opts.minWorkers ?? 2;
     this.#max = Math.max(this.#min, opts.maxWorkers ?? 4);
     this.#graceMs = opts.graceMs ?? 1_000;
@@ -138,7 +161,7 @@ export class QuickJSEngine implements Engine {
    * `minWorkers` workers, resolving when they are ready.
    */
   static async create(opts: QuickJSEngineOptions = {}): Promise<QuickJSEngine> {
-    const engine = new QuickJSEngine(await quickjsWasmModule(), opts);
+    const engine = new QuickJSEngine(await quickjsWasm(), opts);
     try {
       await Promise.all(Array.from({ length: engine.#min }, () => engine.#spawn()));
     } catch (e) {
@@ -146,6 +169,14 @@ export class QuickJSEngine implements Engine {
       throw e;
     }
     return engine;
+  }
+
+  /**
+   * Why the last worker that started runs each execution in a fresh QuickJS
+   * runtime instead of resetting a warm one; `undefined` on the warm path.
+   */
+  get coldReason(): string | undefined {
+    return this.#coldReason;
   }
 
   /** Workers started and ready, busy or idle (for tests and figures). */
@@ -449,6 +480,7 @@ export class QuickJSEngine implements Engine {
         const m = e.data;
         if (m.t === "ready") {
           this.#starting.delete(worker);
+          this.#coldReason = m.cold;
           if (this.#closed) {
             worker.terminate();
             resolve();
@@ -479,6 +511,7 @@ export class QuickJSEngine implements Engine {
           wasm: this.#wasm,
           cancel: w.cancel.buffer as SharedArrayBuffer,
           recycleBytes: this.#recycleBytes,
+          layout: this.#layout,
         } satisfies ToWorker,
       );
     });

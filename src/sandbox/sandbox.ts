@@ -75,6 +75,12 @@ export interface CallInfo {
    * is called, for time spent waiting for a person, such as an approval.
    */
   pauseClock?: () => () => void;
+  /**
+   * The arguments as the JSON text they were just parsed from, so that a
+   * callee that needs them as JSON (size limit, a detached copy) does not
+   * encode and parse them again.
+   */
+  argsJson?: string;
 }
 
 /**
@@ -453,7 +459,11 @@ function hostFor(callTool: ToolCallback | undefined): EngineHost {
           tool,
           JSON.parse(argsJson),
           signal,
-          { ...(line === undefined ? {} : { line }), ...(pauseClock ? { pauseClock } : {}) },
+          {
+            ...(line === undefined ? {} : { line }),
+            ...(pauseClock ? { pauseClock } : {}),
+            argsJson,
+          },
         );
       } catch (e) {
         const code: McpxErrorCode | "TOOL_ERROR" = e instanceof McpxError ? e.code : "TOOL_ERROR";

@@ -12,6 +12,7 @@ import variant from "@jitl/quickjs-ng-wasmfile-release-sync";
 import { GuestRunner } from "./_guest_runner.ts";
 import { MemoryGuard } from "./_memory_guard.ts";
 import type { FromWorker, ToWorker } from "./_protocol.ts";
+import type { WasmLayout } from "./_wasm_layout.ts";
 
 // The variant's types come through CommonJS interop; it is the sync variant.
 const syncVariant = variant as unknown as Extract<
@@ -39,16 +40,13 @@ scope.onmessage = (e: MessageEvent<ToWorker>): void => {
         // The host believed this worker held the tree; it does not. Fail loudly.
         throw new Error(`Sandbox worker has no tree ${m.treeId}`);
       }
-      const base = tree!.files;
-      const extra = m.extraFiles;
       runner!.start({
         id: m.id,
         entry: m.entry,
         limits: m.limits,
-        files: extra.size === 0 ? base : {
-          get: (p) => extra.get(p) ?? base.get(p),
-          has: (p) => extra.has(p) || base.has(p),
-        },
+        tree: tree!.files,
+        treeId: m.treeId,
+        extra: m.extraFiles,
       });
       if (m.treeId === 0) tree = undefined;
       return;
@@ -63,8 +61,13 @@ scope.onmessage = (e: MessageEvent<ToWorker>): void => {
       runner?.hold(m.id, m.on);
       return;
     case "init":
-      init(m.wasm, m.cancel, m.recycleBytes).then(
-        () => post({ t: "ready" }),
+      init(m.wasm, m.cancel, m.recycleBytes, m.layout).then(
+        () =>
+          post(
+            runner!.coldReason === undefined
+              ? { t: "ready" }
+              : { t: "ready", cold: runner!.coldReason },
+          ),
         (err) =>
           post({ t: "initError", message: err instanceof Error ? err.message : String(err) }),
       );
@@ -75,6 +78,7 @@ async function init(
   wasm: WebAssembly.Module,
   cancel: SharedArrayBuffer,
   recycleBytes: number,
+  layout: WasmLayout | string,
 ): Promise<void> {
   const guard = new MemoryGuard();
   const qjs = await newQuickJSWASMModuleFromVariant(
@@ -91,6 +95,7 @@ async function init(
     },
     new Int32Array(cancel),
     recycleBytes,
+    layout,
   );
   runner.prepare();
 }

@@ -1,0 +1,235 @@
+// The warm path reuses one QuickJS context per worker and restores its memory
+// between executions. These tests run every execution on a single worker, so
+// each one lands in the context the previous one used, and check that nothing
+// the previous one did is still there.
+
+import assert from "node:assert/strict";
+import type { CallEnvelope } from "./engine.ts";
+import { QuickJSEngine } from "./quickjs_engine.ts";
+import { type ExecutionResult, Sandbox, type ToolCallback } from "./sandbox.ts";
+
+async function oneWorker(): Promise<Sandbox> {
+  const engine = await QuickJSEngine.create({ minWorkers: 1, maxWorkers: 1 });
+  assert.equal(engine.coldReason, undefined, `the warm path is off: ${engine.coldReason}`);
+  return await Sandbox.create({ engine, ownsEngine: true });
+}
+
+function ok(r: ExecutionResult): unknown {
+  assert.equal(r.ok, true, `expected success, got ${JSON.stringify(r.error)}`);
+  return r.result;
+}
+
+const TREE: ReadonlyMap<string, string> = new Map([
+  [
+    "/lib/counter.ts",
+    `export let count = 0;
+export const state: { items: number[] } = { items: [] };
+export function bump(): number {
+  state.items.push(count);
+  return ++count;
+}`,
+  ],
+  ["/lib/index.ts", `export { bump, count, state } from "./counter.ts";`],
+]);
+
+Deno.test("warm path: globals and built-ins of one execution are gone in the next", async () => {
+  await using sandbox = await oneWorker();
+  ok(
+    await sandbox.execute(`
+      (globalThis as any).leaked = "secret";
+      Object.defineProperty(globalThis, "pinned", { value: 1, configurable: false });
+      (Object.prototype as any).polluted = true;
+      Array.prototype.map = function () { return ["hijacked"]; } as any;
+      Promise.prototype.then = function () { throw new Error("hijacked then"); } as any;
+      (Promise as any).resolve = () => "hijacked";
+      JSON.stringify = () => '"hijacked"';
+      JSON.parse = () => "hijacked";
+      Math.random = () => 4;
+      Error.stackTraceLimit = 0;
+      Object.freeze(Object.prototype);
+      Object.defineProperty(globalThis, "console", { value: { log() {} } });
+      export default 1;
+    `),
+  );
+  const r = await sandbox.execute(`
+    const g = globalThis as any;
+    console.log("console works");
+    const seen = {
+      leaked: typeof g.leaked,
+      pinned: typeof g.pinned,
+      polluted: ({} as any).polluted,
+      map: [1, 2].map((x) => x * 2),
+      then: await Promise.resolve(7).then((x) => x + 1),
+      json: JSON.parse(JSON.stringify({ a: 1 })),
+      random: Math.random() < 1,
+      stack: (new Error("x").stack ?? "").includes("main.ts"),
+      frozen: Object.isFrozen(Object.prototype),
+    };
+    export default seen;
+  `);
+  assert.deepEqual(ok(r), {
+    leaked: "undefined",
+    pinned: "undefined",
+    map: [2, 4],
+    then: 8,
+    json: { a: 1 },
+    random: true,
+    stack: true,
+    frozen: false,
+  });
+  assert.deepEqual(r.logs, [{ level: "log", message: "console works" }]);
+});
+
+Deno.test("warm path: Math.random is reseeded for every execution", async () => {
+  await using sandbox = await oneWorker();
+  const code = "export default [Math.random(), Math.random()];";
+  const seen = new Set<string>();
+  for (let i = 0; i < 5; i++) seen.add(JSON.stringify(ok(await sandbox.execute(code))));
+  assert.equal(seen.size, 5, "two executions drew the same random numbers");
+});
+
+Deno.test("warm path: module state of the tree and of workspace modules starts over", async () => {
+  await using sandbox = await oneWorker();
+  const extraFiles = new Map([
+    [
+      "/workspace/notes.ts",
+      `export const notes: string[] = [];\nexport let edits = 0;\nexport function add(n: string) { notes.push(n); edits++; return notes.length; }`,
+    ],
+  ]);
+  const program = `
+    import { bump, count, state } from "./lib/index.ts";
+    import * as counter from "./lib/counter.ts";
+    import { add, notes } from "./workspace/notes.ts";
+    const before = { count, items: state.items.length, notes: notes.length };
+    bump();
+    add("x");
+    (state as any).extra = true;
+    try { (counter as any).count = 99; } catch { /* read-only binding */ }
+    export default { before, after: count, extra: Object.keys(state) };
+  `;
+  // The first run loads the tree from source; later runs use the compiled
+  // modules of the snapshot. Each must see the modules as they were written.
+  for (let i = 0; i < 4; i++) {
+    const r = await sandbox.execute(program, { files: TREE, extraFiles });
+    assert.deepEqual(ok(r), {
+      before: { count: 0, items: 0, notes: 0 },
+      after: 1,
+      extra: ["items", "extra"],
+    }, `run ${i}`);
+  }
+  // A workspace file that replaces a compiled tree module is the one imported.
+  const shadow = new Map([[
+    "/lib/counter.ts",
+    "export const count = 'shadow'; export const state = {}; export function bump() {}",
+  ]]);
+  const r = await sandbox.execute(
+    `import { count } from "./lib/counter.ts"; export default count;`,
+    { files: TREE, extraFiles: shadow },
+  );
+  assert.equal(ok(r), "shadow");
+  const again = await sandbox.execute(
+    `import { count } from "./lib/counter.ts"; export default count;`,
+    { files: TREE },
+  );
+  assert.equal(ok(again), 0);
+});
+
+Deno.test("warm path: promises and tool calls left pending never reach the next execution", async () => {
+  await using sandbox = await oneWorker();
+  const slow: ToolCallback = (_s, tool) =>
+    new Promise<CallEnvelope>((resolve) =>
+      setTimeout(() => resolve({ ok: true, value: tool }), tool === "slow" ? 150 : 400)
+    );
+  const host = `(globalThis as any)[Symbol.for("mcpx.host")]`;
+  ok(
+    await sandbox.execute(
+      `
+      const host = ${host};
+      host.callTool("s", "slow", {}).then(() => { (globalThis as any).late = "from the first"; });
+      Promise.resolve().then(function again(): Promise<void> {
+        (globalThis as any).ticks = ((globalThis as any).ticks ?? 0) + 1;
+        return new Promise(() => {});
+      });
+      export default "left early";
+    `,
+      { callTool: slow, limits: { timeoutMs: 300 } },
+    ),
+  );
+  // This one outlives both the first one's tool call and its time limit.
+  const r = await sandbox.execute(
+    `
+    const host = ${host};
+    await host.callTool("s", "wait", {});
+    const g = globalThis as any;
+    export default { late: g.late ?? null, ticks: g.ticks ?? 0 };
+  `,
+    { callTool: slow },
+  );
+  assert.deepEqual(ok(r), { late: null, ticks: 0 });
+  assert.equal(r.stats.toolCalls, 1);
+});
+
+Deno.test("warm path: a memory limit, a timeout or a cancel does not carry over", async () => {
+  await using sandbox = await oneWorker();
+  const bomb = await sandbox.execute(
+    "const a: string[] = []; for (;;) a.push('x'.repeat(1024) + a.length);",
+    { limits: { memoryBytes: 16 * 1024 * 1024 } },
+  );
+  assert.equal(bomb.error?.code, "SANDBOX_MEMORY");
+  // 48 MiB is far past the last execution's limit and within the default.
+  const big = await sandbox.execute(
+    "const a = new Uint8Array(48 * 1024 * 1024); a[a.length - 1] = 7; export default a[a.length - 1];",
+  );
+  assert.equal(ok(big), 7);
+
+  const spin = await sandbox.execute("for (;;) {}", { limits: { timeoutMs: 200 } });
+  assert.equal(spin.error?.code, "SANDBOX_TIMEOUT");
+  const work = await sandbox.execute(
+    "let s = 0; for (let i = 0; i < 3_000_000; i++) s += i % 7; export default s > 0;",
+  );
+  assert.equal(ok(work), true);
+
+  const controller = new AbortController();
+  const running = sandbox.execute("for (;;) {}", { signal: controller.signal });
+  setTimeout(() => controller.abort(), 100);
+  assert.equal((await running).error?.code, "SANDBOX_CANCELLED");
+  assert.equal(ok(await sandbox.execute("export default 'after cancel';")), "after cancel");
+
+  const deep = await sandbox.execute(
+    "function down(n: number): number { return down(n + 1) + 1; }\nexport default down(0);",
+  );
+  assert.equal(deep.error?.code, "SANDBOX_STACK");
+  assert.equal(ok(await sandbox.execute("export default [1, 2, 3].length;")), 3);
+});
+
+Deno.test("warm path: a thousand executions keep the worker's memory flat", async () => {
+  await using sandbox = await oneWorker();
+  const code = `
+    (globalThis as any).junk = Array.from({ length: 200 }, (_, i) => ({ i, s: "v" + i }));
+    export default (globalThis as any).junk.length;
+  `;
+  for (let i = 0; i < 50; i++) ok(await sandbox.execute(code));
+  const before = Deno.memoryUsage().rss;
+  for (let i = 0; i < 1_000; i++) assert.equal(ok(await sandbox.execute(code)), 200);
+  const grown = Deno.memoryUsage().rss - before;
+  assert.ok(grown < 16 * 1024 * 1024, `RSS grew by ${(grown / 1024 / 1024).toFixed(1)} MiB`);
+});
+
+Deno.test("warm path: a tree module that cannot be compiled fails alike every time", async () => {
+  await using sandbox = await oneWorker();
+  const files = new Map([
+    ["/broken.ts", `import { z } from "./missing.ts";\nexport const a = z;`],
+    ["/fine.ts", `export const b = 2;`],
+  ]);
+  for (let i = 0; i < 3; i++) {
+    const r = await sandbox.execute(`import { a } from "./broken.ts"; export default a;`, {
+      files,
+    });
+    assert.equal(r.error?.code, "SANDBOX_COMPILE", `run ${i}: ${JSON.stringify(r.error)}`);
+    assert.match(r.error!.message, /missing\.ts/);
+  }
+  for (let i = 0; i < 3; i++) {
+    const r = await sandbox.execute(`import { b } from "./fine.ts"; export default b;`, { files });
+    assert.equal(ok(r), 2);
+  }
+});
