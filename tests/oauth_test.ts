@@ -52,7 +52,8 @@ export default JSON.parse(text(await whoami({})));`;
 
   try {
     await t.step("before a login the server is unavailable, with the command to run", async () => {
-      const r = await run("export default 1");
+      // `run` starts only the servers a program imports.
+      const r = await run(WHOAMI);
       assert.match(
         r.stderr,
         /server "prot" is unavailable: Server "prot" needs a login: ask the user to run "mcpx auth login prot"/,
@@ -123,7 +124,7 @@ export default export_;`;
       });
       assert.equal(revoke.status, 200);
       await new Promise((r) => setTimeout(r, (ACCESS_TTL_S + 1) * 1000));
-      const r = await run("export default 1");
+      const r = await run(WHOAMI);
       assert.match(r.stderr, /Server "prot" needs a (new )?login.*mcpx auth login prot/);
     });
 
