@@ -50,9 +50,12 @@ function quantile(sorted: number[], q: number): number {
 }
 
 async function phase(url: string, pid: number, clients: number, seconds: number): Promise<Phase> {
+  const transports: StreamableHTTPClientTransport[] = [];
   const sessions = await Promise.all(Array.from({ length: clients }, async () => {
     const c = new Client({ name: "soak", version: "1" });
-    await c.connect(new StreamableHTTPClientTransport(new URL(url)));
+    const transport = new StreamableHTTPClientTransport(new URL(url));
+    transports.push(transport);
+    await c.connect(transport);
     return c;
   }));
   const latencies: number[] = [];
@@ -76,6 +79,8 @@ async function phase(url: string, pid: number, clients: number, seconds: number)
   }));
   const elapsed = (performance.now() - started) / 1000;
   clearInterval(sampler);
+  // End each session (DELETE), as a client that is done should, then close.
+  await Promise.all(transports.map((t) => t.terminateSession().catch(() => {})));
   await Promise.all(sessions.map((c) => c.close().catch(() => {})));
   latencies.sort((a, b) => a - b);
   return {
