@@ -88,3 +88,38 @@ export async function startEverythingHttp(
     },
   };
 }
+
+const SERVE_CLI = new URL("../cli.ts", import.meta.url).pathname;
+
+/** Starts `mcpx serve --http` and waits until it listens. */
+export async function startHttp(cfg: string): Promise<{ url: string } & AsyncDisposable> {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", SERVE_CLI, "serve", "--config", cfg, "--http", String(port)],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!seen.includes("listening on")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`mcpx serve --http exited: ${seen}`);
+    seen += value;
+  }
+  const drained = (async () => {
+    try {
+      while (!(await reader.read()).done) { /* drain */ }
+    } catch { /* closed */ }
+  })();
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* gone */ }
+      await child.status;
+      await drained;
+    },
+  };
+}

@@ -20,7 +20,7 @@ import {
 } from "../src/_sdk_client.ts";
 import { StreamableHTTPClientTransport } from "../src/_sdk_remote.ts";
 import { tempDir, writeConfig } from "./_helpers.ts";
-import { everythingServer, filesystemServer, freePort } from "./_servers.ts";
+import { everythingServer, filesystemServer, startHttp } from "./_servers.ts";
 
 const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 
@@ -213,39 +213,6 @@ Deno.test({
     }
   },
 });
-
-/** Starts `mcpx serve --http` and waits until it listens. */
-async function startHttp(cfg: string): Promise<{ url: string } & AsyncDisposable> {
-  const port = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, "serve", "--config", cfg, "--http", String(port)],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  while (!seen.includes("listening on")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`mcpx serve --http exited: ${seen}`);
-    seen += value;
-  }
-  const drained = (async () => {
-    try {
-      while (!(await reader.read()).done) { /* drain */ }
-    } catch { /* closed */ }
-  })();
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* gone */ }
-      await child.status;
-      await drained;
-    },
-  };
-}
 
 /** Both clients' elicitations are pending before either is answered. */
 function barrier(n: number): () => Promise<void> {

@@ -8,45 +8,11 @@
 //   stream, refusal of what the client did not declare), checked with mcpx's
 //   own tools.
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { V2Client, V2StreamableHTTPClientTransport } from "../src/_sdk_client.ts";
 import { tempDir, writeConfig } from "./_helpers.ts";
-import { everythingServer, freePort } from "./_servers.ts";
+import { everythingServer, startHttp } from "./_servers.ts";
 
-const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const MODERN = "2026-07-28";
-
-async function startHttp(cfg: string): Promise<{ url: string } & AsyncDisposable> {
-  const port = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, "serve", "--config", cfg, "--http", String(port)],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  while (!seen.includes("listening on")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`mcpx serve --http exited: ${seen}`);
-    seen += value;
-  }
-  const drained = (async () => {
-    try {
-      while (!(await reader.read()).done) { /* drain */ }
-    } catch { /* closed */ }
-  })();
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* gone */ }
-      await child.status;
-      await drained;
-    },
-  };
-}
 
 /** A raw 2026-07-28 `tools/call` with its standard headers and `extra` ones. */
 async function rawCall(
