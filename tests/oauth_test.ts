@@ -30,8 +30,6 @@ Deno.test("mcpx auth: login, silent refresh, step-up, revocation and logout agai
     }),
   );
   const env = { MCPX_CONFIG_DIR: configDir };
-  const before = Deno.env.get("MCPX_CONFIG_DIR");
-  Deno.env.set("MCPX_CONFIG_DIR", configDir); // for connections made by `run`
   const store = new OAuthStore(configDir);
   const browsed: string[] = [];
   const login = async () => {
@@ -50,7 +48,7 @@ Deno.test("mcpx auth: login, silent refresh, step-up, revocation and logout agai
 import { text } from "./runtime.ts";
 export default JSON.parse(text(await whoami({})));`;
 
-  try {
+  {
     await t.step("before a login the server is unavailable, with the command to run", async () => {
       // `run` starts only the servers a program imports.
       const r = await run(WHOAMI);
@@ -135,8 +133,7 @@ export default export_;`;
       assert.match(out.stderr, /Logged out of "prot"/);
       assert.equal(await store.read(resource), undefined);
     });
-  } finally {
-    if (before === undefined) Deno.env.delete("MCPX_CONFIG_DIR");
-    else Deno.env.set("MCPX_CONFIG_DIR", before);
   }
+  // `run` took the config directory from its `env`, not from the process's.
+  assert.notEqual(Deno.env.get("MCPX_CONFIG_DIR"), configDir);
 });

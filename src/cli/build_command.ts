@@ -54,7 +54,7 @@ export async function buildCommand(args: string[], io: CliIo): Promise<number> {
       optional: true,
     }),
     loadPlugins(
-      new PluginStore(v["plugin-dir"] ?? PluginStore.defaultDir(io.env)),
+      new PluginStore(v["plugin-dir"] ?? PluginStore.defaultDir(io.env), { env: io.env }),
       (line) => io.err(`${line}\n`),
     ),
   ]);

@@ -63,7 +63,7 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
   const result = generate([snapshot]);
   io.out(`${result.files.length} files in ${(performance.now() - t).toFixed(1)} ms\n`);
 
-  const store = new PluginStore(v["plugin-dir"] ?? PluginStore.defaultDir(io.env));
+  const store = new PluginStore(v["plugin-dir"] ?? PluginStore.defaultDir(io.env), { env: io.env });
   step(`Saving the plugin to ${store.dir}`);
   const [saved] = await savePlugins(store, [snapshot], [server]);
   const loaded = await store.load(saved.name);

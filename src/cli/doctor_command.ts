@@ -238,7 +238,7 @@ async function checkPlugins(
   dir: string | undefined,
   env: Record<string, string | undefined>,
 ): Promise<Check[]> {
-  const store = new PluginStore(dir ?? PluginStore.defaultDir(env));
+  const store = new PluginStore(dir ?? PluginStore.defaultDir(env), { env });
   try {
     const { plugins, failures } = await store.loadAll();
     return [

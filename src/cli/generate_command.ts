@@ -49,7 +49,7 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
   });
   const templates = v.templates ? await loadTemplates(v.templates) : undefined;
   const saveTo = v["save-plugin"]
-    ? new PluginStore(v["plugin-dir"] ?? PluginStore.defaultDir(io.env))
+    ? new PluginStore(v["plugin-dir"] ?? PluginStore.defaultDir(io.env), { env: io.env })
     : undefined;
   if (!v.out && !saveTo && !v.json) {
     note(io, "neither --out nor --save-plugin given: printing the file list only");

@@ -25,7 +25,7 @@ export async function pluginCommand(args: string[], io: CliIo): Promise<number> 
     return 0;
   }
   const [sub, name, ...extra] = positionals;
-  const store = new PluginStore(v["plugin-dir"] ?? PluginStore.defaultDir(io.env));
+  const store = new PluginStore(v["plugin-dir"] ?? PluginStore.defaultDir(io.env), { env: io.env });
   const needName = () => {
     if (name === undefined) throw new UsageError(`"plugin ${sub}" needs a plugin name`, "plugin");
     if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}"`, "plugin");

@@ -1,4 +1,6 @@
 import { parseArgs } from "node:util";
+import { OAuthStore } from "../auth/oauth_store.ts";
+import { mcpxConfigDir } from "../config/user_dirs.ts";
 import type { CallToolResult, Tool } from "../_sdk.ts";
 import { learnedOutput } from "../bridge/result_shape.ts";
 import { learnFromResult } from "../learn/learn.ts";
@@ -162,6 +164,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   await using runtime = await Runtime.create({
     servers: chosen,
     plugins: chosenPlugins,
+    oauthStore: new OAuthStore(mcpxConfigDir({ os: Deno.build.os, env: io.env })),
     limits,
     policy: {
       ...policyOptions(v.allow, v.deny, v),
@@ -251,7 +254,7 @@ async function keepLearned(
   dir: string | undefined,
   io: CliIo,
 ): Promise<void> {
-  const store = new PluginStore(dir ?? PluginStore.defaultDir(io.env));
+  const store = new PluginStore(dir ?? PluginStore.defaultDir(io.env), { env: io.env });
   for (const [server, tools] of learned) {
     const names = [...tools.keys()].map((t) => `"${server}/${t}"`).join(", ");
     const plugin = plugins.find((p) =>
@@ -282,7 +285,7 @@ async function keepLearned(
 }
 
 async function loadRunPlugins(dir: string | undefined, io: CliIo): Promise<LoadedPlugin[]> {
-  const store = new PluginStore(dir ?? PluginStore.defaultDir(io.env));
+  const store = new PluginStore(dir ?? PluginStore.defaultDir(io.env), { env: io.env });
   const plugins = await loadPlugins(store, (line) => io.err(`${line}\n`));
   if (dir !== undefined && plugins.length === 0) io.err(`warning: no plugins in "${store.dir}"\n`);
   return plugins;

@@ -1,4 +1,6 @@
 import { parseArgs } from "node:util";
+import { OAuthStore } from "../auth/oauth_store.ts";
+import { mcpxConfigDir } from "../config/user_dirs.ts";
 import { basename, resolve } from "node:path";
 import { pathToFileURL as toFileUrl } from "node:url";
 import { PluginStore } from "../plugin_store/plugin_store.ts";
@@ -131,7 +133,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       env: io.env,
       optional: true,
     }),
-    loadPlugins(new PluginStore(pluginDir), log),
+    loadPlugins(new PluginStore(pluginDir, { env: io.env }), log),
   ]);
   redactor = Redactor.forServers([
     ...servers,
@@ -173,6 +175,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       ...engine,
       servers,
       plugins,
+      oauthStore: new OAuthStore(mcpxConfigDir({ os: Deno.build.os, env: io.env })),
       policy: {
         ...policyOptions(v.allow, v.deny, v),
         ...(callTimeout ? { callTimeoutMs: callTimeout } : {}),

@@ -296,13 +296,17 @@ export class PluginStore {
    * @param dir The plugin directory; created on the first save.
    * @param opts `keys`: the signing and trusted keys (default: those in mcpx's
    * config directory, `$MCPX_CONFIG_DIR` or the platform's); `null` turns
-   * signing and signature checks off.
+   * signing and signature checks off. `env`: the environment that names the
+   * config directory (default: the process's).
    */
-  constructor(dir: string, opts: { keys?: SigningKeys | null } = {}) {
+  constructor(
+    dir: string,
+    opts: { keys?: SigningKeys | null; env?: Record<string, string | undefined> } = {},
+  ) {
     this.dir = resolve(dir);
     this.keys = opts.keys !== undefined
       ? opts.keys
-      : new SigningKeys(mcpxConfigDir({ os: Deno.build.os, env: Deno.env.toObject() }));
+      : new SigningKeys(mcpxConfigDir({ os: Deno.build.os, env: opts.env ?? Deno.env.toObject() }));
   }
 
   /** `MCPX_PLUGIN_DIR` when set, else `./plugins`. */

@@ -17,6 +17,7 @@ import { ClientPool, type Connector } from "../bridge/client_pool.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { connect } from "../introspect/connect.ts";
 import type { LoadedPlugin } from "../plugin_store/plugin_store.ts";
+import type { OAuthStore } from "../auth/oauth_store.ts";
 import type { Engine, EngineLimits } from "../sandbox/engine.ts";
 import type { JavyPlugin } from "../sandbox/javy/plugin.ts";
 import type { JavyEngine } from "../sandbox/javy/javy_engine.ts";
@@ -88,6 +89,11 @@ export interface RuntimeOptions {
   limits?: Partial<EngineLimits>;
   /** Deadline for starting and initializing a server, in milliseconds. */
   connectTimeoutMs?: number;
+  /**
+   * Where remote servers' OAuth logins are kept (default: the store in
+   * mcpx's config directory, from the process environment).
+   */
+  oauthStore?: OAuthStore;
   /**
    * How to reach a server (default: `connect` from the configuration), for
    * in-process servers over an in-memory transport.
@@ -345,9 +351,16 @@ export class Runtime implements AsyncDisposable {
       connectTimeoutMs: opts.connectTimeoutMs,
       connect: async (server, o) => {
         const up = opts.upstream;
+        const withStore = opts.oauthStore ? { ...o, oauthStore: opts.oauthStore } : o;
         const conn = await (opts.connect ?? connect)(
           server,
-          up ? { ...o, capabilities: up.capabilities, setup: (c) => up.setup(server.name, c) } : o,
+          up
+            ? {
+              ...withStore,
+              capabilities: up.capabilities,
+              setup: (c) => up.setup(server.name, c),
+            }
+            : withStore,
         );
         // The catalogue re-reads the tool list; its change listener below updates the bridge.
         // Coalesced: a flood of notifications costs a few re-reads, the last one current.
