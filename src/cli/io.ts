@@ -80,7 +80,33 @@ function writeAll(w: { writeSync(p: Uint8Array): number }, text: string): void {
   while (bytes.length > 0) bytes = bytes.subarray(w.writeSync(bytes));
 }
 
-/** An in-memory `CliIo` for tests: captures output, takes stdin and answers as given. */
+/** The variables that locate the user's directories (see `src/config/user_dirs.ts`). */
+const DIRECTORY_VARIABLES = [
+  "HOME",
+  "USERPROFILE",
+  "APPDATA",
+  "XDG_CONFIG_HOME",
+  "MCPX_CONFIG_DIR",
+];
+
+/** The process's values of {@link DIRECTORY_VARIABLES} (none without the permission). */
+function directoryEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of DIRECTORY_VARIABLES) {
+    try {
+      const value = Deno.env.get(name);
+      if (value !== undefined) out[name] = value;
+    } catch { /* no --allow-env */ }
+  }
+  return out;
+}
+
+/**
+ * An in-memory `CliIo` for tests: captures output, takes stdin and answers as
+ * given. Its environment is `env` over the process's directory variables
+ * (`HOME` and the like), so that mcpx finds its config directory as the
+ * process would, unless `env` names another.
+ */
 export function memoryIo(
   init: {
     stdin?: string;
@@ -101,7 +127,7 @@ export function memoryIo(
     },
     readStdin: () => Promise.resolve(init.stdin ?? ""),
     isTty: false,
-    env: init.env ?? {},
+    env: { ...directoryEnv(), ...init.env },
     confirm: () => init.confirm ?? false,
     ...(init.answers
       ? {
