@@ -4,8 +4,11 @@
 // execution: after each one, the WebAssembly memory is put back to a snapshot
 // taken when the context was pristine (see `_memory_snapshot.ts`), so nothing
 // an execution did survives it. Modules of the tree that executions import are
-// compiled (not evaluated) into a second snapshot, so importing them later
-// costs a lookup. When the warm path cannot be set up, each execution gets a
+// evaluated into a second snapshot, so importing them later costs a lookup:
+// each execution finds them as a first import leaves them, and whatever it
+// changes in them goes with its memory. Their top level runs outside any
+// execution (tool calls refused, console dropped, a 1 s deadline), which suits
+// the generated tree; an execution's own files are never put in a snapshot. When the warm path cannot be set up, each execution gets a
 // fresh runtime and context instead, prepared right after the previous
 // execution reports its outcome, so creating it stays off the critical path
 // of the next call. The guest-facing globals (`console`, the
@@ -64,14 +67,17 @@ interface Warm {
   p: Prepared;
   /** The pristine context. */
   base: Snapshot;
-  /** The pristine context with modules of tree `id` compiled in. */
-  tree: { id: number; snapshot: Snapshot; compiled: ReadonlySet<string> } | undefined;
-  /** Modules of tree `failedTree` that did not compile: not tried again. */
+  /** The pristine context with modules of tree `id` evaluated in. */
+  tree: { id: number; snapshot: Snapshot; loaded: ReadonlySet<string> } | undefined;
+  /** Modules of tree `failedTree` that did not evaluate: not tried again. */
   failed: Set<string>;
   failedTree: number;
 }
 
-/** A snapshot's heap stops taking more compiled modules past this. */
+/** How long evaluating an execution's new tree modules into the snapshot may take. */
+const LEARN_MS = 1_000;
+
+/** A snapshot's heap stops taking more tree modules past this. */
 const MAX_WARM_HEAP = 8 * 1024 * 1024;
 
 /** A context ready for the next execution. */
@@ -135,8 +141,10 @@ export class GuestRunner {
   #warm: Warm | undefined;
   /** Why the warm path is off, when it is. */
   readonly coldReason: string | undefined;
-  /** The tree modules are compiled from between executions, and the names it loaded. */
-  #learning: { tree: ReadonlyMap<string, string>; loaded: Set<string> } | undefined;
+  /** The tree modules are evaluated from between executions, the names it loaded, and until when. */
+  #learning:
+    | { tree: ReadonlyMap<string, string>; loaded: Set<string>; deadline: number }
+    | undefined;
 
   /**
    * Sets up the warm path when `layout` is known and the module has not made
@@ -242,6 +250,11 @@ export class GuestRunner {
     if (exec !== undefined && exec.id === id) exec.reply(call, json);
   }
 
+  /** Milliseconds until the running execution's deadline; `Infinity` with none or while held. */
+  untilDeadline(): number {
+    return this.#current?.untilDeadline() ?? Infinity;
+  }
+
   /** Cancels execution `id` if it is running. */
   cancel(id: number): void {
     const exec = this.#current;
@@ -296,13 +309,13 @@ export class GuestRunner {
     const w = this.#warm!;
     const tree = w.tree;
     if (tree !== undefined && tree.id !== req.treeId) {
-      // Another tree: its modules are not the ones compiled in.
+      // Another tree: its modules are not the ones evaluated in.
       w.snapshots.restore(w.base);
       w.tree = undefined;
     } else if (tree !== undefined) {
-      // A file of this execution replaces a compiled module: run from the base.
+      // A file of this execution replaces a tree module of the snapshot: run from the base.
       for (const path of req.extra.keys()) {
-        if (tree.compiled.has(path)) {
+        if (tree.loaded.has(path)) {
           w.snapshots.restore(w.base);
           break;
         }
@@ -313,7 +326,7 @@ export class GuestRunner {
 
   /**
    * Puts the warm context back to its snapshot, forgetting every handle the
-   * execution made (their memory is gone), then compiles the tree modules it
+   * execution made (their memory is gone), then evaluates the tree modules it
    * imported into the tree snapshot, so later imports of them cost a lookup.
    */
   #reset(exec: Execution): void {
@@ -323,44 +336,53 @@ export class GuestRunner {
     w.p.lazy.clear();
     w.snapshots.restore(w.tree?.snapshot ?? w.base);
     if (exec.treeId === 0 || exec.treeLoads.size === 0) return;
-    const compiled = new Set(w.tree?.compiled);
+    const loaded = new Set(w.tree?.loaded);
     if (w.failedTree !== exec.treeId) {
       w.failed.clear();
       w.failedTree = exec.treeId;
     }
-    const wanted = [...exec.treeLoads].filter((name) => !compiled.has(name) && !w.failed.has(name));
+    const wanted = [...exec.treeLoads].filter((name) => !loaded.has(name) && !w.failed.has(name));
     if (wanted.length === 0 || (w.tree?.snapshot ?? w.base).heap.length > MAX_WARM_HEAP) return;
     const ctx = w.p.ctx;
-    const learning = { tree: exec.tree, loaded: new Set<string>() };
+    const learning = {
+      tree: exec.tree,
+      loaded: new Set<string>(),
+      deadline: Date.now() + LEARN_MS,
+    };
     this.#learning = learning;
     try {
       for (const name of wanted) {
-        if (compiled.has(name) || learning.loaded.has(name)) continue;
-        // Compiled, not evaluated: the module runs when an execution imports
-        // it, and its state goes with that execution's memory. The module's
-        // handle is left in the snapshot; freeing a module value is not allowed.
-        const r = ctx.evalCode(exec.tree.get(name)!, name, {
-          type: "module",
-          strict: true,
-          compileOnly: true,
-        });
-        if (r.error) {
-          // Not compiled: executions load it themselves and see the error.
-          r.error.dispose();
+        if (loaded.has(name) || learning.loaded.has(name)) continue;
+        // Evaluated into the snapshot: every execution starts from the same
+        // freshly evaluated module, and whatever it changes in it goes with
+        // its memory when the context is reset. Tree modules are mcpx's own
+        // generated code; a deadline bounds them all the same.
+        const r = ctx.evalCode(exec.tree.get(name)!, name, { type: "module", strict: true });
+        const jobs = w.p.rt.executePendingJobs();
+        if (jobs.error) jobs.error.dispose();
+        const settled = r.error ? undefined : ctx.getPromiseState(r.value);
+        const ok = settled !== undefined && settled.type === "fulfilled";
+        if (settled?.type === "fulfilled" && !settled.notAPromise) settled.value.dispose();
+        if (settled?.type === "rejected") settled.error.dispose();
+        if (r.error) r.error.dispose();
+        else r.value.dispose();
+        if (!ok) {
+          // Not evaluated (an error, a top-level await or the deadline):
+          // executions load it themselves and see what happens.
           w.failed.add(name);
           w.snapshots.restore(w.tree?.snapshot ?? w.base);
           return;
         }
-        compiled.add(name);
+        loaded.add(name);
       }
     } finally {
       this.#learning = undefined;
     }
-    for (const name of learning.loaded) compiled.add(name);
-    w.tree = { id: exec.treeId, snapshot: w.snapshots.take(), compiled };
+    for (const name of learning.loaded) loaded.add(name);
+    w.tree = { id: exec.treeId, snapshot: w.snapshots.take(), loaded };
   }
 
-  /** The module loader between executions, while tree modules are compiled. */
+  /** The module loader between executions, while tree modules are evaluated. */
   #learnLoad(name: string): string | { error: Error } {
     const source = this.#learning?.tree.get(name);
     if (source === undefined) return { error: new Error(`Cannot import "${name}"`) };
@@ -400,7 +422,11 @@ export class GuestRunner {
       exec: undefined,
     };
     json.dispose();
-    rt.setInterruptHandler(() => p.exec !== undefined && p.exec.shouldInterrupt());
+    rt.setInterruptHandler(() =>
+      p.exec !== undefined
+        ? p.exec.shouldInterrupt()
+        : this.#learning !== undefined && Date.now() > this.#learning.deadline
+    );
     rt.setModuleLoader(
       (name) => p.exec !== undefined ? p.exec.load(name) : this.#learnLoad(name),
       (base, requested) =>
@@ -719,6 +745,11 @@ class Execution {
     } catch (e) {
       this.#crash(e);
     }
+  }
+
+  /** Milliseconds until this execution's deadline (`Infinity` while its clock is held). */
+  untilDeadline(): number {
+    return this.#done ? Infinity : this.#deadline - Date.now();
   }
 
   /** Stops the clock on the first hold and restarts it with the time left after the last. */

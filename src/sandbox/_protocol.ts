@@ -1,5 +1,8 @@
 // Messages between the host (QuickJSEngine) and a sandbox worker. One
-// message goes each way per execution, plus one pair per tool call.
+// message goes each way per execution, plus one pair per tool call. Every
+// host message after `init` also rings the worker's doorbell (slot 1 of the
+// shared `cancel` buffer counts them), which the worker waits on when it has
+// nothing else to do.
 
 import type { EngineLimits, ExecuteOutcome } from "./engine.ts";
 import type { WasmLayout } from "./_wasm_layout.ts";
@@ -10,7 +13,10 @@ export type ToWorker =
     t: "init";
     /** The QuickJS WebAssembly module, compiled once on the host. */
     wasm: WebAssembly.Module;
-    /** Int32 slot: the id of an execution to cancel, read by the interrupt handler. */
+    /**
+     * Two Int32 slots: the id of an execution to cancel, read by the
+     * interrupt handler; the host's messages sent since `init` (the doorbell).
+     */
     cancel: SharedArrayBuffer;
     /** Replace the worker when its WebAssembly memory grew past this after an execution. */
     recycleBytes: number;

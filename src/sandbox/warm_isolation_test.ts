@@ -107,7 +107,7 @@ Deno.test("warm path: module state of the tree and of workspace modules starts o
     try { (counter as any).count = 99; } catch { /* read-only binding */ }
     export default { before, after: count, extra: Object.keys(state) };
   `;
-  // The first run loads the tree from source; later runs use the compiled
+  // The first run loads the tree from source; later runs use the evaluated
   // modules of the snapshot. Each must see the modules as they were written.
   for (let i = 0; i < 4; i++) {
     const r = await sandbox.execute(program, { files: TREE, extraFiles });
@@ -117,7 +117,7 @@ Deno.test("warm path: module state of the tree and of workspace modules starts o
       extra: ["items", "extra"],
     }, `run ${i}`);
   }
-  // A workspace file that replaces a compiled tree module is the one imported.
+  // A workspace file that replaces a tree module of the snapshot is the one imported.
   const shadow = new Map([[
     "/lib/counter.ts",
     "export const count = 'shadow'; export const state = {}; export function bump() {}",
@@ -259,4 +259,79 @@ Deno.test("warm path: a tree module that cannot be compiled fails alike every ti
     const r = await sandbox.execute(`import { b } from "./fine.ts"; export default b;`, { files });
     assert.equal(ok(r), 2);
   }
+});
+
+/** Fails instead of hanging when `p` takes longer than `ms`. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no outcome after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+Deno.test("warm path: a tree module's top level runs once per execution, as each one sees it", async () => {
+  // No watchdog to fall back on: a worker stuck between executions would hang.
+  const engine = await QuickJSEngine.create({ minWorkers: 1, maxWorkers: 1, graceMs: 120_000 });
+  await using sandbox = await Sandbox.create({ engine, ownsEngine: true });
+  // Tree modules an execution imported are evaluated into the snapshot; each
+  // later execution must find them exactly as a first import leaves them.
+  const files = new Map([
+    [
+      "/loads.ts",
+      `const g = globalThis as any;\ng.loads = (g.loads ?? 0) + 1;\nexport const seen = g.loads;\nexport const list: number[] = [];`,
+    ],
+    ["/throws.ts", `export const a = 1;\nthrow new Error("boom at load");`],
+    ["/spins.ts", `export const b = 1;\nwhile (true) {}`],
+  ]);
+  for (let i = 0; i < 4; i++) {
+    const r = await sandbox.execute(
+      `import { list, seen } from "./loads.ts";\nlist.push(${i});\nexport default { seen, loads: (globalThis as any).loads, list: [...list] };`,
+      { files },
+    );
+    assert.deepEqual(ok(r), { seen: 1, loads: 1, list: [i] }, `run ${i}`);
+  }
+  for (let i = 0; i < 3; i++) {
+    const r = await sandbox.execute(`import { a } from "./throws.ts"; export default a;`, {
+      files,
+    });
+    assert.equal(r.ok, false, `run ${i}`);
+    assert.match(r.error!.message, /boom at load/, `run ${i}`);
+  }
+  // A module that never finishes loading is stopped by the execution's
+  // deadline every time, and is never left running in the worker between them.
+  for (let i = 0; i < 2; i++) {
+    const r = await within(
+      sandbox.execute(`import { b } from "./spins.ts"; export default b;`, {
+        files,
+        limits: { timeoutMs: 200 },
+      }),
+      30_000,
+      `run ${i}`,
+    );
+    assert.equal(r.error?.code, "SANDBOX_TIMEOUT", `run ${i}: ${JSON.stringify(r.error)}`);
+  }
+  const last = sandbox.execute(`import { seen } from "./loads.ts"; export default seen;`, {
+    files,
+  });
+  assert.deepEqual(ok(await within(last, 30_000, "the next execution")), 1);
+});
+
+Deno.test("a worker waiting for a tool's reply stops at its own deadline", async () => {
+  // The host's watchdog is out of reach here: only the worker's own clock,
+  // which must keep running while the worker waits on its doorbell, can end it.
+  const engine = await QuickJSEngine.create({ minWorkers: 1, maxWorkers: 1, graceMs: 120_000 });
+  await using sandbox = await Sandbox.create({ engine, ownsEngine: true });
+  const never: ToolCallback = () => new Promise<CallEnvelope>(() => {});
+  const started = performance.now();
+  const r = await sandbox.execute(
+    `await (globalThis as any)[Symbol.for("mcpx.host")].callTool("s", "never", {});`,
+    { callTool: never, limits: { timeoutMs: 300 } },
+  );
+  assert.equal(r.error?.code, "SANDBOX_TIMEOUT", JSON.stringify(r.error));
+  // Its clock fires on time: well before the longest wait on the doorbell (5 s).
+  const took = performance.now() - started;
+  assert.ok(took < 3_000, `ended after ${took.toFixed(0)} ms`);
+  // The worker goes on serving.
+  assert.equal(ok(await sandbox.execute("export default 2 + 2")), 4);
 });
