@@ -5,8 +5,10 @@
 // the same load runs first against that git revision of mcpx (extracted with
 // `git archive`), so both figures come from one run on one machine.
 //
-// Run: deno run -A bench/soak_http.ts [--seconds 60] [--baseline-ref main] [--no-check]
-// (--no-check adds a run of this tree whose programs are not type-checked first.)
+// Run: deno run -A bench/soak_http.ts [--seconds 60] [--baseline-ref main] [--no-check] [--distinct]
+// (--no-check adds a run of this tree whose programs are not type-checked first;
+// --distinct makes every execution's program text different, so that nothing
+// kept for a program seen before, such as its type-check result, helps.)
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
@@ -20,13 +22,19 @@ const { values } = parseArgs({
     seconds: { type: "string" },
     "baseline-ref": { type: "string" },
     "no-check": { type: "boolean" },
+    distinct: { type: "boolean" },
   },
 });
 const SECONDS = Number(values.seconds ?? 60);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const CODE = `import { echo } from "./servers/everything/index.ts";
+let programs = 0;
+/** The program of the next execution: the same text each time, or with --distinct a new one. */
+function program(): string {
+  const message = values.distinct ? `hi ${programs++}` : "hi";
+  return `import { echo } from "./servers/everything/index.ts";
 import { text } from "./runtime.ts";
-export default text(await echo({ message: "hi" }));`;
+export default text(await echo({ message: ${JSON.stringify(message)} }));`;
+}
 
 interface Phase {
   clients: number;
@@ -68,7 +76,7 @@ async function phase(url: string, pid: number, clients: number, seconds: number)
     while (performance.now() < end) {
       const t0 = performance.now();
       try {
-        const r = await c.callTool({ name: "execute_code", arguments: { code: CODE } });
+        const r = await c.callTool({ name: "execute_code", arguments: { code: program() } });
         const text = (r.content as { text: string }[])[0]?.text ?? "";
         if (r.isError || !text.startsWith("Echo: hi")) errors++;
       } catch {
@@ -173,7 +181,10 @@ if (values["no-check"]) {
 }
 
 console.log(
-  `\n${"mcpx".padEnd(22)} clients  executions  errors  exec/s   p50 ms   p99 ms  max RSS MiB`,
+  `\nprograms: ${values.distinct ? "a new text for every execution" : "the same text every time"}`,
+);
+console.log(
+  `${"mcpx".padEnd(22)} clients  executions  errors  exec/s   p50 ms   p99 ms  max RSS MiB`,
 );
 for (const [label, p] of rows) {
   console.log(

@@ -97,6 +97,39 @@ let nextTreeId = 1;
 const treeIds = new WeakMap<ReadonlyMap<string, string>, number>();
 const EMPTY_TREE: ReadonlyMap<string, string> = new Map();
 
+/** The identity of a tree map: the same map, the same id. */
+function treeIdOf(tree: ReadonlyMap<string, string>): number {
+  let id = treeIds.get(tree);
+  if (id === undefined) treeIds.set(tree, id = nextTreeId++);
+  return id;
+}
+
+/** Results kept for programs checked again (an agent's retry, a loop, a skill). */
+const RESULTS_KEPT = 256;
+/** Checks whose inputs are longer than this (in UTF-16 units) are not kept. */
+const RESULT_KEY_MAX = 256 * 1024;
+
+/**
+ * Everything a check reads, as one string: the tree's identity, the entry's
+ * path, the cap on diagnostics, the program and the extra files; `undefined`
+ * when that is too long to keep.
+ */
+function resultKey(code: string, opts: TypeCheckOptions, max: number): string | undefined {
+  const parts = [
+    String(treeIdOf(opts.files ?? EMPTY_TREE)),
+    opts.entry ?? "",
+    String(max),
+    code,
+  ];
+  let length = code.length;
+  for (const [path, source] of opts.extraFiles ?? []) {
+    length += path.length + source.length;
+    if (length > RESULT_KEY_MAX) return undefined;
+    parts.push(path, source);
+  }
+  return length > RESULT_KEY_MAX ? undefined : parts.join("\0");
+}
+
 /**
  * Checks TypeScript programs against a generated tree in a warm process.
  *
@@ -116,6 +149,8 @@ export class TypeChecker implements AsyncDisposable {
   readonly #maxHeapMiB: number;
   #current: CheckerProcess | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Recent results by {@link resultKey}, least recently used first. */
+  readonly #results = new Map<string, TypeCheckResult>();
   #nextId = 1;
   #closed = false;
   /** Processes started so far (replacements included). */
@@ -172,9 +207,29 @@ export class TypeChecker implements AsyncDisposable {
    *   was cancelled, or the process failed; `USAGE` when the checker is closed.
    */
   check(code: string, opts: TypeCheckOptions = {}): Promise<TypeCheckResult> {
+    // The same program against the same files checks the same way: a result
+    // is kept, and the program is not sent to the compiler again.
+    const key = this.#closed || opts.signal?.aborted ? undefined : resultKey(code, opts, this.#max);
+    const kept = key === undefined ? undefined : this.#results.get(key);
+    if (kept !== undefined) {
+      this.#results.delete(key!);
+      this.#results.set(key!, kept);
+      return Promise.resolve(kept);
+    }
     const run = this.#queue.then(() => this.#check(code, opts));
     this.#queue = run.catch(() => {});
-    return run;
+    if (key === undefined) return run;
+    return run.then((result) => {
+      const frozen = Object.freeze({
+        ...result,
+        diagnostics: Object.freeze(result.diagnostics.map((d) => Object.freeze({ ...d }))),
+      }) as TypeCheckResult;
+      if (this.#results.size >= RESULTS_KEPT) {
+        this.#results.delete(this.#results.keys().next().value!);
+      }
+      this.#results.set(key, frozen);
+      return frozen;
+    });
   }
 
   async #check(code: string, opts: TypeCheckOptions): Promise<TypeCheckResult> {
@@ -189,8 +244,7 @@ export class TypeChecker implements AsyncDisposable {
       opts.signal,
     );
     const tree = opts.files ?? EMPTY_TREE;
-    let treeId = treeIds.get(tree);
-    if (treeId === undefined) treeIds.set(tree, treeId = nextTreeId++);
+    const treeId = treeIdOf(tree);
     const id = this.#nextId++;
     const result = new Promise<TypeCheckResult>((resolve, reject) => {
       w.pending.set(id, { resolve, reject });

@@ -112,3 +112,37 @@ Deno.test("TypeChecker: cancellation and close", async () => {
   await assert.rejects(checker.check(`1`), (e: unknown) => (e as McpxError).code === "USAGE");
   assert.throws(() => new TypeChecker({ timeoutMs: 0 }), RangeError);
 });
+
+Deno.test("TypeChecker: a program checked again against the same files is answered from its kept result", async () => {
+  await using checker = new TypeChecker();
+  const program = `import { x } from "./x.ts";\nconst n: number = x;`;
+  const numeric = new Map([["/x.ts", "export const x = 1;"]]);
+  const first = await checker.check(program, { files: tree, extraFiles: numeric });
+  assert.equal(first.ok, true);
+  // With the process gone, only a kept result can answer without a new one.
+  Deno.kill(checker.pid!, "SIGKILL");
+  for (let i = 0; i < 100 && checker.pid !== undefined; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(checker.pid, undefined, "the killed process is noticed");
+  const again = await checker.check(program, {
+    files: tree,
+    extraFiles: new Map([["/x.ts", "export const x = 1;"]]),
+  });
+  assert.deepEqual(again, first);
+  assert.equal(checker.processesStarted, 1);
+  // Other extra files, another tree or another entry: checked afresh.
+  const textual = await checker.check(program, {
+    files: tree,
+    extraFiles: new Map([["/x.ts", `export const x = "one";`]]),
+  });
+  assert.equal(textual.ok, false);
+  assert.match(textual.diagnostics[0].message, /not assignable to type 'number'/);
+  assert.equal(checker.processesStarted, 2);
+  const otherTree = new Map([["/x.ts", `export const x = "two";`]]);
+  assert.equal((await checker.check(program, { files: otherTree })).ok, false);
+  // Kept results cannot be changed by whoever received them.
+  assert.throws(() => {
+    (again as { ok: boolean }).ok = false;
+  }, TypeError);
+});
