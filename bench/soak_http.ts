@@ -1,6 +1,6 @@
 // Load soak of `mcpx serve --http`: 16 HTTP clients (each its own session)
 // running execute_code back to back (one echo call to server-everything each)
-// for a while, then 64 clients; prints executions/s, p50 and p99 latency,
+// for a while, then 64 clients for half as long; prints executions/s, p50 and p99 latency,
 // errors and the resident memory of the serve process. With --baseline-ref,
 // the same load runs first against that git revision of mcpx (extracted with
 // `git archive`), so both figures come from one run on one machine.
@@ -140,7 +140,7 @@ async function soak(label: string, root: string, extra: string[] = []): Promise<
     await phase(url, child.pid, 4, 2); // warm-up
     return [
       await phase(url, child.pid, 16, SECONDS),
-      await phase(url, child.pid, 64, Math.max(5, SECONDS / 4)),
+      await phase(url, child.pid, 64, Math.max(5, SECONDS / 2)),
     ];
   } finally {
     child.kill("SIGTERM");
