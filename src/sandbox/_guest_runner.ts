@@ -6,10 +6,13 @@
 // an execution did survives it. Modules of the tree that executions import are
 // evaluated into a second snapshot, so importing them later costs a lookup:
 // each execution finds them as a first import leaves them, and whatever it
-// changes in them goes with its memory. Their top level runs outside any
-// execution (tool calls refused, console dropped, a 1 s deadline), which suits
-// the generated tree; an execution's own files are never put in a snapshot. When the warm path cannot be set up, each execution gets a
-// fresh runtime and context instead, prepared right after the previous
+// changes in them goes with its memory. Their top level runs between
+// executions, within 1 s: a module whose top level calls a tool, awaits or
+// throws is left for each execution to load itself, and console output there
+// is dropped, which suits the generated tree. An execution's own files are
+// never put in a snapshot.
+// When the warm path cannot be set up, each execution gets a fresh runtime
+// and context instead, prepared right after the previous
 // execution reports its outcome, so creating it stays off the critical path
 // of the next call. The guest-facing globals (`console`, the
 // mcpx host hook) are host functions: no JavaScript has to be parsed to set a

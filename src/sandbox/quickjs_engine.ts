@@ -115,7 +115,7 @@ interface PooledWorker {
   treeId?: number;
   /**
    * Shared with the worker: slot 0, the id of an execution to cancel; slot 1,
-   * the messages sent to it since `init` (its doorbell, see {@link send}).
+   * the messages sent to it since `init` (its doorbell, see {@link sendTo}).
    */
   cancel: Int32Array;
   job: Job | undefined;

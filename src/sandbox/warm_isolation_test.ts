@@ -311,6 +311,25 @@ Deno.test("warm path: a tree module's top level runs once per execution, as each
     );
     assert.equal(r.error?.code, "SANDBOX_TIMEOUT", `run ${i}: ${JSON.stringify(r.error)}`);
   }
+  // A module that calls a tool as it loads makes its call in every execution.
+  const calls = new Map([[
+    "/calls.ts",
+    `(globalThis as any)[Symbol.for("mcpx.host")].callTool("s", "loaded", {});\nexport const c = 1;`,
+  ]]);
+  let made = 0;
+  const count: ToolCallback = () => {
+    made++;
+    return Promise.resolve({ ok: true, value: made });
+  };
+  for (let i = 0; i < 3; i++) {
+    const r = await sandbox.execute(`import { c } from "./calls.ts"; export default c;`, {
+      files: calls,
+      callTool: count,
+    });
+    assert.equal(ok(r), 1);
+    assert.equal(r.stats.toolCalls, 1, `run ${i}`);
+  }
+  assert.equal(made, 3);
   const last = sandbox.execute(`import { seen } from "./loads.ts"; export default seen;`, {
     files,
   });
