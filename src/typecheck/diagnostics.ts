@@ -61,7 +61,7 @@ export interface TypeCheckResult {
   diagnostics: TypeDiagnostic[];
   /** How many errors there are in all. */
   total: number;
-  /** Time spent checking, in milliseconds. */
+  /** Time spent checking, in milliseconds (0 for a result kept from an earlier check). */
   durationMs: number;
 }
 

@@ -214,7 +214,7 @@ export class TypeChecker implements AsyncDisposable {
     if (kept !== undefined) {
       this.#results.delete(key!);
       this.#results.set(key!, kept);
-      return Promise.resolve(kept);
+      return Promise.resolve({ ...kept, durationMs: 0 });
     }
     const run = this.#queue.then(() => this.#check(code, opts));
     this.#queue = run.catch(() => {});
