@@ -204,7 +204,11 @@ const resultText = (r: { content?: unknown; structuredContent?: unknown }): stri
   return blocks.map((b) => b.type === "text" ? b.text ?? "" : JSON.stringify(b)).join("\n");
 };
 
-await using host = await ServeHost.create({ runtime: { servers } });
+// The edit workflow writes files: allowed here, as a user's config would allow
+// it (the direct transcript makes the same call without asking anyone either).
+await using host = await ServeHost.create({
+  runtime: { servers, approvals: { rules: { "filesystem/edit_file": "allow" } } },
+});
 const session = host.createSession();
 const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
 await session.server.connect(serverSide);
