@@ -197,6 +197,26 @@ export function defaultOAuthStore(): OAuthStore {
 }
 
 /**
+ * The store in the config directory that `env` names, or `undefined` when it
+ * names none (no home directory): a remote server that needs a login then
+ * says so when it is reached, and no other server is affected.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(oauthStoreFor({ MCPX_CONFIG_DIR: "/tmp/mcpx-config" }) !== undefined);
+ * ```
+ */
+export function oauthStoreFor(env: Record<string, string | undefined>): OAuthStore | undefined {
+  try {
+    return new OAuthStore(mcpxConfigDir({ os: Deno.build.os, env }));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The message of a connection failure that a login would fix, if it is one:
  * a login is needed or was refused, or the server asked for a bearer token
  * (HTTP 401 with `WWW-Authenticate: Bearer`) and none is configured.

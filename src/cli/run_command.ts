@@ -1,6 +1,5 @@
 import { parseArgs } from "node:util";
-import { OAuthStore } from "../auth/oauth_store.ts";
-import { mcpxConfigDir } from "../config/user_dirs.ts";
+import { oauthStoreFor } from "../auth/oauth_provider.ts";
 import type { CallToolResult, Tool } from "../_sdk.ts";
 import { learnedOutput } from "../bridge/result_shape.ts";
 import { learnFromResult } from "../learn/learn.ts";
@@ -164,7 +163,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   await using runtime = await Runtime.create({
     servers: chosen,
     plugins: chosenPlugins,
-    oauthStore: new OAuthStore(mcpxConfigDir({ os: Deno.build.os, env: io.env })),
+    oauthStore: oauthStoreFor(io.env),
     limits,
     policy: {
       ...policyOptions(v.allow, v.deny, v),

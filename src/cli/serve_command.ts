@@ -1,6 +1,5 @@
 import { parseArgs } from "node:util";
-import { OAuthStore } from "../auth/oauth_store.ts";
-import { mcpxConfigDir } from "../config/user_dirs.ts";
+import { oauthStoreFor } from "../auth/oauth_provider.ts";
 import { basename, resolve } from "node:path";
 import { pathToFileURL as toFileUrl } from "node:url";
 import { PluginStore } from "../plugin_store/plugin_store.ts";
@@ -175,7 +174,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       ...engine,
       servers,
       plugins,
-      oauthStore: new OAuthStore(mcpxConfigDir({ os: Deno.build.os, env: io.env })),
+      oauthStore: oauthStoreFor(io.env),
       policy: {
         ...policyOptions(v.allow, v.deny, v),
         ...(callTimeout ? { callTimeoutMs: callTimeout } : {}),
