@@ -5,16 +5,17 @@
  *
  * @module
  */
-import type { McpServer, ServerContext } from "../mcp_types.ts";
+import type { CallToolResult, McpServer, ServerContext, Tool } from "../mcp_types.ts";
 import { ProtocolError, Server } from "../_sdk_server.ts";
 import { McpxError } from "../errors.ts";
 import type { LogLevel } from "../routing/execution_context.ts";
+import type { SuspendState } from "../routing/suspended_executions.ts";
+import type { Root } from "../routing/upstream_router.ts";
 import { VERSION } from "../version.ts";
-import { RESOURCE_CAPABILITIES } from "./passthrough.ts";
+import { type Passthrough, RESOURCE_CAPABILITIES } from "./passthrough.ts";
 import { servePassthrough } from "./_passthrough_sdk.ts";
 import { isModern } from "./_protocol_era.ts";
-import { errorText } from "./_tool_results.ts";
-import type { ServeHost } from "./serve_host.ts";
+import { type Args, errorText } from "./_tool_results.ts";
 import { SERVER_INSTRUCTIONS } from "./tool_definitions.ts";
 import type { Workspace } from "./workspace.ts";
 
@@ -63,6 +64,44 @@ export interface CallOrigin {
 }
 
 /**
+ * What a {@link ServeSession} needs of its host: the `ServeHost` that
+ * created it.
+ *
+ * @example
+ * ```ts
+ * import { ServeHost } from "./serve_host.ts";
+ *
+ * await using host = await ServeHost.create({ runtime: { servers: [] } });
+ * const needs: SessionHost = host;
+ * needs.log("a line of diagnostics");
+ * ```
+ */
+export interface SessionHost {
+  /** Upstream resources, prompts and completions, for every session. */
+  readonly passthrough: Passthrough;
+  /** Writes a diagnostic line (never to stdout). */
+  log(line: string): void;
+  /** @internal Verifies a sealed `requestState`. */
+  _verifyState(state: string, ctx: ServerContext): Promise<SuspendState>;
+  /** @internal The tools the session lists. */
+  _tools(stateless?: boolean): Tool[];
+  /** @internal Runs one tool call of `session`. */
+  _call(
+    session: ServeSession,
+    name: string,
+    args: Args,
+    signal: AbortSignal,
+    origin?: CallOrigin,
+  ): Promise<CallToolResult>;
+  /** @internal Records the roots a session's client listed. */
+  _setClientRoots(session: ServeSession, roots: readonly Root[] | undefined): void;
+  /** @internal Forgets a closed session. */
+  _forget(session: ServeSession): void;
+  /** @internal Drops a closed session's "approve all" answers. */
+  _forgetApprovals(sessionKey: string): void;
+}
+
+/**
  * One MCP session of a {@link ServeHost}: a workspace and the SDK servers
  * speaking for it (one per connection, or per request over stateless HTTP).
  *
@@ -92,7 +131,7 @@ export class ServeSession implements AsyncDisposable {
   readonly key: string = crypto.randomUUID();
   /** True for the session of stateless (2026-07-28) HTTP requests. */
   readonly stateless: boolean;
-  readonly #host: ServeHost;
+  readonly #host: SessionHost;
   readonly #opts: SessionOptions;
   readonly #servers = new Set<Server>();
   #server?: Server;
@@ -103,7 +142,7 @@ export class ServeSession implements AsyncDisposable {
   onclose?: () => void;
 
   /** @internal Use {@link ServeHost.createSession}. */
-  constructor(host: ServeHost, workspace: Workspace, opts: SessionOptions) {
+  constructor(host: SessionHost, workspace: Workspace, opts: SessionOptions) {
     this.#host = host;
     this.workspace = workspace;
     this.#opts = opts;
