@@ -297,14 +297,8 @@ export {
   type SkillInfo,
   SkillStore,
 } from "./src/plugin_store/skill_store.ts";
-export {
-  type CallOrigin,
-  ServeHost,
-  type ServeHostOptions,
-  ServeSession,
-  type ServeStats,
-  type SessionOptions,
-} from "./src/server/serve_host.ts";
+export { ServeHost, type ServeHostOptions, type ServeStats } from "./src/server/serve_host.ts";
+export { type CallOrigin, ServeSession, type SessionOptions } from "./src/server/serve_session.ts";
 export type { Workspace, WorkspaceLimits } from "./src/server/workspace.ts";
 export { serveStdio } from "./src/server/stdio_server.ts";
 export { type HttpServeOptions, type HttpServer, serveHttp } from "./src/server/http_server.ts";

@@ -26,7 +26,8 @@ import {
   isLegacyRequest,
   WebStandardStreamableHTTPServerTransport,
 } from "../_sdk_server.ts";
-import type { ServeHost, ServeSession } from "./serve_host.ts";
+import type { ServeHost } from "./serve_host.ts";
+import type { ServeSession } from "./serve_session.ts";
 import { guardHttp } from "./http_guard.ts";
 import { BearerGuard } from "../auth/bearer_token.ts";
 import {

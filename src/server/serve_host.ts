@@ -1,9 +1,9 @@
 /**
  * `mcpx serve` as a library: one {@link ServeHost} per process holds the
  * runtime (sandbox, bridge, catalogue), the search index and the saved
- * skills; each MCP session gets a {@link ServeSession} with its own SDK
- * `Server` and workspace, connected to any transport (stdio, Streamable HTTP,
- * in-memory).
+ * skills (skills.ts) and runs the tools; each MCP session gets a
+ * {@link ServeSession} (serve_session.ts) with its own SDK `Server` and
+ * workspace, connected to any transport (stdio, Streamable HTTP, in-memory).
  *
  * The host answers `initialize` and `tools/list` at once: the runtime is
  * created in the background and upstream servers are introspected only when a
@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { CallToolResult, McpServer, ServerContext, Tool } from "../mcp_types.ts";
+import type { CallToolResult, ServerContext, Tool } from "../mcp_types.ts";
 import {
   createRequestStateCodec,
   type InputRequest,
@@ -19,7 +19,6 @@ import {
   ProtocolError,
   ProtocolErrorCode,
   type RequestStateCodec,
-  Server,
 } from "../_sdk_server.ts";
 import { McpxError } from "../errors.ts";
 import { formatPlan } from "../policy/format_plan.ts";
@@ -40,23 +39,30 @@ import {
 } from "../routing/suspended_executions.ts";
 import { PASSTHROUGH_CAPABILITIES, type Root, routeUpstream } from "../routing/upstream_router.ts";
 import type { SkillStore } from "../plugin_store/skill_store.ts";
-import { validateSkillName } from "../plugin_store/skill_store.ts";
-import { SkillQuota } from "../quotas/skill_quota.ts";
 import type { SkillLimits } from "../quotas/serve_limits.ts";
 import { Runtime, type RuntimeOptions } from "../runtime/runtime.ts";
-import { loadTranspiler, SandboxCompileError, transpileModule } from "../sandbox/transpile.ts";
-import { VERSION } from "../version.ts";
+import { transpileModule } from "../sandbox/transpile.ts";
 import { cut, DEFAULT_MAX_RESULT_CHARS } from "./format_execution.ts";
 import { richExecution } from "./rich_result.ts";
-import { Passthrough, type PassthroughClient, RESOURCE_CAPABILITIES } from "./passthrough.ts";
-import { servePassthrough } from "./_passthrough_sdk.ts";
+import { Passthrough, type PassthroughClient } from "./passthrough.ts";
+import { isModern } from "./_protocol_era.ts";
+import {
+  type Args,
+  errorText,
+  firstLine,
+  firstSentence,
+  invalid,
+  stringArg,
+  text,
+} from "./_tool_results.ts";
 import { SearchIndex, type ToolDoc } from "./search_index.ts";
+import { type CallOrigin, ServeSession, type SessionOptions } from "./serve_session.ts";
+import { SavedSkills } from "./skills.ts";
 import { toolSignature } from "./signature.ts";
 import {
   MCPX_TOOLS,
   type McpxToolName,
   mcpxTools,
-  SERVER_INSTRUCTIONS,
   type UpstreamToolHints,
 } from "./tool_definitions.ts";
 import { closestPaths, listDirectory, normalizeTreePath } from "./virtual_tree.ts";
@@ -66,6 +72,9 @@ import {
   WORKSPACE_SERVER,
   type WorkspaceLimits,
 } from "./workspace.ts";
+
+export { type CallOrigin, ServeSession, type SessionOptions } from "./serve_session.ts";
+export { importSpecifiers, rebaseImports } from "./skills.ts";
 
 /** Default largest `code` accepted by `execute_code` and `save_skill`, in characters. */
 export const DEFAULT_MAX_CODE_CHARS: number = 1_000_000;
@@ -153,60 +162,6 @@ export interface ServeStats {
 }
 
 /**
- * Options of {@link ServeHost.createSession}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- *
- * const opts: SessionOptions = { stateless: true };
- * assert.ok(opts.stateless); // for host.createSession(opts)
- * ```
- */
-export interface SessionOptions {
-  /**
-   * The signal of the transport request that carried JSON-RPC request `id`,
-   * if any (Streamable HTTP), aborted when that client disconnects.
-   */
-  requestSignal?: (id: string | number) => AbortSignal | undefined;
-  /**
-   * A session of stateless (2026-07-28) HTTP requests: each call names its
-   * workspace with a `workspace` handle instead of keeping one.
-   */
-  stateless?: boolean;
-}
-
-/**
- * A call's protocol context: the SDK server and request it came through.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- *
- * function sessionOf(origin: CallOrigin): string | undefined {
- *   return origin.ctx.sessionId;
- * }
- * assert.equal(typeof sessionOf, "function");
- * ```
- */
-export interface CallOrigin {
-  /** The SDK server the call came through. */
-  server: McpServer;
-  /** The SDK's context of the request. */
-  ctx: ServerContext;
-}
-
-interface SkillEntry {
-  name: string;
-  description: string;
-  code: string;
-  /** Names the module exports. */
-  exports: string[];
-}
-
-type Args = Record<string, unknown>;
-
-/**
  * The state every session of one `mcpx serve` shares.
  *
  * @example
@@ -232,11 +187,7 @@ export class ServeHost implements AsyncDisposable {
   #runtime?: Promise<Runtime>;
   readonly #runtimeOptions: RuntimeOptions;
   readonly #ownsRuntime: boolean;
-  readonly #skillStore?: SkillStore;
-  readonly #skills = new Map<string, SkillEntry>();
-  #skillFiles = new Map<string, string>();
-  #skillsVersion = 0;
-  readonly #skillQuota: SkillQuota;
+  readonly #skills: SavedSkills;
   readonly #maxResultChars: number;
   readonly #maxCodeChars: number;
   readonly #workspaceLimits: Partial<WorkspaceLimits>;
@@ -270,8 +221,7 @@ export class ServeHost implements AsyncDisposable {
       this.#runtime = Promise.resolve(opts.runtimeInstance);
       this.#runtime.then((rt) => this.#adopt(rt), () => {});
     }
-    this.#skillStore = opts.skills;
-    this.#skillQuota = new SkillQuota(opts.skillLimits);
+    this.#skills = new SavedSkills(opts.skills, opts.skillLimits);
     this.#maxResultChars = opts.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS;
     this.#maxCodeChars = opts.maxCodeChars ?? DEFAULT_MAX_CODE_CHARS;
     this.#workspaceLimits = opts.workspace ?? {};
@@ -308,17 +258,7 @@ export class ServeHost implements AsyncDisposable {
    */
   static async create(opts: ServeHostOptions = {}): Promise<ServeHost> {
     const host = new ServeHost(opts);
-    if (opts.skills) {
-      const { skills, failures } = await opts.skills.loadAll();
-      for (const f of failures) {
-        host.#log(`warning: skipping skill "${f.name}": ${f.error.message}`);
-      }
-      for (const s of skills) {
-        host.#skills.set(s.name, { ...s, exports: exportedNames(s.code) });
-        host.#skillQuota.adopt(s.name, utf8Length(s.code));
-      }
-      host.#skillsChanged();
-    }
+    await host.#skills.load(host.#log);
     return host;
   }
 
@@ -380,12 +320,12 @@ export class ServeHost implements AsyncDisposable {
 
   /** Names of the loaded skills, sorted. */
   get skills(): string[] {
-    return [...this.#skills.keys()].sort();
+    return this.#skills.names;
   }
 
   /** Bytes and number of saved skills, in all or of one session (by its key). */
   skillUsage(sessionKey?: string): { bytes: number; count: number } {
-    return this.#skillQuota.usage(sessionKey);
+    return this.#skills.usage(sessionKey);
   }
 
   /** Counters of sessions and executions. */
@@ -523,7 +463,10 @@ export class ServeHost implements AsyncDisposable {
         return result;
       }
       case "save_skill":
-        return await this.#saveSkill(session, args);
+        return await this.#skills.save(session.key, args, {
+          checkSize: (what, value) => this.#checkSize(what, value),
+          runtime: () => this.#runtimeOrError(),
+        });
       default:
         throw new ProtocolError(
           ProtocolErrorCode.InvalidParams,
@@ -624,7 +567,7 @@ export class ServeHost implements AsyncDisposable {
   }
 
   #searchIndex(rt: Runtime): SearchIndex {
-    const key = `${rt.catalog.version}:${this.#skillsVersion}`;
+    const key = `${rt.catalog.version}:${this.#skills.version}`;
     if (this.#index?.key === key) return this.#index.index;
     const docs: ToolDoc[] = [];
     for (const s of rt.catalog.generated().servers) {
@@ -668,7 +611,7 @@ export class ServeHost implements AsyncDisposable {
     for (const [p, c] of rt.catalog.files()) tree.set(p.slice(1), c);
     tree.set("workspace.ts", WORKSPACE_MODULE);
     tree.set("client.ts", CLIENT_MODULE);
-    for (const [p, c] of this.#skillFiles) tree.set(p.slice(1), c);
+    for (const [p, c] of this.#skills.files) tree.set(p.slice(1), c);
     for (const [p, c] of workspace.entries()) tree.set(p, c);
     return tree;
   }
@@ -820,7 +763,7 @@ export class ServeHost implements AsyncDisposable {
     if (tooBig) return errorText(tooBig);
     const rt = await this.#runtimeOrError();
     if (typeof rt === "string") return errorText(rt);
-    const files = new Map(this.#skillFiles);
+    const files = new Map(this.#skills.files);
     files.set("/workspace.ts", WORKSPACE_MODULE);
     files.set("/client.ts", CLIENT_MODULE);
     for (const [p, c] of workspace.importable()) {
@@ -879,96 +822,7 @@ export class ServeHost implements AsyncDisposable {
     }
   }
 
-  // ---- save_skill ---------------------------------------------------------
-
-  async #saveSkill(session: ServeSession, args: Args): Promise<CallToolResult> {
-    const name = stringArg(args, "name", true)!;
-    let code = stringArg(args, "code", true)!;
-    const description = stringArg(args, "description", true)!.trim();
-    if (!this.#skillStore) {
-      return errorText("Cannot save skills: this server has no plugin directory");
-    }
-    try {
-      validateSkillName(name);
-    } catch (e) {
-      return errorText((e as Error).message);
-    }
-    const tooBig = this.#checkSize("code", code);
-    if (tooBig) return errorText(tooBig);
-    if (description.length > 1_000) {
-      return errorText(`Description is ${description.length} characters: the limit is 1,000`);
-    }
-    code = rebaseImports(code);
-    // Refused early when over a limit, before compiling it.
-    try {
-      this.#skillQuota.reserve(name, utf8Length(code), session.key).cancel();
-    } catch (e) {
-      if (e instanceof McpxError) return errorText(e.message);
-      throw e;
-    }
-    const path = `/skills/${name}.ts`;
-    await loadTranspiler();
-    try {
-      await transpileModule(path, code);
-    } catch (e) {
-      if (e instanceof SandboxCompileError) {
-        return errorText(
-          `Cannot save skill "${name}": ${e.message}${e.snippet ? `\n${e.snippet}` : ""}`,
-        );
-      }
-      throw e;
-    }
-    const rt = await this.#runtimeOrError();
-    if (typeof rt === "string") return errorText(rt);
-    const known = new Set([
-      ...rt.catalog.files().keys(),
-      ...this.#skillFiles.keys(),
-      "/workspace.ts",
-      path,
-    ]);
-    for (const spec of importSpecifiers(code)) {
-      const target = resolveFrom(path, spec);
-      if (target === undefined || (!known.has(target) && !target.startsWith("/workspace/"))) {
-        return errorText(
-          `Cannot save skill "${name}": import "${spec}" does not resolve${
-            target ? ` (no file "${target}")` : ""
-          }. Import tools from "./servers/<server>/index.ts"`,
-        );
-      }
-    }
-    // Reserved before the write, so that concurrent saves see each other.
-    let room: { commit(): void; cancel(): void };
-    try {
-      room = this.#skillQuota.reserve(name, utf8Length(code), session.key);
-    } catch (e) {
-      if (e instanceof McpxError) return errorText(e.message);
-      throw e;
-    }
-    let saved;
-    try {
-      saved = await this.#skillStore.save(name, code, description);
-      room.commit();
-    } finally {
-      room.cancel();
-    }
-    const exports = exportedNames(code);
-    this.#skills.set(name, { name, description, code, exports });
-    this.#skillsChanged();
-    return text(
-      `Saved skills/${name}.ts (blake3 ${saved.checksum.slice(0, 16)}). Use: import { ${
-        exports.join(", ") || "…"
-      } } from "./skills/${name}.ts"`,
-    );
-  }
-
   // ---- helpers ------------------------------------------------------------
-
-  #skillsChanged(): void {
-    this.#skillFiles = new Map(
-      [...this.#skills.values()].map((s) => [`/skills/${s.name}.ts`, s.code]),
-    );
-    this.#skillsVersion++;
-  }
 
   #checkSize(what: string, value: string): string | undefined {
     if (value.length <= this.#maxCodeChars) return undefined;
@@ -1014,160 +868,6 @@ export class ServeHost implements AsyncDisposable {
   }
 }
 
-/**
- * One MCP session of a {@link ServeHost}: a workspace and the SDK servers
- * speaking for it (one per connection, or per request over stateless HTTP).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
- *
- * await using host = await ServeHost.create({ runtime: { servers: [] } });
- * await using session = host.createSession();
- * const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
- * await session.server.connect(serverSide);
- * const client = new Client({ name: "example", version: "1.0.0" });
- * await client.connect(clientSide);
- * const { tools } = await client.listTools();
- * assert.ok(tools.some((t) => t.name === "search_tools"));
- * session.workspace.write("notes.txt", "kept across executions");
- * assert.equal(session.workspace.size, 1);
- * await client.close();
- * ```
- */
-export class ServeSession implements AsyncDisposable {
-  /** Files kept across the executions of this session. */
-  readonly workspace: Workspace;
-  /** Unique key of the session, bound into sealed `requestState`s. */
-  readonly key: string = crypto.randomUUID();
-  /** True for the session of stateless (2026-07-28) HTTP requests. */
-  readonly stateless: boolean;
-  readonly #host: ServeHost;
-  readonly #opts: SessionOptions;
-  readonly #servers = new Set<Server>();
-  #server?: Server;
-  /** Stops the passthrough's notifications to each server of the session. */
-  readonly #stopPassthrough = new Set<() => void>();
-  #closed = false;
-  /** Called once when the session closes. */
-  onclose?: () => void;
-
-  /** @internal Use {@link ServeHost.createSession}. */
-  constructor(host: ServeHost, workspace: Workspace, opts: SessionOptions) {
-    this.#host = host;
-    this.workspace = workspace;
-    this.#opts = opts;
-    this.stateless = opts.stateless ?? false;
-  }
-
-  /**
-   * The session's server for a transport of its own (`server.connect`),
-   * which speaks the 2025 revisions. Serving entries that choose the era
-   * (`serveStdio`, `createMcpHandler`) take {@link newServer} instead.
-   */
-  get server(): McpServer {
-    if (this.#server === undefined) {
-      this.#server = this.newServer();
-      this.#server.onclose = () => void this.close();
-    }
-    return this.#server;
-  }
-
-  /** A new SDK server answering for this session: a server factory. */
-  newServer(): McpServer {
-    const host = this.#host;
-    const server = new Server(
-      { name: "mcpx", version: VERSION },
-      {
-        capabilities: { tools: { listChanged: true }, logging: {}, ...RESOURCE_CAPABILITIES },
-        instructions: SERVER_INSTRUCTIONS,
-        requestState: { verify: (state, ctx) => host._verifyState(state, ctx) },
-      },
-    );
-    // Upstream resources, prompts, subscriptions and completions (passthrough.ts).
-    this.#stopPassthrough.add(servePassthrough(server, host.passthrough));
-    server.setRequestHandler(
-      "tools/list",
-      () => ({ tools: host._tools(this.stateless) }) as never,
-    );
-    server.setRequestHandler("tools/call", async (request, ctx) => {
-      const { name } = request.params;
-      const args = request.params.arguments ?? {};
-      let signal: AbortSignal = ctx.mcpReq.signal;
-      const other = this.#opts.requestSignal?.(ctx.mcpReq.id);
-      if (other) signal = AbortSignal.any([signal, other]);
-      try {
-        return await host._call(this, name, args, signal, { server, ctx }) as never;
-      } catch (e) {
-        if (e instanceof ProtocolError) throw e;
-        if (e instanceof McpxError) return errorText(e.message) as never;
-        return errorText(`Internal error: ${(e as Error).message}`) as never;
-      }
-    });
-    // Stateless servers live for one request; the serving entry closes them.
-    if (this.stateless) return server;
-    // A 2025-era client that lists roots: its roots join those upstream servers get.
-    const fetchRoots = async () => {
-      if (server.getClientCapabilities()?.roots === undefined) return;
-      if (isModern(server.getNegotiatedProtocolVersion())) return;
-      try {
-        const { roots } = await server.listRoots(undefined, { timeout: 10_000 });
-        if (!this.#closed) host._setClientRoots(this, roots);
-      } catch (e) {
-        host.log(`warning: the client did not list its roots: ${(e as Error).message}`);
-      }
-    };
-    server.oninitialized = () => void fetchRoots();
-    server.setNotificationHandler("notifications/roots/list_changed", () => void fetchRoots());
-    this.#servers.add(server);
-    const onclose = server.onclose;
-    server.onclose = () => {
-      this.#servers.delete(server);
-      onclose?.();
-    };
-    return server;
-  }
-
-  /** @internal Sends a log message to this session's 2025-era clients. */
-  _log(level: LogLevel, logger: string, data: unknown): void {
-    for (const server of this.#servers) {
-      if (isModern(server.getNegotiatedProtocolVersion())) continue;
-      if (server.getClientCapabilities() === undefined) continue;
-      server.sendLoggingMessage({ level, logger, data }).catch(() => {});
-    }
-  }
-
-  /** Whether the session has closed. */
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  /** Frees the workspace and closes its servers; running executions are cancelled. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.workspace.clear();
-    for (const stop of this.#stopPassthrough) stop();
-    this.#stopPassthrough.clear();
-    this.#host._forget(this);
-    this.#host._forgetApprovals(this.key);
-    // Closing the transport aborts the signals of requests still running.
-    await Promise.allSettled([...this.#servers].map((s) => s.close()));
-    this.onclose?.();
-  }
-
-  /** Same as {@link ServeSession.close}. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-}
-
-/** Whether a negotiated protocol version is of the 2026-07-28 era or later. */
-function isModern(version: string | undefined): boolean {
-  return version !== undefined && version >= "2026-07-28";
-}
-
 /** The embedded request of one question of a suspended execution. */
 function inputRequest(i: PendingInput): InputRequest {
   // deno-lint-ignore no-explicit-any
@@ -1186,105 +886,4 @@ function inputRequest(i: PendingInput): InputRequest {
       return inputRequired.elicit(rest);
     }
   }
-}
-
-// ---- small helpers --------------------------------------------------------
-
-function text(t: string): CallToolResult {
-  return { content: [{ type: "text", text: t }] };
-}
-
-function errorText(t: string): CallToolResult {
-  return { content: [{ type: "text", text: t }], isError: true };
-}
-
-/** Invalid arguments: an `isError` result the model can read and fix, not a JSON-RPC error. */
-function invalid(message: string): McpxError {
-  return new McpxError("TOOL_INVALID_ARGS", message);
-}
-
-function stringArg(args: Args, key: string, required = false): string | undefined {
-  const v = args[key];
-  if (v === undefined || v === null) {
-    if (required) throw invalid(`Missing argument "${key}"`);
-    return undefined;
-  }
-  if (typeof v !== "string") {
-    throw invalid(
-      `Invalid argument "${key}": expected a string, got ${Array.isArray(v) ? "array" : typeof v}`,
-    );
-  }
-  return v;
-}
-
-function firstLine(s: string): string {
-  const i = s.indexOf("\n");
-  return i < 0 ? s : s.slice(0, i);
-}
-
-function firstSentence(s: string): string {
-  const clean = s.replace(/\s+/g, " ").trim();
-  const m = /^(.+?[.!?])(\s|$)/.exec(clean);
-  const one = m ? m[1] : clean;
-  return one.length > 160 ? `${one.slice(0, 159)}…` : one;
-}
-
-const ROOT_IMPORT =
-  /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])\.\/(servers\/|runtime\.ts|workspace\.ts|workspace\/|skills\/)/g;
-
-/**
- * Rewrites imports written for the tree root (`./servers/…`, `./runtime.ts`,
- * `./workspace.ts`, `./skills/x.ts`) so they work from `/skills/<name>.ts`.
- */
-export function rebaseImports(code: string): string {
-  return code.replace(
-    ROOT_IMPORT,
-    (_m, lead: string, q: string, what: string) =>
-      what === "skills/" ? `${lead}${q}./` : `${lead}${q}../${what}`,
-  );
-}
-
-const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(["'])([^"'\n]+)\1/gm;
-
-/** The static and literal dynamic import specifiers of `code`. */
-export function importSpecifiers(code: string): string[] {
-  const out = new Set<string>();
-  for (const m of code.matchAll(SPECIFIER)) out.add(m[2]);
-  return [...out];
-}
-
-function resolveFrom(importer: string, spec: string): string | undefined {
-  if (!spec.startsWith("./") && !spec.startsWith("../") && !spec.startsWith("/")) return undefined;
-  const base = spec.startsWith("/") ? [] : importer.split("/").slice(1, -1);
-  for (const seg of spec.split("/")) {
-    if (seg === "" || seg === ".") continue;
-    if (seg === "..") {
-      if (base.length === 0) return undefined;
-      base.pop();
-    } else base.push(seg);
-  }
-  return "/" + base.join("/");
-}
-
-function exportedNames(code: string): string[] {
-  const out = new Set<string>();
-  for (
-    const m of code.matchAll(
-      /\bexport\s+(?:async\s+)?(?:function\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)/g,
-    )
-  ) {
-    out.add(m[1]);
-  }
-  for (const m of code.matchAll(/\bexport\s*\{([^}]*)\}/g)) {
-    for (const part of m[1].split(",")) {
-      const name = part.trim().split(/\s+as\s+/).pop()?.trim();
-      if (name && name !== "default") out.add(name);
-    }
-  }
-  return [...out];
-}
-
-/** Length of `text` in UTF-8 bytes. */
-function utf8Length(text: string): number {
-  return new TextEncoder().encode(text).byteLength;
 }

@@ -10,7 +10,7 @@ import { V1Server as Server } from "../_sdk_v1_server.ts";
 import type { StdioServerConfig } from "../config/types.ts";
 import { connect } from "../introspect/connect.ts";
 import { ServeHost } from "./serve_host.ts";
-import { importSpecifiers, rebaseImports } from "./serve_host.ts";
+import { importSpecifiers, rebaseImports } from "./skills.ts";
 
 function tool(name: string, description: string): Tool {
   return {
