@@ -11,6 +11,8 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { blake3 } from "@noble/hashes/blake3.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { McpxError } from "../errors.ts";
 import type { TypeCheckResult } from "./diagnostics.ts";
 import type { FromChecker, ToChecker } from "./_protocol.ts";
@@ -110,9 +112,10 @@ const RESULTS_KEPT = 256;
 const RESULT_KEY_MAX = 256 * 1024;
 
 /**
- * Everything a check reads, as one string: the tree's identity, the entry's
- * path, the cap on diagnostics, the program and the extra files; `undefined`
- * when that is too long to keep.
+ * Everything a check reads, as a BLAKE3 digest: the tree's identity, the
+ * entry's path, the cap on diagnostics, the program and the extra files;
+ * `undefined` when that is too long to be worth keeping. A digest keeps the
+ * memory of kept results small whatever the programs' length.
  */
 function resultKey(code: string, opts: TypeCheckOptions, max: number): string | undefined {
   const parts = [
@@ -127,7 +130,8 @@ function resultKey(code: string, opts: TypeCheckOptions, max: number): string | 
     if (length > RESULT_KEY_MAX) return undefined;
     parts.push(path, source);
   }
-  return length > RESULT_KEY_MAX ? undefined : parts.join("\0");
+  if (length > RESULT_KEY_MAX) return undefined;
+  return bytesToHex(blake3(encoder.encode(parts.join("\0"))));
 }
 
 /**
