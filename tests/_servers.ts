@@ -91,11 +91,28 @@ export async function startEverythingHttp(
 
 const SERVE_CLI = new URL("../cli.ts", import.meta.url).pathname;
 
-/** Starts `mcpx serve --http` and waits until it listens. */
-export async function startHttp(cfg: string): Promise<{ url: string } & AsyncDisposable> {
-  const port = freePort();
+/** A running `mcpx serve --http` child: its URL, what it logged while starting, and the process. */
+export interface ServeProcess extends AsyncDisposable {
+  url: string;
+  /** Its stderr up to and including the "listening on" line. */
+  log: string;
+  child: Deno.ChildProcess;
+}
+
+/**
+ * Starts `mcpx serve --http <port> ...args` (`port` a free one unless given,
+ * `env` added to the environment) and waits until it listens; its stderr
+ * keeps draining so that it never blocks on a full pipe. Disposing sends
+ * SIGTERM and waits for the exit.
+ */
+export async function startServe(
+  args: string[],
+  opts: { port?: number; env?: Record<string, string> } = {},
+): Promise<ServeProcess> {
+  const port = opts.port ?? freePort();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", SERVE_CLI, "serve", "--config", cfg, "--http", String(port)],
+    args: ["run", "-A", SERVE_CLI, "serve", "--http", String(port), ...args],
+    env: opts.env ?? {},
     stdin: "null",
     stdout: "null",
     stderr: "piped",
@@ -114,6 +131,8 @@ export async function startHttp(cfg: string): Promise<{ url: string } & AsyncDis
   })();
   return {
     url: `http://127.0.0.1:${port}/mcp`,
+    log: seen,
+    child,
     async [Symbol.asyncDispose]() {
       try {
         child.kill("SIGTERM");
@@ -122,4 +141,9 @@ export async function startHttp(cfg: string): Promise<{ url: string } & AsyncDis
       await drained;
     },
   };
+}
+
+/** Starts `mcpx serve --http` on config `cfg` and waits until it listens. */
+export function startHttp(cfg: string): Promise<ServeProcess> {
+  return startServe(["--config", cfg]);
 }

@@ -1,13 +1,11 @@
 // `mcpx serve --http` with a bearer token, and the rule that it never listens
 // beyond loopback without one unless told to.
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { Client } from "../src/_sdk.ts";
 import { StreamableHTTPClientTransport } from "../src/_sdk_remote.ts";
 import { cli, tempDir, writeConfig } from "./_helpers.ts";
-import { everythingServer, freePort } from "./_servers.ts";
+import { everythingServer, startServe } from "./_servers.ts";
 
-const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const TOKEN = "test-token-0123456789abcdef";
 
 Deno.test({
@@ -17,54 +15,35 @@ Deno.test({
   async fn() {
     await using dir = await tempDir();
     const config = await writeConfig(dir.path, [everythingServer()]);
-    const port = freePort();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", CLI, "serve", "-c", config, "--http", String(port), "--token", TOKEN],
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    let seen = "";
-    while (!seen.includes("listening on")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`serve exited: ${seen}`);
-      seen += value;
-    }
-    assert.match(seen, /bearer token required/);
-    const url = `http://127.0.0.1:${port}/mcp`;
-    try {
-      const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" });
-      const headers = {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-      };
-      const none = await fetch(url, { method: "POST", headers, body });
-      assert.equal(none.status, 401);
-      assert.match(none.headers.get("www-authenticate") ?? "", /^Bearer realm="mcpx"/);
-      await none.body?.cancel();
-      const wrong = await fetch(url, {
-        method: "POST",
-        headers: { ...headers, authorization: `Bearer ${TOKEN}x` },
-        body,
-      });
-      assert.equal(wrong.status, 401);
-      await wrong.body?.cancel();
+    await using serve = await startServe(["-c", config, "--token", TOKEN]);
+    assert.match(serve.log, /bearer token required/);
+    const url = serve.url;
+    const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+    const headers = {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    };
+    const none = await fetch(url, { method: "POST", headers, body });
+    assert.equal(none.status, 401);
+    assert.match(none.headers.get("www-authenticate") ?? "", /^Bearer realm="mcpx"/);
+    await none.body?.cancel();
+    const wrong = await fetch(url, {
+      method: "POST",
+      headers: { ...headers, authorization: `Bearer ${TOKEN}x` },
+      body,
+    });
+    assert.equal(wrong.status, 401);
+    await wrong.body?.cancel();
 
-      const client = new Client({ name: "auth-test", version: "1.0.0" });
-      await client.connect(
-        new StreamableHTTPClientTransport(new URL(url), {
-          requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
-        }),
-      );
-      const tools = (await client.listTools()).tools.map((t) => t.name);
-      assert.ok(tools.includes("execute_code"), String(tools));
-      await client.close();
-    } finally {
-      child.kill("SIGTERM");
-      await child.status;
-      await reader.cancel().catch(() => {});
-    }
+    const client = new Client({ name: "auth-test", version: "1.0.0" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(url), {
+        requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
+      }),
+    );
+    const tools = (await client.listTools()).tools.map((t) => t.name);
+    assert.ok(tools.includes("execute_code"), String(tools));
+    await client.close();
   },
 });
 

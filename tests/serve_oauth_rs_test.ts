@@ -6,7 +6,6 @@
 // for another audience, expired ones and ones without the required scope are
 // refused; token introspection is checked against the same server.
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import {
   Client,
   type OAuthClientInformationMixed,
@@ -18,12 +17,11 @@ import {
   UnauthorizedError,
 } from "@modelcontextprotocol/client";
 import { cli, tempDir, writeConfig } from "./_helpers.ts";
-import { freePort } from "./_servers.ts";
+import { freePort, startServe } from "./_servers.ts";
 import { authorizeInBrowser } from "./fixtures/scripted_browser.ts";
 import { startAuthorizationServer } from "./fixtures/protected_mcp_server.ts";
 import { discoverIssuer, ResourceServer } from "../src/auth/resource_server.ts";
 
-const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const SECRET = "secret-0123456789";
 
 /** An access token from the client-credentials grant of one of the fixture's clients. */
@@ -93,37 +91,6 @@ class TestOAuthProvider implements OAuthClientProvider {
   }
 }
 
-/** Starts `mcpx serve --http` as a child process; resolves once it listens. */
-async function startServe(args: string[], env: Record<string, string> = {}) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, "serve", ...args],
-    env,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  while (!seen.includes("listening on")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`serve exited: ${seen}`);
-    seen += value;
-  }
-  // Keep draining stderr so the child never blocks on a full pipe.
-  const drained = (async () => {
-    while (!(await reader.read().catch(() => ({ done: true }))).done) { /* discard */ }
-  })();
-  return {
-    log: seen,
-    async [Symbol.asyncDispose]() {
-      child.kill("SIGTERM");
-      await child.status;
-      await reader.cancel().catch(() => {});
-      await drained;
-    },
-  };
-}
-
 Deno.test({
   name: "serve --http --oauth-issuer: metadata, login by a real SDK client, and refusals",
   sanitizeResources: false,
@@ -144,13 +111,11 @@ Deno.test({
     await using serve = await startServe([
       "-c",
       config,
-      "--http",
-      String(port),
       "--oauth-issuer",
       as.issuer,
       "--oauth-scopes",
       "mcp:tools",
-    ]);
+    ], { port });
     const metadataUrl = `http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`;
     assert.match(
       serve.log,

@@ -3,13 +3,11 @@
 // reach the running server.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Client } from "../src/_sdk.ts";
 import { StreamableHTTPClientTransport } from "../src/_sdk_remote.ts";
 import { cli, tempDir } from "./_helpers.ts";
-import { freePort } from "./_servers.ts";
+import { startServe } from "./_servers.ts";
 
-const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const HEADERS = {
   "content-type": "application/json",
   accept: "application/json, text/event-stream",
@@ -69,83 +67,58 @@ Deno.test({
       config,
       JSON.stringify({ mcpServers: {}, mcpx: { serve: { skills: { maxBytes: 1000 } } } }),
     );
-    const port = freePort();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        CLI,
-        "serve",
-        "-c",
-        config,
-        "--plugin-dir",
-        join(dir.path, "plugins"),
-        "--http",
-        String(port),
-        "--max-sessions",
-        "1",
-        "--session-idle-timeout",
-        "700",
-        "--no-check",
-      ],
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    let seen = "";
-    while (!seen.includes("listening on")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`serve exited: ${seen}`);
-      seen += value;
-    }
-    const url = `http://127.0.0.1:${port}/mcp`;
+    await using serve = await startServe([
+      "-c",
+      config,
+      "--plugin-dir",
+      join(dir.path, "plugins"),
+      "--max-sessions",
+      "1",
+      "--session-idle-timeout",
+      "700",
+      "--no-check",
+    ]);
+    const url = serve.url;
+    const first = await fetch(url, { method: "POST", headers: HEADERS, body: INITIALIZE });
+    assert.equal(first.status, 200);
+    const sid = first.headers.get("mcp-session-id")!;
+    await first.body?.cancel();
+    const second = await fetch(url, { method: "POST", headers: HEADERS, body: INITIALIZE });
+    assert.equal(second.status, 503);
+    assert.match((await second.json()).error.message, /the limit is 1 \(--max-sessions\)/);
+
+    // Idle for longer than 700 ms: closed, and its place is free again.
+    await new Promise((r) => setTimeout(r, 1_600));
+    const gone = await fetch(url, {
+      method: "POST",
+      headers: { ...HEADERS, "mcp-session-id": sid },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
+    });
+    assert.equal(gone.status, 404);
+    await gone.body?.cancel();
+
+    const transport = new StreamableHTTPClientTransport(new URL(url));
+    const client = new Client({ name: "quota-test", version: "1.0.0" });
+    await client.connect(transport);
     try {
-      const first = await fetch(url, { method: "POST", headers: HEADERS, body: INITIALIZE });
-      assert.equal(first.status, 200);
-      const sid = first.headers.get("mcp-session-id")!;
-      await first.body?.cancel();
-      const second = await fetch(url, { method: "POST", headers: HEADERS, body: INITIALIZE });
-      assert.equal(second.status, 503);
-      assert.match((await second.json()).error.message, /the limit is 1 \(--max-sessions\)/);
-
-      // Idle for longer than 700 ms: closed, and its place is free again.
-      await new Promise((r) => setTimeout(r, 1_600));
-      const gone = await fetch(url, {
-        method: "POST",
-        headers: { ...HEADERS, "mcp-session-id": sid },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
+      const r = await client.callTool({
+        name: "save_skill",
+        arguments: {
+          name: "big",
+          code: `export const big = "${"x".repeat(2_000)}";\n`,
+          description: "too big",
+        },
       });
-      assert.equal(gone.status, 404);
-      await gone.body?.cancel();
-
-      const transport = new StreamableHTTPClientTransport(new URL(url));
-      const client = new Client({ name: "quota-test", version: "1.0.0" });
-      await client.connect(transport);
-      try {
-        const r = await client.callTool({
-          name: "save_skill",
-          arguments: {
-            name: "big",
-            code: `export const big = "${"x".repeat(2_000)}";\n`,
-            description: "too big",
-          },
-        });
-        assert.equal(r.isError, true);
-        const text = (r.content as { text: string }[])[0].text;
-        assert.match(
-          text,
-          /^Cannot save skill "big": it is 2,02\d bytes; the limit is 1,000 bytes/,
-        );
-        assert.match(text, /skills\.maxBytes/);
-      } finally {
-        await transport.terminateSession().catch(() => {});
-        await client.close();
-      }
+      assert.equal(r.isError, true);
+      const text = (r.content as { text: string }[])[0].text;
+      assert.match(
+        text,
+        /^Cannot save skill "big": it is 2,02\d bytes; the limit is 1,000 bytes/,
+      );
+      assert.match(text, /skills\.maxBytes/);
     } finally {
-      child.kill("SIGTERM");
-      await reader.cancel().catch(() => {});
-      await child.status;
+      await transport.terminateSession().catch(() => {});
+      await client.close();
     }
   },
 });
