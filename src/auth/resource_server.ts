@@ -37,8 +37,6 @@ import {
   type OAuthTokenVerifier,
   requireBearerAuth,
 } from "../_sdk_server.ts";
-// Discovery of an authorization server is the SDK's client-side helper.
-import { discoverAuthorizationServerMetadata } from "@modelcontextprotocol/client";
 import {
   createRemoteJWKSet,
   customFetch,
@@ -103,6 +101,9 @@ export async function discoverIssuer(
   const fetchFn = opts.fetch ?? fetch;
   let metadata: AuthorizationServerMetadata | undefined;
   try {
+    // Discovery is the SDK's client-side helper; its package loads only when
+    // an issuer is configured (it is about 10 MiB of resident memory).
+    const { discoverAuthorizationServerMetadata } = await import("@modelcontextprotocol/client");
     metadata = await discoverAuthorizationServerMetadata(url, {
       fetchFn: (input, init) =>
         fetchFn(input, { ...init, signal: AbortSignal.timeout(ISSUER_TIMEOUT_MS) }),
