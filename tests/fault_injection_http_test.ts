@@ -93,3 +93,37 @@ Deno.test("an unresolvable host is named as a DNS failure (defect 10)", async ()
   const e = errorOf(await s.call("a"));
   assert.match(e.message, /DNS lookup failed|failed to lookup|dns/i);
 });
+
+for (
+  const [fault, how] of [
+    ["huge-json", "a JSON body streamed without a length"],
+    ["huge-declared", "a declared content-length"],
+    ["huge-event", "one event of a stream"],
+  ] as const
+) {
+  Deno.test(`a reply over the 10 MiB message limit (${how}) fails the call at once, and the next call reconnects`, async () => {
+    await using http = await startFaultyHttp();
+    // The call deadline is far away: the failure must not wait for it.
+    await using s = setup(http.url, 20_000);
+    assert.equal(textOf(await s.call("a")), "Echo: a");
+    http.fault = fault;
+    const t0 = performance.now();
+    const e = errorOf(await s.call("b"));
+    assert.ok(performance.now() - t0 < 5_000, `took ${performance.now() - t0} ms`);
+    assert.equal(e.code, "SERVER_ERROR");
+    assert.match(e.message, /Server "web" sent a message larger than the size limit of 10 MiB/);
+    http.fault = "none";
+    await new Promise((r) => setTimeout(r, 250));
+    assert.equal(textOf(await s.call("c")), "Echo: c");
+    assert.equal(http.initialized, 2);
+  });
+}
+
+Deno.test("a stream is limited per event, not in total: 12.5 MiB of log messages pass", async () => {
+  await using http = await startFaultyHttp();
+  await using s = setup(http.url, 20_000);
+  assert.equal(textOf(await s.call("a")), "Echo: a");
+  http.fault = "many-events";
+  assert.equal(textOf(await s.call("b")), "Echo: after the logs");
+  assert.equal(http.initialized, 1);
+});

@@ -11,6 +11,7 @@ import type { CallToolResult, Tool } from "../mcp_types.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { McpxError, quoteList } from "../errors.ts";
 import { Redactor } from "../redact.ts";
+import { formatBytes } from "../_bytes.ts";
 import type { Connection } from "../introspect/connect.ts";
 import { listAllTools } from "../introspect/introspect.ts";
 import type { ServerSnapshot } from "../introspect/types.ts";
@@ -800,9 +801,9 @@ function cancelled(name: string, signal: AbortSignal): CallEnvelope {
 function closedMessage(server: string, tool: string, conn: Connection | undefined): string {
   const info = conn?.closeInfo;
   if (info?.overLimitBytes !== undefined) {
-    return `Server "${server}" sent a message larger than the stdio transport's size limit of ${
+    return `Server "${server}" sent a message larger than the size limit of ${
       formatBytes(info.overLimitBytes)
-    } during "${tool}": the connection was closed; it will be restarted on the next call`;
+    } for one message during "${tool}": the connection was closed; it will be restarted on the next call`;
   }
   if (info?.expected === true) {
     return `The connection to server "${server}" was closed while "${tool}" was running`;
@@ -815,12 +816,6 @@ function closedMessage(server: string, tool: string, conn: Connection | undefine
     ? `. Last stderr lines:\n${tail.slice(-5).map((l) => `  ${l}`).join("\n")}`
     : "";
   return `Server "${server}" closed the connection during "${tool}"${how}; it will be restarted on the next call${stderr}`;
-}
-
-function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${+(n / (1024 * 1024)).toFixed(1)} MiB`;
-  if (n >= 1024) return `${+(n / 1024).toFixed(1)} KiB`;
-  return `${n} bytes`;
 }
 
 function messageOf(error: unknown): string {

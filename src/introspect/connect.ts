@@ -11,7 +11,8 @@ import type { ClientCapabilities, McpClient, Transport } from "../mcp_types.ts";
 import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from "../config/types.ts";
 import { McpxError, ServerConnectionError } from "../errors.ts";
 import { VERSION } from "../version.ts";
-import { PipedStdioTransport, within } from "./_stdio_transport.ts";
+import { PipedStdioTransport, STDIO_MAX_MESSAGE_BYTES, within } from "./_stdio_transport.ts";
+import { boundedFetch } from "./_bounded_fetch.ts";
 import { authFailure, type McpxOAuthProvider, oauthProviderFor } from "../auth/oauth_provider.ts";
 import type { OAuthStore } from "../auth/oauth_store.ts";
 import { outputSchemaValidator } from "../validation/output_schema_validator.ts";
@@ -155,17 +156,35 @@ export async function connect(
   const remote = loadedRemote = await import("../_sdk_remote.ts");
   const authProvider = await oauthProviderFor(server, opts.oauthStore);
   if (server.transport === "sse") {
-    return await open(server, sseTransport(remote, server, authProvider), opts);
+    const limit = new ReplyLimit();
+    return await open(
+      server,
+      limit.bind(sseTransport(remote, server, authProvider, limit)),
+      opts,
+      limit,
+    );
   }
   try {
-    return await open(server, streamableTransport(remote, server, authProvider), opts);
+    const limit = new ReplyLimit();
+    return await open(
+      server,
+      limit.bind(streamableTransport(remote, server, authProvider, limit)),
+      opts,
+      limit,
+    );
   } catch (error) {
     // Backwards compatibility (MCP 2025-03-26): a 4xx on the first POST means an
     // older server that only speaks the HTTP+SSE transport.
     const status = httpStatus(error instanceof ServerConnectionError ? error.cause : error);
     if (status === undefined || ![400, 404, 405].includes(status)) throw error;
     try {
-      return await open(server, sseTransport(remote, server, authProvider), opts);
+      const limit = new ReplyLimit();
+      return await open(
+        server,
+        limit.bind(sseTransport(remote, server, authProvider, limit)),
+        opts,
+        limit,
+      );
     } catch (sseError) {
       throw new ServerConnectionError(
         server.name,
@@ -175,6 +194,30 @@ export async function connect(
         { code: codeOf(sseError), cause: sseError },
       );
     }
+  }
+}
+
+/**
+ * The size limit of one message from a remote server (the same as over
+ * stdio): a reply body, or one event of a stream. A server that passes it has
+ * its connection closed, so that pending calls fail at once with a message
+ * that names the limit, and the next call reconnects.
+ */
+class ReplyLimit {
+  /** The limit that was passed, once one was. */
+  passed?: number;
+  #transport?: Transport;
+
+  bind<T extends Transport>(transport: T): T {
+    this.#transport = transport;
+    return transport;
+  }
+
+  fetch(base: typeof fetch): typeof fetch {
+    return boundedFetch(base, STDIO_MAX_MESSAGE_BYTES, (limit) => {
+      this.passed = limit;
+      this.#transport?.close().catch(() => {});
+    });
   }
 }
 
@@ -193,10 +236,12 @@ function streamableTransport(
   remote: Remote,
   server: RemoteServerConfig,
   authProvider: McpxOAuthProvider | undefined,
+  limit: ReplyLimit,
 ): InstanceType<Remote["StreamableHTTPClientTransport"]> {
   return new remote.StreamableHTTPClientTransport(new URL(server.url), {
     requestInit: server.headers ? { headers: server.headers } : undefined,
-    ...(authProvider ? { authProvider, fetch: authProvider.fetch } : {}),
+    ...(authProvider ? { authProvider } : {}),
+    fetch: limit.fetch(authProvider?.fetch ?? fetch),
   });
 }
 
@@ -204,15 +249,18 @@ function sseTransport(
   remote: Remote,
   server: RemoteServerConfig,
   authProvider: McpxOAuthProvider | undefined,
+  limit: ReplyLimit,
 ): InstanceType<Remote["SSEClientTransport"]> {
   const headers = server.headers;
   return new remote.SSEClientTransport(new URL(server.url), {
     requestInit: headers ? { headers } : undefined,
     ...(authProvider ? { authProvider } : {}),
+    fetch: limit.fetch(fetch),
     eventSourceInit: headers
       ? {
-        fetch: (url: string | URL, init?: RequestInit) =>
-          fetch(url, { ...init, headers: { ...(init?.headers ?? {}), ...headers } }),
+        fetch: limit.fetch((url, init) =>
+          fetch(url, { ...init, headers: { ...(init?.headers ?? {}), ...headers } })
+        ),
       }
       : undefined,
   });
@@ -222,6 +270,7 @@ async function open(
   server: ServerConfig,
   transport: Transport,
   opts: ConnectOptions,
+  limit?: ReplyLimit,
 ): Promise<Connection> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const client = new Client(
@@ -239,7 +288,7 @@ async function open(
     protocolVersion = version;
     setVersion?.(version);
   };
-  const conn = new McpConnection(server, client, transport, () => protocolVersion);
+  const conn = new McpConnection(server, client, transport, () => protocolVersion, limit);
 
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), timeoutMs);
@@ -404,6 +453,7 @@ class McpConnection implements Connection {
   readonly client: Client;
   readonly #transport: Transport;
   readonly #version: () => string | undefined;
+  readonly #limit?: ReplyLimit;
   readonly #listeners = new Set<(info: CloseInfo) => void>();
   #closing?: Promise<void>;
   #closed = false;
@@ -414,11 +464,13 @@ class McpConnection implements Connection {
     client: Client,
     transport: Transport,
     version: () => string | undefined,
+    limit?: ReplyLimit,
   ) {
     this.server = server;
     this.client = client;
     this.#transport = transport;
     this.#version = version;
+    this.#limit = limit;
     client.onclose = () => this.#onClosed();
   }
 
@@ -484,6 +536,7 @@ class McpConnection implements Connection {
       signal: stdio?.exitInfo?.signal,
       stderrTail: stdio?.stderrTail() ?? [],
       ...(stdio?.overLimit !== undefined ? { overLimitBytes: stdio.overLimit } : {}),
+      ...(this.#limit?.passed !== undefined ? { overLimitBytes: this.#limit.passed } : {}),
     };
   }
 

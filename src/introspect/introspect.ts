@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { Client, Prompt, Resource, ResourceTemplate, Tool } from "../_sdk.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { ServerConnectionError } from "../errors.ts";
+import { formatBytes } from "../_bytes.ts";
 import { connect, type Connection, type ConnectOptions } from "./connect.ts";
 import type { ServerSnapshot } from "./types.ts";
 import { checkTools, showToolName, type SkippedTool, skippedToolMessage } from "./tool_check.ts";
@@ -250,9 +251,9 @@ export async function listAllTools(conn: Connection, opts: ListOptions = {}): Pr
       `Cannot list tools of server "${name}": ${
         limit === undefined
           ? (error as Error).message
-          : `it sent a message larger than the stdio transport's size limit of ${
-            limit / (1024 * 1024)
-          } MiB, and the connection was closed`
+          : `it sent a message larger than the size limit of ${
+            formatBytes(limit)
+          } for one message, and the connection was closed`
       }`,
       { code: "SERVER_ERROR", cause: error },
     );
