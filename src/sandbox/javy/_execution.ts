@@ -15,7 +15,7 @@
 
 import { utf8Length } from "../../_utf8.ts";
 import { SandboxMemoryError, SandboxTimeoutError } from "../../errors.ts";
-import { truncateUtf8, truncationMarker } from "../_guest_runner.ts";
+import { truncateUtf8, truncationMarker } from "../_guest_execution.ts";
 import type { EngineLimits, ExecuteOutcome, ExecutionError, LogEntry } from "../engine.ts";
 import { MissingImportError, WasiExit, type WasiStreams } from "./wasi_host.ts";
 
