@@ -133,6 +133,7 @@ export class QuickJSEngine implements Engine {
   readonly #max: number;
   readonly #graceMs: number;
   readonly #idleMs: number;
+  #treesSent = 0;
   readonly #recycleBytes: number;
   readonly #idle: PooledWorker[] = [];
   readonly #busy = new Set<PooledWorker>();
@@ -186,6 +187,11 @@ export class QuickJSEngine implements Engine {
   /** Workers started and ready, busy or idle (for tests and figures). */
   get workerCount(): number {
     return this.#idle.length + this.#busy.size;
+  }
+
+  /** How many times a kept tree was sent to a worker that did not hold it (for tests and figures). */
+  get treesSent(): number {
+    return this.#treesSent;
   }
 
   /** Runs one execution on the next free worker. */
@@ -243,10 +249,15 @@ export class QuickJSEngine implements Engine {
 
   #dispatch(): void {
     while (this.#queue.length > 0 && this.#idle.length > 0) {
-      // The worker idle longest has had the most time to prepare its next runtime.
+      // A worker that holds the job's tree has it loaded and its modules
+      // evaluated into its snapshot; among equals, the one idle longest has
+      // had the most time to prepare its next runtime.
+      const tree = this.#queue[0].req.treeId ?? 0;
+      const holds = (w: PooledWorker) => tree !== 0 && w.treeId === tree;
       let pick = 0;
       for (let i = 1; i < this.#idle.length; i++) {
-        if (this.#idle[i].lastUsed < this.#idle[pick].lastUsed) pick = i;
+        const a = this.#idle[i], b = this.#idle[pick];
+        if (holds(a) !== holds(b) ? holds(a) : a.lastUsed < b.lastUsed) pick = i;
       }
       const w = this.#idle.splice(pick, 1)[0];
       this.#run(w, this.#queue.shift()!);
@@ -280,6 +291,7 @@ export class QuickJSEngine implements Engine {
     const treeId = job.req.treeId ?? 0;
     // A worker keeps the last tree it was sent: send it again only when it changed.
     const send = treeId === 0 || w.treeId !== treeId;
+    if (send && treeId !== 0) this.#treesSent++;
     w.treeId = treeId;
     sendTo(
       w,

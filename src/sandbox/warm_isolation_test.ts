@@ -354,3 +354,19 @@ Deno.test("a worker waiting for a tool's reply stops at its own deadline", async
   // The worker goes on serving.
   assert.equal(ok(await sandbox.execute("export default 2 + 2")), 4);
 });
+
+Deno.test("executions go to a worker that holds their tree, which it keeps warm", async () => {
+  const engine = await QuickJSEngine.create({ minWorkers: 2, maxWorkers: 2 });
+  await using sandbox = await Sandbox.create({ engine, ownsEngine: true });
+  assert.equal(engine.workerCount, 2);
+  const program = `import { bump } from "./lib/index.ts";\nexport default bump();`;
+  for (let i = 0; i < 5; i++) assert.equal(ok(await sandbox.execute(program, { files: TREE })), 1);
+  // One after another, every execution found the tree where the first one left it.
+  assert.equal(engine.treesSent, 1);
+  // Two at once need both workers: the second one gets the tree too.
+  const both = await Promise.all([1, 2].map(() => sandbox.execute(program, { files: TREE })));
+  assert.deepEqual(both.map(ok), [1, 1]);
+  assert.equal(engine.treesSent, 2);
+  for (let i = 0; i < 4; i++) ok(await sandbox.execute(program, { files: TREE }));
+  assert.equal(engine.treesSent, 2);
+});
