@@ -155,36 +155,21 @@ export async function connect(
   // Remote transports are loaded on first need: a stdio-only run never pays for them.
   const remote = loadedRemote = await import("../_sdk_remote.ts");
   const authProvider = await oauthProviderFor(server, opts.oauthStore);
-  if (server.transport === "sse") {
+  const openRemote = (make: (limit: ReplyLimit) => Transport) => {
     const limit = new ReplyLimit();
-    return await open(
-      server,
-      limit.bind(sseTransport(remote, server, authProvider, limit)),
-      opts,
-      limit,
-    );
-  }
+    return open(server, limit.bind(make(limit)), opts, limit);
+  };
+  const sse = (limit: ReplyLimit) => sseTransport(remote, server, authProvider, limit);
+  if (server.transport === "sse") return await openRemote(sse);
   try {
-    const limit = new ReplyLimit();
-    return await open(
-      server,
-      limit.bind(streamableTransport(remote, server, authProvider, limit)),
-      opts,
-      limit,
-    );
+    return await openRemote((limit) => streamableTransport(remote, server, authProvider, limit));
   } catch (error) {
     // Backwards compatibility (MCP 2025-03-26): a 4xx on the first POST means an
     // older server that only speaks the HTTP+SSE transport.
     const status = httpStatus(error instanceof ServerConnectionError ? error.cause : error);
     if (status === undefined || ![400, 404, 405].includes(status)) throw error;
     try {
-      const limit = new ReplyLimit();
-      return await open(
-        server,
-        limit.bind(sseTransport(remote, server, authProvider, limit)),
-        opts,
-        limit,
-      );
+      return await openRemote(sse);
     } catch (sseError) {
       throw new ServerConnectionError(
         server.name,
