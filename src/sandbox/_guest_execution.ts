@@ -59,6 +59,16 @@ export interface Prepared {
   exec: Execution | undefined;
 }
 
+/** Frees a prepared context: its kept handles, then the context and the runtime. */
+export function disposePrepared(p: Prepared): void {
+  p.stringify.dispose();
+  p.parse.dispose();
+  p.stackOf.dispose();
+  for (const h of p.lazy.values()) h.dispose();
+  p.ctx.dispose();
+  p.rt.dispose();
+}
+
 type StopReason = "timeout" | "memory" | "cancel";
 
 /** Growth of the WebAssembly memory allowed past the guest's limit before the execution is stopped. */
@@ -374,14 +384,8 @@ export class Execution {
     this.#refusals.length = 0;
     this.#pending?.dispose();
     this.#inspect?.dispose();
-    const p = this.#p;
-    p.exec = undefined;
-    p.stringify.dispose();
-    p.parse.dispose();
-    p.stackOf.dispose();
-    for (const h of p.lazy.values()) h.dispose();
-    p.ctx.dispose();
-    p.rt.dispose();
+    this.#p.exec = undefined;
+    disposePrepared(this.#p);
   }
 
   /** Resolves a guest promise with the guest's own `JSON.parse(json)`. */

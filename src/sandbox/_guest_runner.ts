@@ -29,6 +29,7 @@ import { MemorySnapshots, type Snapshot } from "./_memory_snapshot.ts";
 import type { WasmLayout } from "./_wasm_layout.ts";
 import {
   crashedOutcome,
+  disposePrepared,
   Execution,
   MEMORY_SLACK,
   messageOf,
@@ -155,7 +156,7 @@ export class GuestRunner {
     const p = this.#newPrepared(true);
     const why = snapshots.bind(p.rt, p.ctx);
     if (why !== undefined) {
-      this.#dispose(p);
+      disposePrepared(p);
       return why;
     }
     const base = snapshots.take();
@@ -355,15 +356,6 @@ export class GuestRunner {
     const tree = this.#learning?.tree ?? new Map<string, string>();
     const r = resolveSpecifier(base, requested, tree);
     return "path" in r ? r.path : `${REFUSED}${r.error}`;
-  }
-
-  #dispose(p: Prepared): void {
-    p.stringify.dispose();
-    p.parse.dispose();
-    p.stackOf.dispose();
-    for (const h of p.lazy.values()) h.dispose();
-    p.ctx.dispose();
-    p.rt.dispose();
   }
 
   #newPrepared(eager = false): Prepared {
