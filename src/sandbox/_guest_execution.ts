@@ -14,7 +14,6 @@ import type {
 import { McpxError, SandboxMemoryError, SandboxTimeoutError } from "../errors.ts";
 import { utf8Length } from "../_utf8.ts";
 import type { EngineLimits, ExecuteOutcome, ExecutionError, LogEntry, LogLevel } from "./engine.ts";
-import type { GuestRunner } from "./_guest_runner.ts";
 import { INSPECT_SOURCE } from "./_inspect.ts";
 import { type FileLookup, resolveSpecifier } from "./_module_paths.ts";
 
@@ -59,6 +58,12 @@ export interface Prepared {
   exec: Execution | undefined;
 }
 
+/** What an execution tells the runner that started it (the GuestRunner). */
+export interface ExecutionOwner {
+  /** The execution ended with `outcome`; `poisoned` when its context cannot be reused. */
+  finished(exec: Execution, outcome: ExecuteOutcome, poisoned: boolean): void;
+}
+
 /** Frees a prepared context: its kept handles, then the context and the runtime. */
 export function disposePrepared(p: Prepared): void {
   p.stringify.dispose();
@@ -79,7 +84,7 @@ export const REFUSED = "mcpx-refused:";
 /** One running program. */
 export class Execution {
   readonly id: number;
-  readonly #runner: GuestRunner;
+  readonly #runner: ExecutionOwner;
   readonly #io: RunnerIO;
   readonly #p: Prepared;
   readonly #ctx: QuickJSContext;
@@ -121,7 +126,7 @@ export class Execution {
   #logsTruncated = false;
 
   constructor(
-    runner: GuestRunner,
+    runner: ExecutionOwner,
     io: RunnerIO,
     p: Prepared,
     req: RunRequest,

@@ -31,6 +31,7 @@ import {
   crashedOutcome,
   disposePrepared,
   Execution,
+  type ExecutionOwner,
   MEMORY_SLACK,
   messageOf,
   type Prepared,
@@ -90,7 +91,7 @@ const CALL_SITE_SOURCE = `(() => {
 })()`;
 
 /** Executes guest programs; owned by the worker. */
-export class GuestRunner {
+export class GuestRunner implements ExecutionOwner {
   readonly #qjs: QuickJSWASMModule;
   readonly #io: RunnerIO;
   readonly #cancel: Int32Array;
