@@ -140,9 +140,15 @@ interface Declaration {
   name: string;
   pointer: string;
   code: string;
-  /** Named types referenced outside any object, array or tuple type. */
-  direct: Set<string>;
+  /** Named types referenced outside any object, array or tuple type, if any. */
+  direct: Set<string> | undefined;
 }
+
+/**
+ * Thrown when the schema turns out to need the `$id` index after conversion
+ * began without it; the conversion then starts over with the index built first.
+ */
+const RESTART_INDEXED = new Error("restart with the schema resources indexed");
 
 interface Pending {
   name: string;
@@ -162,7 +168,13 @@ function withoutFragment(uri: string): string {
   return i < 0 ? uri : uri.slice(0, i);
 }
 
+// A fragment of these characters only is kept as written when resolved
+// (nothing to percent-encode, no white space to strip).
+const PLAIN_FRAGMENT = /^#[!#-;=?-_a-~]*$/;
+
+/** `ref` resolved against `base` (an absolute URI without fragment). */
 function resolveUri(ref: string, base: string): string | undefined {
+  if (ref.charCodeAt(0) === 35 && PLAIN_FRAGMENT.test(ref)) return base + ref;
   try {
     return new URL(ref, base).href;
   } catch {
@@ -194,8 +206,13 @@ function refKey(ref: string): string {
  * most three, undocumented and single-line, and fit in 80 columns together.
  */
 function oneLine(code: string, ind: string): string | undefined {
+  // Count the lines and check the length of the result before any copying.
+  let n = 1;
+  for (let i = code.indexOf("\n"); i >= 0; i = code.indexOf("\n", i + 1)) {
+    if (++n > 3) return undefined;
+  }
+  if (code.length - n * ind.length + 3 > 80) return undefined;
   const lines = code.split("\n");
-  if (lines.length > 3) return undefined;
   const parts: string[] = [];
   for (const line of lines) {
     const member = line.slice(ind.length);
@@ -547,19 +564,33 @@ class Converter {
   private prec = PRIMARY;
   /** > 0 while inside an object, array or tuple type (references there are deferred). */
   private deferred = 0;
-  private direct = new Set<string>();
+  private direct: Set<string> | undefined = undefined;
   private nodes = 0;
   private dropped = 0;
-  private readonly active = new Set<object>();
-  private readonly named = new Map<object, string>();
-  private readonly used = new Set<string>();
+  /**
+   * The schema objects being converted, outermost first. Nesting is shallow,
+   * so a scan beats hashing every schema object into a set.
+   */
+  private readonly active: object[] = [];
+  /** Names of referenced schemas; created on the first reference. */
+  private named: Map<object, string> | undefined = undefined;
+  /** Lower-cased names taken; created on the first named helper type. */
+  private used: Set<string> | undefined = undefined;
   private readonly queue: Pending[] = [];
+  /**
+   * Whether `$id`s and anchors were indexed. Only references need them, so a
+   * schema without references is never walked for them.
+   */
+  private indexed = false;
   /** Schema resources by absolute URI (without fragment), from `$id`. */
   private readonly resources = new Map<string, Schema>();
   /** Schemas by absolute URI + `#` + anchor, from `$anchor`, `$dynamicAnchor` and `$id: "#x"`. */
   private readonly anchors = new Map<string, Schema>();
-  /** The base URI of every schema object under a `$id`, for relative references. */
-  private readonly bases = new WeakMap<object, string>();
+  /**
+   * The base URI of every schema object under a `$id`, for relative
+   * references; `undefined` while no `$id` changes a base.
+   */
+  private bases: Map<object, string> | undefined = undefined;
   /** Base URI of the schema being converted. */
   private base = DEFAULT_BASE;
   private readonly recordNever: string;
@@ -572,30 +603,39 @@ class Converter {
     private readonly rootName: string,
     private readonly docs: boolean,
     private readonly maxDepth: number,
-    reserved: Iterable<string>,
+    private readonly reserved: readonly string[],
     private readonly indent: string,
     private readonly compact: boolean,
+    indexFirst: boolean,
   ) {
-    for (const name of reserved) this.used.add(name.toLowerCase());
-    this.used.add(rootName.toLowerCase());
+    if (indexFirst) this.indexResources();
     // Never lean on the global `Record` when the module declares its own.
     const shadowed = rootName === "Record";
     this.recordNever = shadowed ? "{ [key: string]: never }" : "Record<string, never>";
     this.recordUnknown = shadowed ? "{ [key: string]: unknown }" : "Record<string, unknown>";
   }
 
+  /** The names of referenced schemas, the root's name first. */
+  private names(): Map<object, string> {
+    if (this.named === undefined) {
+      this.named = new Map();
+      if (isSchemaObject(this.root)) this.named.set(this.root, this.rootName);
+    }
+    return this.named;
+  }
+
   run(): SchemaConversion {
     const decls: Declaration[] = [];
-    this.indexResources();
     let root = this.root;
     let rootDoc: Schema | undefined = isSchemaObject(root) ? root : undefined;
-    if (isSchemaObject(root)) this.named.set(root, this.rootName);
     // `{ "$ref": "#/$defs/Main", "$defs": {…} }`: `Main` is the root type itself.
     for (let hop = 0; hop < 8 && isSchemaObject(root) && this.isPureRef(root); hop++) {
-      this.base = this.bases.get(root) ?? this.base;
+      if (!this.indexed) this.indexResources();
+      this.base = this.bases?.get(root) ?? this.base;
       const target = this.lookup(root.$ref as string);
-      if (!isSchemaObject(target) || this.named.has(target)) break;
-      this.named.set(target, this.rootName);
+      const named = this.names();
+      if (!isSchemaObject(target) || named.has(target)) break;
+      named.set(target, this.rootName);
       root = target;
       if (typeof rootDoc?.description !== "string") rootDoc = target;
     }
@@ -604,15 +644,17 @@ class Converter {
         name: this.rootName,
         pointer: "#",
         code: `export type ${this.rootName} = ${this.recordUnknown};`,
-        direct: new Set(),
+        direct: undefined,
       });
     } else decls.push(this.declare(this.rootName, root, "#", rootDoc, null));
     for (let i = 0; i < this.queue.length; i++) {
       const { name, schema, pointer, key } = this.queue[i];
       decls.push(this.declare(name, schema, pointer, schema, key));
     }
-    this.breakAliasCycles(decls);
-    const code = decls.map((d) => d.code).join("\n\n") + "\n";
+    if (decls.some((d) => d.direct !== undefined)) this.breakAliasCycles(decls);
+    const code = decls.length === 1
+      ? decls[0].code + "\n"
+      : decls.map((d) => d.code).join("\n\n") + "\n";
     if (this.dropped > 0) this.warnings.push(`${this.dropped} more warnings were left out`);
     const acceptsEmptyObject = this.acceptsEmpty(this.root, 0);
     return { code, rootName: this.rootName, acceptsEmptyObject, warnings: this.warnings };
@@ -624,7 +666,7 @@ class Converter {
     if (depth > 32) return true;
     if (!isSchemaObject(s)) return false;
     const outerBase = this.base;
-    this.base = this.bases.get(s) ?? outerBase;
+    if (this.bases !== undefined) this.base = this.bases.get(s) ?? outerBase;
     try {
       const req = s.required;
       if (Array.isArray(req) && req.length > 0) return false;
@@ -688,9 +730,9 @@ class Converter {
     doc: Schema | undefined,
     key: string | null,
   ): Declaration {
-    this.direct = new Set();
+    this.direct = undefined;
     this.deferred = 0;
-    this.base = (isSchemaObject(schema) ? this.bases.get(schema) : undefined) ?? DEFAULT_BASE;
+    this.base = (isSchemaObject(schema) ? this.bases?.get(schema) : undefined) ?? DEFAULT_BASE;
     const k = isSchemaObject(schema) ? readKeywords(schema) : undefined;
     const docKeywords = this.docs && doc ? (doc === schema ? k : readKeywords(doc)) : undefined;
     const comment = docKeywords?.doc ? jsdoc(this.docLines(docKeywords, key)) : "";
@@ -699,7 +741,7 @@ class Converter {
       this.deferred = 1;
       const members = this.members(k, pointer, 0, this.indent);
       this.deferred = 0;
-      this.active.delete(schema as object);
+      this.active.pop();
       if (members.code === "") {
         body = `export type ${name} = ${members.open ? this.recordUnknown : this.recordNever};`;
       } else {
@@ -728,11 +770,11 @@ class Converter {
       }
       return false;
     }
-    if (this.active.has(s)) {
+    if (this.active.includes(s)) {
       this.warn(pointer, "the schema object contains itself (used unknown)");
       return false;
     }
-    this.active.add(s);
+    this.active.push(s);
     return true;
   }
 
@@ -749,14 +791,14 @@ class Converter {
     if (!this.enter(s, pointer, depth)) return "unknown";
     const k = readKeywords(s);
     const outerBase = this.base;
-    this.base = this.bases.get(s) ?? outerBase;
+    if (this.bases !== undefined) this.base = this.bases.get(s) ?? outerBase;
     let type: string;
     if (k.simple) {
       type = this.typed(k, pointer, depth, ind) ?? "unknown";
       if (type === "unknown") this.prec = PRIMARY;
     } else type = this.combined(k, pointer, depth, ind);
     this.base = outerBase;
-    this.active.delete(s);
+    this.active.pop();
     this.last = k;
     return type;
   }
@@ -1198,7 +1240,7 @@ class Converter {
           }
           type = keys.length === 0 ? this.recordNever : `{ ${members.join("; ")} }`;
         }
-        this.active.delete(v);
+        this.active.pop();
         this.prec = PRIMARY;
         return type;
       }
@@ -1213,21 +1255,47 @@ class Converter {
    * {@link MAX_SCHEMA_NODES} objects.
    */
   private indexResources(): void {
+    this.indexed = true;
     if (!isSchemaObject(this.root)) return;
-    const stack: [unknown, string][] = [[this.root, DEFAULT_BASE]];
+    // Only objects and arrays are stacked, each with the base URI of its parent.
+    const nodes: object[] = [this.root];
+    const nodeBases: string[] = [DEFAULT_BASE];
     const seen = new Set<object>();
     this.resources.set(DEFAULT_BASE, this.root);
-    while (stack.length > 0 && seen.size < MAX_SCHEMA_NODES) {
-      const [node, parentBase] = stack.pop()!;
-      if (typeof node !== "object" || node === null || seen.has(node)) continue;
+    while (nodes.length > 0 && seen.size < MAX_SCHEMA_NODES) {
+      const node = nodes.pop()!;
+      const parentBase = nodeBases.pop()!;
+      if (seen.has(node)) continue;
       seen.add(node);
       if (Array.isArray(node)) {
-        for (const item of node) stack.push([item, parentBase]);
+        for (const item of node) {
+          if (typeof item === "object" && item !== null) {
+            nodes.push(item);
+            nodeBases.push(parentBase);
+          }
+        }
         continue;
       }
       const schema = node as Schema;
+      const first = nodes.length;
+      let dollarId: unknown = undefined;
+      let plainId: unknown = undefined;
+      let anchor: unknown = undefined;
+      let dynamicAnchor: unknown = undefined;
+      for (const key in schema) {
+        const v = schema[key];
+        if (typeof v === "object" && v !== null && !DATA_KEYWORDS.has(key)) {
+          nodes.push(v);
+          nodeBases.push(parentBase);
+        }
+        if (key.charCodeAt(0) === 36) { // "$"
+          if (key === "$id") dollarId = v;
+          else if (key === "$anchor") anchor = v;
+          else if (key === "$dynamicAnchor") dynamicAnchor = v;
+        } else if (key === "id") plainId = v;
+      }
       let base = parentBase;
-      const id = schema.$id ?? schema.id;
+      const id = dollarId ?? plainId;
       if (typeof id === "string" && id !== "") {
         if (id.startsWith("#")) this.anchors.set(`${withoutFragment(base)}#${id.slice(1)}`, schema);
         else {
@@ -1235,20 +1303,20 @@ class Converter {
           if (uri !== undefined) {
             base = withoutFragment(uri);
             if (!this.resources.has(base)) this.resources.set(base, schema);
+            for (let i = first; i < nodes.length; i++) nodeBases[i] = base;
           }
         }
       }
-      if (base !== DEFAULT_BASE) this.bases.set(schema, base);
-      for (const keyword of ["$anchor", "$dynamicAnchor"]) {
-        const anchor = schema[keyword];
-        if (typeof anchor === "string" && anchor !== "") {
-          const key = `${base}#${anchor}`;
-          if (!this.anchors.has(key)) this.anchors.set(key, schema);
-        }
-      }
-      for (const key in schema) {
-        if (!DATA_KEYWORDS.has(key)) stack.push([schema[key], base]);
-      }
+      if (base !== DEFAULT_BASE) (this.bases ??= new Map()).set(schema, base);
+      this.addAnchor(base, anchor, schema);
+      this.addAnchor(base, dynamicAnchor, schema);
+    }
+  }
+
+  private addAnchor(base: string, anchor: unknown, schema: Schema): void {
+    if (typeof anchor === "string" && anchor !== "") {
+      const key = `${base}#${anchor}`;
+      if (!this.anchors.has(key)) this.anchors.set(key, schema);
     }
   }
 
@@ -1258,6 +1326,11 @@ class Converter {
    * `undefined` when it is not in the schema.
    */
   private lookup(ref: string): unknown {
+    if (!this.indexed) {
+      this.indexResources();
+      // Base URIs read so far were taken as the default one: start over if that was wrong.
+      if (this.bases !== undefined) throw RESTART_INDEXED;
+    }
     const uri = resolveUri(ref, this.base);
     if (uri === undefined) return undefined;
     const hash = uri.indexOf("#");
@@ -1308,14 +1381,15 @@ class Converter {
       );
       return "unknown";
     }
-    let name = this.named.get(target);
+    const named = this.names();
+    let name = named.get(target);
     if (name === undefined) {
       const key = refKey(ref);
       name = this.newName(key);
-      this.named.set(target, name);
+      named.set(target, name);
       this.queue.push({ name, schema: target, pointer: ref, key });
     }
-    if (this.deferred === 0) this.direct.add(name);
+    if (this.deferred === 0) (this.direct ??= new Set()).add(name);
     return name;
   }
 
@@ -1324,6 +1398,11 @@ class Converter {
     if (part.length > MAX_NAME_PART) part = part.slice(0, MAX_NAME_PART);
     const stem = this.rootName + part;
     let name = stem;
+    if (this.used === undefined) {
+      this.used = new Set();
+      for (const reserved of this.reserved) this.used.add(reserved.toLowerCase());
+      this.used.add(this.rootName.toLowerCase());
+    }
     for (let n = 2; this.used.has(name.toLowerCase()); n++) name = `${stem}_${n}`;
     this.used.add(name.toLowerCase());
     return name;
@@ -1342,7 +1421,7 @@ class Converter {
     const done: string[] = [];
     for (const d of decls) {
       let n = 0;
-      for (const target of d.direct) {
+      for (const target of d.direct ?? []) {
         if (!byName.has(target)) continue;
         n++;
         const list = dependents.get(target);
@@ -1509,13 +1588,22 @@ export function schemaToTypeScript(
   if (!Number.isInteger(maxDepth) || maxDepth < 1) {
     throw new RangeError(`Cannot use ${maxDepth} as maxDepth: expected a positive integer`);
   }
-  return new Converter(
-    schema,
-    rootName,
-    options.description ?? true,
-    maxDepth,
-    options.reservedNames ?? [],
-    options.indent ?? "  ",
-    options.compact ?? false,
-  ).run();
+  const reserved = options.reservedNames === undefined ? [] : [...options.reservedNames];
+  const convert = (indexFirst: boolean) =>
+    new Converter(
+      schema,
+      rootName,
+      options.description ?? true,
+      maxDepth,
+      reserved,
+      options.indent ?? "  ",
+      options.compact ?? false,
+      indexFirst,
+    ).run();
+  try {
+    return convert(false);
+  } catch (error) {
+    if (error !== RESTART_INDEXED) throw error;
+    return convert(true);
+  }
 }
