@@ -340,10 +340,57 @@ class Keywords {
   hasExample = false;
   example: unknown = undefined;
   deprecated: unknown = undefined;
+
+  /** Makes this object read as a schema without keywords again. */
+  reset(): void {
+    this.simple = true;
+    this.doc = false;
+    this.bounds = false;
+    this.nullable = false;
+    this.ref = undefined;
+    this.refKeyword = "";
+    this.recursiveRef = undefined;
+    this.dynamicRef = undefined;
+    this.hasConst = false;
+    this.constValue = undefined;
+    this.enumValues = undefined;
+    this.type = undefined;
+    this.properties = undefined;
+    this.required = undefined;
+    this.additionalProperties = undefined;
+    this.patternProperties = undefined;
+    this.unevaluatedProperties = undefined;
+    this.items = undefined;
+    this.prefixItems = undefined;
+    this.additionalItems = undefined;
+    this.minItems = undefined;
+    this.maxItems = undefined;
+    this.allOf = undefined;
+    this.anyOf = undefined;
+    this.oneOf = undefined;
+    this.title = undefined;
+    this.description = undefined;
+    this.format = undefined;
+    this.minimum = undefined;
+    this.maximum = undefined;
+    this.exclusiveMinimum = undefined;
+    this.exclusiveMaximum = undefined;
+    this.multipleOf = undefined;
+    this.minLength = undefined;
+    this.maxLength = undefined;
+    this.uniqueItems = undefined;
+    this.pattern = undefined;
+    this.hasDefault = false;
+    this.defaultValue = undefined;
+    this.examples = undefined;
+    this.hasExample = false;
+    this.example = undefined;
+    this.deprecated = undefined;
+  }
 }
 
-function readKeywords(s: Schema): Keywords {
-  const k = new Keywords();
+/** Reads the keywords of `s` into `k`, a new or just reset {@link Keywords}. */
+function readKeywords(s: Schema, k: Keywords = new Keywords()): Keywords {
   for (const key in s) {
     const v = s[key];
     switch (key) {
@@ -597,6 +644,8 @@ class Converter {
   private readonly recordUnknown: string;
   /** Keywords of the schema object the last `convert` call converted, if any. */
   private last: Keywords | undefined;
+  /** See {@link Converter.keywordsAt}. */
+  private readonly keywordPool: Keywords[] = [];
 
   constructor(
     private readonly root: unknown,
@@ -613,6 +662,18 @@ class Converter {
     const shadowed = rootName === "Record";
     this.recordNever = shadowed ? "{ [key: string]: never }" : "Record<string, never>";
     this.recordUnknown = shadowed ? "{ [key: string]: unknown }" : "Record<string, unknown>";
+  }
+
+  /**
+   * A reset {@link Keywords} object for a schema at `depth`. Nested schemas
+   * are deeper, so one object per depth serves a whole conversion: the
+   * keywords of a schema stay intact while its subschemas are converted.
+   */
+  private keywordsAt(depth: number): Keywords {
+    const k = this.keywordPool[depth];
+    if (k === undefined) return this.keywordPool[depth] = new Keywords();
+    k.reset();
+    return k;
   }
 
   /** The names of referenced schemas, the root's name first. */
@@ -733,7 +794,7 @@ class Converter {
     this.direct = undefined;
     this.deferred = 0;
     this.base = (isSchemaObject(schema) ? this.bases?.get(schema) : undefined) ?? DEFAULT_BASE;
-    const k = isSchemaObject(schema) ? readKeywords(schema) : undefined;
+    const k = isSchemaObject(schema) ? readKeywords(schema, this.keywordsAt(0)) : undefined;
     const docKeywords = this.docs && doc ? (doc === schema ? k : readKeywords(doc)) : undefined;
     const comment = docKeywords?.doc ? jsdoc(this.docLines(docKeywords, key)) : "";
     let body: string | undefined;
@@ -789,7 +850,7 @@ class Converter {
       return "unknown";
     }
     if (!this.enter(s, pointer, depth)) return "unknown";
-    const k = readKeywords(s);
+    const k = readKeywords(s, this.keywordsAt(depth));
     const outerBase = this.base;
     if (this.bases !== undefined) this.base = this.bases.get(s) ?? outerBase;
     let type: string;
