@@ -139,10 +139,10 @@ export function summarize(text: string | undefined): string {
   const head = text.length > SUMMARY_MAX * 4 ? text.slice(0, SUMMARY_MAX * 4) : text;
   const clean = sanitizeCommentText(head).replace(WHITE_SPACE, " ").trim();
   let end = clean.length;
-  for (let i = 1; i < clean.length; i++) {
+  // ".", "!" or "?" followed by a space ends the first sentence.
+  for (let i = clean.indexOf(" ", 1); i > 0; i = clean.indexOf(" ", i + 1)) {
     const c = clean.charCodeAt(i - 1);
-    // ".", "!" or "?" followed by a space ends the first sentence.
-    if ((c === 46 || c === 33 || c === 63) && clean.charCodeAt(i) === 32) {
+    if (c === 46 || c === 33 || c === 63) {
       end = i;
       break;
     }
@@ -155,7 +155,10 @@ export function summarize(text: string | undefined): string {
     : one;
 }
 
-const WHITE_SPACE = /\s+/g;
+// Runs of white space that `replace(…, " ")` changes: two or more
+// characters, or one that is not a plain space. Matching only these (rather
+// than `/\s+/g`) leaves text with single spaces untouched and uncopied.
+const WHITE_SPACE = /\s{2,}|[^\S ]/g;
 
 function header(snapshot: ServerSnapshot): string {
   const info = snapshot.serverInfo;

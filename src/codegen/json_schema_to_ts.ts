@@ -106,7 +106,9 @@ const INTERSECTION = 1;
 const PRIMARY = 2;
 
 const NON_WORD = /[^a-z0-9]/g;
-const WHITE_SPACE_RUN = /\s+/g;
+// White space to collapse to one space: runs, or one character that is not a
+// plain space (the same result as `/\s+/g`, without copying text that has none).
+const WHITE_SPACE_RUN = /\s{2,}|[^\S ]/g;
 const OBJECT_MEMBERS = new Set([
   "constructor",
   "toString",
