@@ -277,15 +277,16 @@ export function generate(
       }
     }
     const names = usable.map((tool) => tool.name);
-    if (new Set(names).size !== names.length) {
+    const distinct = [...new Set(names)];
+    if (distinct.length !== names.length) {
       warnings.push(
         `Server "${snapshot.name}" lists a tool name twice: only the first is generated`,
       );
     }
-    const fns = assignIdentifiers([...new Set(names)], toCamelIdentifier);
+    const fns = assignIdentifiers(distinct, toCamelIdentifier);
     const serverLiteral = tsStringLiteral(snapshot.name);
     const done = new Set<string>();
-    const tools: GeneratedTool[] = [];
+    const modules: { tool: GeneratedTool; content: string }[] = [];
     for (const tool of usable) {
       if (done.has(tool.name)) continue;
       done.add(tool.name);
@@ -301,18 +302,26 @@ export function generate(
         continue;
       }
       const path = `servers/${dir}/${fn}.ts`;
-      files.push({ path, content: module.content });
-      tools.push({
-        name: tool.name,
-        fn,
-        path,
-        title: tool.title ?? tool.annotations?.title,
-        description: tool.description,
-        structured: module.result !== "content",
-        result: module.result,
+      modules.push({
+        tool: {
+          name: tool.name,
+          fn,
+          path,
+          title: tool.title ?? tool.annotations?.title,
+          description: tool.description,
+          structured: module.result !== "content",
+          result: module.result,
+        },
+        content: module.content,
       });
     }
-    tools.sort((a, b) => cmp(a.fn, b.fn));
+    // In file order already, so that sorting all files at the end finds them sorted.
+    modules.sort((a, b) => cmp(a.tool.fn, b.tool.fn));
+    const tools: GeneratedTool[] = [];
+    for (const { tool, content } of modules) {
+      files.push({ path: tool.path, content });
+      tools.push(tool);
+    }
     const toolRows = tools.map((x) => ({
       fn: x.fn,
       typeBase: x.fn[0].toUpperCase() + x.fn.slice(1),

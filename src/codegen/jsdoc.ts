@@ -190,6 +190,14 @@ export function jsdoc(
   indent = "",
   singleLineWidth: number = SINGLE_LINE_WIDTH,
 ): string {
+  if (lines.length === 1 && !ANY_LINE_BREAK.test(lines[0])) {
+    // One line: the common case, without the general bookkeeping below.
+    const line = guard(lines[0]);
+    if (line === "") return "";
+    return indent.length + line.length + 7 <= singleLineWidth
+      ? `${indent}/** ${line} */`
+      : `${indent}/**\n${indent} * ${line}\n${indent} */`;
+  }
   const flat: string[] = [];
   for (const line of lines) {
     if (ANY_LINE_BREAK.test(line)) {

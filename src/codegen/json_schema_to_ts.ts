@@ -899,9 +899,15 @@ class Converter {
     } else if (allOf !== undefined) {
       this.warn(`${pointer}/allOf`, `expected an array, got ${describeValue(allOf)} (ignored)`);
     }
-    for (const [list, keyword] of [[k.anyOf, "anyOf"], [k.oneOf, "oneOf"]] as const) {
-      if (list === undefined) continue;
-      const union = this.alternatives(list, keyword, pointer, depth, ind);
+    if (k.anyOf !== undefined) {
+      const union = this.alternatives(k.anyOf, "anyOf", pointer, depth, ind);
+      if (union !== undefined) {
+        parts.push(union);
+        precs.push(this.prec);
+      }
+    }
+    if (k.oneOf !== undefined) {
+      const union = this.alternatives(k.oneOf, "oneOf", pointer, depth, ind);
       if (union !== undefined) {
         parts.push(union);
         precs.push(this.prec);
@@ -1135,6 +1141,11 @@ class Converter {
       }
     }
 
+    if (pp === undefined && (ap === undefined || ap === false)) {
+      // No index signature: the common case, decided without the work below.
+      if (lines.length > 0) return { code: lines.join("\n"), open: false };
+      return { code: "", open: ap === undefined && props === undefined };
+    }
     const indexTypes: string[] = [];
     const indexPrecs: number[] = [];
     const patterns: string[] = [];
@@ -1394,11 +1405,19 @@ class Converter {
       // Base URIs read so far were taken as the default one: start over if that was wrong.
       if (this.bases !== undefined) throw RESTART_INDEXED;
     }
-    const uri = resolveUri(ref, this.base);
-    if (uri === undefined) return undefined;
-    const hash = uri.indexOf("#");
-    const doc = hash < 0 ? uri : uri.slice(0, hash);
-    const fragment = hash < 0 ? "" : uri.slice(hash + 1);
+    let doc: string;
+    let fragment: string;
+    if (ref.charCodeAt(0) === 35 && PLAIN_FRAGMENT.test(ref)) {
+      // What resolveUri gives, without building the absolute URI.
+      doc = this.base;
+      fragment = ref.slice(1);
+    } else {
+      const uri = resolveUri(ref, this.base);
+      if (uri === undefined) return undefined;
+      const hash = uri.indexOf("#");
+      doc = hash < 0 ? uri : uri.slice(0, hash);
+      fragment = hash < 0 ? "" : uri.slice(hash + 1);
+    }
     const resource = this.resources.get(doc);
     if (resource === undefined) return undefined;
     if (fragment === "") return resource;
@@ -1652,21 +1671,13 @@ export function schemaToTypeScript(
     throw new RangeError(`Cannot use ${maxDepth} as maxDepth: expected a positive integer`);
   }
   const reserved = options.reservedNames === undefined ? [] : [...options.reservedNames];
-  const convert = (indexFirst: boolean) =>
-    new Converter(
-      schema,
-      rootName,
-      options.description ?? true,
-      maxDepth,
-      reserved,
-      options.indent ?? "  ",
-      options.compact ?? false,
-      indexFirst,
-    ).run();
+  const docs = options.description ?? true;
+  const indent = options.indent ?? "  ";
+  const compact = options.compact ?? false;
   try {
-    return convert(false);
+    return new Converter(schema, rootName, docs, maxDepth, reserved, indent, compact, false).run();
   } catch (error) {
     if (error !== RESTART_INDEXED) throw error;
-    return convert(true);
+    return new Converter(schema, rootName, docs, maxDepth, reserved, indent, compact, true).run();
   }
 }
