@@ -15,7 +15,7 @@
 import type { Tool } from "../_sdk.ts";
 import type { ServerSnapshot } from "../introspect/types.ts";
 import { VERSION } from "../version.ts";
-import { schemaToTypeScript } from "./json_schema_to_ts.ts";
+import { schemaDeclarations } from "./json_schema_to_ts.ts";
 import { assignIdentifiers, toCamelIdentifier } from "./identifiers.ts";
 import { learnedOutput, type ResultKind, resultKind } from "../bridge/result_shape.ts";
 import { jsdoc, sanitizeCommentText, tsStringLiteral } from "./jsdoc.ts";
@@ -392,16 +392,17 @@ function toolModule(
   warnings: string[],
 ): { content: string; result: ResultKind } {
   const typeBase = fn[0].toUpperCase() + fn.slice(1);
-  const input = schemaToTypeScript(tool.inputSchema, `${typeBase}Input`, CODE_STYLE);
+  // `fn` is an identifier, so `<Fn>Input` and `<Fn>Output` are usable type names.
+  const input = schemaDeclarations(tool.inputSchema, `${typeBase}Input`, CODE_STYLE);
   for (const w of input.warnings) warnings.push(`${where} input: ${w}`);
   const result = resultKind(tool);
   let outputCode = `export type ${typeBase}Output = $.ToolContent;`;
   if (result !== "content") {
     const learned = result === "learned" ? learnedOutput(tool) : undefined;
     const schema = learned?.schema ?? tool.outputSchema;
-    const output = schemaToTypeScript(schema, `${typeBase}Output`, CODE_STYLE);
+    const output = schemaDeclarations(schema, `${typeBase}Output`, CODE_STYLE);
     for (const w of output.warnings) warnings.push(`${where} output: ${w}`);
-    outputCode = output.code.trimEnd();
+    outputCode = output.declarations;
     if (learned !== undefined) {
       const n = learned.samples;
       outputCode = `${
@@ -414,7 +415,7 @@ function toolModule(
     }
   }
   const content = t.render("tool", {
-    inputCode: input.code.trimEnd(),
+    inputCode: input.declarations,
     outputCode,
     doc: toolDoc(tool),
     fn,

@@ -92,6 +92,21 @@ export interface SchemaToTypeScriptOptions {
   reservedNames?: Iterable<string>;
 }
 
+/** The members of an object type (see `Converter.members`). */
+interface Members {
+  /** One member per line, or `""`. */
+  code: string;
+  /** Whether the object allows any key (tells `""` from an empty object). */
+  open: boolean;
+  /** Set when the only member is an undocumented index signature. */
+  single?: string;
+  /**
+   * What {@link oneLine} gives for `code`, when already known: the text, or
+   * `null` when there is no one-line form.
+   */
+  one?: string | null;
+}
+
 /** Default of {@link SchemaToTypeScriptOptions.maxDepth}. */
 export const DEFAULT_MAX_DEPTH = 64;
 /** Subschemas converted per call at most; the rest become `unknown`. */
@@ -687,7 +702,7 @@ class Converter {
     return this.named;
   }
 
-  run(): SchemaConversion {
+  run(): SchemaDeclarations {
     const decls: Declaration[] = [];
     let root = this.root;
     let rootDoc: Schema | undefined = isSchemaObject(root) ? root : undefined;
@@ -715,12 +730,10 @@ class Converter {
       decls.push(this.declare(name, schema, pointer, schema, key));
     }
     if (decls.some((d) => d.direct !== undefined)) this.breakAliasCycles(decls);
-    const code = decls.length === 1
-      ? decls[0].code + "\n"
-      : decls.map((d) => d.code).join("\n\n") + "\n";
+    const declarations = decls.length === 1 ? decls[0].code : decls.map((d) => d.code).join("\n\n");
     if (this.dropped > 0) this.warnings.push(`${this.dropped} more warnings were left out`);
     const acceptsEmptyObject = this.acceptsEmpty(this.root, 0);
-    return { code, rootName: this.rootName, acceptsEmptyObject, warnings: this.warnings };
+    return { declarations, acceptsEmptyObject, warnings: this.warnings };
   }
 
   /** See {@link SchemaConversion.acceptsEmptyObject}. */
@@ -808,7 +821,7 @@ class Converter {
       if (members.code === "") {
         body = `export type ${name} = ${members.open ? this.recordUnknown : this.recordNever};`;
       } else {
-        const one = this.compact ? oneLine(members.code, this.indent) : undefined;
+        const one = this.compact ? this.oneLine(members, this.indent) : undefined;
         body = `export interface ${name} ${one ?? `{\n${members.code}\n}`}`;
       }
     }
@@ -1076,6 +1089,12 @@ class Converter {
     }
   }
 
+  /** The one-line form of `members` (see {@link oneLine}), if it has one. */
+  private oneLine(members: Members, ind: string): string | undefined {
+    if (members.one === null) return undefined;
+    return members.one ?? oneLine(members.code, ind);
+  }
+
   private objectType(k: Keywords, pointer: string, depth: number, ind: string): string {
     this.deferred++;
     const members = this.members(k, pointer, depth, ind + this.indent);
@@ -1083,7 +1102,7 @@ class Converter {
     this.prec = PRIMARY;
     if (members.code === "") return members.open ? this.recordUnknown : this.recordNever;
     if (members.single !== undefined) return `{ ${members.single} }`;
-    const one = this.compact ? oneLine(members.code, ind + this.indent) : undefined;
+    const one = this.compact ? this.oneLine(members, ind + this.indent) : undefined;
     if (one !== undefined) return one;
     return `{\n${members.code}\n${ind}}`;
   }
@@ -1098,8 +1117,10 @@ class Converter {
     pointer: string,
     depth: number,
     ind: string,
-  ): { code: string; open: boolean; single?: string } {
+  ): Members {
     const lines: string[] = [];
+    // The members of a compact one-line object type, while it can still be one.
+    let parts: string[] | undefined = this.compact ? [] : undefined;
     const props = k.properties;
     const pp = k.patternProperties;
     let ap = k.additionalProperties;
@@ -1125,11 +1146,17 @@ class Converter {
           if (opt && OBJECT_MEMBERS.has(key)) type = `${type} | Object[${tsStringLiteral(key)}]`;
           if (keywords?.doc === true && this.docs) {
             const comment = jsdoc(this.docLines(keywords, key), ind);
-            if (comment !== "") lines.push(comment);
+            if (comment !== "") {
+              lines.push(comment);
+              parts = undefined;
+            }
           }
-          lines.push(
-            opt ? `${ind}${propertyKey(key)}?: ${type};` : `${ind}${propertyKey(key)}: ${type};`,
-          );
+          const member = opt ? `${propertyKey(key)}?: ${type}` : `${propertyKey(key)}: ${type}`;
+          lines.push(`${ind}${member};`);
+          if (parts !== undefined) {
+            if (parts.length === 3 || type.includes("\n")) parts = undefined;
+            else parts.push(member);
+          }
           propTypes?.push(type);
           if (opt) optional = true;
         }
@@ -1143,8 +1170,16 @@ class Converter {
 
     if (pp === undefined && (ap === undefined || ap === false)) {
       // No index signature: the common case, decided without the work below.
-      if (lines.length > 0) return { code: lines.join("\n"), open: false };
-      return { code: "", open: ap === undefined && props === undefined };
+      if (lines.length === 0) return { code: "", open: ap === undefined && props === undefined };
+      // Concatenated rather than joined: the text is copied once, when the whole is used.
+      let code = lines[0];
+      for (let i = 1; i < lines.length; i++) code += "\n" + lines[i];
+      let one: string | null | undefined = null;
+      if (parts !== undefined) {
+        const text = `{ ${parts.join("; ")} }`;
+        if (text.length <= 80) one = text;
+      } else if (this.compact && lines.length <= 3) one = undefined;
+      return { code, open: false, one };
     }
     const indexTypes: string[] = [];
     const indexPrecs: number[] = [];
@@ -1666,6 +1701,58 @@ export function schemaToTypeScript(
       `Cannot use ${quote(rootName)} as a type name: expected an identifier that is not reserved`,
     );
   }
+  const { declarations, acceptsEmptyObject, warnings } = schemaDeclarations(
+    schema,
+    rootName,
+    options,
+  );
+  return { code: declarations + "\n", rootName, acceptsEmptyObject, warnings };
+}
+
+/**
+ * What {@link schemaToTypeScript} gives, with the declarations not ending in
+ * a line break.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const { declarations } = schemaDeclarations({ type: "string" }, "Name");
+ * assert.equal(declarations, "export type Name = string;");
+ * ```
+ */
+export interface SchemaDeclarations {
+  /** See {@link SchemaConversion.code}; no final line break. */
+  declarations: string;
+  /** See {@link SchemaConversion.acceptsEmptyObject}. */
+  acceptsEmptyObject: boolean;
+  /** See {@link SchemaConversion.warnings}. */
+  warnings: string[];
+}
+
+/**
+ * {@link schemaToTypeScript} for a `rootName` the caller knows to be a
+ * usable type name (it is not checked), returning the declarations without
+ * the final line break: the form the code generator puts in templates.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const { declarations } = schemaDeclarations({ type: "object" }, "GetSumInput", { compact: true });
+ * assert.equal(declarations, "export type GetSumInput = Record<string, unknown>;");
+ * ```
+ *
+ * @param schema The JSON Schema, as parsed JSON (anything is accepted).
+ * @param rootName Name of the root type: an identifier, not a reserved word.
+ * @param options See {@link SchemaToTypeScriptOptions}.
+ * @throws {RangeError} When `maxDepth` is not a positive integer.
+ */
+export function schemaDeclarations(
+  schema: unknown,
+  rootName: string,
+  options: SchemaToTypeScriptOptions = {},
+): SchemaDeclarations {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   if (!Number.isInteger(maxDepth) || maxDepth < 1) {
     throw new RangeError(`Cannot use ${maxDepth} as maxDepth: expected a positive integer`);
