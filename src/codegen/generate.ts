@@ -286,15 +286,16 @@ export function generate(
     const fns = assignIdentifiers(distinct, toCamelIdentifier);
     const serverLiteral = tsStringLiteral(snapshot.name);
     const done = new Set<string>();
-    const modules: { tool: GeneratedTool; content: string }[] = [];
+    const modules = new Map<string, { tool: GeneratedTool; typeBase: string; content: string }>();
     for (const tool of usable) {
       if (done.has(tool.name)) continue;
       done.add(tool.name);
       const fn = fns.get(tool.name)!;
       const where = `"${snapshot.name}/${shown(tool.name)}"`;
+      const typeBase = fn[0].toUpperCase() + fn.slice(1);
       let module: { content: string; result: ResultKind };
       try {
-        module = toolModule(t, tool, fn, serverLiteral, where, warnings);
+        module = toolModule(t, tool, fn, typeBase, serverLiteral, where, warnings);
       } catch (error) {
         warnings.push(
           `Skipped tool ${where}: ${error instanceof Error ? error.message : String(error)}`,
@@ -302,7 +303,7 @@ export function generate(
         continue;
       }
       const path = `servers/${dir}/${fn}.ts`;
-      modules.push({
+      modules.set(fn, {
         tool: {
           name: tool.name,
           fn,
@@ -312,21 +313,19 @@ export function generate(
           structured: module.result !== "content",
           result: module.result,
         },
+        typeBase,
         content: module.content,
       });
     }
     // In file order already, so that sorting all files at the end finds them sorted.
-    modules.sort((a, b) => cmp(a.tool.fn, b.tool.fn));
     const tools: GeneratedTool[] = [];
-    for (const { tool, content } of modules) {
+    const toolRows: { fn: string; typeBase: string; summary: string }[] = [];
+    for (const fn of [...modules.keys()].sort()) {
+      const { tool, typeBase, content } = modules.get(fn)!;
       files.push({ path: tool.path, content });
       tools.push(tool);
+      toolRows.push({ fn, typeBase, summary: summarize(tool.description ?? tool.title) });
     }
-    const toolRows = tools.map((x) => ({
-      fn: x.fn,
-      typeBase: x.fn[0].toUpperCase() + x.fn.slice(1),
-      summary: summarize(x.description ?? x.title),
-    }));
     const about = serverAbout(snapshot);
     files.push({
       path: `servers/${dir}/index.ts`,
@@ -387,11 +386,11 @@ function toolModule(
   t: CompiledTemplates,
   tool: Tool,
   fn: string,
+  typeBase: string,
   serverLiteral: string,
   where: string,
   warnings: string[],
 ): { content: string; result: ResultKind } {
-  const typeBase = fn[0].toUpperCase() + fn.slice(1);
   // `fn` is an identifier, so `<Fn>Input` and `<Fn>Output` are usable type names.
   const input = schemaDeclarations(tool.inputSchema, `${typeBase}Input`, CODE_STYLE);
   for (const w of input.warnings) warnings.push(`${where} input: ${w}`);

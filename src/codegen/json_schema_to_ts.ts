@@ -730,7 +730,8 @@ class Converter {
       decls.push(this.declare(name, schema, pointer, schema, key));
     }
     if (decls.some((d) => d.direct !== undefined)) this.breakAliasCycles(decls);
-    const declarations = decls.length === 1 ? decls[0].code : decls.map((d) => d.code).join("\n\n");
+    let declarations = decls[0].code;
+    for (let i = 1; i < decls.length; i++) declarations += "\n\n" + decls[i].code;
     if (this.dropped > 0) this.warnings.push(`${this.dropped} more warnings were left out`);
     const acceptsEmptyObject = this.acceptsEmpty(this.root, 0);
     return { declarations, acceptsEmptyObject, warnings: this.warnings };
@@ -1000,7 +1001,10 @@ class Converter {
       return seen[0];
     }
     this.prec = UNION;
-    return seen.join(" | ");
+    // Concatenated rather than joined: the text is copied once, when the whole is used.
+    let type = seen[0];
+    for (let i = 1; i < seen.length; i++) type += " | " + seen[i];
+    return type;
   }
 
   /** Joins constraints; `never` absorbs, `unknown` vanishes, duplicates go. Sets `prec`. */
