@@ -1175,9 +1175,9 @@ class Converter {
     if (pp === undefined && (ap === undefined || ap === false)) {
       // No index signature: the common case, decided without the work below.
       if (lines.length === 0) return { code: "", open: ap === undefined && props === undefined };
-      // Concatenated rather than joined: the text is copied once, when the whole is used.
-      let code = lines[0];
-      for (let i = 1; i < lines.length; i++) code += "\n" + lines[i];
+      // Joined, that is copied into one string: many small pieces held
+      // until the whole file is built would cost the garbage collector more.
+      const code = lines.join("\n");
       let one: string | null | undefined = null;
       if (parts !== undefined) {
         const text = `{ ${parts.join("; ")} }`;
