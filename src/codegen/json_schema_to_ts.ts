@@ -161,6 +161,16 @@ interface Declaration {
   direct: Set<string> | undefined;
 }
 
+/** The index of a schema not indexed yet (see `Converter.indexResources`); never written. */
+const NO_SCHEMAS = new Map<string, Schema>();
+
+/**
+ * {@link Keywords} objects by depth, shared by conversions that do not
+ * overlap (`undefined` while one uses them): most schemas are small, and
+ * allocating a pool for each one would be most of their allocations.
+ */
+let sharedKeywordPool: Keywords[] | undefined = [];
+
 /**
  * Thrown when the schema turns out to need the `$id` index after conversion
  * began without it; the conversion then starts over with the index built first.
@@ -647,9 +657,9 @@ class Converter {
    */
   private indexed = false;
   /** Schema resources by absolute URI (without fragment), from `$id`. */
-  private readonly resources = new Map<string, Schema>();
+  private resources = NO_SCHEMAS;
   /** Schemas by absolute URI + `#` + anchor, from `$anchor`, `$dynamicAnchor` and `$id: "#x"`. */
-  private readonly anchors = new Map<string, Schema>();
+  private anchors = NO_SCHEMAS;
   /**
    * The base URI of every schema object under a `$id`, for relative
    * references; `undefined` while no `$id` changes a base.
@@ -662,7 +672,8 @@ class Converter {
   /** Keywords of the schema object the last `convert` call converted, if any. */
   private last: Keywords | undefined;
   /** See {@link Converter.keywordsAt}. */
-  private readonly keywordPool: Keywords[] = [];
+  /** How many {@link Converter.keywordPool} entries this conversion used. */
+  poolDepth = 0;
 
   constructor(
     private readonly root: unknown,
@@ -673,6 +684,8 @@ class Converter {
     private readonly indent: string,
     private readonly compact: boolean,
     indexFirst: boolean,
+    /** See {@link Converter.keywordsAt}. */
+    private readonly keywordPool: Keywords[],
   ) {
     if (indexFirst) this.indexResources();
     // Never lean on the global `Record` when the module declares its own.
@@ -687,6 +700,7 @@ class Converter {
    * keywords of a schema stay intact while its subschemas are converted.
    */
   private keywordsAt(depth: number): Keywords {
+    if (depth >= this.poolDepth) this.poolDepth = depth + 1;
     const k = this.keywordPool[depth];
     if (k === undefined) return this.keywordPool[depth] = new Keywords();
     k.reset();
@@ -1369,6 +1383,8 @@ class Converter {
    */
   private indexResources(): void {
     this.indexed = true;
+    this.resources = new Map();
+    this.anchors = new Map();
     if (!isSchemaObject(this.root)) return;
     // Only objects and arrays are stacked, each with the base URI of its parent.
     const nodes: object[] = [this.root];
@@ -1765,10 +1781,43 @@ export function schemaDeclarations(
   const docs = options.description ?? true;
   const indent = options.indent ?? "  ";
   const compact = options.compact ?? false;
+  const pool = sharedKeywordPool ?? [];
+  sharedKeywordPool = undefined;
+  let converter: Converter | undefined;
+  let used = 0;
   try {
-    return new Converter(schema, rootName, docs, maxDepth, reserved, indent, compact, false).run();
+    converter = new Converter(
+      schema,
+      rootName,
+      docs,
+      maxDepth,
+      reserved,
+      indent,
+      compact,
+      false,
+      pool,
+    );
+    return converter.run();
   } catch (error) {
     if (error !== RESTART_INDEXED) throw error;
-    return new Converter(schema, rootName, docs, maxDepth, reserved, indent, compact, true).run();
+    used = converter!.poolDepth;
+    converter = new Converter(
+      schema,
+      rootName,
+      docs,
+      maxDepth,
+      reserved,
+      indent,
+      compact,
+      true,
+      pool,
+    );
+    return converter.run();
+  } finally {
+    // Hold no part of this schema, and no more objects than common depths need.
+    used = Math.max(used, converter?.poolDepth ?? pool.length);
+    for (let i = 0; i < used && i < pool.length; i++) pool[i].reset();
+    if (pool.length > DEFAULT_MAX_DEPTH) pool.length = DEFAULT_MAX_DEPTH;
+    sharedKeywordPool = pool;
   }
 }
