@@ -254,8 +254,12 @@ export function assignIdentifiers(
   const assign = (i: number) => {
     const base = preferred[i];
     let id = base;
-    for (let n = 2; used.has(id.toLowerCase()); n++) id = `${base}_${n}`;
-    used.add(id.toLowerCase());
+    let lower = id.toLowerCase();
+    for (let n = 2; used.has(lower); n++) {
+      id = `${base}_${n}`;
+      lower = id.toLowerCase();
+    }
+    used.add(lower);
     ids[i] = id;
   };
   for (let i = 0; i < sorted.length; i++) if (preferred[i] === sorted[i]) assign(i);

@@ -161,7 +161,8 @@ export function jsonForComment(value: unknown, maxChars = 160): string | undefin
     return undefined;
   }
   if (json === undefined) return undefined;
-  return cap(escapeInvisible(json).replace(COMMENT_END, "*\\/"), maxChars);
+  const safe = escapeInvisible(json);
+  return cap(safe.includes("*/") ? safe.replace(COMMENT_END, "*\\/") : safe, maxChars);
 }
 
 const ANY_LINE_BREAK = /\r\n?|[\n\u2028\u2029]/;

@@ -1622,30 +1622,58 @@ class Converter {
 
   /** One short line: format, integer, numeric, length and item bounds, pattern. */
   private constraints(k: Keywords): string {
-    let parts: string[] | undefined;
-    const push = (text: string) => (parts ??= []).push(text);
-    if (typeof k.format === "string") push(`format: ${k.format}`);
+    // Parts joined by ", ", the first one capitalized. Only `format` and
+    // `pattern` carry text from the schema that may need sanitizing.
+    let line = "";
+    let text = false;
+    if (typeof k.format === "string") {
+      line = `Format: ${k.format}`;
+      text = true;
+    }
     const type = k.type;
-    if (type === "integer" || (Array.isArray(type) && type.includes("integer"))) push("integer");
+    if (type === "integer" || (Array.isArray(type) && type.includes("integer"))) {
+      line = line === "" ? "Integer" : `${line}, integer`;
+    }
     const { minimum, maximum, exclusiveMinimum, exclusiveMaximum } = k;
     if (typeof minimum === "number" && minimum > Number.MIN_SAFE_INTEGER) {
-      push(`${exclusiveMinimum === true ? ">" : ">="} ${formatBound(minimum)}`);
+      const part = `${exclusiveMinimum === true ? ">" : ">="} ${formatBound(minimum)}`;
+      line = line === "" ? part : `${line}, ${part}`;
     }
-    if (typeof exclusiveMinimum === "number") push(`> ${formatBound(exclusiveMinimum)}`);
+    if (typeof exclusiveMinimum === "number") {
+      const part = `> ${formatBound(exclusiveMinimum)}`;
+      line = line === "" ? part : `${line}, ${part}`;
+    }
     if (typeof maximum === "number" && maximum < Number.MAX_SAFE_INTEGER) {
-      push(`${exclusiveMaximum === true ? "<" : "<="} ${formatBound(maximum)}`);
+      const part = `${exclusiveMaximum === true ? "<" : "<="} ${formatBound(maximum)}`;
+      line = line === "" ? part : `${line}, ${part}`;
     }
-    if (typeof exclusiveMaximum === "number") push(`< ${formatBound(exclusiveMaximum)}`);
-    if (typeof k.multipleOf === "number") push(`multiple of ${formatBound(k.multipleOf)}`);
-    if (typeof k.minLength === "number" && k.minLength > 0) push(`length >= ${k.minLength}`);
-    if (typeof k.maxLength === "number") push(`length <= ${k.maxLength}`);
-    if (typeof k.minItems === "number" && k.minItems > 0) push(`items >= ${k.minItems}`);
-    if (typeof k.maxItems === "number") push(`items <= ${k.maxItems}`);
-    if (k.uniqueItems === true) push("unique items");
-    if (typeof k.pattern === "string") push(`pattern: ${k.pattern}`);
-    if (parts === undefined) return "";
-    const line = (parts as string[]).join(", ");
-    return sanitizeCommentText(line[0].toUpperCase() + line.slice(1), 300);
+    if (typeof exclusiveMaximum === "number") {
+      const part = `< ${formatBound(exclusiveMaximum)}`;
+      line = line === "" ? part : `${line}, ${part}`;
+    }
+    if (typeof k.multipleOf === "number") {
+      const n = formatBound(k.multipleOf);
+      line = line === "" ? `Multiple of ${n}` : `${line}, multiple of ${n}`;
+    }
+    if (typeof k.minLength === "number" && k.minLength > 0) {
+      line = line === "" ? `Length >= ${k.minLength}` : `${line}, length >= ${k.minLength}`;
+    }
+    if (typeof k.maxLength === "number") {
+      line = line === "" ? `Length <= ${k.maxLength}` : `${line}, length <= ${k.maxLength}`;
+    }
+    if (typeof k.minItems === "number" && k.minItems > 0) {
+      line = line === "" ? `Items >= ${k.minItems}` : `${line}, items >= ${k.minItems}`;
+    }
+    if (typeof k.maxItems === "number") {
+      line = line === "" ? `Items <= ${k.maxItems}` : `${line}, items <= ${k.maxItems}`;
+    }
+    if (k.uniqueItems === true) line = line === "" ? "Unique items" : `${line}, unique items`;
+    if (typeof k.pattern === "string") {
+      line = line === "" ? `Pattern: ${k.pattern}` : `${line}, pattern: ${k.pattern}`;
+      text = true;
+    }
+    // Numbers and fixed words are safe as they are, but may exceed the cap.
+    return text || line.length > 300 ? sanitizeCommentText(line, 300) : line;
   }
 }
 
