@@ -317,10 +317,20 @@ export function generate(
         content: module.content,
       });
     }
-    // In file order already, so that sorting all files at the end finds them sorted.
+    // In file order already, so that sorting all files at the end finds them
+    // sorted. `fns` lists names sorted, and camel-casing them mostly keeps
+    // that order: check before sorting.
+    const order: string[] = [];
+    for (const fn of fns.values()) if (modules.has(fn)) order.push(fn);
+    for (let i = 1; i < order.length; i++) {
+      if (order[i - 1] > order[i]) {
+        order.sort();
+        break;
+      }
+    }
     const tools: GeneratedTool[] = [];
     const toolRows: { fn: string; typeBase: string; summary: string }[] = [];
-    for (const fn of [...modules.keys()].sort()) {
+    for (const fn of order) {
       const { tool, typeBase, content } = modules.get(fn)!;
       files.push({ path: tool.path, content });
       tools.push(tool);
