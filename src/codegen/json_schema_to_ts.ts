@@ -598,33 +598,35 @@ function sameWords(a: string, b: string): boolean {
 
 /** Whether the JSON value `v` is of one of the JSON Schema `types`. */
 function fitsType(v: unknown, types: readonly string[]): boolean {
-  for (const t of types) {
-    switch (t) {
-      case "string":
-        if (typeof v === "string") return true;
-        break;
-      case "boolean":
-        if (typeof v === "boolean") return true;
-        break;
-      case "number":
-        if (typeof v === "number") return true;
-        break;
-      case "integer":
-        if (Number.isInteger(v)) return true;
-        break;
-      case "null":
-        if (v === null) return true;
-        break;
-      case "array":
-        if (Array.isArray(v)) return true;
-        break;
-      case "object":
-        if (isSchemaObject(v)) return true;
-        break;
-      default:
-        return true; // an unknown type name constrains nothing here
-    }
+  for (const t of types) if (fitsTypeName(v, t)) return true;
+  return false;
+}
+
+/** Whether the JSON value `v` is of the JSON Schema type `t`. */
+function fitsTypeName(v: unknown, t: string): boolean {
+  switch (t) {
+    case "string":
+      return typeof v === "string";
+    case "boolean":
+      return typeof v === "boolean";
+    case "number":
+      return typeof v === "number";
+    case "integer":
+      return Number.isInteger(v);
+    case "null":
+      return v === null;
+    case "array":
+      return Array.isArray(v);
+    case "object":
+      return isSchemaObject(v);
+    default:
+      return true; // an unknown type name constrains nothing here
   }
+}
+
+/** Whether `list[from…to)` holds `item`. */
+function includesBetween(list: readonly string[], item: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (list[i] === item) return true;
   return false;
 }
 
@@ -669,6 +671,14 @@ class Converter {
   private base = DEFAULT_BASE;
   private readonly recordNever: string;
   private readonly recordUnknown: string;
+  /**
+   * Alternatives or constraints being collected for {@link Converter.union}
+   * and {@link Converter.intersection}, with their precedences: a stack
+   * shared by nested conversions (each takes its own off before returning),
+   * instead of two arrays per schema.
+   */
+  private readonly types: string[] = [];
+  private readonly precs: number[] = [];
   /** Keywords of the schema object the last `convert` call converted, if any. */
   private last: Keywords | undefined;
   /** See {@link Converter.keywordsAt}. */
@@ -896,13 +906,12 @@ class Converter {
 
   /** A schema with `$ref`, `const`, `enum`, combinators or `nullable`. */
   private combined(k: Keywords, pointer: string, depth: number, ind: string): string {
-    const parts: string[] = [];
-    const precs: number[] = [];
+    const base = this.types.length;
     const ref = k.ref;
     if (ref !== undefined) {
       if (typeof ref === "string") {
-        parts.push(this.reference(ref, `${pointer}/${k.refKeyword}`));
-        precs.push(this.prec);
+        this.types.push(this.reference(ref, `${pointer}/${k.refKeyword}`));
+        this.precs.push(this.prec);
       } else {
         this.warn(`${pointer}/${k.refKeyword}`, `expected a string, got ${describeValue(ref)}`);
       }
@@ -915,14 +924,15 @@ class Converter {
       core = this.typed(k, pointer, depth, ind);
     }
     if (core !== undefined) {
-      parts.push(core);
-      precs.push(this.prec);
+      this.types.push(core);
+      this.precs.push(this.prec);
     }
     const allOf = k.allOf;
     if (Array.isArray(allOf)) {
       for (let i = 0; i < allOf.length; i++) {
-        parts.push(this.convert(allOf[i], `${pointer}/allOf/${i}`, depth + 1, ind));
-        precs.push(this.prec);
+        const part = this.convert(allOf[i], `${pointer}/allOf/${i}`, depth + 1, ind);
+        this.types.push(part);
+        this.precs.push(this.prec);
       }
     } else if (allOf !== undefined) {
       this.warn(`${pointer}/allOf`, `expected an array, got ${describeValue(allOf)} (ignored)`);
@@ -930,19 +940,20 @@ class Converter {
     if (k.anyOf !== undefined) {
       const union = this.alternatives(k.anyOf, "anyOf", pointer, depth, ind);
       if (union !== undefined) {
-        parts.push(union);
-        precs.push(this.prec);
+        this.types.push(union);
+        this.precs.push(this.prec);
       }
     }
     if (k.oneOf !== undefined) {
       const union = this.alternatives(k.oneOf, "oneOf", pointer, depth, ind);
       if (union !== undefined) {
-        parts.push(union);
-        precs.push(this.prec);
+        this.types.push(union);
+        this.precs.push(this.prec);
       }
     }
-    let type = parts.length === 0 ? "unknown" : this.intersection(parts, precs);
-    if (parts.length === 0) this.prec = PRIMARY;
+    const none = this.types.length === base;
+    let type = none ? "unknown" : this.intersection(base);
+    if (none) this.prec = PRIMARY;
     if (k.nullable && type !== "unknown" && type !== "null") {
       type = type === "never" ? "null" : `${type} | null`;
       this.prec = type === "null" ? PRIMARY : UNION;
@@ -961,15 +972,13 @@ class Converter {
       this.warn(`${pointer}/${keyword}`, `expected an array, got ${describeValue(list)} (ignored)`);
       return undefined;
     }
-    const types: string[] = [];
-    const precs: number[] = [];
+    const base = this.types.length;
     for (let i = 0; i < list.length; i++) {
-      types.push(
-        this.described(this.convert(list[i], `${pointer}/${keyword}/${i}`, depth + 1, ind)),
-      );
-      precs.push(this.prec);
+      const type = this.convert(list[i], `${pointer}/${keyword}/${i}`, depth + 1, ind);
+      this.types.push(this.described(type));
+      this.precs.push(this.prec);
     }
-    return this.union(types, precs);
+    return this.union(base);
   }
 
   /**
@@ -986,47 +995,78 @@ class Converter {
     return line === "" ? type : `/** ${line} */ ${type}`;
   }
 
-  /** Joins alternatives; `unknown` absorbs, `never` vanishes, duplicates go. Sets `prec`. */
-  private union(types: string[], precs: number[]): string {
-    // Short unions: a linear scan beats a Set; long ones (enums of 100,000
-    // values) need the Set to stay linear.
-    const seen: string[] = [];
+  /** {@link Converter.union} of `types` with precedences `precs`. */
+  private unionOf(types: readonly string[], precs: readonly number[]): string {
+    const base = this.types.length;
+    for (let i = 0; i < types.length; i++) {
+      this.types.push(types[i]);
+      this.precs.push(precs[i]);
+    }
+    return this.union(base);
+  }
+
+  /**
+   * Joins the alternatives on {@link Converter.types} from `base` on, and
+   * takes them off; `unknown` absorbs, `never` vanishes, duplicates go. Sets `prec`.
+   */
+  private union(base: number): string {
+    const types = this.types;
+    const precs = this.precs;
+    const from = base;
+    const end = types.length;
+    // Kept alternatives are moved down to from…kept. Short unions: a linear
+    // scan beats a Set; long ones (enums of 100,000 values) need the Set to
+    // stay linear.
+    let kept = from;
     let set: Set<string> | undefined;
     let lastPrec = PRIMARY;
-    for (let i = 0; i < types.length; i++) {
+    for (let i = from; i < end; i++) {
       const t = types[i];
       if (t === "unknown") {
+        types.length = precs.length = from;
         this.prec = PRIMARY;
         return "unknown";
       }
       if (t === "never") continue;
-      if (set === undefined && seen.length >= 16) set = new Set(seen);
-      if (set !== undefined ? set.has(t) : seen.includes(t)) continue;
-      seen.push(t);
+      if (set === undefined && kept - from >= 16) {
+        set = new Set();
+        for (let j = from; j < kept; j++) set.add(types[j]);
+      }
+      if (set !== undefined ? set.has(t) : includesBetween(types, t, from, kept)) continue;
+      types[kept] = t;
       set?.add(t);
       lastPrec = precs[i];
+      kept++;
     }
-    if (seen.length === 0) {
+    let type: string;
+    if (kept === from) {
       this.prec = PRIMARY;
-      return "never";
-    }
-    if (seen.length === 1) {
+      type = "never";
+    } else if (kept === from + 1) {
       this.prec = lastPrec;
-      return seen[0];
+      type = types[from];
+    } else {
+      this.prec = UNION;
+      // Concatenated rather than joined: the text is copied once, when the whole is used.
+      type = types[from];
+      for (let i = from + 1; i < kept; i++) type += " | " + types[i];
     }
-    this.prec = UNION;
-    // Concatenated rather than joined: the text is copied once, when the whole is used.
-    let type = seen[0];
-    for (let i = 1; i < seen.length; i++) type += " | " + seen[i];
+    types.length = precs.length = from;
     return type;
   }
 
-  /** Joins constraints; `never` absorbs, `unknown` vanishes, duplicates go. Sets `prec`. */
-  private intersection(types: string[], precs: number[]): string {
-    if (types.length === 1) {
-      this.prec = precs[0];
-      return types[0];
+  /**
+   * Intersects the constraints on {@link Converter.types} from `base` on
+   * (at least one), and takes them off; `never` absorbs, `unknown` vanishes,
+   * duplicates go. Sets `prec`.
+   */
+  private intersection(base: number): string {
+    if (this.types.length === base + 1) {
+      this.prec = this.precs.pop()!;
+      return this.types.pop()!;
     }
+    const types = this.types.splice(base);
+    const precs = this.precs.splice(base);
     const seen = new Map<string, number>();
     for (let i = 0; i < types.length; i++) {
       const t = types[i];
@@ -1064,19 +1104,20 @@ class Converter {
     }
     if (typeof type === "string") return this.typeName(type, k, pointer, depth, ind);
     if (Array.isArray(type)) {
-      const types: string[] = [];
-      const precs: number[] = [];
+      const base = this.types.length;
       for (let i = 0; i < type.length; i++) {
         const t = type[i];
-        if (typeof t === "string") types.push(this.typeName(t, k, pointer, depth, ind));
-        else {
+        if (typeof t === "string") {
+          const name = this.typeName(t, k, pointer, depth, ind);
+          this.types.push(name);
+        } else {
           this.warn(`${pointer}/type/${i}`, `expected a string, got ${describeValue(t)} (ignored)`);
           this.prec = PRIMARY;
-          types.push("never");
+          this.types.push("never");
         }
-        precs.push(this.prec);
+        this.precs.push(this.prec);
       }
-      return this.union(types, precs);
+      return this.union(base);
     }
     this.warn(
       `${pointer}/type`,
@@ -1233,7 +1274,7 @@ class Converter {
     if (indexTypes.length === 0 && lines.length === 0) return { code: "", open };
     let index: string | undefined;
     if (indexTypes.length > 0) {
-      index = this.union(indexTypes, indexPrecs);
+      index = this.unionOf(indexTypes, indexPrecs);
       if (propTypes !== undefined && propTypes.length > 0 && index !== "unknown") {
         // An index signature must admit every declared property's type.
         const all = [index, ...propTypes];
@@ -1241,7 +1282,7 @@ class Converter {
         const distinct = new Set(all);
         let fits = distinct.size <= 6;
         for (const t of distinct) if (t.includes("\n") || t === "unknown") fits = false;
-        index = fits ? this.union(all, all.map(() => UNION)) : "unknown";
+        index = fits ? this.unionOf(all, all.map(() => UNION)) : "unknown";
       }
     } else if (open) index = "unknown";
     if (index !== undefined) {
@@ -1320,19 +1361,23 @@ class Converter {
       this.warn(pointer, `expected an array, got ${describeValue(values)} (ignored)`);
       return undefined;
     }
-    const allowed = typeof declared === "string"
-      ? [declared]
-      : Array.isArray(declared) && declared.every((t) => typeof t === "string")
+    const one = typeof declared === "string" ? declared : undefined;
+    const allowed = one === undefined && Array.isArray(declared) &&
+        declared.every((t) => typeof t === "string")
       ? declared as string[]
       : undefined;
-    const types: string[] = [];
-    const precs: number[] = [];
+    const base = this.types.length;
     for (const v of values) {
-      if (allowed !== undefined && !fitsType(v, allowed)) continue;
-      types.push(this.valueType(v, pointer, depth));
-      precs.push(this.prec);
+      if (
+        one !== undefined ? !fitsTypeName(v, one) : allowed !== undefined && !fitsType(v, allowed)
+      ) {
+        continue;
+      }
+      const type = this.valueType(v, pointer, depth);
+      this.types.push(type);
+      this.precs.push(this.prec);
     }
-    return this.union(types, precs);
+    return this.union(base);
   }
 
   /** The literal type of a JSON value (`const`, `enum` members). Sets `prec`. */
