@@ -206,24 +206,36 @@ export function jsdoc(
       ? `${indent}/** ${line} */`
       : `${indent}/**\n${indent} * ${line}\n${indent} */`;
   }
-  const flat: string[] = [];
+  // One entry per output line, guarded when used (the lines at either end twice).
+  let flat = lines;
   for (const line of lines) {
     if (HAS_LINE_BREAK.test(line)) {
-      for (const part of line.split(ANY_LINE_BREAK)) flat.push(guard(part));
-    } else flat.push(guard(line));
+      const split: string[] = [];
+      for (const l of lines) {
+        if (HAS_LINE_BREAK.test(l)) {
+          for (const part of l.split(ANY_LINE_BREAK)) split.push(part);
+        } else split.push(l);
+      }
+      flat = split;
+      break;
+    }
   }
   let start = 0;
   let end = flat.length;
-  while (start < end && flat[start] === "") start++;
-  while (end > start && flat[end - 1] === "") end--;
+  while (start < end && guard(flat[start]) === "") start++;
+  while (end > start && guard(flat[end - 1]) === "") end--;
   if (start === end) return "";
-  if (end - start === 1 && indent.length + flat[start].length + 7 <= singleLineWidth) {
-    return `${indent}/** ${flat[start]} */`;
+  if (end - start === 1) {
+    const only = guard(flat[start]);
+    if (indent.length + only.length + 7 <= singleLineWidth) return `${indent}/** ${only} */`;
   }
   let out = `${indent}/**`;
   const blank = `\n${indent} *`;
   const prefix = `${blank} `;
-  for (let i = start; i < end; i++) out += flat[i] === "" ? blank : prefix + flat[i];
+  for (let i = start; i < end; i++) {
+    const line = guard(flat[i]);
+    out += line === "" ? blank : prefix + line;
+  }
   return `${out}\n${indent} */`;
 }
 

@@ -679,6 +679,8 @@ class Converter {
    */
   private readonly types: string[] = [];
   private readonly precs: number[] = [];
+  /** See {@link Converter.docLines}. */
+  private readonly docBuffer: string[] = [];
   /** Keywords of the schema object the last `convert` call converted, if any. */
   private last: Keywords | undefined;
   /** See {@link Converter.keywordsAt}. */
@@ -1178,8 +1180,9 @@ class Converter {
     ind: string,
   ): Members {
     const lines: string[] = [];
-    // The members of a compact one-line object type, while it can still be one.
-    let parts: string[] | undefined = this.compact ? [] : undefined;
+    // Whether the lines can still be a compact one-line object type: at most
+    // three members without comments, each on one line.
+    let single = this.compact;
     const props = k.properties;
     const pp = k.patternProperties;
     let ap = k.additionalProperties;
@@ -1207,15 +1210,13 @@ class Converter {
             const comment = jsdoc(this.docLines(keywords, key), ind);
             if (comment !== "") {
               lines.push(comment);
-              parts = undefined;
+              single = false;
             }
           }
-          const member = opt ? `${propertyKey(key)}?: ${type}` : `${propertyKey(key)}: ${type}`;
-          lines.push(`${ind}${member};`);
-          if (parts !== undefined) {
-            if (parts.length === 3 || type.includes("\n")) parts = undefined;
-            else parts.push(member);
-          }
+          lines.push(
+            opt ? `${ind}${propertyKey(key)}?: ${type};` : `${ind}${propertyKey(key)}: ${type};`,
+          );
+          if (single && (lines.length > 3 || type.includes("\n"))) single = false;
           propTypes?.push(type);
           if (opt) optional = true;
         }
@@ -1234,9 +1235,14 @@ class Converter {
       // until the whole file is built would cost the garbage collector more.
       const code = lines.join("\n");
       let one: string | null | undefined = null;
-      if (parts !== undefined) {
-        const text = `{ ${parts.join("; ")} }`;
-        if (text.length <= 80) one = text;
+      if (single) {
+        // Each line is `${ind}${member};`: the length of `{ m1; m2 }` is known
+        // before it is built.
+        if (code.length - lines.length * ind.length + 3 <= 80) {
+          one = `{ ${lines[0].slice(ind.length, -1)}`;
+          for (let i = 1; i < lines.length; i++) one += `; ${lines[i].slice(ind.length, -1)}`;
+          one += " }";
+        }
       } else if (this.compact && lines.length <= 3) one = undefined;
       return { code, open: false, one };
     }
@@ -1633,7 +1639,9 @@ class Converter {
    * (the property or `$defs` name), and always when `key` is `null`.
    */
   private docLines(k: Keywords, key: string | null): string[] {
-    const lines: string[] = [];
+    // Read at once by `jsdoc`, so one array serves every comment.
+    const lines = this.docBuffer;
+    lines.length = 0;
     const title = k.title;
     const description = k.description;
     if (
