@@ -624,6 +624,15 @@ function fitsTypeName(v: unknown, t: string): boolean {
   }
 }
 
+/**
+ * Shortens `types` and `precs` to `length`. Popping a few entries is cheaper
+ * than setting `length`, which may reallocate the arrays' storage.
+ */
+function truncate(types: string[], precs: number[], length: number): void {
+  while (types.length > length) types.pop();
+  while (precs.length > length) precs.pop();
+}
+
 /** Whether `list[from…to)` holds `item`. */
 function includesBetween(list: readonly string[], item: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (list[i] === item) return true;
@@ -1025,7 +1034,7 @@ class Converter {
     for (let i = from; i < end; i++) {
       const t = types[i];
       if (t === "unknown") {
-        types.length = precs.length = from;
+        truncate(types, precs, from);
         this.prec = PRIMARY;
         return "unknown";
       }
@@ -1053,7 +1062,7 @@ class Converter {
       type = types[from];
       for (let i = from + 1; i < kept; i++) type += " | " + types[i];
     }
-    types.length = precs.length = from;
+    truncate(types, precs, from);
     return type;
   }
 
@@ -1641,7 +1650,7 @@ class Converter {
   private docLines(k: Keywords, key: string | null): string[] {
     // Read at once by `jsdoc`, so one array serves every comment.
     const lines = this.docBuffer;
-    lines.length = 0;
+    while (lines.length > 0) lines.pop();
     const title = k.title;
     const description = k.description;
     if (
