@@ -15,7 +15,7 @@
 import type { Tool } from "../_sdk.ts";
 import type { ServerSnapshot } from "../introspect/types.ts";
 import { VERSION } from "../version.ts";
-import { schemaToTypeScript } from "./json_schema_to_ts.ts";
+import { schemaDeclarations } from "./json_schema_to_ts.ts";
 import { assignIdentifiers, toCamelIdentifier } from "./identifiers.ts";
 import { learnedOutput, type ResultKind, resultKind } from "../bridge/result_shape.ts";
 import { jsdoc, sanitizeCommentText, tsStringLiteral } from "./jsdoc.ts";
@@ -139,10 +139,10 @@ export function summarize(text: string | undefined): string {
   const head = text.length > SUMMARY_MAX * 4 ? text.slice(0, SUMMARY_MAX * 4) : text;
   const clean = sanitizeCommentText(head).replace(WHITE_SPACE, " ").trim();
   let end = clean.length;
-  for (let i = 1; i < clean.length; i++) {
+  // ".", "!" or "?" followed by a space ends the first sentence.
+  for (let i = clean.indexOf(" ", 1); i > 0; i = clean.indexOf(" ", i + 1)) {
     const c = clean.charCodeAt(i - 1);
-    // ".", "!" or "?" followed by a space ends the first sentence.
-    if ((c === 46 || c === 33 || c === 63) && clean.charCodeAt(i) === 32) {
+    if (c === 46 || c === 33 || c === 63) {
       end = i;
       break;
     }
@@ -155,7 +155,10 @@ export function summarize(text: string | undefined): string {
     : one;
 }
 
-const WHITE_SPACE = /\s+/g;
+// Runs of white space that `replace(…, " ")` changes: two or more
+// characters, or one that is not a plain space. Matching only these (rather
+// than `/\s+/g`) leaves text with single spaces untouched and uncopied.
+const WHITE_SPACE = /\s{2,}|[^\S ]/g;
 
 function header(snapshot: ServerSnapshot): string {
   const info = snapshot.serverInfo;
@@ -274,23 +277,25 @@ export function generate(
       }
     }
     const names = usable.map((tool) => tool.name);
-    if (new Set(names).size !== names.length) {
+    const distinct = [...new Set(names)];
+    if (distinct.length !== names.length) {
       warnings.push(
         `Server "${snapshot.name}" lists a tool name twice: only the first is generated`,
       );
     }
-    const fns = assignIdentifiers([...new Set(names)], toCamelIdentifier);
+    const fns = assignIdentifiers(distinct, toCamelIdentifier);
     const serverLiteral = tsStringLiteral(snapshot.name);
     const done = new Set<string>();
-    const tools: GeneratedTool[] = [];
+    const modules = new Map<string, { tool: GeneratedTool; typeBase: string; content: string }>();
     for (const tool of usable) {
       if (done.has(tool.name)) continue;
       done.add(tool.name);
       const fn = fns.get(tool.name)!;
       const where = `"${snapshot.name}/${shown(tool.name)}"`;
+      const typeBase = fn[0].toUpperCase() + fn.slice(1);
       let module: { content: string; result: ResultKind };
       try {
-        module = toolModule(t, tool, fn, serverLiteral, where, warnings);
+        module = toolModule(t, tool, fn, typeBase, serverLiteral, where, warnings);
       } catch (error) {
         warnings.push(
           `Skipped tool ${where}: ${error instanceof Error ? error.message : String(error)}`,
@@ -298,23 +303,39 @@ export function generate(
         continue;
       }
       const path = `servers/${dir}/${fn}.ts`;
-      files.push({ path, content: module.content });
-      tools.push({
-        name: tool.name,
-        fn,
-        path,
-        title: tool.title ?? tool.annotations?.title,
-        description: tool.description,
-        structured: module.result !== "content",
-        result: module.result,
+      modules.set(fn, {
+        tool: {
+          name: tool.name,
+          fn,
+          path,
+          title: tool.title ?? tool.annotations?.title,
+          description: tool.description,
+          structured: module.result !== "content",
+          result: module.result,
+        },
+        typeBase,
+        content: module.content,
       });
     }
-    tools.sort((a, b) => cmp(a.fn, b.fn));
-    const toolRows = tools.map((x) => ({
-      fn: x.fn,
-      typeBase: x.fn[0].toUpperCase() + x.fn.slice(1),
-      summary: summarize(x.description ?? x.title),
-    }));
+    // In file order already, so that sorting all files at the end finds them
+    // sorted. `fns` lists names sorted, and camel-casing them mostly keeps
+    // that order: check before sorting.
+    const order: string[] = [];
+    for (const fn of fns.values()) if (modules.has(fn)) order.push(fn);
+    for (let i = 1; i < order.length; i++) {
+      if (order[i - 1] > order[i]) {
+        order.sort();
+        break;
+      }
+    }
+    const tools: GeneratedTool[] = [];
+    const toolRows: { fn: string; typeBase: string; summary: string }[] = [];
+    for (const fn of order) {
+      const { tool, typeBase, content } = modules.get(fn)!;
+      files.push({ path: tool.path, content });
+      tools.push(tool);
+      toolRows.push({ fn, typeBase, summary: summarize(tool.description ?? tool.title) });
+    }
     const about = serverAbout(snapshot);
     files.push({
       path: `servers/${dir}/index.ts`,
@@ -375,21 +396,22 @@ function toolModule(
   t: CompiledTemplates,
   tool: Tool,
   fn: string,
+  typeBase: string,
   serverLiteral: string,
   where: string,
   warnings: string[],
 ): { content: string; result: ResultKind } {
-  const typeBase = fn[0].toUpperCase() + fn.slice(1);
-  const input = schemaToTypeScript(tool.inputSchema, `${typeBase}Input`, CODE_STYLE);
+  // `fn` is an identifier, so `<Fn>Input` and `<Fn>Output` are usable type names.
+  const input = schemaDeclarations(tool.inputSchema, `${typeBase}Input`, CODE_STYLE);
   for (const w of input.warnings) warnings.push(`${where} input: ${w}`);
   const result = resultKind(tool);
   let outputCode = `export type ${typeBase}Output = $.ToolContent;`;
   if (result !== "content") {
     const learned = result === "learned" ? learnedOutput(tool) : undefined;
     const schema = learned?.schema ?? tool.outputSchema;
-    const output = schemaToTypeScript(schema, `${typeBase}Output`, CODE_STYLE);
+    const output = schemaDeclarations(schema, `${typeBase}Output`, CODE_STYLE);
     for (const w of output.warnings) warnings.push(`${where} output: ${w}`);
-    outputCode = output.code.trimEnd();
+    outputCode = output.declarations;
     if (learned !== undefined) {
       const n = learned.samples;
       outputCode = `${
@@ -402,7 +424,7 @@ function toolModule(
     }
   }
   const content = t.render("tool", {
-    inputCode: input.code.trimEnd(),
+    inputCode: input.declarations,
     outputCode,
     doc: toolDoc(tool),
     fn,

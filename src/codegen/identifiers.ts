@@ -91,8 +91,6 @@ export const MAX_IDENTIFIER_LENGTH = 64;
 
 const WINDOWS_DEVICE_NAME = /^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
 const NON_ASCII = /[\u0080-\uffff]/;
-const SEPARATORS = /[^A-Za-z0-9]+/;
-const ALL_CAPS = /^[A-Z0-9]+$/;
 
 // Longer names are cut before any work on them: only the start is shown.
 const MAX_NAME_SCAN = 1024;
@@ -110,25 +108,52 @@ export function stableHash(text: string): string {
   return (h >>> 0).toString(36);
 }
 
-function splitWords(name: string): string[] {
-  const head = name.length > MAX_NAME_SCAN ? name.slice(0, MAX_NAME_SCAN) : name;
-  const ascii = NON_ASCII.test(head) ? anyAscii(head) : head;
-  const words = ascii.split(SEPARATORS);
-  let n = 0;
-  for (const w of words) if (w !== "") words[n++] = w;
-  words.length = n;
-  return words;
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57);
 }
 
-/** Upper-cases the first character; an all-capitals word becomes `Capitalized`. */
-function capitalize(word: string): string {
-  const rest = word.length > 1 && ALL_CAPS.test(word) ? word.slice(1).toLowerCase() : word.slice(1);
+/**
+ * Joins the words of `name` (its runs of `A-Z`, `a-z`, `0-9`, after
+ * transliteration) into one identifier: every word capitalized, the first
+ * one lower-cased instead when `camel`.
+ */
+function joinWords(name: string, camel: boolean): string {
+  const head = name.length > MAX_NAME_SCAN ? name.slice(0, MAX_NAME_SCAN) : name;
+  const text = NON_ASCII.test(head) ? anyAscii(head) : head;
+  let id = "";
+  let first = camel;
+  for (let i = 0; i < text.length;) {
+    if (!isWordChar(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let end = i;
+    let caps = true;
+    for (; end < text.length; end++) {
+      const c = text.charCodeAt(end);
+      if (!isWordChar(c)) break;
+      if (c >= 97) caps = false;
+    }
+    const word = text.slice(i, end);
+    id += first ? lowerFirst(word, caps) : capitalize(word, caps);
+    first = false;
+    i = end;
+  }
+  return id;
+}
+
+/**
+ * Upper-cases the first character; an all-capitals word (`caps`: only
+ * `A-Z0-9`) becomes `Capitalized`.
+ */
+function capitalize(word: string, caps: boolean): string {
+  const rest = word.length > 1 && caps ? word.slice(1).toLowerCase() : word.slice(1);
   return word[0].toUpperCase() + rest;
 }
 
 /** Lower-cases the leading capitals of a first word: `ReadFile` → `readFile`, `HTTPServer` → `httpServer`. */
-function lowerFirst(word: string): string {
-  if (ALL_CAPS.test(word)) return word.toLowerCase();
+function lowerFirst(word: string, caps: boolean): string {
+  if (caps) return word.toLowerCase();
   let run = 0;
   while (run < word.length) {
     const c = word.charCodeAt(run);
@@ -149,7 +174,7 @@ function finish(id: string, fallback: string, name: string): string {
   }
   const c = id.charCodeAt(0);
   if (c >= 48 && c <= 57) id = `_${id}`;
-  if (RESERVED_IDENTIFIERS.has(id) || WINDOWS_DEVICE_NAME.test(id)) id += "_";
+  if (RESERVED_IDENTIFIERS.has(id) || (id.length <= 4 && WINDOWS_DEVICE_NAME.test(id))) id += "_";
   return id;
 }
 
@@ -172,11 +197,7 @@ function finish(id: string, fallback: string, name: string): string {
  * @returns A valid identifier; `tool` when nothing usable is left.
  */
 export function toCamelIdentifier(name: string): string {
-  const words = splitWords(name);
-  if (words.length === 0) return finish("", "tool", name);
-  let id = lowerFirst(words[0]);
-  for (let i = 1; i < words.length; i++) id += capitalize(words[i]);
-  return finish(id, "tool", name);
+  return finish(joinWords(name, true), "tool", name);
 }
 
 /**
@@ -194,10 +215,7 @@ export function toCamelIdentifier(name: string): string {
  * @returns A valid identifier; `Tool` when nothing usable is left.
  */
 export function toPascalIdentifier(name: string): string {
-  const words = splitWords(name);
-  let id = "";
-  for (const w of words) id += capitalize(w);
-  return finish(id, "Tool", name);
+  return finish(joinWords(name, false), "Tool", name);
 }
 
 /**
@@ -232,16 +250,22 @@ export function assignIdentifiers(
   const sorted = [...new Set(names)].sort();
   const preferred = sorted.map(map);
   const used = new Set<string>();
-  const result = new Map<string, string>();
+  const ids: string[] = new Array(sorted.length);
   const assign = (i: number) => {
     const base = preferred[i];
     let id = base;
-    for (let n = 2; used.has(id.toLowerCase()); n++) id = `${base}_${n}`;
-    used.add(id.toLowerCase());
-    result.set(sorted[i], id);
+    let lower = id.toLowerCase();
+    for (let n = 2; used.has(lower); n++) {
+      id = `${base}_${n}`;
+      lower = id.toLowerCase();
+    }
+    used.add(lower);
+    ids[i] = id;
   };
   for (let i = 0; i < sorted.length; i++) if (preferred[i] === sorted[i]) assign(i);
   for (let i = 0; i < sorted.length; i++) if (preferred[i] !== sorted[i]) assign(i);
   // Present the map in sorted-name order, whatever pass assigned each entry.
-  return new Map(sorted.map((name) => [name, result.get(name)!]));
+  const result = new Map<string, string>();
+  for (let i = 0; i < sorted.length; i++) result.set(sorted[i], ids[i]);
+  return result;
 }

@@ -92,6 +92,21 @@ export interface SchemaToTypeScriptOptions {
   reservedNames?: Iterable<string>;
 }
 
+/** The members of an object type (see `Converter.members`). */
+interface Members {
+  /** One member per line, or `""`. */
+  code: string;
+  /** Whether the object allows any key (tells `""` from an empty object). */
+  open: boolean;
+  /** Set when the only member is an undocumented index signature. */
+  single?: string;
+  /**
+   * What {@link oneLine} gives for `code`, when already known: the text, or
+   * `null` when there is no one-line form.
+   */
+  one?: string | null;
+}
+
 /** Default of {@link SchemaToTypeScriptOptions.maxDepth}. */
 export const DEFAULT_MAX_DEPTH = 64;
 /** Subschemas converted per call at most; the rest become `unknown`. */
@@ -106,7 +121,9 @@ const INTERSECTION = 1;
 const PRIMARY = 2;
 
 const NON_WORD = /[^a-z0-9]/g;
-const WHITE_SPACE_RUN = /\s+/g;
+// White space to collapse to one space: runs, or one character that is not a
+// plain space (the same result as `/\s+/g`, without copying text that has none).
+const WHITE_SPACE_RUN = /\s{2,}|[^\S ]/g;
 const OBJECT_MEMBERS = new Set([
   "constructor",
   "toString",
@@ -140,9 +157,25 @@ interface Declaration {
   name: string;
   pointer: string;
   code: string;
-  /** Named types referenced outside any object, array or tuple type. */
-  direct: Set<string>;
+  /** Named types referenced outside any object, array or tuple type, if any. */
+  direct: Set<string> | undefined;
 }
+
+/** The index of a schema not indexed yet (see `Converter.indexResources`); never written. */
+const NO_SCHEMAS = new Map<string, Schema>();
+
+/**
+ * {@link Keywords} objects by depth, shared by conversions that do not
+ * overlap (`undefined` while one uses them): most schemas are small, and
+ * allocating a pool for each one would be most of their allocations.
+ */
+let sharedKeywordPool: Keywords[] | undefined = [];
+
+/**
+ * Thrown when the schema turns out to need the `$id` index after conversion
+ * began without it; the conversion then starts over with the index built first.
+ */
+const RESTART_INDEXED = new Error("restart with the schema resources indexed");
 
 interface Pending {
   name: string;
@@ -162,7 +195,13 @@ function withoutFragment(uri: string): string {
   return i < 0 ? uri : uri.slice(0, i);
 }
 
+// A fragment of these characters only is kept as written when resolved
+// (nothing to percent-encode, no white space to strip).
+const PLAIN_FRAGMENT = /^#[!#-;=?-_a-~]*$/;
+
+/** `ref` resolved against `base` (an absolute URI without fragment). */
 function resolveUri(ref: string, base: string): string | undefined {
+  if (ref.charCodeAt(0) === 35 && PLAIN_FRAGMENT.test(ref)) return base + ref;
   try {
     return new URL(ref, base).href;
   } catch {
@@ -194,8 +233,13 @@ function refKey(ref: string): string {
  * most three, undocumented and single-line, and fit in 80 columns together.
  */
 function oneLine(code: string, ind: string): string | undefined {
+  // Count the lines and check the length of the result before any copying.
+  let n = 1;
+  for (let i = code.indexOf("\n"); i >= 0; i = code.indexOf("\n", i + 1)) {
+    if (++n > 3) return undefined;
+  }
+  if (code.length - n * ind.length + 3 > 80) return undefined;
   const lines = code.split("\n");
-  if (lines.length > 3) return undefined;
   const parts: string[] = [];
   for (const line of lines) {
     const member = line.slice(ind.length);
@@ -323,10 +367,57 @@ class Keywords {
   hasExample = false;
   example: unknown = undefined;
   deprecated: unknown = undefined;
+
+  /** Makes this object read as a schema without keywords again. */
+  reset(): void {
+    this.simple = true;
+    this.doc = false;
+    this.bounds = false;
+    this.nullable = false;
+    this.ref = undefined;
+    this.refKeyword = "";
+    this.recursiveRef = undefined;
+    this.dynamicRef = undefined;
+    this.hasConst = false;
+    this.constValue = undefined;
+    this.enumValues = undefined;
+    this.type = undefined;
+    this.properties = undefined;
+    this.required = undefined;
+    this.additionalProperties = undefined;
+    this.patternProperties = undefined;
+    this.unevaluatedProperties = undefined;
+    this.items = undefined;
+    this.prefixItems = undefined;
+    this.additionalItems = undefined;
+    this.minItems = undefined;
+    this.maxItems = undefined;
+    this.allOf = undefined;
+    this.anyOf = undefined;
+    this.oneOf = undefined;
+    this.title = undefined;
+    this.description = undefined;
+    this.format = undefined;
+    this.minimum = undefined;
+    this.maximum = undefined;
+    this.exclusiveMinimum = undefined;
+    this.exclusiveMaximum = undefined;
+    this.multipleOf = undefined;
+    this.minLength = undefined;
+    this.maxLength = undefined;
+    this.uniqueItems = undefined;
+    this.pattern = undefined;
+    this.hasDefault = false;
+    this.defaultValue = undefined;
+    this.examples = undefined;
+    this.hasExample = false;
+    this.example = undefined;
+    this.deprecated = undefined;
+  }
 }
 
-function readKeywords(s: Schema): Keywords {
-  const k = new Keywords();
+/** Reads the keywords of `s` into `k`, a new or just reset {@link Keywords}. */
+function readKeywords(s: Schema, k: Keywords = new Keywords()): Keywords {
   for (const key in s) {
     const v = s[key];
     switch (key) {
@@ -507,33 +598,44 @@ function sameWords(a: string, b: string): boolean {
 
 /** Whether the JSON value `v` is of one of the JSON Schema `types`. */
 function fitsType(v: unknown, types: readonly string[]): boolean {
-  for (const t of types) {
-    switch (t) {
-      case "string":
-        if (typeof v === "string") return true;
-        break;
-      case "boolean":
-        if (typeof v === "boolean") return true;
-        break;
-      case "number":
-        if (typeof v === "number") return true;
-        break;
-      case "integer":
-        if (Number.isInteger(v)) return true;
-        break;
-      case "null":
-        if (v === null) return true;
-        break;
-      case "array":
-        if (Array.isArray(v)) return true;
-        break;
-      case "object":
-        if (isSchemaObject(v)) return true;
-        break;
-      default:
-        return true; // an unknown type name constrains nothing here
-    }
+  for (const t of types) if (fitsTypeName(v, t)) return true;
+  return false;
+}
+
+/** Whether the JSON value `v` is of the JSON Schema type `t`. */
+function fitsTypeName(v: unknown, t: string): boolean {
+  switch (t) {
+    case "string":
+      return typeof v === "string";
+    case "boolean":
+      return typeof v === "boolean";
+    case "number":
+      return typeof v === "number";
+    case "integer":
+      return Number.isInteger(v);
+    case "null":
+      return v === null;
+    case "array":
+      return Array.isArray(v);
+    case "object":
+      return isSchemaObject(v);
+    default:
+      return true; // an unknown type name constrains nothing here
   }
+}
+
+/**
+ * Shortens `types` and `precs` to `length`. Popping a few entries is cheaper
+ * than setting `length`, which may reallocate the arrays' storage.
+ */
+function truncate(types: string[], precs: number[], length: number): void {
+  while (types.length > length) types.pop();
+  while (precs.length > length) precs.pop();
+}
+
+/** Whether `list[from…to)` holds `item`. */
+function includesBetween(list: readonly string[], item: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (list[i] === item) return true;
   return false;
 }
 
@@ -547,55 +649,106 @@ class Converter {
   private prec = PRIMARY;
   /** > 0 while inside an object, array or tuple type (references there are deferred). */
   private deferred = 0;
-  private direct = new Set<string>();
+  private direct: Set<string> | undefined = undefined;
   private nodes = 0;
   private dropped = 0;
-  private readonly active = new Set<object>();
-  private readonly named = new Map<object, string>();
-  private readonly used = new Set<string>();
+  /**
+   * The schema objects being converted, outermost first. Nesting is shallow,
+   * so a scan beats hashing every schema object into a set.
+   */
+  private readonly active: object[] = [];
+  /** Names of referenced schemas; created on the first reference. */
+  private named: Map<object, string> | undefined = undefined;
+  /** Lower-cased names taken; created on the first named helper type. */
+  private used: Set<string> | undefined = undefined;
   private readonly queue: Pending[] = [];
+  /**
+   * Whether `$id`s and anchors were indexed. Only references need them, so a
+   * schema without references is never walked for them.
+   */
+  private indexed = false;
   /** Schema resources by absolute URI (without fragment), from `$id`. */
-  private readonly resources = new Map<string, Schema>();
+  private resources = NO_SCHEMAS;
   /** Schemas by absolute URI + `#` + anchor, from `$anchor`, `$dynamicAnchor` and `$id: "#x"`. */
-  private readonly anchors = new Map<string, Schema>();
-  /** The base URI of every schema object under a `$id`, for relative references. */
-  private readonly bases = new WeakMap<object, string>();
+  private anchors = NO_SCHEMAS;
+  /**
+   * The base URI of every schema object under a `$id`, for relative
+   * references; `undefined` while no `$id` changes a base.
+   */
+  private bases: Map<object, string> | undefined = undefined;
   /** Base URI of the schema being converted. */
   private base = DEFAULT_BASE;
   private readonly recordNever: string;
   private readonly recordUnknown: string;
+  /**
+   * Alternatives or constraints being collected for {@link Converter.union}
+   * and {@link Converter.intersection}, with their precedences: a stack
+   * shared by nested conversions (each takes its own off before returning),
+   * instead of two arrays per schema.
+   */
+  private readonly types: string[] = [];
+  private readonly precs: number[] = [];
+  /** See {@link Converter.docLines}. */
+  private readonly docBuffer: string[] = [];
   /** Keywords of the schema object the last `convert` call converted, if any. */
   private last: Keywords | undefined;
+  /** See {@link Converter.keywordsAt}. */
+  /** How many {@link Converter.keywordPool} entries this conversion used. */
+  poolDepth = 0;
 
   constructor(
     private readonly root: unknown,
     private readonly rootName: string,
     private readonly docs: boolean,
     private readonly maxDepth: number,
-    reserved: Iterable<string>,
+    private readonly reserved: readonly string[],
     private readonly indent: string,
     private readonly compact: boolean,
+    indexFirst: boolean,
+    /** See {@link Converter.keywordsAt}. */
+    private readonly keywordPool: Keywords[],
   ) {
-    for (const name of reserved) this.used.add(name.toLowerCase());
-    this.used.add(rootName.toLowerCase());
+    if (indexFirst) this.indexResources();
     // Never lean on the global `Record` when the module declares its own.
     const shadowed = rootName === "Record";
     this.recordNever = shadowed ? "{ [key: string]: never }" : "Record<string, never>";
     this.recordUnknown = shadowed ? "{ [key: string]: unknown }" : "Record<string, unknown>";
   }
 
-  run(): SchemaConversion {
+  /**
+   * A reset {@link Keywords} object for a schema at `depth`. Nested schemas
+   * are deeper, so one object per depth serves a whole conversion: the
+   * keywords of a schema stay intact while its subschemas are converted.
+   */
+  private keywordsAt(depth: number): Keywords {
+    if (depth >= this.poolDepth) this.poolDepth = depth + 1;
+    const k = this.keywordPool[depth];
+    if (k === undefined) return this.keywordPool[depth] = new Keywords();
+    k.reset();
+    return k;
+  }
+
+  /** The names of referenced schemas, the root's name first. */
+  private names(): Map<object, string> {
+    if (this.named === undefined) {
+      this.named = new Map();
+      if (isSchemaObject(this.root)) this.named.set(this.root, this.rootName);
+    }
+    return this.named;
+  }
+
+  run(): SchemaDeclarations {
     const decls: Declaration[] = [];
-    this.indexResources();
     let root = this.root;
     let rootDoc: Schema | undefined = isSchemaObject(root) ? root : undefined;
-    if (isSchemaObject(root)) this.named.set(root, this.rootName);
     // `{ "$ref": "#/$defs/Main", "$defs": {…} }`: `Main` is the root type itself.
     for (let hop = 0; hop < 8 && isSchemaObject(root) && this.isPureRef(root); hop++) {
-      this.base = this.bases.get(root) ?? this.base;
+      if (!this.indexed) this.indexResources();
+      this.base = this.bases?.get(root) ?? this.base;
       const target = this.lookup(root.$ref as string);
-      if (!isSchemaObject(target) || this.named.has(target)) break;
-      this.named.set(target, this.rootName);
+      const named = this.names();
+      if (!isSchemaObject(target) || named.has(target)) break;
+      named.set(target, this.rootName);
       root = target;
       if (typeof rootDoc?.description !== "string") rootDoc = target;
     }
@@ -604,18 +757,19 @@ class Converter {
         name: this.rootName,
         pointer: "#",
         code: `export type ${this.rootName} = ${this.recordUnknown};`,
-        direct: new Set(),
+        direct: undefined,
       });
     } else decls.push(this.declare(this.rootName, root, "#", rootDoc, null));
     for (let i = 0; i < this.queue.length; i++) {
       const { name, schema, pointer, key } = this.queue[i];
       decls.push(this.declare(name, schema, pointer, schema, key));
     }
-    this.breakAliasCycles(decls);
-    const code = decls.map((d) => d.code).join("\n\n") + "\n";
+    if (decls.some((d) => d.direct !== undefined)) this.breakAliasCycles(decls);
+    let declarations = decls[0].code;
+    for (let i = 1; i < decls.length; i++) declarations += "\n\n" + decls[i].code;
     if (this.dropped > 0) this.warnings.push(`${this.dropped} more warnings were left out`);
     const acceptsEmptyObject = this.acceptsEmpty(this.root, 0);
-    return { code, rootName: this.rootName, acceptsEmptyObject, warnings: this.warnings };
+    return { declarations, acceptsEmptyObject, warnings: this.warnings };
   }
 
   /** See {@link SchemaConversion.acceptsEmptyObject}. */
@@ -624,7 +778,7 @@ class Converter {
     if (depth > 32) return true;
     if (!isSchemaObject(s)) return false;
     const outerBase = this.base;
-    this.base = this.bases.get(s) ?? outerBase;
+    if (this.bases !== undefined) this.base = this.bases.get(s) ?? outerBase;
     try {
       const req = s.required;
       if (Array.isArray(req) && req.length > 0) return false;
@@ -688,10 +842,10 @@ class Converter {
     doc: Schema | undefined,
     key: string | null,
   ): Declaration {
-    this.direct = new Set();
+    this.direct = undefined;
     this.deferred = 0;
-    this.base = (isSchemaObject(schema) ? this.bases.get(schema) : undefined) ?? DEFAULT_BASE;
-    const k = isSchemaObject(schema) ? readKeywords(schema) : undefined;
+    this.base = (isSchemaObject(schema) ? this.bases?.get(schema) : undefined) ?? DEFAULT_BASE;
+    const k = isSchemaObject(schema) ? readKeywords(schema, this.keywordsAt(0)) : undefined;
     const docKeywords = this.docs && doc ? (doc === schema ? k : readKeywords(doc)) : undefined;
     const comment = docKeywords?.doc ? jsdoc(this.docLines(docKeywords, key)) : "";
     let body: string | undefined;
@@ -699,11 +853,11 @@ class Converter {
       this.deferred = 1;
       const members = this.members(k, pointer, 0, this.indent);
       this.deferred = 0;
-      this.active.delete(schema as object);
+      this.active.pop();
       if (members.code === "") {
         body = `export type ${name} = ${members.open ? this.recordUnknown : this.recordNever};`;
       } else {
-        const one = this.compact ? oneLine(members.code, this.indent) : undefined;
+        const one = this.compact ? this.oneLine(members, this.indent) : undefined;
         body = `export interface ${name} ${one ?? `{\n${members.code}\n}`}`;
       }
     }
@@ -728,11 +882,11 @@ class Converter {
       }
       return false;
     }
-    if (this.active.has(s)) {
+    if (this.active.includes(s)) {
       this.warn(pointer, "the schema object contains itself (used unknown)");
       return false;
     }
-    this.active.add(s);
+    this.active.push(s);
     return true;
   }
 
@@ -747,29 +901,28 @@ class Converter {
       return "unknown";
     }
     if (!this.enter(s, pointer, depth)) return "unknown";
-    const k = readKeywords(s);
+    const k = readKeywords(s, this.keywordsAt(depth));
     const outerBase = this.base;
-    this.base = this.bases.get(s) ?? outerBase;
+    if (this.bases !== undefined) this.base = this.bases.get(s) ?? outerBase;
     let type: string;
     if (k.simple) {
       type = this.typed(k, pointer, depth, ind) ?? "unknown";
       if (type === "unknown") this.prec = PRIMARY;
     } else type = this.combined(k, pointer, depth, ind);
     this.base = outerBase;
-    this.active.delete(s);
+    this.active.pop();
     this.last = k;
     return type;
   }
 
   /** A schema with `$ref`, `const`, `enum`, combinators or `nullable`. */
   private combined(k: Keywords, pointer: string, depth: number, ind: string): string {
-    const parts: string[] = [];
-    const precs: number[] = [];
+    const base = this.types.length;
     const ref = k.ref;
     if (ref !== undefined) {
       if (typeof ref === "string") {
-        parts.push(this.reference(ref, `${pointer}/${k.refKeyword}`));
-        precs.push(this.prec);
+        this.types.push(this.reference(ref, `${pointer}/${k.refKeyword}`));
+        this.precs.push(this.prec);
       } else {
         this.warn(`${pointer}/${k.refKeyword}`, `expected a string, got ${describeValue(ref)}`);
       }
@@ -782,28 +935,36 @@ class Converter {
       core = this.typed(k, pointer, depth, ind);
     }
     if (core !== undefined) {
-      parts.push(core);
-      precs.push(this.prec);
+      this.types.push(core);
+      this.precs.push(this.prec);
     }
     const allOf = k.allOf;
     if (Array.isArray(allOf)) {
       for (let i = 0; i < allOf.length; i++) {
-        parts.push(this.convert(allOf[i], `${pointer}/allOf/${i}`, depth + 1, ind));
-        precs.push(this.prec);
+        const part = this.convert(allOf[i], `${pointer}/allOf/${i}`, depth + 1, ind);
+        this.types.push(part);
+        this.precs.push(this.prec);
       }
     } else if (allOf !== undefined) {
       this.warn(`${pointer}/allOf`, `expected an array, got ${describeValue(allOf)} (ignored)`);
     }
-    for (const [list, keyword] of [[k.anyOf, "anyOf"], [k.oneOf, "oneOf"]] as const) {
-      if (list === undefined) continue;
-      const union = this.alternatives(list, keyword, pointer, depth, ind);
+    if (k.anyOf !== undefined) {
+      const union = this.alternatives(k.anyOf, "anyOf", pointer, depth, ind);
       if (union !== undefined) {
-        parts.push(union);
-        precs.push(this.prec);
+        this.types.push(union);
+        this.precs.push(this.prec);
       }
     }
-    let type = parts.length === 0 ? "unknown" : this.intersection(parts, precs);
-    if (parts.length === 0) this.prec = PRIMARY;
+    if (k.oneOf !== undefined) {
+      const union = this.alternatives(k.oneOf, "oneOf", pointer, depth, ind);
+      if (union !== undefined) {
+        this.types.push(union);
+        this.precs.push(this.prec);
+      }
+    }
+    const none = this.types.length === base;
+    let type = none ? "unknown" : this.intersection(base);
+    if (none) this.prec = PRIMARY;
     if (k.nullable && type !== "unknown" && type !== "null") {
       type = type === "never" ? "null" : `${type} | null`;
       this.prec = type === "null" ? PRIMARY : UNION;
@@ -822,15 +983,13 @@ class Converter {
       this.warn(`${pointer}/${keyword}`, `expected an array, got ${describeValue(list)} (ignored)`);
       return undefined;
     }
-    const types: string[] = [];
-    const precs: number[] = [];
+    const base = this.types.length;
     for (let i = 0; i < list.length; i++) {
-      types.push(
-        this.described(this.convert(list[i], `${pointer}/${keyword}/${i}`, depth + 1, ind)),
-      );
-      precs.push(this.prec);
+      const type = this.convert(list[i], `${pointer}/${keyword}/${i}`, depth + 1, ind);
+      this.types.push(this.described(type));
+      this.precs.push(this.prec);
     }
-    return this.union(types, precs);
+    return this.union(base);
   }
 
   /**
@@ -847,44 +1006,78 @@ class Converter {
     return line === "" ? type : `/** ${line} */ ${type}`;
   }
 
-  /** Joins alternatives; `unknown` absorbs, `never` vanishes, duplicates go. Sets `prec`. */
-  private union(types: string[], precs: number[]): string {
-    // Short unions: a linear scan beats a Set; long ones (enums of 100,000
-    // values) need the Set to stay linear.
-    const seen: string[] = [];
+  /** {@link Converter.union} of `types` with precedences `precs`. */
+  private unionOf(types: readonly string[], precs: readonly number[]): string {
+    const base = this.types.length;
+    for (let i = 0; i < types.length; i++) {
+      this.types.push(types[i]);
+      this.precs.push(precs[i]);
+    }
+    return this.union(base);
+  }
+
+  /**
+   * Joins the alternatives on {@link Converter.types} from `base` on, and
+   * takes them off; `unknown` absorbs, `never` vanishes, duplicates go. Sets `prec`.
+   */
+  private union(base: number): string {
+    const types = this.types;
+    const precs = this.precs;
+    const from = base;
+    const end = types.length;
+    // Kept alternatives are moved down to from…kept. Short unions: a linear
+    // scan beats a Set; long ones (enums of 100,000 values) need the Set to
+    // stay linear.
+    let kept = from;
     let set: Set<string> | undefined;
     let lastPrec = PRIMARY;
-    for (let i = 0; i < types.length; i++) {
+    for (let i = from; i < end; i++) {
       const t = types[i];
       if (t === "unknown") {
+        truncate(types, precs, from);
         this.prec = PRIMARY;
         return "unknown";
       }
       if (t === "never") continue;
-      if (set === undefined && seen.length >= 16) set = new Set(seen);
-      if (set !== undefined ? set.has(t) : seen.includes(t)) continue;
-      seen.push(t);
+      if (set === undefined && kept - from >= 16) {
+        set = new Set();
+        for (let j = from; j < kept; j++) set.add(types[j]);
+      }
+      if (set !== undefined ? set.has(t) : includesBetween(types, t, from, kept)) continue;
+      types[kept] = t;
       set?.add(t);
       lastPrec = precs[i];
+      kept++;
     }
-    if (seen.length === 0) {
+    let type: string;
+    if (kept === from) {
       this.prec = PRIMARY;
-      return "never";
-    }
-    if (seen.length === 1) {
+      type = "never";
+    } else if (kept === from + 1) {
       this.prec = lastPrec;
-      return seen[0];
+      type = types[from];
+    } else {
+      this.prec = UNION;
+      // Concatenated rather than joined: the text is copied once, when the whole is used.
+      type = types[from];
+      for (let i = from + 1; i < kept; i++) type += " | " + types[i];
     }
-    this.prec = UNION;
-    return seen.join(" | ");
+    truncate(types, precs, from);
+    return type;
   }
 
-  /** Joins constraints; `never` absorbs, `unknown` vanishes, duplicates go. Sets `prec`. */
-  private intersection(types: string[], precs: number[]): string {
-    if (types.length === 1) {
-      this.prec = precs[0];
-      return types[0];
+  /**
+   * Intersects the constraints on {@link Converter.types} from `base` on
+   * (at least one), and takes them off; `never` absorbs, `unknown` vanishes,
+   * duplicates go. Sets `prec`.
+   */
+  private intersection(base: number): string {
+    if (this.types.length === base + 1) {
+      this.prec = this.precs.pop()!;
+      return this.types.pop()!;
     }
+    const types = this.types.splice(base);
+    const precs = this.precs.splice(base);
     const seen = new Map<string, number>();
     for (let i = 0; i < types.length; i++) {
       const t = types[i];
@@ -922,19 +1115,20 @@ class Converter {
     }
     if (typeof type === "string") return this.typeName(type, k, pointer, depth, ind);
     if (Array.isArray(type)) {
-      const types: string[] = [];
-      const precs: number[] = [];
+      const base = this.types.length;
       for (let i = 0; i < type.length; i++) {
         const t = type[i];
-        if (typeof t === "string") types.push(this.typeName(t, k, pointer, depth, ind));
-        else {
+        if (typeof t === "string") {
+          const name = this.typeName(t, k, pointer, depth, ind);
+          this.types.push(name);
+        } else {
           this.warn(`${pointer}/type/${i}`, `expected a string, got ${describeValue(t)} (ignored)`);
           this.prec = PRIMARY;
-          types.push("never");
+          this.types.push("never");
         }
-        precs.push(this.prec);
+        this.precs.push(this.prec);
       }
-      return this.union(types, precs);
+      return this.union(base);
     }
     this.warn(
       `${pointer}/type`,
@@ -965,6 +1159,12 @@ class Converter {
     }
   }
 
+  /** The one-line form of `members` (see {@link oneLine}), if it has one. */
+  private oneLine(members: Members, ind: string): string | undefined {
+    if (members.one === null) return undefined;
+    return members.one ?? oneLine(members.code, ind);
+  }
+
   private objectType(k: Keywords, pointer: string, depth: number, ind: string): string {
     this.deferred++;
     const members = this.members(k, pointer, depth, ind + this.indent);
@@ -972,7 +1172,7 @@ class Converter {
     this.prec = PRIMARY;
     if (members.code === "") return members.open ? this.recordUnknown : this.recordNever;
     if (members.single !== undefined) return `{ ${members.single} }`;
-    const one = this.compact ? oneLine(members.code, ind + this.indent) : undefined;
+    const one = this.compact ? this.oneLine(members, ind + this.indent) : undefined;
     if (one !== undefined) return one;
     return `{\n${members.code}\n${ind}}`;
   }
@@ -987,8 +1187,11 @@ class Converter {
     pointer: string,
     depth: number,
     ind: string,
-  ): { code: string; open: boolean; single?: string } {
+  ): Members {
     const lines: string[] = [];
+    // Whether the lines can still be a compact one-line object type: at most
+    // three members without comments, each on one line.
+    let single = this.compact;
     const props = k.properties;
     const pp = k.patternProperties;
     let ap = k.additionalProperties;
@@ -1014,11 +1217,15 @@ class Converter {
           if (opt && OBJECT_MEMBERS.has(key)) type = `${type} | Object[${tsStringLiteral(key)}]`;
           if (keywords?.doc === true && this.docs) {
             const comment = jsdoc(this.docLines(keywords, key), ind);
-            if (comment !== "") lines.push(comment);
+            if (comment !== "") {
+              lines.push(comment);
+              single = false;
+            }
           }
           lines.push(
             opt ? `${ind}${propertyKey(key)}?: ${type};` : `${ind}${propertyKey(key)}: ${type};`,
           );
+          if (single && (lines.length > 3 || type.includes("\n"))) single = false;
           propTypes?.push(type);
           if (opt) optional = true;
         }
@@ -1030,6 +1237,24 @@ class Converter {
       }
     }
 
+    if (pp === undefined && (ap === undefined || ap === false)) {
+      // No index signature: the common case, decided without the work below.
+      if (lines.length === 0) return { code: "", open: ap === undefined && props === undefined };
+      // Joined, that is copied into one string: many small pieces held
+      // until the whole file is built would cost the garbage collector more.
+      const code = lines.join("\n");
+      let one: string | null | undefined = null;
+      if (single) {
+        // Each line is `${ind}${member};`: the length of `{ m1; m2 }` is known
+        // before it is built.
+        if (code.length - lines.length * ind.length + 3 <= 80) {
+          one = `{ ${lines[0].slice(ind.length, -1)}`;
+          for (let i = 1; i < lines.length; i++) one += `; ${lines[i].slice(ind.length, -1)}`;
+          one += " }";
+        }
+      } else if (this.compact && lines.length <= 3) one = undefined;
+      return { code, open: false, one };
+    }
     const indexTypes: string[] = [];
     const indexPrecs: number[] = [];
     const patterns: string[] = [];
@@ -1064,7 +1289,7 @@ class Converter {
     if (indexTypes.length === 0 && lines.length === 0) return { code: "", open };
     let index: string | undefined;
     if (indexTypes.length > 0) {
-      index = this.union(indexTypes, indexPrecs);
+      index = this.unionOf(indexTypes, indexPrecs);
       if (propTypes !== undefined && propTypes.length > 0 && index !== "unknown") {
         // An index signature must admit every declared property's type.
         const all = [index, ...propTypes];
@@ -1072,7 +1297,7 @@ class Converter {
         const distinct = new Set(all);
         let fits = distinct.size <= 6;
         for (const t of distinct) if (t.includes("\n") || t === "unknown") fits = false;
-        index = fits ? this.union(all, all.map(() => UNION)) : "unknown";
+        index = fits ? this.unionOf(all, all.map(() => UNION)) : "unknown";
       }
     } else if (open) index = "unknown";
     if (index !== undefined) {
@@ -1151,19 +1376,23 @@ class Converter {
       this.warn(pointer, `expected an array, got ${describeValue(values)} (ignored)`);
       return undefined;
     }
-    const allowed = typeof declared === "string"
-      ? [declared]
-      : Array.isArray(declared) && declared.every((t) => typeof t === "string")
+    const one = typeof declared === "string" ? declared : undefined;
+    const allowed = one === undefined && Array.isArray(declared) &&
+        declared.every((t) => typeof t === "string")
       ? declared as string[]
       : undefined;
-    const types: string[] = [];
-    const precs: number[] = [];
+    const base = this.types.length;
     for (const v of values) {
-      if (allowed !== undefined && !fitsType(v, allowed)) continue;
-      types.push(this.valueType(v, pointer, depth));
-      precs.push(this.prec);
+      if (
+        one !== undefined ? !fitsTypeName(v, one) : allowed !== undefined && !fitsType(v, allowed)
+      ) {
+        continue;
+      }
+      const type = this.valueType(v, pointer, depth);
+      this.types.push(type);
+      this.precs.push(this.prec);
     }
-    return this.union(types, precs);
+    return this.union(base);
   }
 
   /** The literal type of a JSON value (`const`, `enum` members). Sets `prec`. */
@@ -1198,7 +1427,7 @@ class Converter {
           }
           type = keys.length === 0 ? this.recordNever : `{ ${members.join("; ")} }`;
         }
-        this.active.delete(v);
+        this.active.pop();
         this.prec = PRIMARY;
         return type;
       }
@@ -1213,21 +1442,49 @@ class Converter {
    * {@link MAX_SCHEMA_NODES} objects.
    */
   private indexResources(): void {
+    this.indexed = true;
+    this.resources = new Map();
+    this.anchors = new Map();
     if (!isSchemaObject(this.root)) return;
-    const stack: [unknown, string][] = [[this.root, DEFAULT_BASE]];
+    // Only objects and arrays are stacked, each with the base URI of its parent.
+    const nodes: object[] = [this.root];
+    const nodeBases: string[] = [DEFAULT_BASE];
     const seen = new Set<object>();
     this.resources.set(DEFAULT_BASE, this.root);
-    while (stack.length > 0 && seen.size < MAX_SCHEMA_NODES) {
-      const [node, parentBase] = stack.pop()!;
-      if (typeof node !== "object" || node === null || seen.has(node)) continue;
+    while (nodes.length > 0 && seen.size < MAX_SCHEMA_NODES) {
+      const node = nodes.pop()!;
+      const parentBase = nodeBases.pop()!;
+      if (seen.has(node)) continue;
       seen.add(node);
       if (Array.isArray(node)) {
-        for (const item of node) stack.push([item, parentBase]);
+        for (const item of node) {
+          if (typeof item === "object" && item !== null) {
+            nodes.push(item);
+            nodeBases.push(parentBase);
+          }
+        }
         continue;
       }
       const schema = node as Schema;
+      const first = nodes.length;
+      let dollarId: unknown = undefined;
+      let plainId: unknown = undefined;
+      let anchor: unknown = undefined;
+      let dynamicAnchor: unknown = undefined;
+      for (const key in schema) {
+        const v = schema[key];
+        if (typeof v === "object" && v !== null && !DATA_KEYWORDS.has(key)) {
+          nodes.push(v);
+          nodeBases.push(parentBase);
+        }
+        if (key.charCodeAt(0) === 36) { // "$"
+          if (key === "$id") dollarId = v;
+          else if (key === "$anchor") anchor = v;
+          else if (key === "$dynamicAnchor") dynamicAnchor = v;
+        } else if (key === "id") plainId = v;
+      }
       let base = parentBase;
-      const id = schema.$id ?? schema.id;
+      const id = dollarId ?? plainId;
       if (typeof id === "string" && id !== "") {
         if (id.startsWith("#")) this.anchors.set(`${withoutFragment(base)}#${id.slice(1)}`, schema);
         else {
@@ -1235,20 +1492,20 @@ class Converter {
           if (uri !== undefined) {
             base = withoutFragment(uri);
             if (!this.resources.has(base)) this.resources.set(base, schema);
+            for (let i = first; i < nodes.length; i++) nodeBases[i] = base;
           }
         }
       }
-      if (base !== DEFAULT_BASE) this.bases.set(schema, base);
-      for (const keyword of ["$anchor", "$dynamicAnchor"]) {
-        const anchor = schema[keyword];
-        if (typeof anchor === "string" && anchor !== "") {
-          const key = `${base}#${anchor}`;
-          if (!this.anchors.has(key)) this.anchors.set(key, schema);
-        }
-      }
-      for (const key in schema) {
-        if (!DATA_KEYWORDS.has(key)) stack.push([schema[key], base]);
-      }
+      if (base !== DEFAULT_BASE) (this.bases ??= new Map()).set(schema, base);
+      this.addAnchor(base, anchor, schema);
+      this.addAnchor(base, dynamicAnchor, schema);
+    }
+  }
+
+  private addAnchor(base: string, anchor: unknown, schema: Schema): void {
+    if (typeof anchor === "string" && anchor !== "") {
+      const key = `${base}#${anchor}`;
+      if (!this.anchors.has(key)) this.anchors.set(key, schema);
     }
   }
 
@@ -1258,11 +1515,24 @@ class Converter {
    * `undefined` when it is not in the schema.
    */
   private lookup(ref: string): unknown {
-    const uri = resolveUri(ref, this.base);
-    if (uri === undefined) return undefined;
-    const hash = uri.indexOf("#");
-    const doc = hash < 0 ? uri : uri.slice(0, hash);
-    const fragment = hash < 0 ? "" : uri.slice(hash + 1);
+    if (!this.indexed) {
+      this.indexResources();
+      // Base URIs read so far were taken as the default one: start over if that was wrong.
+      if (this.bases !== undefined) throw RESTART_INDEXED;
+    }
+    let doc: string;
+    let fragment: string;
+    if (ref.charCodeAt(0) === 35 && PLAIN_FRAGMENT.test(ref)) {
+      // What resolveUri gives, without building the absolute URI.
+      doc = this.base;
+      fragment = ref.slice(1);
+    } else {
+      const uri = resolveUri(ref, this.base);
+      if (uri === undefined) return undefined;
+      const hash = uri.indexOf("#");
+      doc = hash < 0 ? uri : uri.slice(0, hash);
+      fragment = hash < 0 ? "" : uri.slice(hash + 1);
+    }
     const resource = this.resources.get(doc);
     if (resource === undefined) return undefined;
     if (fragment === "") return resource;
@@ -1308,14 +1578,15 @@ class Converter {
       );
       return "unknown";
     }
-    let name = this.named.get(target);
+    const named = this.names();
+    let name = named.get(target);
     if (name === undefined) {
       const key = refKey(ref);
       name = this.newName(key);
-      this.named.set(target, name);
+      named.set(target, name);
       this.queue.push({ name, schema: target, pointer: ref, key });
     }
-    if (this.deferred === 0) this.direct.add(name);
+    if (this.deferred === 0) (this.direct ??= new Set()).add(name);
     return name;
   }
 
@@ -1324,6 +1595,11 @@ class Converter {
     if (part.length > MAX_NAME_PART) part = part.slice(0, MAX_NAME_PART);
     const stem = this.rootName + part;
     let name = stem;
+    if (this.used === undefined) {
+      this.used = new Set();
+      for (const reserved of this.reserved) this.used.add(reserved.toLowerCase());
+      this.used.add(this.rootName.toLowerCase());
+    }
     for (let n = 2; this.used.has(name.toLowerCase()); n++) name = `${stem}_${n}`;
     this.used.add(name.toLowerCase());
     return name;
@@ -1342,7 +1618,7 @@ class Converter {
     const done: string[] = [];
     for (const d of decls) {
       let n = 0;
-      for (const target of d.direct) {
+      for (const target of d.direct ?? []) {
         if (!byName.has(target)) continue;
         n++;
         const list = dependents.get(target);
@@ -1372,7 +1648,9 @@ class Converter {
    * (the property or `$defs` name), and always when `key` is `null`.
    */
   private docLines(k: Keywords, key: string | null): string[] {
-    const lines: string[] = [];
+    // Read at once by `jsdoc`, so one array serves every comment.
+    const lines = this.docBuffer;
+    while (lines.length > 0) lines.pop();
     const title = k.title;
     const description = k.description;
     if (
@@ -1406,30 +1684,58 @@ class Converter {
 
   /** One short line: format, integer, numeric, length and item bounds, pattern. */
   private constraints(k: Keywords): string {
-    let parts: string[] | undefined;
-    const push = (text: string) => (parts ??= []).push(text);
-    if (typeof k.format === "string") push(`format: ${k.format}`);
+    // Parts joined by ", ", the first one capitalized. Only `format` and
+    // `pattern` carry text from the schema that may need sanitizing.
+    let line = "";
+    let text = false;
+    if (typeof k.format === "string") {
+      line = `Format: ${k.format}`;
+      text = true;
+    }
     const type = k.type;
-    if (type === "integer" || (Array.isArray(type) && type.includes("integer"))) push("integer");
+    if (type === "integer" || (Array.isArray(type) && type.includes("integer"))) {
+      line = line === "" ? "Integer" : `${line}, integer`;
+    }
     const { minimum, maximum, exclusiveMinimum, exclusiveMaximum } = k;
     if (typeof minimum === "number" && minimum > Number.MIN_SAFE_INTEGER) {
-      push(`${exclusiveMinimum === true ? ">" : ">="} ${formatBound(minimum)}`);
+      const part = `${exclusiveMinimum === true ? ">" : ">="} ${formatBound(minimum)}`;
+      line = line === "" ? part : `${line}, ${part}`;
     }
-    if (typeof exclusiveMinimum === "number") push(`> ${formatBound(exclusiveMinimum)}`);
+    if (typeof exclusiveMinimum === "number") {
+      const part = `> ${formatBound(exclusiveMinimum)}`;
+      line = line === "" ? part : `${line}, ${part}`;
+    }
     if (typeof maximum === "number" && maximum < Number.MAX_SAFE_INTEGER) {
-      push(`${exclusiveMaximum === true ? "<" : "<="} ${formatBound(maximum)}`);
+      const part = `${exclusiveMaximum === true ? "<" : "<="} ${formatBound(maximum)}`;
+      line = line === "" ? part : `${line}, ${part}`;
     }
-    if (typeof exclusiveMaximum === "number") push(`< ${formatBound(exclusiveMaximum)}`);
-    if (typeof k.multipleOf === "number") push(`multiple of ${formatBound(k.multipleOf)}`);
-    if (typeof k.minLength === "number" && k.minLength > 0) push(`length >= ${k.minLength}`);
-    if (typeof k.maxLength === "number") push(`length <= ${k.maxLength}`);
-    if (typeof k.minItems === "number" && k.minItems > 0) push(`items >= ${k.minItems}`);
-    if (typeof k.maxItems === "number") push(`items <= ${k.maxItems}`);
-    if (k.uniqueItems === true) push("unique items");
-    if (typeof k.pattern === "string") push(`pattern: ${k.pattern}`);
-    if (parts === undefined) return "";
-    const line = (parts as string[]).join(", ");
-    return sanitizeCommentText(line[0].toUpperCase() + line.slice(1), 300);
+    if (typeof exclusiveMaximum === "number") {
+      const part = `< ${formatBound(exclusiveMaximum)}`;
+      line = line === "" ? part : `${line}, ${part}`;
+    }
+    if (typeof k.multipleOf === "number") {
+      const n = formatBound(k.multipleOf);
+      line = line === "" ? `Multiple of ${n}` : `${line}, multiple of ${n}`;
+    }
+    if (typeof k.minLength === "number" && k.minLength > 0) {
+      line = line === "" ? `Length >= ${k.minLength}` : `${line}, length >= ${k.minLength}`;
+    }
+    if (typeof k.maxLength === "number") {
+      line = line === "" ? `Length <= ${k.maxLength}` : `${line}, length <= ${k.maxLength}`;
+    }
+    if (typeof k.minItems === "number" && k.minItems > 0) {
+      line = line === "" ? `Items >= ${k.minItems}` : `${line}, items >= ${k.minItems}`;
+    }
+    if (typeof k.maxItems === "number") {
+      line = line === "" ? `Items <= ${k.maxItems}` : `${line}, items <= ${k.maxItems}`;
+    }
+    if (k.uniqueItems === true) line = line === "" ? "Unique items" : `${line}, unique items`;
+    if (typeof k.pattern === "string") {
+      line = line === "" ? `Pattern: ${k.pattern}` : `${line}, pattern: ${k.pattern}`;
+      text = true;
+    }
+    // Numbers and fixed words are safe as they are, but may exceed the cap.
+    return text || line.length > 300 ? sanitizeCommentText(line, 300) : line;
   }
 }
 
@@ -1505,17 +1811,103 @@ export function schemaToTypeScript(
       `Cannot use ${quote(rootName)} as a type name: expected an identifier that is not reserved`,
     );
   }
+  const { declarations, acceptsEmptyObject, warnings } = schemaDeclarations(
+    schema,
+    rootName,
+    options,
+  );
+  return { code: declarations + "\n", rootName, acceptsEmptyObject, warnings };
+}
+
+/**
+ * What {@link schemaToTypeScript} gives, with the declarations not ending in
+ * a line break.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const { declarations } = schemaDeclarations({ type: "string" }, "Name");
+ * assert.equal(declarations, "export type Name = string;");
+ * ```
+ */
+export interface SchemaDeclarations {
+  /** See {@link SchemaConversion.code}; no final line break. */
+  declarations: string;
+  /** See {@link SchemaConversion.acceptsEmptyObject}. */
+  acceptsEmptyObject: boolean;
+  /** See {@link SchemaConversion.warnings}. */
+  warnings: string[];
+}
+
+/**
+ * {@link schemaToTypeScript} for a `rootName` the caller knows to be a
+ * usable type name (it is not checked), returning the declarations without
+ * the final line break: the form the code generator puts in templates.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const { declarations } = schemaDeclarations({ type: "object" }, "GetSumInput", { compact: true });
+ * assert.equal(declarations, "export type GetSumInput = Record<string, unknown>;");
+ * ```
+ *
+ * @param schema The JSON Schema, as parsed JSON (anything is accepted).
+ * @param rootName Name of the root type: an identifier, not a reserved word.
+ * @param options See {@link SchemaToTypeScriptOptions}.
+ * @throws {RangeError} When `maxDepth` is not a positive integer.
+ */
+export function schemaDeclarations(
+  schema: unknown,
+  rootName: string,
+  options: SchemaToTypeScriptOptions = {},
+): SchemaDeclarations {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   if (!Number.isInteger(maxDepth) || maxDepth < 1) {
     throw new RangeError(`Cannot use ${maxDepth} as maxDepth: expected a positive integer`);
   }
-  return new Converter(
-    schema,
-    rootName,
-    options.description ?? true,
-    maxDepth,
-    options.reservedNames ?? [],
-    options.indent ?? "  ",
-    options.compact ?? false,
-  ).run();
+  const reserved = options.reservedNames === undefined ? [] : [...options.reservedNames];
+  const docs = options.description ?? true;
+  const indent = options.indent ?? "  ";
+  const compact = options.compact ?? false;
+  const pool = sharedKeywordPool ?? [];
+  sharedKeywordPool = undefined;
+  let converter: Converter | undefined;
+  let used = 0;
+  try {
+    converter = new Converter(
+      schema,
+      rootName,
+      docs,
+      maxDepth,
+      reserved,
+      indent,
+      compact,
+      false,
+      pool,
+    );
+    return converter.run();
+  } catch (error) {
+    if (error !== RESTART_INDEXED) throw error;
+    used = converter!.poolDepth;
+    converter = new Converter(
+      schema,
+      rootName,
+      docs,
+      maxDepth,
+      reserved,
+      indent,
+      compact,
+      true,
+      pool,
+    );
+    return converter.run();
+  } finally {
+    // Hold no part of this schema, and no more objects than common depths need.
+    used = Math.max(used, converter?.poolDepth ?? pool.length);
+    for (let i = 0; i < used && i < pool.length; i++) pool[i].reset();
+    if (pool.length > DEFAULT_MAX_DEPTH) pool.length = DEFAULT_MAX_DEPTH;
+    sharedKeywordPool = pool;
+  }
 }

@@ -420,6 +420,56 @@ Deno.test("schemaToTypeScript: behaviour", async (t) => {
     assert.match(out, /export type InX_2 = string;/);
   });
 
+  await t.step("references resolve against the $id of the schema that holds them", () => {
+    // `#/$defs/q` inside `sub/a.json` means that resource's `$defs`, not the root's.
+    const schema = {
+      $id: "https://example.com/root.json",
+      type: "object",
+      properties: {
+        a: {
+          $id: "sub/a.json",
+          properties: { x: { $ref: "#/$defs/q" } },
+          $defs: { q: { type: "string" } },
+        },
+        b: { $ref: "sub/a.json" },
+        c: { $ref: "https://example.com/root.json#/properties/a" },
+      },
+      $defs: { q: { type: "number" } },
+    };
+    const { code, warnings } = schemaToTypeScript(schema, "X");
+    assert.equal(
+      code,
+      "export interface X {\n  a?: {\n    x?: XQ;\n  };\n  b?: XA;\n  c?: XA;\n}\n\n" +
+        "export type XQ = string;\n\nexport interface XA {\n  x?: XQ;\n}\n",
+    );
+    assert.deepEqual(warnings, []);
+  });
+
+  await t.step("anchors and nested $id resources are found", () => {
+    const schema = {
+      type: "object",
+      properties: {
+        a: { $id: "urn:example:a", $defs: { t: { type: "number" } }, $ref: "#/$defs/t" },
+        n: { $ref: "#n" },
+      },
+      $defs: { n: { $anchor: "n", type: "boolean" } },
+    };
+    assert.equal(
+      schemaToTypeScript(schema, "X").code,
+      "export interface X {\n  a?: XT;\n  n?: XN;\n}\n\nexport type XT = number;\n\nexport type XN = boolean;\n",
+    );
+  });
+
+  await t.step("conversions one after another do not leak keywords into each other", () => {
+    const rich = {
+      type: "object",
+      properties: { a: { type: "integer", minimum: 1, description: "A", default: 2 } },
+    };
+    const plain = { type: "object", properties: { a: { type: "string" } } };
+    schemaToTypeScript(rich, "R");
+    assert.equal(schemaToTypeScript(plain, "P").code, "export interface P {\n  a?: string;\n}\n");
+  });
+
   await t.step("a root named Record does not use the global Record", () => {
     const out = code({ type: "object", properties: { m: { type: "object" }, n: {} } }, "Record");
     assert.ok(!out.includes("Record<"));
