@@ -283,7 +283,8 @@ export function generate(
         `Server "${snapshot.name}" lists a tool name twice: only the first is generated`,
       );
     }
-    const fns = assignIdentifiers(distinct, toCamelIdentifier);
+    // A tool's file stands beside the server's index.ts: a tool named "index" takes index_2.ts.
+    const fns = assignIdentifiers(distinct, toCamelIdentifier, ["index"]);
     const serverLiteral = tsStringLiteral(snapshot.name);
     const done = new Set<string>();
     const modules = new Map<string, { tool: GeneratedTool; typeBase: string; content: string }>();

@@ -113,6 +113,8 @@ Deno.test("hostile and colliding names map deterministically without collisions,
     "__proto__",
     "a b/c\\d",
     "",
+    "index",
+    "Index",
   ];
   const tools: Tool[] = names.map((name) => ({
     name,
@@ -132,6 +134,10 @@ Deno.test("hostile and colliding names map deterministically without collisions,
   const dirs = a.servers.map((s) => s.dir);
   assert.equal(new Set(dirs.map((d) => d.toLowerCase())).size, 2);
   for (const f of a.files) assert.match(f.path, /^[A-Za-z0-9_./-]+$/, `unsafe path ${f.path}`);
+  const paths = a.files.map((f) => f.path.toLowerCase());
+  assert.equal(new Set(paths).size, paths.length, "no two files share a path");
+  // A tool named "index" does not take the server's index.ts.
+  assert.ok(a.servers.flatMap((s) => s.tools).every((t) => t.fn.toLowerCase() !== "index"));
   assert.equal(await typeChecks(a.files), "");
 });
 

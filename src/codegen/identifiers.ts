@@ -241,15 +241,18 @@ export function toPascalIdentifier(name: string): string {
  *
  * @param names Names to map; duplicates are mapped once.
  * @param map Converts one name to its preferred identifier.
+ * @param reserved Identifiers already taken (a file beside the ones named):
+ * a name that maps to one gets `_2`, `_3`, … as on a collision.
  * @returns A map from each distinct name to its identifier.
  */
 export function assignIdentifiers(
   names: readonly string[],
   map: (name: string) => string,
+  reserved: readonly string[] = [],
 ): Map<string, string> {
   const sorted = [...new Set(names)].sort();
   const preferred = sorted.map(map);
-  const used = new Set<string>();
+  const used = new Set<string>(reserved.map((r) => r.toLowerCase()));
   const ids: string[] = new Array(sorted.length);
   const assign = (i: number) => {
     const base = preferred[i];
