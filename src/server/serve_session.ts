@@ -41,6 +41,12 @@ export interface SessionOptions {
    * workspace with a `workspace` handle instead of keeping one.
    */
   stateless?: boolean;
+  /**
+   * Called when `execute_code`'s hints change, for a stateless session (whose
+   * servers live for one request): publishes `notifications/tools/list_changed`
+   * to the `subscriptions/listen` streams that asked for it.
+   */
+  onToolListChanged?: () => void;
 }
 
 /**
@@ -174,7 +180,9 @@ export class ServeSession implements AsyncDisposable {
       },
     );
     // Upstream resources, prompts, subscriptions and completions (passthrough.ts).
-    this.#stopPassthrough.add(servePassthrough(server, host.passthrough));
+    // A stateless server lives for one request: no notifications reach it.
+    const stop = servePassthrough(server, host.passthrough, { notifications: !this.stateless });
+    if (!this.stateless) this.#stopPassthrough.add(stop);
     server.setRequestHandler(
       "tools/list",
       () => ({ tools: host._tools(this.stateless) }) as never,
@@ -215,6 +223,20 @@ export class ServeSession implements AsyncDisposable {
       onclose?.();
     };
     return server;
+  }
+
+  /**
+   * @internal Tells the session's clients that the tool list changed: each
+   * connected server sends `notifications/tools/list_changed` (in the
+   * 2026-07-28 era over stdio, the SDK routes it to the connection's listen
+   * streams); a stateless session calls its `onToolListChanged`.
+   */
+  _toolListChanged(): void {
+    if (this.stateless) {
+      this.#opts.onToolListChanged?.();
+      return;
+    }
+    for (const server of this.#servers) server.sendToolListChanged().catch(() => {});
   }
 
   /** @internal Sends a log message to this session's 2025-era clients. */
