@@ -5,17 +5,23 @@
 // client in auto mode.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { V2Client, V2StreamableHTTPClientTransport } from "../src/_sdk_client.ts";
+import {
+  V2Client,
+  V2StdioClientTransport,
+  V2StreamableHTTPClientTransport,
+} from "../src/_sdk_client.ts";
 import { tempDir, writeConfig } from "./_helpers.ts";
 import { startServe } from "./_servers.ts";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/changing_server.ts", import.meta.url));
 const DOC = "mcpx://changing/test://doc/1";
 
-/** Every notification a client receives, by method. */
-type Seen = { method: string; uri?: string }[];
+/** Every notification a client receives: method, URI, and the listen stream it came on. */
+type Seen = { method: string; uri?: string; stream?: string }[];
 
-async function modernClient(url: string, seen: Seen): Promise<V2Client> {
+const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
+
+async function modernClient(url: string | string[], seen: Seen): Promise<V2Client> {
   const client = new V2Client({ name: "listener", version: "1.0.0" }, {
     capabilities: {},
     versionNegotiation: { mode: "auto" },
@@ -29,11 +35,20 @@ async function modernClient(url: string, seen: Seen): Promise<V2Client> {
     ] as const
   ) {
     client.setNotificationHandler(method, (n) => {
-      const uri = (n.params as { uri?: string } | undefined)?.uri;
-      seen.push({ method, ...(uri ? { uri } : {}) });
+      const params = n.params as { uri?: string; _meta?: Record<string, unknown> } | undefined;
+      const stream = params?._meta?.["io.modelcontextprotocol/subscriptionId"];
+      seen.push({
+        method,
+        ...(params?.uri ? { uri: params.uri } : {}),
+        ...(typeof stream === "string" ? { stream } : {}),
+      });
     });
   }
-  await client.connect(new V2StreamableHTTPClientTransport(new URL(url)));
+  await client.connect(
+    typeof url === "string"
+      ? new V2StreamableHTTPClientTransport(new URL(url))
+      : new V2StdioClientTransport({ command: Deno.execPath(), args: url, stderr: "ignore" }),
+  );
   assert.equal(client.getNegotiatedProtocolVersion(), "2026-07-28");
   return client;
 }
@@ -66,9 +81,33 @@ async function until(what: string, ok: () => boolean, ms = 15_000): Promise<void
   }
 }
 
-const count = (seen: Seen, method: string, uri?: string) =>
-  seen.filter((n) => n.method === `notifications/${method}` && (uri === undefined || n.uri === uri))
-    .length;
+const count = (seen: Seen, method: string, uri?: string, stream?: string) =>
+  seen.filter((n) =>
+    n.method === `notifications/${method}` && (uri === undefined || n.uri === uri) &&
+    (stream === undefined || n.stream === stream)
+  ).length;
+
+const CHANGE_ALL = `import { change, touch } from "./servers/changing/index.ts";
+import { text } from "./runtime.ts";
+await change({ what: "resources" });
+await change({ what: "prompts" });
+const t = await touch({ uri: "test://doc/1" });
+await change({ what: "tools" });
+export default text(t);`;
+
+const CHANGE_PROMPTS = `import { change } from "./servers/changing/index.ts";
+export default await change({ what: "prompts" });`;
+
+function fixtureConfig(dir: string): Promise<string> {
+  return writeConfig(dir, [
+    {
+      name: "changing",
+      transport: "stdio",
+      command: Deno.execPath(),
+      args: ["run", "-A", FIXTURE],
+    },
+  ]);
+}
 
 Deno.test({
   name:
@@ -108,6 +147,11 @@ Deno.test({
       });
       const promptsOnly = await b.listen({ promptsListChanged: true });
       assert.deepEqual(promptsOnly.honoredFilter, { promptsListChanged: true });
+      // A resource that cannot be subscribed is refused, by name.
+      await assert.rejects(
+        b.listen({ resourceSubscriptions: ["mcpx://nope/x"] }, { timeout: 10_000 }),
+        /Unknown server "nope" in resource "mcpx:\/\/nope\/x"/,
+      );
 
       // The stream's resource subscription reached the upstream server.
       const subscribed = await upstreamSubscriptions(a);
@@ -172,6 +216,124 @@ export default await change({ what: "prompts" });`,
       await promptsOnly.close();
     } finally {
       await Promise.allSettled([a.close(), b.close()]);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "serve stdio, 2026-07-28: each subscriptions/listen stream of the connection gets what it asked for",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    const cfg = await fixtureConfig(dir.path);
+    const seen: Seen = [];
+    const client = await modernClient(["run", "-A", CLI, "serve", "--config", cfg], seen);
+    try {
+      await client.callTool({ name: "search_tools", arguments: { query: "change" } });
+      const everything = await client.listen({
+        toolsListChanged: true,
+        resourcesListChanged: true,
+        promptsListChanged: true,
+        resourceSubscriptions: [DOC],
+      });
+      const promptsOnly = await client.listen({ promptsListChanged: true });
+      assert.deepEqual(promptsOnly.honoredFilter, { promptsListChanged: true });
+      const [full, prompts] = ["listen:0", "listen:1"];
+      // A resource that cannot be subscribed is refused, by name.
+      await assert.rejects(
+        client.listen({ resourceSubscriptions: ["mcpx://nope/x"] }, { timeout: 10_000 }),
+        /Unknown server "nope" in resource "mcpx:\/\/nope\/x"/,
+      );
+      assert.deepEqual(await upstreamSubscriptions(client), ["test://doc/1"]);
+
+      assert.match(await run(client, CHANGE_ALL), /^sent$/m);
+      await until(
+        "every kind of notification on the full stream",
+        () =>
+          count(seen, "resources/list_changed", undefined, full) > 0 &&
+          count(seen, "prompts/list_changed", undefined, full) > 0 &&
+          count(seen, "resources/updated", DOC, full) > 0 &&
+          count(seen, "tools/list_changed", undefined, full) > 0 &&
+          count(seen, "prompts/list_changed", undefined, prompts) > 0,
+      ).catch((e) => {
+        throw new Error(`${e.message}: ${JSON.stringify(seen)}`);
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const onPrompts = seen.filter((n) => n.stream === prompts);
+      assert.ok(
+        onPrompts.every((n) => n.method === "notifications/prompts/list_changed"),
+        JSON.stringify(onPrompts),
+      );
+      assert.ok(seen.every((n) => n.stream !== undefined), JSON.stringify(seen));
+
+      await everything.close();
+      let left = ["test://doc/1"];
+      const deadline = Date.now() + 10_000;
+      while (left.length > 0 && Date.now() < deadline) left = await upstreamSubscriptions(client);
+      assert.deepEqual(left, [], "the upstream subscription outlived its only stream");
+      const before = count(seen, "prompts/list_changed", undefined, prompts);
+      const onFull = count(seen, "prompts/list_changed", undefined, full);
+      await run(client, CHANGE_PROMPTS);
+      await until(
+        "a second prompts/list_changed",
+        () => count(seen, "prompts/list_changed", undefined, prompts) > before,
+      );
+      assert.equal(count(seen, "prompts/list_changed", undefined, full), onFull);
+      await promptsOnly.close();
+    } finally {
+      await client.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "serve stdio, 2025-11-25: list changes reach the client unsolicited, tools ones included",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { Client, StdioClientTransport } = await import("../src/_sdk.ts");
+    const schemas = await import("@modelcontextprotocol/sdk/types.js");
+    await using dir = await tempDir();
+    const cfg = await fixtureConfig(dir.path);
+    const client = new Client({ name: "v1", version: "1.0.0" });
+    const seen: string[] = [];
+    for (
+      const schema of [
+        schemas.ToolListChangedNotificationSchema,
+        schemas.ResourceListChangedNotificationSchema,
+        schemas.PromptListChangedNotificationSchema,
+      ]
+    ) {
+      client.setNotificationHandler(schema, (n) => void seen.push(n.method));
+    }
+    await client.connect(
+      new StdioClientTransport({
+        command: Deno.execPath(),
+        args: ["run", "-A", CLI, "serve", "--config", cfg],
+        stderr: "ignore",
+      }),
+    );
+    try {
+      await client.callTool({ name: "search_tools", arguments: { query: "change" } });
+      const r = await client.callTool(
+        { name: "execute_code", arguments: { code: CHANGE_ALL } },
+        undefined,
+        { timeout: 60_000 },
+      );
+      assert.ok(!r.isError, JSON.stringify(r.content));
+      await until(
+        "tools, resources and prompts list_changed",
+        () =>
+          ["tools", "resources", "prompts"].every((k) =>
+            seen.includes(`notifications/${k}/list_changed`)
+          ),
+      ).catch((e) => {
+        throw new Error(`${e.message}: ${JSON.stringify(seen)}`);
+      });
+    } finally {
+      await client.close();
     }
   },
 });

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { McpHttpHandler } from "../_sdk_server.ts";
+import type { McpHttpHandler, ServerTransport } from "../_sdk_server.ts";
 import { type Passthrough, PassthroughError, type PassthroughListener } from "./passthrough.ts";
 
 /** The SDK handler's publisher of change events to its listen streams. */
@@ -346,4 +346,97 @@ export class HttpListenStreams implements Disposable {
   [Symbol.dispose](): void {
     this.#stop();
   }
+}
+
+/**
+ * Watches the inbound messages of a stdio connection for
+ * `subscriptions/listen` requests (the SDK's `serveStdio` serves them itself)
+ * and holds, in `subscriptions`, the upstream resources each names until the
+ * client cancels that stream or the connection closes. A listen request is
+ * passed on once its resources are subscribed upstream, so its
+ * acknowledgement means updates flow; one naming a resource that cannot be
+ * subscribed is answered with a JSON-RPC error naming it. Returns the
+ * transport to hand to `serveStdio`.
+ *
+ * @example
+ * ```ts
+ * import { StdioServerTransport } from "../_sdk_server.ts";
+ * import { Passthrough } from "./passthrough.ts";
+ *
+ * const passthrough = new Passthrough({ servers: () => [], client: () => Promise.reject(new Error("offline")) });
+ * const held = new ListenSubscriptions(passthrough, { resourceUpdated: () => {} });
+ * const transport = watchListenRequests(new StdioServerTransport(), held);
+ * // serveStdio(factory, { transport })
+ * ```
+ */
+export function watchListenRequests(
+  transport: ServerTransport,
+  subscriptions: ListenSubscriptions,
+  log: (line: string) => void = () => {},
+): ServerTransport {
+  /** Listen request id → lets its resources go. */
+  const held = new Map<string | number, () => void>();
+  const releaseAll = () => {
+    for (const release of held.values()) release();
+    held.clear();
+  };
+  let chain = Promise.resolve();
+  const observe = async (message: unknown): Promise<boolean> => {
+    const uris = listenResourceUris(message);
+    const id = (message as { id: string | number }).id;
+    if (uris !== undefined && uris.length > 0) {
+      try {
+        const release = await subscriptions.acquire(uris);
+        held.get(id)?.();
+        held.set(id, release);
+      } catch (e) {
+        await transport.send({
+          jsonrpc: "2.0",
+          id,
+          error: {
+            code: e instanceof PassthroughError ? e.code : -32603,
+            message: e instanceof PassthroughError
+              ? e.message
+              : `Cannot subscribe to the resources of the listen request: ${(e as Error).message}`,
+          },
+        });
+        return false;
+      }
+      return true;
+    }
+    const m = message as { method?: unknown; params?: { requestId?: unknown } };
+    if (m?.method === "notifications/cancelled") {
+      const requestId = m.params?.requestId as string | number;
+      held.get(requestId)?.();
+      held.delete(requestId);
+    }
+    return true;
+  };
+  return new Proxy(transport, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" && key !== "onmessage" && key !== "onclose"
+        ? value.bind(target)
+        : value;
+    },
+    set(target, key, value) {
+      if (key === "onmessage" && typeof value === "function") {
+        const deliver = value as NonNullable<ServerTransport["onmessage"]>;
+        target.onmessage = (message, extra) => {
+          chain = chain.then(async () => {
+            if (await observe(message)) deliver(message, extra);
+          }).catch((e) => log(`error: subscriptions/listen: ${(e as Error).message}`));
+        };
+        return true;
+      }
+      if (key === "onclose" && typeof value === "function") {
+        target.onclose = () => {
+          releaseAll();
+          (value as () => void)();
+        };
+        return true;
+      }
+      return Reflect.set(target, key, value, target);
+    },
+  });
 }

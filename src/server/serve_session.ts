@@ -14,6 +14,7 @@ import type { Root } from "../routing/upstream_router.ts";
 import { VERSION } from "../version.ts";
 import { type Passthrough, RESOURCE_CAPABILITIES } from "./passthrough.ts";
 import { servePassthrough } from "./_passthrough_sdk.ts";
+import { ListenSubscriptions } from "./listen_streams.ts";
 import { isModern } from "./_protocol_era.ts";
 import { type Args, errorText } from "./_tool_results.ts";
 import { SERVER_INSTRUCTIONS } from "./tool_definitions.ts";
@@ -144,6 +145,7 @@ export class ServeSession implements AsyncDisposable {
   /** Stops the passthrough's notifications to each server of the session. */
   readonly #stopPassthrough = new Set<() => void>();
   #closed = false;
+  #listenSubscriptions?: ListenSubscriptions;
   /** Called once when the session closes. */
   onclose?: () => void;
 
@@ -237,6 +239,19 @@ export class ServeSession implements AsyncDisposable {
       return;
     }
     for (const server of this.#servers) server.sendToolListChanged().catch(() => {});
+  }
+
+  /**
+   * @internal The upstream resources the session's `subscriptions/listen`
+   * streams hold (over stdio); their updates go to the session's servers,
+   * whose serving entry routes them to the streams that named them.
+   */
+  _listenSubscriptions(): ListenSubscriptions {
+    return this.#listenSubscriptions ??= new ListenSubscriptions(this.#host.passthrough, {
+      resourceUpdated: (uri) => {
+        for (const server of this.#servers) server.sendResourceUpdated({ uri }).catch(() => {});
+      },
+    });
   }
 
   /** @internal Sends a log message to this session's 2025-era clients. */
