@@ -337,3 +337,83 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "serve HTTP, 2026-07-28: a listen stream whose client stops reading gets repeats coalesced; the others go on",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const FLOOD = Number(Deno.env.get("FLOOD") ?? 30_000);
+    await using dir = await tempDir();
+    await using server = await startServe(["--config", await fixtureConfig(dir.path)]);
+    const seen: Seen = [];
+    const client = await modernClient(server.url, seen);
+    // A raw listen stream whose client reads the acknowledgement, then nothing.
+    const stalled = await fetch(server.url, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2026-07-28",
+        "Mcp-Method": "subscriptions/listen",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: "stalled",
+        method: "subscriptions/listen",
+        params: {
+          notifications: { promptsListChanged: true },
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+          },
+        },
+      }),
+    });
+    assert.equal(stalled.status, 200);
+    const reader = stalled.body!.pipeThrough(new TextDecoderStream()).getReader();
+    assert.match((await reader.read()).value ?? "", /notifications\/subscriptions\/acknowledged/);
+    try {
+      const live = await client.listen({ promptsListChanged: true });
+      await run(
+        client,
+        `import { change } from "./servers/changing/index.ts";
+export default await change({ what: "prompts", times: ${FLOOD} });`,
+      );
+      // The live stream got the changes, repeats coalesced while it was reading.
+      await until(
+        "prompts/list_changed on the live stream",
+        () => count(seen, "prompts/list_changed") > 0,
+      );
+      let settled = -1;
+      while (settled !== count(seen, "prompts/list_changed")) {
+        settled = count(seen, "prompts/list_changed");
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      await run(client, CHANGE_PROMPTS);
+      await until(
+        "the next change on the live stream",
+        () => count(seen, "prompts/list_changed") > settled,
+      );
+      // The host still answers.
+      assert.match(await run(client, "export default 6 * 7"), /^42/);
+      // What the stalled stream holds: repeats coalesced, not one frame per change.
+      let frames = 0;
+      const stop = setTimeout(() => void reader.cancel().catch(() => {}), 1_000);
+      try {
+        while (true) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          frames += value.split("notifications/prompts/list_changed").length - 1;
+        }
+      } catch { /* cancelled */ }
+      clearTimeout(stop);
+      assert.ok(frames < FLOOD / 2, `the stalled stream got ${frames} notifications`);
+      await live.close();
+    } finally {
+      await reader.cancel().catch(() => {});
+      await client.close();
+    }
+  },
+});

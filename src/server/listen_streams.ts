@@ -9,7 +9,7 @@
  * SDK cannot know is that a stream's `resourceSubscriptions` name upstream
  * resources: {@link ListenSubscriptions} subscribes mcpx to them upstream
  * while a stream holds them. {@link HttpListenStreams} ties the two together
- * over HTTP and drops a stream whose client stops reading.
+ * over HTTP, where a client that reads slowly gets repeated changes coalesced.
  *
  * @module
  */
@@ -23,9 +23,9 @@ type ServerNotifier = McpHttpHandler["notify"];
 export const LISTEN_METHOD = "subscriptions/listen";
 
 /**
- * Most notifications (SSE frames) queued for one stream whose client does not
- * read them; the stream is closed beyond that (default of
- * {@link HttpListenStreamsOptions.maxQueued}).
+ * Most distinct notifications (SSE frames) waiting for the client of one
+ * stream; the stream is closed beyond that (default of
+ * {@link HttpListenStreamsOptions.maxQueued}). Equal frames count once.
  */
 export const DEFAULT_MAX_QUEUED_FRAMES = 256;
 
@@ -150,71 +150,105 @@ export class ListenSubscriptions {
 }
 
 /**
- * Passes `body` on while its reader keeps up, and calls `onEnd` once when it
- * ends for any reason. Frames are read from `body` as they come; when more
- * than `maxQueued` wait for a reader that does not read, `body` is cancelled
- * (the SDK's stream stops taking events) and the stream ends with an error,
- * so a stalled client costs a bounded amount of memory and holds up nobody.
+ * Passes the SSE frames of `body` on as its reader takes them, holding back
+ * at most `maxQueued` distinct frames, and calls `onEnd` once when it ends
+ * for any reason. A frame equal to one still waiting is dropped: on a listen
+ * stream that is the same `list_changed` (or the same resource's `updated`)
+ * again, which says nothing new to a client that has not read the first. So
+ * a burst of changes costs a client that reads slowly one frame per kind,
+ * and the frames waiting are bounded by what its filter names. Should more
+ * than `maxQueued` distinct frames wait all the same, `body` is cancelled
+ * (the SDK's stream stops taking events) and the stream ends with an error.
+ * Each chunk of `body` must be one whole frame, as the SDK writes them.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  *
  * let ended = 0;
- * const body = new Response("data: x\n\n").body!;
- * const out = boundedStream(body, { maxQueued: 8, onEnd: () => void ended++ });
- * assert.equal(await new Response(out).text(), "data: x\n\n");
+ * const frame = "event: message\ndata: {}\n\n";
+ * const body = new ReadableStream<Uint8Array>({
+ *   start(c) {
+ *     for (const f of [frame, frame, frame]) c.enqueue(new TextEncoder().encode(f));
+ *     c.close();
+ *   },
+ * });
+ * const out = coalescedStream(body, { maxQueued: 8, onEnd: () => void ended++ });
+ * await new Promise((r) => setTimeout(r, 0)); // the three came before the client reads
+ * assert.equal(await new Response(out).text(), frame);
  * assert.equal(ended, 1);
  * ```
  */
-export function boundedStream(
+export function coalescedStream(
   body: ReadableStream<Uint8Array>,
   opts: { maxQueued: number; onEnd: () => void; onStalled?: () => void },
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
+  const decoder = new TextDecoder();
+  /** Frames waiting for the reader, by their text. */
+  const waiting = new Map<string, Uint8Array>();
+  let finished = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
   let ended = false;
   const end = () => {
     if (ended) return;
     ended = true;
     opts.onEnd();
   };
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      void (async () => {
-        try {
-          while (true) {
-            const { value, done } = await reader.read();
-            if (ended) return;
-            if (done) {
-              end();
-              controller.close();
-              return;
-            }
-            if ((controller.desiredSize ?? 0) <= 0) {
-              end();
-              opts.onStalled?.();
-              void reader.cancel(new Error("The client does not read its listen stream")).catch(
-                () => {},
-              );
-              controller.error(
-                new Error(`The client left more than ${opts.maxQueued} notifications unread`),
-              );
-              return;
-            }
-            controller.enqueue(value);
-          }
-        } catch (e) {
-          if (ended) return;
-          end();
-          controller.error(e);
+  const stop = (error?: Error) => {
+    finished = true;
+    failure ??= error;
+    wake?.();
+  };
+  void (async () => {
+    try {
+      while (!finished) {
+        const { value, done } = await reader.read();
+        if (done) return stop();
+        const key = decoder.decode(value);
+        if (waiting.has(key)) continue;
+        if (waiting.size >= opts.maxQueued) {
+          opts.onStalled?.();
+          void reader.cancel(new Error("The client does not read its listen stream")).catch(
+            () => {},
+          );
+          return stop(
+            new Error(`The client left more than ${opts.maxQueued} notifications unread`),
+          );
         }
-      })();
+        waiting.set(key, value);
+        wake?.();
+      }
+    } catch (e) {
+      stop(e instanceof Error ? e : new Error(String(e)));
+    }
+  })();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      while (waiting.size === 0 && !finished) {
+        await new Promise<void>((resolve) => wake = resolve);
+        wake = undefined;
+      }
+      const next = waiting.entries().next();
+      if (!next.done && failure === undefined) {
+        const [key, bytes] = next.value;
+        waiting.delete(key);
+        controller.enqueue(bytes);
+        return;
+      }
+      waiting.clear();
+      end();
+      if (failure !== undefined) controller.error(failure);
+      else controller.close();
     },
     cancel(reason) {
+      finished = true;
+      waiting.clear();
       end();
       return reader.cancel(reason).catch(() => {});
     },
-  }, new CountQueuingStrategy({ highWaterMark: opts.maxQueued }));
+  }, { highWaterMark: 0 });
 }
 
 /**
@@ -229,7 +263,7 @@ export function boundedStream(
  * ```
  */
 export interface HttpListenStreamsOptions {
-  /** Notifications left unread before a stream is closed (default {@link DEFAULT_MAX_QUEUED_FRAMES}). */
+  /** Distinct notifications left unread before a stream is closed (default {@link DEFAULT_MAX_QUEUED_FRAMES}). */
   maxQueued?: number;
   /** Where failures are reported. */
   log?: (line: string) => void;
@@ -331,12 +365,12 @@ export class HttpListenStreams implements Disposable {
       release();
       return res;
     }
-    const body = boundedStream(res.body, {
+    const body = coalescedStream(res.body, {
       maxQueued: this.#maxQueued,
       onEnd: () => release(),
       onStalled: () =>
         this.#log(
-          `warning: closed a subscriptions/listen stream whose client left ${this.#maxQueued} notifications unread`,
+          `warning: closed a subscriptions/listen stream whose client left ${this.#maxQueued} distinct notifications unread`,
         ),
     });
     return new Response(body, { status: res.status, headers: res.headers });

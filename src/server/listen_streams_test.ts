@@ -1,54 +1,76 @@
 import assert from "node:assert/strict";
-import { boundedStream, listenResourceUris, ListenSubscriptions } from "./listen_streams.ts";
+import { coalescedStream, listenResourceUris, ListenSubscriptions } from "./listen_streams.ts";
 import { PassthroughError, type PassthroughListener } from "./passthrough.ts";
 
-Deno.test("boundedStream drops a stream whose reader stalls, and frees the source", async () => {
-  let source!: ReadableStreamDefaultController<Uint8Array>;
-  let cancelled: unknown;
+const encode = (text: string) => new TextEncoder().encode(text);
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+/** A source stream and its controller, recording why it was cancelled. */
+function source() {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const state: { cancelled?: unknown } = {};
   const body = new ReadableStream<Uint8Array>({
-    start: (c) => void (source = c),
-    cancel: (reason) => void (cancelled = reason),
+    start: (c) => void (controller = c),
+    cancel: (reason) => void (state.cancelled = reason ?? "cancelled"),
   });
+  return { body, controller, state };
+}
+
+Deno.test("coalescedStream keeps one copy of a frame repeated while the reader waits", async () => {
+  const { body, controller } = source();
+  let ended = 0;
+  const out = coalescedStream(body, { maxQueued: 4, onEnd: () => void ended++ });
+  const changed = 'event: message\ndata: {"method":"notifications/prompts/list_changed"}\n\n';
+  const updated = 'event: message\ndata: {"method":"notifications/resources/updated"}\n\n';
+  // 10,000 changes while nobody reads: two distinct frames wait, not 10,001.
+  for (let i = 0; i < 10_000; i++) controller.enqueue(encode(changed));
+  controller.enqueue(encode(updated));
+  await tick();
+  const reader = out.getReader();
+  const text = (v?: Uint8Array) => new TextDecoder().decode(v);
+  assert.equal(text((await reader.read()).value), changed);
+  assert.equal(text((await reader.read()).value), updated);
+  // Once read, the same change is news again.
+  controller.enqueue(encode(changed));
+  assert.equal(text((await reader.read()).value), changed);
+  controller.close();
+  assert.equal((await reader.read()).done, true);
+  assert.equal(ended, 1);
+});
+
+Deno.test("coalescedStream closes a stream when too many distinct frames wait", async () => {
+  const { body, controller, state } = source();
   let ended = 0;
   let stalled = 0;
-  const out = boundedStream(body, {
+  const out = coalescedStream(body, {
     maxQueued: 4,
     onEnd: () => void ended++,
     onStalled: () => void stalled++,
   });
-  const frame = new TextEncoder().encode("data: {}\n\n");
-  // Nobody reads `out`: the fifth frame is one too many.
   for (let i = 0; i < 10; i++) {
     try {
-      source.enqueue(frame);
+      controller.enqueue(encode(`data: ${i}\n\n`));
     } catch { /* cancelled */ }
-    await new Promise((r) => setTimeout(r, 0));
+    await tick();
   }
   assert.equal(stalled, 1);
+  assert.match(String(state.cancelled), /does not read its listen stream/);
+  await assert.rejects(out.getReader().read(), /left more than 4 notifications unread/);
   assert.equal(ended, 1);
-  assert.match(String(cancelled), /does not read its listen stream/);
-  const reader = out.getReader();
-  await assert.rejects(reader.read(), /left more than 4 notifications unread/);
 });
 
-Deno.test("boundedStream passes frames to a reader that keeps up; cancel ends it once", async () => {
-  let source!: ReadableStreamDefaultController<Uint8Array>;
-  let cancelled = false;
-  const body = new ReadableStream<Uint8Array>({
-    start: (c) => void (source = c),
-    cancel: () => void (cancelled = true),
-  });
+Deno.test("coalescedStream passes frames in order to a reader that keeps up", async () => {
+  const { body, controller, state } = source();
   let ended = 0;
-  const out = boundedStream(body, { maxQueued: 2, onEnd: () => void ended++ });
+  const out = coalescedStream(body, { maxQueued: 2, onEnd: () => void ended++ });
   const reader = out.getReader();
   for (let i = 0; i < 20; i++) {
-    source.enqueue(new Uint8Array([i]));
-    const { value } = await reader.read();
-    assert.deepEqual(value, new Uint8Array([i]));
+    controller.enqueue(new Uint8Array([i]));
+    assert.deepEqual((await reader.read()).value, new Uint8Array([i]));
   }
   await reader.cancel("client gone");
   assert.equal(ended, 1);
-  assert.ok(cancelled);
+  assert.equal(state.cancelled, "client gone");
 });
 
 /** A record of what is subscribed upstream, at the passthrough's seam. */
