@@ -6,10 +6,19 @@ import { McpxError } from "../errors.ts";
 import { type Passthrough, PassthroughError, type PassthroughListener } from "./passthrough.ts";
 
 /**
- * Serves the passthrough's requests on `server` and sends it the upstream
- * notifications. Returns a function to call when the session closes.
+ * Serves the passthrough's requests on `server` and, unless `notifications`
+ * is false, sends it the upstream notifications and serves
+ * `resources/subscribe`. Returns a function to call when the session closes.
+ *
+ * A server of one stateless request passes `notifications: false`: it is gone
+ * before any notification could reach it (2026-07-28 clients get them on
+ * `subscriptions/listen` streams, see listen_streams.ts).
  */
-export function servePassthrough(server: Server, passthrough: Passthrough): () => void {
+export function servePassthrough(
+  server: Server,
+  passthrough: Passthrough,
+  opts: { notifications?: boolean } = {},
+): () => void {
   const listener: PassthroughListener = {
     listChanged: (kind) =>
       void (kind === "resources"
@@ -18,7 +27,8 @@ export function servePassthrough(server: Server, passthrough: Passthrough): () =
         ?.catch?.(() => {}),
     resourceUpdated: (uri) => void server.sendResourceUpdated({ uri }).catch(() => {}),
   };
-  const stop = passthrough.listen(listener);
+  const notifications = opts.notifications ?? true;
+  const stop = notifications ? passthrough.listen(listener) : () => {};
   // deno-lint-ignore no-explicit-any
   const handle = <T>(f: () => Promise<T>): Promise<any> =>
     f().catch((e) => {
@@ -42,16 +52,18 @@ export function servePassthrough(server: Server, passthrough: Passthrough): () =
     "resources/read",
     (r: Req, ctx: Ctx) => handle(() => passthrough.readResource(r.params, ctx.mcpReq.signal)),
   );
-  server.setRequestHandler("resources/subscribe", (r: Req) =>
-    handle(async () => {
-      await passthrough.subscribe(listener, r.params.uri);
-      return {};
-    }));
-  server.setRequestHandler("resources/unsubscribe", (r: Req) =>
-    handle(async () => {
-      await passthrough.unsubscribe(listener, r.params.uri);
-      return {};
-    }));
+  if (notifications) {
+    server.setRequestHandler("resources/subscribe", (r: Req) =>
+      handle(async () => {
+        await passthrough.subscribe(listener, r.params.uri);
+        return {};
+      }));
+    server.setRequestHandler("resources/unsubscribe", (r: Req) =>
+      handle(async () => {
+        await passthrough.unsubscribe(listener, r.params.uri);
+        return {};
+      }));
+  }
   server.setRequestHandler(
     "prompts/list",
     (_r: Req, ctx: Ctx) => handle(() => passthrough.listPrompts(ctx.mcpReq.signal)),

@@ -12,6 +12,10 @@
  *   each POST are mapped to the HTTP request's signal, so a client that
  *   disconnects mid-request cancels the executions it started.
  *
+ * 2026-07-28 clients get list changes and resource updates on
+ * `subscriptions/listen` streams, which the SDK handler keeps; mcpx publishes
+ * to them and holds the upstream subscriptions they name (listen_streams.ts).
+ *
  * A POST body must arrive within `bodyTimeoutMs` (else 408). `Deno.serve`
  * has no deadline for request headers: a client that trickles them holds one
  * connection, not a request, and the others are served meanwhile.
@@ -39,6 +43,7 @@ import { SseEventStore } from "./sse_event_store.ts";
 import { HEADER_MISMATCH, paramHeadersOf, refuseParamHeaders } from "./param_headers.ts";
 import { mcpxTools } from "./tool_definitions.ts";
 import { readBodyWithin } from "../quotas/body_deadline.ts";
+import { HttpListenStreams, listenResourceUris } from "./listen_streams.ts";
 import { DEFAULT_HTTP_LIMITS } from "../quotas/serve_limits.ts";
 
 /** The `Mcp-Param-*` headers each of mcpx's tools declares over stateless HTTP. */
@@ -174,11 +179,18 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
   /** Sessions being initialized, not yet in `sessions`. */
   let opening = 0;
   let allowedHosts: string[] | undefined;
-  const stateless = host.createSession({ stateless: true });
+  const stateless = host.createSession({
+    stateless: true,
+    onToolListChanged: () => listenStreams.toolsChanged(),
+  });
   const modern = createMcpHandler(() => stateless.newServer(), {
     legacy: "reject",
     maxRequestBodySize: maxBody,
     onerror: (e) => host.log(`error: HTTP: ${e.message}`),
+  });
+  // What 2025-era sessions get unsolicited, for 2026-07-28 listen streams.
+  const listenStreams = new HttpListenStreams(host.passthrough, () => modern.notify, {
+    log: (line) => host.log(line),
   });
 
   /** Closes the sessions idle for longer than `idleMs` (none with a call in flight). */
@@ -295,7 +307,13 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
           header: mismatch.header,
         });
       }
-      return await modern.fetch(req, { parsedBody: parsed, ...(authInfo ? { authInfo } : {}) });
+      const serveModern = () =>
+        modern.fetch(req, { parsedBody: parsed, ...(authInfo ? { authInfo } : {}) });
+      const uris = listenResourceUris(parsed);
+      if (uris !== undefined) {
+        return await listenStreams.serve(parsed as { id: string | number }, uris, serveModern);
+      }
+      return await serveModern();
     }
     const messages = Array.isArray(parsed) ? parsed : [parsed];
     let entry = known;
@@ -429,6 +447,7 @@ export function serveHttp(host: ServeHost, opts: HttpServeOptions): HttpServer {
     stopping ??= (async () => {
       clearInterval(sweep);
       await Promise.allSettled([...sessions.keys()].map(closeEntry));
+      listenStreams[Symbol.dispose]();
       await modern.close().catch(() => {});
       await stateless.close();
       controller.abort();

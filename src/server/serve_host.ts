@@ -305,7 +305,7 @@ export class ServeHost implements AsyncDisposable {
     const now = JSON.stringify(this._tools());
     if (now === this.#lastHints) return;
     this.#lastHints = now;
-    for (const s of this.#sessions) void s.server.sendToolListChanged().catch(() => {});
+    for (const s of this.#sessions) s._toolListChanged();
   }
 
   /** Starts creating the runtime (sandbox workers) in the background, without waiting. */

@@ -14,6 +14,7 @@ import type { Root } from "../routing/upstream_router.ts";
 import { VERSION } from "../version.ts";
 import { type Passthrough, RESOURCE_CAPABILITIES } from "./passthrough.ts";
 import { servePassthrough } from "./_passthrough_sdk.ts";
+import { ListenSubscriptions } from "./listen_streams.ts";
 import { isModern } from "./_protocol_era.ts";
 import { type Args, errorText } from "./_tool_results.ts";
 import { SERVER_INSTRUCTIONS } from "./tool_definitions.ts";
@@ -41,6 +42,12 @@ export interface SessionOptions {
    * workspace with a `workspace` handle instead of keeping one.
    */
   stateless?: boolean;
+  /**
+   * Called when `execute_code`'s hints change, for a stateless session (whose
+   * servers live for one request): publishes `notifications/tools/list_changed`
+   * to the `subscriptions/listen` streams that asked for it.
+   */
+  onToolListChanged?: () => void;
 }
 
 /**
@@ -138,6 +145,7 @@ export class ServeSession implements AsyncDisposable {
   /** Stops the passthrough's notifications to each server of the session. */
   readonly #stopPassthrough = new Set<() => void>();
   #closed = false;
+  #listenSubscriptions?: ListenSubscriptions;
   /** Called once when the session closes. */
   onclose?: () => void;
 
@@ -174,7 +182,9 @@ export class ServeSession implements AsyncDisposable {
       },
     );
     // Upstream resources, prompts, subscriptions and completions (passthrough.ts).
-    this.#stopPassthrough.add(servePassthrough(server, host.passthrough));
+    // A stateless server lives for one request: no notifications reach it.
+    const stop = servePassthrough(server, host.passthrough, { notifications: !this.stateless });
+    if (!this.stateless) this.#stopPassthrough.add(stop);
     server.setRequestHandler(
       "tools/list",
       () => ({ tools: host._tools(this.stateless) }) as never,
@@ -215,6 +225,33 @@ export class ServeSession implements AsyncDisposable {
       onclose?.();
     };
     return server;
+  }
+
+  /**
+   * @internal Tells the session's clients that the tool list changed: each
+   * connected server sends `notifications/tools/list_changed` (in the
+   * 2026-07-28 era over stdio, the SDK routes it to the connection's listen
+   * streams); a stateless session calls its `onToolListChanged`.
+   */
+  _toolListChanged(): void {
+    if (this.stateless) {
+      this.#opts.onToolListChanged?.();
+      return;
+    }
+    for (const server of this.#servers) server.sendToolListChanged().catch(() => {});
+  }
+
+  /**
+   * @internal The upstream resources the session's `subscriptions/listen`
+   * streams hold (over stdio); their updates go to the session's servers,
+   * whose serving entry routes them to the streams that named them.
+   */
+  _listenSubscriptions(): ListenSubscriptions {
+    return this.#listenSubscriptions ??= new ListenSubscriptions(this.#host.passthrough, {
+      resourceUpdated: (uri) => {
+        for (const server of this.#servers) server.sendResourceUpdated({ uri }).catch(() => {});
+      },
+    });
   }
 
   /** @internal Sends a log message to this session's 2025-era clients. */

@@ -3,12 +3,15 @@
  * The SDK's `serveStdio` chooses the protocol era from the client's opening
  * message (`server/discover` for 2026-07-28, `initialize` for the 2025
  * revisions); either way the connection is one session with one workspace.
+ * In the 2026-07-28 era the SDK serves the connection's `subscriptions/listen`
+ * streams; mcpx holds the upstream subscriptions they name (listen_streams.ts).
  *
  * @module
  */
 import process from "node:process";
 import { serveStdio as sdkServeStdio, StdioServerTransport } from "../_sdk_server.ts";
 import type { ServeHost } from "./serve_host.ts";
+import { watchListenRequests } from "./listen_streams.ts";
 
 /** Largest JSON-RPC message read from stdin, in bytes (64 MiB). */
 export const STDIO_MAX_MESSAGE_BYTES: number = 64 * 1024 * 1024;
@@ -45,8 +48,15 @@ export async function serveStdio(
   const end = () => void (opts.beforeClose?.() ?? Promise.resolve()).finally(() => session.close());
   process.stdin.once("end", end);
   process.stdin.once("close", end);
-  const handle = sdkServeStdio(() => session.newServer(), {
+  // 2026-07-28 listen streams: the SDK serves them; mcpx subscribes upstream
+  // to the resources they name.
+  const watched = watchListenRequests(
     transport,
+    session._listenSubscriptions(),
+    (line) => host.log(line),
+  );
+  const handle = sdkServeStdio(() => session.newServer(), {
+    transport: watched,
     onerror: (e) => host.log(`error: ${e.message}`),
   });
   try {
