@@ -289,6 +289,36 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "serve stdio, 2026-07-28: a listen request waiting on a slow upstream subscription holds up no other request",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    const cfg = await fixtureConfig(dir.path);
+    const client = await modernClient(["run", "-A", CLI, "serve", "--config", cfg], []);
+    try {
+      await client.callTool({ name: "search_tools", arguments: { query: "change" } });
+      // The fixture takes 5 s to subscribe to a test://slow/ resource.
+      const slow = client.listen({ resourceSubscriptions: ["mcpx://changing/test://slow/1"] }, {
+        timeout: 30_000,
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = performance.now();
+      await client.callTool({ name: "search_tools", arguments: { query: "touch" } });
+      const ms = performance.now() - t0;
+      assert.ok(ms < 3_000, `a search waited ${Math.round(ms)} ms behind the listen request`);
+      // The listen request itself is answered once the subscription is made.
+      const stream = await slow;
+      assert.deepEqual(await upstreamSubscriptions(client), ["test://slow/1"]);
+      await stream.close();
+    } finally {
+      await client.close();
+    }
+  },
+});
+
+Deno.test({
   name: "serve stdio, 2025-11-25: list changes reach the client unsolicited, tools ones included",
   sanitizeResources: false,
   sanitizeOps: false,

@@ -389,8 +389,9 @@ export class HttpListenStreams implements Disposable {
  * client cancels that stream or the connection closes. A listen request is
  * passed on once its resources are subscribed upstream, so its
  * acknowledgement means updates flow; one naming a resource that cannot be
- * subscribed is answered with a JSON-RPC error naming it. Returns the
- * transport to hand to `serveStdio`.
+ * subscribed is answered with a JSON-RPC error naming it. Only that request
+ * waits: the connection's other messages pass on at once, so a slow upstream
+ * subscription delays no call. Returns the transport to hand to `serveStdio`.
  *
  * @example
  * ```ts
@@ -410,41 +411,61 @@ export function watchListenRequests(
 ): ServerTransport {
   /** Listen request id → lets its resources go. */
   const held = new Map<string | number, () => void>();
+  /** Listen requests still subscribing upstream, and whether the client cancelled them meanwhile. */
+  const pending = new Map<string | number, { cancelled: boolean }>();
+  let closed = false;
   const releaseAll = () => {
+    closed = true;
     for (const release of held.values()) release();
     held.clear();
+    for (const p of pending.values()) p.cancelled = true;
   };
-  let chain = Promise.resolve();
-  const observe = async (message: unknown): Promise<boolean> => {
+  const refuse = (id: string | number, e: unknown) =>
+    transport.send({
+      jsonrpc: "2.0",
+      id,
+      error: {
+        code: e instanceof PassthroughError ? e.code : -32603,
+        message: e instanceof PassthroughError
+          ? e.message
+          : `Cannot subscribe to the resources of the listen request: ${(e as Error).message}`,
+      },
+    });
+  /** Passes `message` on now, or once the resources of the listen request it is are held. */
+  const observe = (message: unknown, deliver: () => void): void => {
     const uris = listenResourceUris(message);
     const id = (message as { id: string | number }).id;
     if (uris !== undefined && uris.length > 0) {
-      try {
-        const release = await subscriptions.acquire(uris);
-        held.get(id)?.();
-        held.set(id, release);
-      } catch (e) {
-        await transport.send({
-          jsonrpc: "2.0",
-          id,
-          error: {
-            code: e instanceof PassthroughError ? e.code : -32603,
-            message: e instanceof PassthroughError
-              ? e.message
-              : `Cannot subscribe to the resources of the listen request: ${(e as Error).message}`,
-          },
-        });
-        return false;
-      }
-      return true;
+      const state = { cancelled: false };
+      pending.set(id, state);
+      subscriptions.acquire(uris).then(
+        (release) => {
+          pending.delete(id);
+          if (state.cancelled) return release();
+          held.get(id)?.();
+          held.set(id, release);
+          deliver();
+        },
+        (e) => {
+          pending.delete(id);
+          if (!state.cancelled && !closed) {
+            refuse(id, e).catch((err) =>
+              log(`error: subscriptions/listen: ${(err as Error).message}`)
+            );
+          }
+        },
+      );
+      return;
     }
     const m = message as { method?: unknown; params?: { requestId?: unknown } };
     if (m?.method === "notifications/cancelled") {
       const requestId = m.params?.requestId as string | number;
       held.get(requestId)?.();
       held.delete(requestId);
+      const waiting = pending.get(requestId);
+      if (waiting !== undefined) waiting.cancelled = true;
     }
-    return true;
+    deliver();
   };
   return new Proxy(transport, {
     get(target, key) {
@@ -456,11 +477,7 @@ export function watchListenRequests(
     set(target, key, value) {
       if (key === "onmessage" && typeof value === "function") {
         const deliver = value as NonNullable<ServerTransport["onmessage"]>;
-        target.onmessage = (message, extra) => {
-          chain = chain.then(async () => {
-            if (await observe(message)) deliver(message, extra);
-          }).catch((e) => log(`error: subscriptions/listen: ${(e as Error).message}`));
-        };
+        target.onmessage = (message, extra) => observe(message, () => deliver(message, extra));
         return true;
       }
       if (key === "onclose" && typeof value === "function") {
