@@ -94,6 +94,29 @@ throw new Error("bad \x1b[31m");`,
     },
   );
 
+  await t.step("errors name the file that was run, not the sandbox's main.ts", async () => {
+    const typo = join(dir.path, "sum_check.ts");
+    await Deno.writeTextFile(typo, `const n: number = "one";\nexport default n;\n`);
+    const typed = await cli(["run", typo, "--config", config]);
+    assert.equal(typed.code, 1);
+    assert.match(typed.stderr, /sum_check\.ts:1:7 - TS2322/);
+    assert.doesNotMatch(typed.stderr, /main\.ts/);
+    const thrower = join(dir.path, "thrower.ts");
+    await Deno.writeTextFile(thrower, `const x = 1;\nthrow new Error("stop " + x);\n`);
+    const thrown = await cli(["run", thrower, "--config", config, "--json"]);
+    assert.equal(thrown.code, 1);
+    assert.match(JSON.parse(thrown.stdout).error.stack, /thrower\.ts:2/);
+    // A file named like a file of the tree keeps the sandbox's name.
+    const shadow = join(dir.path, "runtime.ts");
+    await Deno.writeTextFile(
+      shadow,
+      `import { text } from "./runtime.ts";\nexport default typeof text;\n`,
+    );
+    const shadowed = await cli(["run", shadow, "--config", config, "--json"]);
+    assert.equal(shadowed.code, 0, shadowed.stdout + shadowed.stderr);
+    assert.equal(JSON.parse(shadowed.stdout).result, "function");
+  });
+
   await t.step(
     "a tool error is catchable as ToolError; invalid arguments are refused",
     async () => {

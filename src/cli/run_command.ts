@@ -217,6 +217,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const result: RuntimeResult =
     await (module !== undefined ? runtime.executeWasm(module) : runtime.execute(code, {
       context,
+      entry: programEntry(file, runtime.catalog.files()),
       dryRun: v["dry-run"] === true,
       ...(v.approve !== undefined ? { approvalToken: v.approve } : {}),
     })).finally(() => line.end());
@@ -328,4 +329,16 @@ function runRoots(dirs: readonly string[]): Root[] {
     out.set(path, { uri: pathToFileURL(path).href, name: basename(path) || path });
   }
   return [...out.values()];
+}
+
+/**
+ * The program's path in the sandbox: its own file name when that is a plain
+ * TypeScript module name the tree does not hold, so that errors and stack
+ * traces name the file the user ran; else `/main.ts` (also for stdin).
+ */
+function programEntry(file: string, tree: ReadonlyMap<string, string>): string {
+  const name = file === "-" ? "" : basename(file);
+  const path = `/${name}`;
+  const plain = /^[A-Za-z0-9_][\w.-]*\.ts$/.test(name) && name !== "runtime.ts";
+  return plain && !tree.has(path) ? path : "/main.ts";
 }

@@ -202,6 +202,11 @@ export interface RuntimeExecuteOptions {
   /** More files for the tree (absolute paths), such as `/skills/x.ts`. */
   files?: ReadonlyMap<string, string>;
   /**
+   * The program's path in the tree (default `/main.ts`): type errors, syntax
+   * errors and stack traces name it. It must not be a file of the tree.
+   */
+  entry?: string;
+  /**
    * Handles calls to servers the bridge does not know, such as a session's
    * workspace; return `undefined` to let the bridge answer.
    */
@@ -581,6 +586,9 @@ export class Runtime implements AsyncDisposable {
     context: ExecutionContext,
   ): Promise<ExecutionResult> {
     const files = this.catalog.files();
+    if (opts.entry !== undefined && (files.has(opts.entry) || opts.files?.has(opts.entry))) {
+      throw new TypeError(`Invalid entry "${opts.entry}": it is a file of the tree`);
+    }
     if (opts.check ?? this.#checkByDefault) {
       const refused = await this.#typeCheck(code, files, opts);
       if (refused !== undefined) return refused;
@@ -611,6 +619,7 @@ export class Runtime implements AsyncDisposable {
     return await this.sandbox.execute(code, {
       files,
       extraFiles: opts.files,
+      ...(opts.entry ? { entry: opts.entry } : {}),
       callTool,
       limits: opts.limits,
       signal: opts.signal,
@@ -638,6 +647,7 @@ export class Runtime implements AsyncDisposable {
       const r = await checker.check(code, {
         files,
         extraFiles: opts.files,
+        ...(opts.entry ? { entry: opts.entry } : {}),
         signal: opts.signal,
       });
       return r.ok ? undefined : refuse("TYPE_ERROR", formatTypeErrors(r));
