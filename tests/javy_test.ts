@@ -273,7 +273,7 @@ Deno.test({
       // The stack points at the program's line, not the bundle's.
       assert.match(
         json(thrown).error.stack,
-        /^TypeError: bad input\n {4}at <anonymous> \(\/main\.ts:1:\d+\)$/,
+        /^TypeError: bad input\n {4}at <anonymous> \(\/throw\.ts:1:\d+\)$/,
       );
       const bomb = await cli([
         "run",

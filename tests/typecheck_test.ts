@@ -46,17 +46,17 @@ Deno.test("mcpx run refuses a program with a type error before any tool call; --
     [
       "wrong argument type",
       WRONG_ARGUMENT,
-      /main\.ts:3:28 - TS2322: Type 'string' is not assignable to type 'number'\. \(The expected type comes from property 'a' which is declared here on type 'GetSumInput'\)\n {2}3 \| const sum = await getSum\(\{ a: "1", b: 2 \}\);/,
+      /program\.ts:3:28 - TS2322: Type 'string' is not assignable to type 'number'\. \(The expected type comes from property 'a' which is declared here on type 'GetSumInput'\)\n {2}3 \| const sum = await getSum\(\{ a: "1", b: 2 \}\);/,
     ],
     [
       "misspelt property of a typed result",
       MISSPELT_PROPERTY,
-      /main\.ts:3:76 - TS2551: Property 'temprature' does not exist on type 'GetStructuredContentOutput'\. Did you mean 'temperature'\?/,
+      /program\.ts:3:76 - TS2551: Property 'temprature' does not exist on type 'GetStructuredContentOutput'\. Did you mean 'temperature'\?/,
     ],
     [
       "result assigned to the wrong type",
       WRONG_TYPE,
-      /main\.ts:3:70 - TS2322: Type 'string' is not assignable to type 'number'\./,
+      /program\.ts:3:70 - TS2322: Type 'string' is not assignable to type 'number'\./,
     ],
   ];
   for (const [name, code, diagnostic] of cases) {
