@@ -447,3 +447,34 @@ export default await change({ what: "prompts", times: ${FLOOD} });`,
     }
   },
 });
+
+Deno.test({
+  name: "serve HTTP and stdio, 2026-07-28: resources are listed and read through mcpx",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using dir = await tempDir();
+    const cfg = await fixtureConfig(dir.path);
+    // No saved plugins: only the fixture's resources are listed.
+    const args = ["--config", cfg, "--plugin-dir", `${dir.path}/plugins`];
+    await using server = await startServe(args);
+    for (const target of [server.url, ["run", "-A", CLI, "serve", ...args]]) {
+      const client = await modernClient(target, []);
+      try {
+        const { resources } = await client.listResources(undefined, { timeout: 30_000 });
+        assert.deepEqual(resources.map((r) => [r.uri, r.name]), [[DOC, "doc 1"]]);
+        const read = await client.readResource({ uri: DOC }, { timeout: 30_000 });
+        assert.deepEqual(
+          read.contents.map((c) => [c.uri, "text" in c ? c.text : undefined]),
+          [[DOC, "contents of test://doc/1"]],
+        );
+        await assert.rejects(
+          client.readResource({ uri: "mcpx://nope/x" }, { timeout: 30_000 }),
+          /Unknown server "nope"/,
+        );
+      } finally {
+        await client.close();
+      }
+    }
+  },
+});
