@@ -1875,7 +1875,7 @@ export function schemaDeclarations(
   sharedKeywordPool = undefined;
   let converter: Converter | undefined;
   let used = 0;
-  try {
+  const convert = (indexed: boolean) => {
     converter = new Converter(
       schema,
       rootName,
@@ -1884,25 +1884,17 @@ export function schemaDeclarations(
       reserved,
       indent,
       compact,
-      false,
+      indexed,
       pool,
     );
     return converter.run();
+  };
+  try {
+    return convert(false);
   } catch (error) {
     if (error !== RESTART_INDEXED) throw error;
     used = converter!.poolDepth;
-    converter = new Converter(
-      schema,
-      rootName,
-      docs,
-      maxDepth,
-      reserved,
-      indent,
-      compact,
-      true,
-      pool,
-    );
-    return converter.run();
+    return convert(true);
   } finally {
     // Hold no part of this schema, and no more objects than common depths need.
     used = Math.max(used, converter?.poolDepth ?? pool.length);
